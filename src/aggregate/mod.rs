@@ -1,0 +1,219 @@
+//! Aggregation: valid records -> the counts behind every daily and weekly chart set,
+//! with telemetry.go.dev's worker semantics.
+//!
+//! A bucket's value is the number of distinct uploaders (`X`) whose report in the range
+//! has that bucket. After ingest, (day, X) is unique, so a daily count is a plain count of
+//! reports. A weekly count is the sum of its seven daily counts, less the repeats of the
+//! few `X` that upload on more than one day of the window, which are found and counted
+//! exactly. Chart sets are materialised one at a time ([`Aggregates::chart_set`]) so a
+//! year of them never sits in memory as strings.
+
+pub mod plan;
+
+use rayon::prelude::*;
+use rustc_hash::FxHashMap;
+
+pub use plan::{ChartKind, ChartPlan, Plan, ProgramPlan};
+
+use crate::chartset::{Chart, ChartSet, Datum, ProgramCharts};
+use crate::day::Day;
+use crate::ingest::Record;
+
+/// The counts of one chart set.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SetCounts {
+    pub start: Day,
+    pub end: Day,
+    pub num_reports: u64,
+    /// The latest day in the range with a report that has a program report.
+    pub week: Option<Day>,
+    /// Distinct uploaders per global bucket id.
+    pub counts: Vec<u32>,
+}
+
+impl SetCounts {
+    pub fn is_daily(&self) -> bool {
+        self.start == self.end
+    }
+
+    /// `D` or `START_END`, the file stem under `charts/`.
+    pub fn name(&self) -> String {
+        if self.is_daily() {
+            self.end.to_string()
+        } else {
+            format!("{}_{}", self.start, self.end)
+        }
+    }
+}
+
+/// Every chart set's counts, daily and weekly, in order of end day, daily first.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Aggregates {
+    pub plan: Plan,
+    pub sets: Vec<SetCounts>,
+}
+
+impl Aggregates {
+    /// The chart set `sets[index]` in telemetry.go.dev's schema.
+    pub fn chart_set(&self, index: usize) -> ChartSet {
+        chart_set(&self.plan, &self.sets[index])
+    }
+
+    /// Days that have at least one valid report, in order.
+    pub fn days(&self) -> impl Iterator<Item = &SetCounts> {
+        self.sets.iter().filter(|s| s.is_daily())
+    }
+}
+
+/// Counts every chart set. `records` must be sorted by day with (day, X) unique;
+/// `key_buckets[k]` lists the buckets key `k` counts in.
+pub fn aggregate(plan: Plan, records: &[Record], key_buckets: &[Vec<u32>]) -> Aggregates {
+    let width = plan.bucket_count as usize;
+    let days = split_by_day(records);
+    let daily: Vec<SetCounts> = days
+        .par_iter()
+        .map(|(day, records)| {
+            let mut counts = vec![0u32; width];
+            let mut scratch = Vec::new();
+            let mut with_programs = false;
+            for record in *records {
+                with_programs |= record.has_programs;
+                for &b in record_buckets(record, key_buckets, &mut scratch) {
+                    counts[b as usize] += 1;
+                }
+            }
+            SetCounts {
+                start: *day,
+                end: *day,
+                num_reports: records.len() as u64,
+                week: with_programs.then_some(*day),
+                counts,
+            }
+        })
+        .collect();
+    let repeats = repeat_corrections(records, key_buckets, &daily);
+    let weekly: Vec<SetCounts> = (0..daily.len())
+        .into_par_iter()
+        .map(|i| weekly_set(&daily, i, repeats.get(&daily[i].end)))
+        .collect();
+    let mut sets = Vec::with_capacity(daily.len() * 2);
+    for (d, w) in daily.into_iter().zip(weekly) {
+        sets.push(d);
+        sets.push(w);
+    }
+    Aggregates { plan, sets }
+}
+
+/// The weekly set ending on `daily[i].end`: the sum of the window's daily sets, less the
+/// repeats of uploaders seen on several of its days.
+fn weekly_set(daily: &[SetCounts], i: usize, repeats: Option<&FxHashMap<u32, u32>>) -> SetCounts {
+    let end = daily[i].end;
+    let start = end.plus(-6);
+    let mut set = SetCounts { start, end, num_reports: 0, week: None, counts: vec![0; daily[i].counts.len()] };
+    for day in daily[..=i].iter().rev().take_while(|d| d.end >= start) {
+        set.num_reports += day.num_reports;
+        set.week = set.week.max(day.week);
+        for (sum, n) in set.counts.iter_mut().zip(&day.counts) {
+            *sum += n;
+        }
+    }
+    for (&bucket, &extra) in repeats.into_iter().flatten() {
+        set.counts[bucket as usize] -= extra;
+    }
+    set
+}
+
+/// For each window end day, per bucket, how many times uploaders that report on more than
+/// one day of the window were counted beyond once.
+fn repeat_corrections(records: &[Record], key_buckets: &[Vec<u32>], daily: &[SetCounts]) -> FxHashMap<Day, FxHashMap<u32, u32>> {
+    let mut by_x: Vec<(u64, usize)> = records.iter().enumerate().map(|(i, r)| (r.x.to_bits(), i)).collect();
+    by_x.par_sort_unstable();
+    let mut corrections: FxHashMap<Day, FxHashMap<u32, u32>> = FxHashMap::default();
+    let mut scratch = Vec::new();
+    for group in by_x.chunk_by(|a, b| a.0 == b.0).filter(|g| g.len() > 1) {
+        // Records of one X, on distinct days.
+        let mut members: Vec<&Record> = group.iter().map(|&(_, i)| &records[i]).collect();
+        members.sort_by_key(|r| r.day);
+        let first = members[0].day;
+        let last = members[members.len() - 1].day;
+        for set in daily.iter().filter(|s| s.end >= first && s.end <= last.plus(6)) {
+            let window: Vec<&&Record> =
+                members.iter().filter(|r| r.day <= set.end && r.day >= set.end.plus(-6)).collect();
+            if window.len() < 2 {
+                continue;
+            }
+            let mut seen: FxHashMap<u32, u32> = FxHashMap::default();
+            for record in window {
+                for &b in record_buckets(record, key_buckets, &mut scratch) {
+                    *seen.entry(b).or_default() += 1;
+                }
+            }
+            let entry = corrections.entry(set.end).or_default();
+            for (b, n) in seen.into_iter().filter(|&(_, n)| n > 1) {
+                *entry.entry(b).or_default() += n - 1;
+            }
+        }
+    }
+    corrections
+}
+
+/// The distinct buckets a record counts in.
+fn record_buckets<'s>(record: &Record, key_buckets: &[Vec<u32>], scratch: &'s mut Vec<u32>) -> &'s [u32] {
+    scratch.clear();
+    for &k in record.keys.iter() {
+        scratch.extend_from_slice(&key_buckets[k as usize]);
+    }
+    scratch.sort_unstable();
+    scratch.dedup();
+    scratch
+}
+
+fn split_by_day(records: &[Record]) -> Vec<(Day, &[Record])> {
+    let mut days = Vec::new();
+    for group in records.chunk_by(|a, b| a.day == b.day) {
+        days.push((group[0].day, group));
+    }
+    days
+}
+
+/// Builds the chart set of `counts` under `plan`: every program, its charts that have data,
+/// each with its buckets in plan order (empty Version and GoVersion buckets dropped).
+pub fn chart_set(plan: &Plan, counts: &SetCounts) -> ChartSet {
+    let week = counts.week.map(|d| d.to_string()).unwrap_or_default();
+    let programs = plan
+        .programs
+        .iter()
+        .map(|program| ProgramCharts {
+            id: format!("charts:{}", program.name),
+            name: program.name.clone(),
+            charts: program
+                .charts
+                .iter()
+                .filter_map(|chart| {
+                    let values = &counts.counts[chart.first_bucket as usize..][..chart.buckets.len()];
+                    if values.iter().all(|&v| v == 0) {
+                        return None;
+                    }
+                    let data = chart
+                        .buckets
+                        .iter()
+                        .zip(values)
+                        .filter(|(_, &v)| v > 0 || chart.kind.keeps_empty_buckets())
+                        .map(|(key, &value)| Datum { week: week.clone(), key: key.clone(), value: u64::from(value) })
+                        .collect();
+                    Some(Chart {
+                        id: format!("charts:{}:{}", program.name, chart.name),
+                        name: chart.name.clone(),
+                        kind: "partition".to_string(),
+                        data,
+                    })
+                })
+                .collect(),
+        })
+        .collect();
+    ChartSet {
+        date_range: [counts.start.to_string(), counts.end.to_string()],
+        programs,
+        num_reports: counts.num_reports,
+    }
+}

@@ -1,0 +1,190 @@
+//! `telemetry-site build`: the whole pipeline, as a list of timed stages.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use crate::aggregate::{self, Aggregates, Plan};
+use crate::config::{ChartConfigFile, UploadConfig};
+use crate::ingest::{self, Catalog, Ingested, Limits};
+use crate::render::{self, SiteContext, SiteOptions};
+use crate::site::{SiteLock, Staging};
+use crate::summary::Summary;
+
+/// Everything `build` needs, already checked by the command line.
+#[derive(Debug, Clone, Default)]
+pub struct BuildOptions {
+    pub data: PathBuf,
+    pub site: PathBuf,
+    /// An explicit upload config; `<DATA>/upload-config.json` is used when this is `None`.
+    pub upload_config: Option<PathBuf>,
+    pub chart_config: Option<PathBuf>,
+    pub limits: Limits,
+    pub site_options: SiteOptions,
+}
+
+/// Why a build could not be done (as opposed to reports it skipped).
+#[derive(Debug, thiserror::Error)]
+pub enum BuildError {
+    /// A configuration file is missing, unreadable or malformed: exit code 2.
+    #[error("{0}")]
+    Config(String),
+    /// The data directory cannot be read: exit code 2.
+    #[error(transparent)]
+    Ingest(#[from] ingest::IngestError),
+    #[error(transparent)]
+    Write(#[from] crate::site::WriteError),
+    #[error(transparent)]
+    Render(#[from] render::RenderError),
+}
+
+/// The configs a build runs with, as read from disk.
+pub struct Configs {
+    pub upload: Option<(UploadConfig, String)>,
+    pub chart: ChartConfigFile,
+    pub chart_text: Option<String>,
+    pub upload_path: Option<PathBuf>,
+    pub chart_path: Option<PathBuf>,
+}
+
+/// Reads both configs: explicit paths must exist; the defaults in DATA are optional.
+pub fn load_configs(data: &Path, upload: Option<&Path>, chart: Option<&Path>) -> Result<Configs, BuildError> {
+    let upload_path = pick(data, upload, "upload-config.json");
+    let chart_path = pick(data, chart, "chart-config.txt");
+    let upload = match &upload_path {
+        Some(path) => {
+            let text = read_config(path)?;
+            let config = UploadConfig::parse(&text).map_err(|e| BuildError::Config(format!("`{}`: {e}", path.display())))?;
+            Some((config, text))
+        }
+        None => None,
+    };
+    let (chart, chart_text) = match &chart_path {
+        Some(path) => {
+            let text = read_config(path)?;
+            let parsed = ChartConfigFile::parse(&text).map_err(|e| BuildError::Config(format!("`{}`: {e}", path.display())))?;
+            (parsed, Some(text))
+        }
+        None => (ChartConfigFile::default(), None),
+    };
+    Ok(Configs { upload, chart, chart_text, upload_path, chart_path })
+}
+
+fn pick(data: &Path, explicit: Option<&Path>, default_name: &str) -> Option<PathBuf> {
+    match explicit {
+        Some(path) => Some(path.to_path_buf()),
+        None => Some(data.join(default_name)).filter(|p| p.is_file()),
+    }
+}
+
+fn read_config(path: &Path) -> Result<String, BuildError> {
+    std::fs::read_to_string(path).map_err(|e| BuildError::Config(format!("`{}`: cannot read the config: {e}", path.display())))
+}
+
+/// Ingested and aggregated data, before anything is written.
+pub struct Analysis {
+    pub configs: Configs,
+    pub upload_config: UploadConfig,
+    pub ingested: Ingested,
+    pub aggregates: Aggregates,
+    pub stages: Vec<(String, f64)>,
+}
+
+/// Reads, checks and aggregates DATA (the part of a build that `check` shares).
+pub fn analyse(opts: &BuildOptions, spool_parent: &Path) -> Result<Analysis, BuildError> {
+    let mut stages = Vec::new();
+    let mut clock = Instant::now();
+    let mut lap = |name: &str, stages: &mut Vec<(String, f64)>| {
+        stages.push((name.to_string(), clock.elapsed().as_secs_f64()));
+        clock = Instant::now();
+    };
+    if !opts.data.is_dir() {
+        return Err(BuildError::Config(format!("`{}`: the data directory does not exist or is not a directory", opts.data.display())));
+    }
+    let configs = load_configs(&opts.data, opts.upload_config.as_deref(), opts.chart_config.as_deref())?;
+    lap("config", &mut stages);
+    let catalog = match &configs.upload {
+        Some((config, _)) => Catalog::fixed(config),
+        None => Catalog::open(),
+    };
+    let ingested = ingest::ingest(&opts.data, catalog, &opts.limits, spool_parent)?;
+    lap("ingest", &mut stages);
+    let keys = ingested.catalog.keys();
+    let names = ingested.catalog.program_names();
+    let (plan, upload_config) = match &configs.upload {
+        Some((config, _)) => (Plan::from_config(config), config.clone()),
+        None => Plan::infer(&keys, &names),
+    };
+    let key_buckets = plan.key_buckets(&keys, &names);
+    let aggregates = aggregate::aggregate(plan, &ingested.records, &key_buckets);
+    lap("aggregate", &mut stages);
+    Ok(Analysis { configs, upload_config, ingested, aggregates, stages })
+}
+
+/// Builds the site. Skipped reports are counted in the summary, not errors.
+pub fn build(opts: &BuildOptions) -> Result<Summary, BuildError> {
+    let started = Instant::now();
+    let _lock = SiteLock::acquire(&opts.site)?;
+    let spool_parent = std::env::temp_dir();
+    let analysis = analyse(opts, &spool_parent)?;
+    let mut stages = analysis.stages.clone();
+    let mut clock = Instant::now();
+    let staging = Staging::new(&opts.site)?;
+    let ctx = SiteContext {
+        aggregates: &analysis.aggregates,
+        ingested: &analysis.ingested,
+        upload_config: &analysis.upload_config,
+        upload_config_inferred: analysis.configs.upload.is_none(),
+        chart_config: &analysis.configs.chart,
+        chart_config_text: analysis.configs.chart_text.as_deref(),
+        newest_day: analysis.ingested.records.last().map(|r| r.day),
+        options: &opts.site_options,
+    };
+    let stats = render::render(&ctx, &staging)?;
+    stages.push(("render".into(), clock.elapsed().as_secs_f64()));
+    clock = Instant::now();
+    let (files_written, bytes_written) = staging.totals();
+    staging.commit(&opts.site)?;
+    stages.push(("write".into(), clock.elapsed().as_secs_f64()));
+    let mut summary = summarise(&analysis, stages);
+    summary.pages = stats.pages;
+    summary.files_written = files_written;
+    summary.bytes_written = bytes_written;
+    summary.seconds = started.elapsed().as_secs_f64();
+    Ok(summary)
+}
+
+/// The summary of an analysis (counts, skips, chart sets), without write figures.
+pub fn summarise(analysis: &Analysis, stages: Vec<(String, f64)>) -> Summary {
+    let ingested = &analysis.ingested;
+    let mut summary = Summary {
+        files_read: ingested.files.len() as u64,
+        reports_read: ingested.reports_read,
+        reports_valid: ingested.records.len() as u64,
+        unrecognised: ingested.unrecognised.clone(),
+        upload_config: describe(&analysis.configs.upload_path, "none: inferred from the data"),
+        chart_config: describe(&analysis.configs.chart_path, "none: no chart titles or descriptions"),
+        newest_day: ingested.records.last().map(|r| r.day.to_string()),
+        stages,
+        ..Summary::default()
+    };
+    summary.set_skips(&ingested.skipped, &ingested.skips);
+    for set in &analysis.aggregates.sets {
+        if set.is_daily() {
+            summary.daily_chart_sets += 1;
+        } else {
+            summary.weekly_chart_sets += 1;
+        }
+        summary.chart_sets.push(set.name());
+    }
+    if analysis.configs.upload.is_none() {
+        summary.notes.push(format!(
+            "no upload config: inferred {} programs from the data; no report was rejected as unknown",
+            analysis.upload_config.programs.len()
+        ));
+    }
+    summary
+}
+
+fn describe(path: &Option<PathBuf>, none: &str) -> String {
+    path.as_ref().map(|p| format!("`{}`", p.display())).unwrap_or_else(|| none.to_string())
+}

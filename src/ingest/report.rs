@@ -1,0 +1,402 @@
+//! A report as uploaded, parsed strictly: Go's `telemetry.Report` types, plus the checks
+//! Go's decoder does not make (repeated keys, `null` for a string, counts out of range).
+//!
+//! Parsing borrows from the input text wherever JSON has no escapes, so a report costs a
+//! couple of small vectors, not a string per field.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde::Deserialize;
+
+use super::reason::Reason;
+
+/// One uploaded report (Go's `telemetry.Report`).
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct Report<'a> {
+    pub week: Cow<'a, str>,
+    pub last_week: Cow<'a, str>,
+    pub x: f64,
+    pub programs: Vec<ProgramReport<'a>>,
+    pub config: Cow<'a, str>,
+}
+
+/// One program's part of a report (Go's `telemetry.ProgramReport`).
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct ProgramReport<'a> {
+    pub program: Cow<'a, str>,
+    pub version: Cow<'a, str>,
+    pub go_version: Cow<'a, str>,
+    pub goos: Cow<'a, str>,
+    pub goarch: Cow<'a, str>,
+    pub counters: Vec<(Cow<'a, str>, i64)>,
+    pub stacks: Vec<(Cow<'a, str>, i64)>,
+}
+
+// Messages of the errors our visitors raise, mapped back to a reason by `classify`.
+const DUPLICATE_KEY: &str = "repeated key";
+const NEGATIVE: &str = "count below zero";
+const OVERFLOW: &str = "count of 2^63 or more";
+
+/// Parses one report's text. The text has passed the size, blank and UTF-8 checks.
+/// On failure, returns the reason and a short human explanation.
+pub fn parse(text: &str) -> Result<Report<'_>, (Reason, String)> {
+    let first = text.bytes().find(|b| !b.is_ascii_whitespace());
+    if first != Some(b'{') {
+        return Err(match well_formed(text) {
+            Ok(()) => (Reason::NotObject, "the report is not a JSON object".to_string()),
+            Err(e) => (Reason::Malformed, e.to_string()),
+        });
+    }
+    match serde_json::from_str::<Report<'_>>(text) {
+        Ok(report) => Ok(report),
+        Err(e) => Err(classify(text, &e)),
+    }
+}
+
+/// Checks that `text` is one JSON value with no key repeated in any object.
+pub fn well_formed(text: &str) -> Result<(), serde_json::Error> {
+    let mut de = serde_json::Deserializer::from_str(text);
+    StrictIgnore.deserialize(&mut de)?;
+    de.end()
+}
+
+fn classify(text: &str, err: &serde_json::Error) -> (Reason, String) {
+    use serde_json::error::Category;
+    if matches!(err.classify(), Category::Syntax | Category::Eof | Category::Io) {
+        return (Reason::Malformed, err.to_string());
+    }
+    // A type error may stand before a syntax error or a repeated key later in the text;
+    // malformed JSON is the stronger reason.
+    if let Err(e) = well_formed(text) {
+        return (Reason::Malformed, e.to_string());
+    }
+    let message = err.to_string();
+    let reason = if message.starts_with(DUPLICATE_KEY) {
+        Reason::Malformed
+    } else if message.starts_with(NEGATIVE) {
+        Reason::NegativeCount
+    } else if message.starts_with(OVERFLOW) {
+        Reason::OverflowCount
+    } else {
+        Reason::WrongType
+    };
+    (reason, message)
+}
+
+/// Skips any JSON value, failing on a key repeated within one object.
+struct StrictIgnore;
+
+impl<'de> DeserializeSeed<'de> for StrictIgnore {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for StrictIgnore {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_str<E>(self, _: &str) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_unit<E>(self) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        while seq.next_element_seed(StrictIgnore)?.is_some() {}
+        Ok(())
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let mut keys = KeySet::default();
+        while let Some(key) = map.next_key::<Cow<'de, str>>()? {
+            keys.insert::<A::Error>(key)?;
+            map.next_value_seed(StrictIgnore)?;
+        }
+        Ok(())
+    }
+}
+
+/// Keys seen in one object, to refuse a repeated one.
+#[derive(Default)]
+struct KeySet<'a>(Vec<Cow<'a, str>>);
+
+impl<'a> KeySet<'a> {
+    fn insert<E: de::Error>(&mut self, key: Cow<'a, str>) -> Result<(), E> {
+        if self.0.contains(&key) {
+            return Err(E::custom(format_args!("{DUPLICATE_KEY} `{key}`")));
+        }
+        self.0.push(key);
+        Ok(())
+    }
+}
+
+/// `Cow<str>`'s own `Deserialize` always copies; this one borrows when it can.
+struct BorrowedStr;
+
+impl<'de> DeserializeSeed<'de> for BorrowedStr {
+    type Value = Cow<'de, str>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_str(self)
+    }
+}
+
+impl<'de> Visitor<'de> for BorrowedStr {
+    type Value = Cow<'de, str>;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a string")
+    }
+    fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
+        Ok(Cow::Borrowed(v))
+    }
+    fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(Cow::Owned(v.to_owned()))
+    }
+    fn visit_string<E>(self, v: String) -> Result<Self::Value, E> {
+        Ok(Cow::Owned(v))
+    }
+}
+
+/// A string field: JSON `null` is refused (Go would leave the zero value; the rules don't).
+fn str_value<'de, A: MapAccess<'de>>(map: &mut A) -> Result<Cow<'de, str>, A::Error> {
+    map.next_value_seed(BorrowedStr)
+}
+
+/// Marks which known fields were seen, to refuse a repeated one.
+fn seen<E: de::Error>(flags: &mut u8, bit: u8, key: &str) -> Result<(), E> {
+    if *flags & bit != 0 {
+        return Err(E::custom(format_args!("{DUPLICATE_KEY} `{key}`")));
+    }
+    *flags |= bit;
+    Ok(())
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for Report<'a> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_map(ReportVisitor)
+    }
+}
+
+struct ReportVisitor;
+
+impl<'de> Visitor<'de> for ReportVisitor {
+    type Value = Report<'de>;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a report object")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut report = Report::default();
+        let mut flags = 0u8;
+        let mut unknown = KeySet::default();
+        while let Some(key) = map.next_key_seed(BorrowedStr)? {
+            match &*key {
+                "Week" => {
+                    seen(&mut flags, 1, &key)?;
+                    report.week = str_value(&mut map)?;
+                }
+                "LastWeek" => {
+                    seen(&mut flags, 2, &key)?;
+                    report.last_week = str_value(&mut map)?;
+                }
+                "X" => {
+                    seen(&mut flags, 4, &key)?;
+                    report.x = map.next_value::<f64>()?;
+                }
+                "Programs" => {
+                    seen(&mut flags, 8, &key)?;
+                    report.programs = map.next_value_seed(Nullable(ProgramsSeed))?.unwrap_or_default();
+                }
+                "Config" => {
+                    seen(&mut flags, 16, &key)?;
+                    report.config = str_value(&mut map)?;
+                }
+                _ => {
+                    unknown.insert::<A::Error>(key)?;
+                    map.next_value_seed(StrictIgnore)?;
+                }
+            }
+        }
+        Ok(report)
+    }
+}
+
+/// `null` or the inner value.
+struct Nullable<S>(S);
+
+impl<'de, S: DeserializeSeed<'de>> DeserializeSeed<'de> for Nullable<S> {
+    type Value = Option<S::Value>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_option(self)
+    }
+}
+
+impl<'de, S: DeserializeSeed<'de>> Visitor<'de> for Nullable<S> {
+    type Value = Option<S::Value>;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a value or null")
+    }
+    fn visit_none<E>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_unit<E>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        self.0.deserialize(d).map(Some)
+    }
+}
+
+struct ProgramsSeed;
+
+impl<'de> DeserializeSeed<'de> for ProgramsSeed {
+    type Value = Vec<ProgramReport<'de>>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_seq(self)
+    }
+}
+
+impl<'de> Visitor<'de> for ProgramsSeed {
+    type Value = Vec<ProgramReport<'de>>;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an array of program reports")
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let mut programs = Vec::with_capacity(seq.size_hint().unwrap_or(4));
+        while let Some(program) = seq.next_element_seed(ProgramSeed)? {
+            programs.push(program);
+        }
+        Ok(programs)
+    }
+}
+
+struct ProgramSeed;
+
+impl<'de> DeserializeSeed<'de> for ProgramSeed {
+    type Value = ProgramReport<'de>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for ProgramSeed {
+    type Value = ProgramReport<'de>;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a program report object")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut program = ProgramReport::default();
+        let mut flags = 0u8;
+        let mut unknown = KeySet::default();
+        while let Some(key) = map.next_key_seed(BorrowedStr)? {
+            let (bit, field): (u8, &mut Cow<'de, str>) = match &*key {
+                "Program" => (1, &mut program.program),
+                "Version" => (2, &mut program.version),
+                "GoVersion" => (4, &mut program.go_version),
+                "GOOS" => (8, &mut program.goos),
+                "GOARCH" => (16, &mut program.goarch),
+                "Counters" => {
+                    seen(&mut flags, 32, &key)?;
+                    program.counters = map.next_value_seed(Nullable(CountsSeed))?.unwrap_or_default();
+                    continue;
+                }
+                "Stacks" => {
+                    seen(&mut flags, 64, &key)?;
+                    program.stacks = map.next_value_seed(Nullable(CountsSeed))?.unwrap_or_default();
+                    continue;
+                }
+                _ => {
+                    unknown.insert::<A::Error>(key)?;
+                    map.next_value_seed(StrictIgnore)?;
+                    continue;
+                }
+            };
+            seen(&mut flags, bit, &key)?;
+            *field = str_value(&mut map)?;
+        }
+        Ok(program)
+    }
+}
+
+/// A `map[string]int64` of counts, kept as pairs in input order.
+struct CountsSeed;
+
+impl<'de> DeserializeSeed<'de> for CountsSeed {
+    type Value = Vec<(Cow<'de, str>, i64)>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for CountsSeed {
+    type Value = Vec<(Cow<'de, str>, i64)>;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an object of counts")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut counts: Vec<(Cow<'de, str>, i64)> = Vec::with_capacity(map.size_hint().unwrap_or(8));
+        while let Some(key) = map.next_key_seed(BorrowedStr)? {
+            let count = map.next_value_seed(CountSeed)?;
+            counts.push((key, count));
+        }
+        if counts.len() > 1 {
+            let mut names: Vec<&str> = counts.iter().map(|(k, _)| &**k).collect();
+            names.sort_unstable();
+            if let Some(pair) = names.windows(2).find(|w| w[0] == w[1]) {
+                return Err(de::Error::custom(format_args!("{DUPLICATE_KEY} `{}`", pair[0])));
+            }
+        }
+        Ok(counts)
+    }
+}
+
+/// An `int64` count: a JSON integer in 0..2^63.
+struct CountSeed;
+
+impl<'de> DeserializeSeed<'de> for CountSeed {
+    type Value = i64;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<i64, D::Error> {
+        d.deserialize_i64(self)
+    }
+}
+
+impl<'de> Visitor<'de> for CountSeed {
+    type Value = i64;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an integer count")
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<i64, E> {
+        i64::try_from(v).map_err(|_| E::custom(format_args!("{OVERFLOW}: {v}")))
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<i64, E> {
+        if v < 0 {
+            return Err(E::custom(format_args!("{NEGATIVE}: {v}")));
+        }
+        Ok(v)
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<i64, E> {
+        // serde_json hands integers beyond 64 bits to visit_f64 too, so a huge value is an
+        // overflow whichever way it was written; anything else here is not an integer.
+        if v >= 9_223_372_036_854_775_808.0 {
+            Err(E::custom(format_args!("{OVERFLOW}: {v}")))
+        } else if v <= -9_223_372_036_854_775_808.0 {
+            Err(E::custom(format_args!("{NEGATIVE}: {v}")))
+        } else {
+            Err(E::invalid_type(de::Unexpected::Float(v), &self))
+        }
+    }
+}

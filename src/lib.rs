@@ -1,0 +1,19 @@
+//! telemetry-site: Go-telemetry-style usage reports in, a static dashboard out.
+//!
+//! The build flows one way: [`ingest`] (files -> valid reports) -> [`aggregate`] (reports ->
+//! chart set counts) -> [`render`] (counts -> pages and downloads) -> [`site`] (one atomic
+//! swap into `<SITE>`). [`build::build`] runs them in order.
+
+pub mod aggregate;
+pub mod build;
+pub mod chartset;
+pub mod cli;
+pub mod config;
+pub mod day;
+pub mod gofmt;
+pub mod ingest;
+pub mod output;
+pub mod render;
+pub mod site;
+pub mod summary;
+pub mod version;

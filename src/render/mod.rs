@@ -1,0 +1,62 @@
+//! Render: aggregates and configs -> the files of the site, written into the staging tree.
+
+pub mod downloads;
+
+use std::path::PathBuf;
+
+use crate::aggregate::Aggregates;
+use crate::config::{ChartConfigFile, UploadConfig};
+use crate::day::Day;
+use crate::ingest::Ingested;
+use crate::site::{Staging, WriteError};
+
+/// Settings of the site itself (not of the data).
+#[derive(Debug, Clone, Default)]
+pub struct SiteOptions {
+    pub title: String,
+    pub description: String,
+    /// Absolute URL the site is published at, ending in `/`, when known.
+    pub base_url: Option<String>,
+    pub templates: Option<PathBuf>,
+    pub static_dir: Option<PathBuf>,
+    /// Markdown pages (`<DATA>/pages` by default).
+    pub pages: Option<PathBuf>,
+}
+
+/// Everything the site is rendered from.
+pub struct SiteContext<'a> {
+    pub aggregates: &'a Aggregates,
+    pub ingested: &'a Ingested,
+    pub upload_config: &'a UploadConfig,
+    /// True when no upload config was given and it was inferred from the data.
+    pub upload_config_inferred: bool,
+    pub chart_config: &'a ChartConfigFile,
+    /// The chart config's text as read, when there was one.
+    pub chart_config_text: Option<&'a str>,
+    /// The newest day with a valid report.
+    pub newest_day: Option<Day>,
+    pub options: &'a SiteOptions,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RenderError {
+    #[error(transparent)]
+    Write(#[from] WriteError),
+    #[error("template error: {0}")]
+    Template(String),
+    #[error("`{path}`: {reason}")]
+    Input { path: String, reason: String },
+}
+
+/// What rendering wrote.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RenderStats {
+    pub pages: u64,
+}
+
+/// Writes every file of the site into `out`.
+pub fn render(ctx: &SiteContext<'_>, out: &Staging) -> Result<RenderStats, RenderError> {
+    downloads::write_chart_sets(ctx.aggregates, out)?;
+    downloads::write_raw_data(ctx.ingested, out)?;
+    Ok(RenderStats::default())
+}

@@ -1,0 +1,238 @@
+//! Writing the site: all or nothing.
+//!
+//! Files go into a staging directory beside `<SITE>`; at the end the staging directory and
+//! `<SITE>` are exchanged in one step (`renameat2(RENAME_EXCHANGE)`), so `<SITE>` is at
+//! every moment wholly the old site or wholly the new one, and then the old tree is
+//! removed. A file whose bytes did not change is hard-linked from the old site, so it
+//! keeps its timestamp. A lock file beside `<SITE>` keeps two builds apart.
+
+use std::ffi::CString;
+use std::fs::{self, File};
+use std::io::{self, Write};
+use std::os::unix::ffi::OsStrExt;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// An error writing the site, naming the path.
+#[derive(Debug, thiserror::Error)]
+#[error("`{path}`: {source}")]
+pub struct WriteError {
+    pub path: String,
+    #[source]
+    pub source: io::Error,
+}
+
+fn err(path: &Path) -> impl FnOnce(io::Error) -> WriteError + '_ {
+    move |source| WriteError { path: path.display().to_string(), source }
+}
+
+/// Holds `<SITE>`'s lock for as long as it lives.
+pub struct SiteLock {
+    _file: File,
+}
+
+impl SiteLock {
+    /// Takes the lock `.<SITE name>.lock` beside `site`; fails at once if another build holds it.
+    pub fn acquire(site: &Path) -> Result<SiteLock, WriteError> {
+        let (parent, name) = parent_and_name(site);
+        fs::create_dir_all(&parent).map_err(err(&parent))?;
+        let path = parent.join(format!(".{name}.lock"));
+        let file = File::options().create(true).truncate(false).write(true).open(&path).map_err(err(&path))?;
+        use std::os::fd::AsRawFd;
+        // SAFETY: flock on a valid, owned descriptor.
+        let rc = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) };
+        if rc != 0 {
+            return Err(WriteError {
+                path: path.display().to_string(),
+                source: io::Error::other("another build of this site is running (lock held)"),
+            });
+        }
+        Ok(SiteLock { _file: file })
+    }
+}
+
+/// A new site being written beside the old one.
+pub struct Staging {
+    root: PathBuf,
+    old: Option<PathBuf>,
+    bytes: AtomicU64,
+    files: AtomicU64,
+    kept: bool,
+}
+
+impl Staging {
+    /// A fresh, empty staging directory beside `site`.
+    pub fn new(site: &Path) -> Result<Staging, WriteError> {
+        let (parent, name) = parent_and_name(site);
+        fs::create_dir_all(&parent).map_err(err(&parent))?;
+        let root = tempfile::Builder::new()
+            .prefix(&format!(".{name}.staging-"))
+            .tempdir_in(&parent)
+            .map_err(err(&parent))?
+            .keep();
+        let old = site.is_dir().then(|| site.to_path_buf());
+        Ok(Staging { root, old, bytes: AtomicU64::new(0), files: AtomicU64::new(0), kept: false })
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// Writes `bytes` at `rel` (a `/`-separated path of safe segments) in the new site.
+    pub fn write(&self, rel: &str, bytes: &[u8]) -> Result<(), WriteError> {
+        let rel_path = checked(rel).map_err(err(Path::new(rel)))?;
+        let path = self.root.join(&rel_path);
+        if let Some(dir) = path.parent() {
+            fs::create_dir_all(dir).map_err(err(dir))?;
+        }
+        self.files.fetch_add(1, Ordering::Relaxed);
+        self.bytes.fetch_add(bytes.len() as u64, Ordering::Relaxed);
+        if let Some(old) = &self.old {
+            let previous = old.join(&rel_path);
+            if same_bytes(&previous, bytes) && fs::hard_link(&previous, &path).is_ok() {
+                return Ok(());
+            }
+        }
+        let mut file = File::create(&path).map_err(err(&path))?;
+        file.write_all(bytes).map_err(err(&path))?;
+        Ok(())
+    }
+
+    /// Files and bytes written so far.
+    pub fn totals(&self) -> (u64, u64) {
+        (self.files.load(Ordering::Relaxed), self.bytes.load(Ordering::Relaxed))
+    }
+
+    /// Puts the new site in place of `site` in one step and removes the old one.
+    pub fn commit(mut self, site: &Path) -> Result<(), WriteError> {
+        sync_tree(&self.root).map_err(err(&self.root))?;
+        let root = self.root.clone();
+        if site.exists() || fs::symlink_metadata(site).is_ok() {
+            exchange(&root, site).map_err(err(site))?;
+            // `root` now holds the old site.
+            self.kept = true;
+            fs::remove_dir_all(&root).map_err(err(&root))?;
+        } else {
+            fs::rename(&root, site).map_err(err(site))?;
+            self.kept = true;
+        }
+        if let Some(parent) = site.parent() {
+            let _ = File::open(if parent.as_os_str().is_empty() { Path::new(".") } else { parent }).and_then(|d| d.sync_all());
+        }
+        Ok(())
+    }
+}
+
+impl Drop for Staging {
+    fn drop(&mut self) {
+        if !self.kept {
+            let _ = fs::remove_dir_all(&self.root);
+        }
+    }
+}
+
+/// A relative path with no empty, `.`, `..` or absolute parts, no NUL and no backslash.
+fn checked(rel: &str) -> io::Result<PathBuf> {
+    let ok = !rel.is_empty()
+        && !rel.contains(['\0', '\\'])
+        && rel.split('/').all(|seg| !seg.is_empty() && seg != "." && seg != "..");
+    if !ok {
+        return Err(io::Error::new(io::ErrorKind::InvalidInput, "refusing an output path outside the site"));
+    }
+    Ok(PathBuf::from(rel))
+}
+
+fn same_bytes(path: &Path, bytes: &[u8]) -> bool {
+    match fs::symlink_metadata(path) {
+        Ok(meta) if meta.is_file() && meta.len() == bytes.len() as u64 => fs::read(path).is_ok_and(|old| old == bytes),
+        _ => false,
+    }
+}
+
+fn parent_and_name(site: &Path) -> (PathBuf, String) {
+    let parent = match site.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let name = site.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "site".into());
+    (parent, name)
+}
+
+/// Atomically exchanges two paths (Linux `renameat2` with `RENAME_EXCHANGE`).
+fn exchange(a: &Path, b: &Path) -> io::Result<()> {
+    let ca = CString::new(a.as_os_str().as_bytes())?;
+    let cb = CString::new(b.as_os_str().as_bytes())?;
+    // SAFETY: both are valid NUL-terminated paths; AT_FDCWD resolves them relative to the cwd.
+    let rc = unsafe {
+        libc::syscall(libc::SYS_renameat2, libc::AT_FDCWD, ca.as_ptr(), libc::AT_FDCWD, cb.as_ptr(), libc::RENAME_EXCHANGE)
+    };
+    if rc == 0 {
+        Ok(())
+    } else {
+        Err(io::Error::last_os_error())
+    }
+}
+
+/// fsyncs every file and directory of a tree, so the swap never exposes unwritten data.
+fn sync_tree(root: &Path) -> io::Result<()> {
+    use rayon::prelude::*;
+    let entries: Vec<walkdir::DirEntry> = walkdir::WalkDir::new(root).into_iter().collect::<Result<_, _>>()?;
+    entries.par_iter().try_for_each(|e| File::open(e.path())?.sync_all())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refuses_paths_that_leave_the_site() {
+        for bad in ["", "/etc/passwd", "../x", "a/../../x", "a//b", "a\\b", "a/./b", "a\0b", "a/"] {
+            assert!(checked(bad).is_err(), "{bad:?}");
+        }
+        assert!(checked("charts/2026-01-01/index.html").is_ok());
+    }
+
+    #[test]
+    fn swaps_in_the_new_site_and_keeps_unchanged_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let site = dir.path().join("site");
+        let first = Staging::new(&site).unwrap();
+        first.write("a/same.txt", b"same").unwrap();
+        first.write("stale.txt", b"old").unwrap();
+        first.commit(&site).unwrap();
+        let before = fs::metadata(site.join("a/same.txt")).unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        let second = Staging::new(&site).unwrap();
+        second.write("a/same.txt", b"same").unwrap();
+        second.write("new.txt", b"new").unwrap();
+        second.commit(&site).unwrap();
+        let after = fs::metadata(site.join("a/same.txt")).unwrap();
+        assert_eq!(before.modified().unwrap(), after.modified().unwrap());
+        assert!(!site.join("stale.txt").exists());
+        assert_eq!(fs::read(site.join("new.txt")).unwrap(), b"new");
+        let leftovers: Vec<_> = fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+        assert_eq!(leftovers, vec![std::ffi::OsString::from("site")]);
+    }
+
+    #[test]
+    fn a_dropped_staging_leaves_the_old_site() {
+        let dir = tempfile::tempdir().unwrap();
+        let site = dir.path().join("site");
+        fs::create_dir(&site).unwrap();
+        fs::write(site.join("keep.txt"), b"k").unwrap();
+        {
+            let staging = Staging::new(&site).unwrap();
+            staging.write("x.txt", b"x").unwrap();
+        }
+        assert_eq!(fs::read(site.join("keep.txt")).unwrap(), b"k");
+        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn a_second_lock_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let site = dir.path().join("site");
+        let _held = SiteLock::acquire(&site).unwrap();
+        assert!(SiteLock::acquire(&site).is_err());
+    }
+}

@@ -1,0 +1,113 @@
+//! The end-of-build summary: printed to stderr, and written as JSON for CI to keep.
+
+use std::fmt::Write as _;
+
+use serde::Serialize;
+
+use crate::ingest::{Reason, Skip, Unrecognised};
+
+/// How many offending files the text summary names.
+pub const SHOWN: usize = 10;
+/// How many offending reports the JSON summary lists in detail.
+pub const LISTED: usize = 1000;
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Summary {
+    pub files_read: u64,
+    pub reports_read: u64,
+    pub reports_valid: u64,
+    pub reports_skipped: u64,
+    /// Skipped reports by reason, in rule order, reasons with none left out.
+    pub skipped_by_reason: Vec<(String, u64)>,
+    /// Offending reports in (path, line) order, at most [`LISTED`].
+    pub skipped: Vec<Skip>,
+    /// Offending reports not listed in `skipped`.
+    pub skipped_not_listed: u64,
+    pub unrecognised: Vec<Unrecognised>,
+    pub upload_config: String,
+    pub chart_config: String,
+    pub daily_chart_sets: u64,
+    pub weekly_chart_sets: u64,
+    pub chart_sets: Vec<String>,
+    pub newest_day: Option<String>,
+    pub pages: u64,
+    pub files_written: u64,
+    pub bytes_written: u64,
+    pub notes: Vec<String>,
+    pub seconds: f64,
+    /// Seconds per stage, in order.
+    pub stages: Vec<(String, f64)>,
+}
+
+impl Summary {
+    pub fn set_skips(&mut self, counts: &[u64], skips: &[Skip]) {
+        self.skipped_by_reason = Reason::ALL
+            .iter()
+            .zip(counts)
+            .filter(|(_, &n)| n > 0)
+            .map(|(r, &n)| (r.name().to_string(), n))
+            .collect();
+        self.reports_skipped = counts.iter().sum();
+        self.skipped = skips.iter().take(LISTED).cloned().collect();
+        self.skipped_not_listed = self.reports_skipped.saturating_sub(self.skipped.len() as u64);
+    }
+
+    pub fn to_json(&self) -> String {
+        let mut text = serde_json::to_string_pretty(self).expect("a summary always serialises");
+        text.push('\n');
+        text
+    }
+
+    /// The human summary: a few lines, then the first offending files.
+    pub fn to_text(&self, verbose: bool) -> String {
+        let mut out = String::new();
+        let _ = writeln!(
+            out,
+            "read {} reports in {} files: {} valid, {} skipped{}",
+            self.reports_read,
+            self.files_read,
+            self.reports_valid,
+            self.reports_skipped,
+            if self.skipped_by_reason.is_empty() {
+                String::new()
+            } else {
+                let parts: Vec<String> = self.skipped_by_reason.iter().map(|(r, n)| format!("{n} {r}")).collect();
+                format!(" ({})", parts.join(", "))
+            }
+        );
+        if !self.unrecognised.is_empty() {
+            let _ = writeln!(out, "{} entries not recognised as reports", self.unrecognised.len());
+            for u in self.unrecognised.iter().take(SHOWN) {
+                let _ = writeln!(out, "  {}: {}", u.path, u.why);
+            }
+        }
+        for skip in self.skipped.iter().take(SHOWN) {
+            let place = if skip.line > 0 { format!("{}:{}", skip.path, skip.line) } else { skip.path.clone() };
+            let _ = writeln!(out, "  skipped {place}: {}: {}", skip.reason, skip.message);
+        }
+        if self.reports_skipped > SHOWN as u64 {
+            let _ = writeln!(out, "  ... and {} more skipped (see --summary-json)", self.reports_skipped - SHOWN as u64);
+        }
+        let _ = writeln!(out, "upload config: {}; chart config: {}", self.upload_config, self.chart_config);
+        for note in &self.notes {
+            let _ = writeln!(out, "note: {note}");
+        }
+        let _ = writeln!(
+            out,
+            "wrote {} daily and {} weekly chart sets, {} pages, {} files ({} bytes){} in {:.2}s",
+            self.daily_chart_sets,
+            self.weekly_chart_sets,
+            self.pages,
+            self.files_written,
+            self.bytes_written,
+            self.newest_day.as_ref().map(|d| format!(", data through {d}")).unwrap_or_default(),
+            self.seconds
+        );
+        if verbose {
+            for (stage, secs) in &self.stages {
+                let _ = writeln!(out, "  {stage:<10} {secs:>8.3}s");
+            }
+        }
+        out
+    }
+}
