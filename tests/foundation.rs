@@ -1,0 +1,1 @@
+//! Foundation tests: filled in by the lead.

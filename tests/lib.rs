@@ -1,0 +1,4 @@
+//! The integration test crate: runs the real binary on fixtures written at test time.
+
+mod common;
+mod foundation;
