@@ -47,13 +47,18 @@ pub struct Configs {
 }
 
 /// Reads both configs: explicit paths must exist; the defaults in DATA are optional.
-pub fn load_configs(data: &Path, upload: Option<&Path>, chart: Option<&Path>) -> Result<Configs, BuildError> {
+pub fn load_configs(
+    data: &Path,
+    upload: Option<&Path>,
+    chart: Option<&Path>,
+) -> Result<Configs, BuildError> {
     let upload_path = pick(data, upload, "upload-config.json");
     let chart_path = pick(data, chart, "chart-config.txt");
     let upload = match &upload_path {
         Some(path) => {
             let text = read_config(path)?;
-            let config = UploadConfig::parse(&text).map_err(|e| BuildError::Config(format!("`{}`: {e}", path.display())))?;
+            let config = UploadConfig::parse(&text)
+                .map_err(|e| BuildError::Config(format!("`{}`: {e}", path.display())))?;
             Some((config, text))
         }
         None => None,
@@ -61,12 +66,19 @@ pub fn load_configs(data: &Path, upload: Option<&Path>, chart: Option<&Path>) ->
     let (chart, chart_text) = match &chart_path {
         Some(path) => {
             let text = read_config(path)?;
-            let parsed = ChartConfigFile::parse(&text).map_err(|e| BuildError::Config(format!("`{}`: {e}", path.display())))?;
+            let parsed = ChartConfigFile::parse(&text)
+                .map_err(|e| BuildError::Config(format!("`{}`: {e}", path.display())))?;
             (parsed, Some(text))
         }
         None => (ChartConfigFile::default(), None),
     };
-    Ok(Configs { upload, chart, chart_text, upload_path, chart_path })
+    Ok(Configs {
+        upload,
+        chart,
+        chart_text,
+        upload_path,
+        chart_path,
+    })
 }
 
 fn pick(data: &Path, explicit: Option<&Path>, default_name: &str) -> Option<PathBuf> {
@@ -77,7 +89,9 @@ fn pick(data: &Path, explicit: Option<&Path>, default_name: &str) -> Option<Path
 }
 
 fn read_config(path: &Path) -> Result<String, BuildError> {
-    std::fs::read_to_string(path).map_err(|e| BuildError::Config(format!("`{}`: cannot read the config: {e}", path.display())))
+    std::fs::read_to_string(path).map_err(|e| {
+        BuildError::Config(format!("`{}`: cannot read the config: {e}", path.display()))
+    })
 }
 
 /// Ingested and aggregated data, before anything is written.
@@ -98,9 +112,16 @@ pub fn analyse(opts: &BuildOptions, spool_parent: &Path) -> Result<Analysis, Bui
         clock = Instant::now();
     };
     if !opts.data.is_dir() {
-        return Err(BuildError::Config(format!("`{}`: the data directory does not exist or is not a directory", opts.data.display())));
+        return Err(BuildError::Config(format!(
+            "`{}`: the data directory does not exist or is not a directory",
+            opts.data.display()
+        )));
     }
-    let configs = load_configs(&opts.data, opts.upload_config.as_deref(), opts.chart_config.as_deref())?;
+    let configs = load_configs(
+        &opts.data,
+        opts.upload_config.as_deref(),
+        opts.chart_config.as_deref(),
+    )?;
     lap("config", &mut stages);
     let catalog = match &configs.upload {
         Some((config, _)) => Catalog::fixed(config),
@@ -117,7 +138,13 @@ pub fn analyse(opts: &BuildOptions, spool_parent: &Path) -> Result<Analysis, Bui
     let key_buckets = plan.key_buckets(&keys, &names);
     let aggregates = aggregate::aggregate(plan, &ingested.records, &key_buckets);
     lap("aggregate", &mut stages);
-    Ok(Analysis { configs, upload_config, ingested, aggregates, stages })
+    Ok(Analysis {
+        configs,
+        upload_config,
+        ingested,
+        aggregates,
+        stages,
+    })
 }
 
 /// Builds the site. Skipped reports are counted in the summary, not errors.
@@ -161,8 +188,14 @@ pub fn summarise(analysis: &Analysis, stages: Vec<(String, f64)>) -> Summary {
         reports_read: ingested.reports_read,
         reports_valid: ingested.records.len() as u64,
         unrecognised: ingested.unrecognised.clone(),
-        upload_config: describe(&analysis.configs.upload_path, "none: inferred from the data"),
-        chart_config: describe(&analysis.configs.chart_path, "none: no chart titles or descriptions"),
+        upload_config: describe(
+            &analysis.configs.upload_path,
+            "none: inferred from the data",
+        ),
+        chart_config: describe(
+            &analysis.configs.chart_path,
+            "none: no chart titles or descriptions",
+        ),
         newest_day: ingested.records.last().map(|r| r.day.to_string()),
         stages,
         ..Summary::default()
@@ -186,5 +219,7 @@ pub fn summarise(analysis: &Analysis, stages: Vec<(String, f64)>) -> Summary {
 }
 
 fn describe(path: &Option<PathBuf>, none: &str) -> String {
-    path.as_ref().map(|p| format!("`{}`", p.display())).unwrap_or_else(|| none.to_string())
+    path.as_ref()
+        .map(|p| format!("`{}`", p.display()))
+        .unwrap_or_else(|| none.to_string())
 }

@@ -9,7 +9,11 @@ use crate::ingest::Limits;
 use crate::render::SiteOptions;
 
 #[derive(Debug, Parser)]
-#[command(name = "telemetry-site", version, about = "Turn uploaded telemetry reports into a static dashboard")]
+#[command(
+    name = "telemetry-site",
+    version,
+    about = "Turn uploaded telemetry reports into a static dashboard"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -64,7 +68,10 @@ pub struct BuildArgs {
     #[arg(long, default_value = "Telemetry")]
     pub title: String,
     /// Site description
-    #[arg(long, default_value = "Usage statistics uploaded by users who opted in to telemetry.")]
+    #[arg(
+        long,
+        default_value = "Usage statistics uploaded by users who opted in to telemetry."
+    )]
     pub description: String,
     /// Absolute URL the site is published at (for the feed and the 404 page)
     #[arg(long, value_name = "URL")]
@@ -82,14 +89,26 @@ pub struct BuildArgs {
 
 impl BuildArgs {
     pub fn options(&self) -> BuildOptions {
-        let base_url = self.base_url.as_ref().map(|u| if u.ends_with('/') { u.clone() } else { format!("{u}/") });
-        let pages = self.pages.clone().or_else(|| Some(self.data.join("pages")).filter(|p| p.is_dir()));
+        let base_url = self.base_url.as_ref().map(|u| {
+            if u.ends_with('/') {
+                u.clone()
+            } else {
+                format!("{u}/")
+            }
+        });
+        let pages = self
+            .pages
+            .clone()
+            .or_else(|| Some(self.data.join("pages")).filter(|p| p.is_dir()));
         BuildOptions {
             data: self.data.clone(),
             site: self.site.clone(),
             upload_config: self.upload_config.clone(),
             chart_config: self.chart_config.clone(),
-            limits: Limits { max_report_bytes: self.max_report_bytes, max_file_bytes: self.max_file_bytes },
+            limits: Limits {
+                max_report_bytes: self.max_report_bytes,
+                max_file_bytes: self.max_file_bytes,
+            },
             site_options: SiteOptions {
                 title: self.title.clone(),
                 description: self.description.clone(),

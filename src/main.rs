@@ -15,7 +15,10 @@ fn main() -> ExitCode {
 
 fn run_build(args: &BuildArgs) -> ExitCode {
     if let Some(jobs) = args.jobs {
-        if let Err(e) = rayon::ThreadPoolBuilder::new().num_threads(jobs.max(1)).build_global() {
+        if let Err(e) = rayon::ThreadPoolBuilder::new()
+            .num_threads(jobs.max(1))
+            .build_global()
+        {
             eprintln!("error: cannot start {jobs} worker threads: {e}");
             return ExitCode::from(2);
         }
@@ -40,7 +43,10 @@ fn run_build(args: &BuildArgs) -> ExitCode {
         eprint!("{}", summary.to_text(args.verbose));
     }
     if args.strict && summary.reports_skipped > 0 {
-        eprintln!("error: --strict: {} reports skipped", summary.reports_skipped);
+        eprintln!(
+            "error: --strict: {} reports skipped",
+            summary.reports_skipped
+        );
         return ExitCode::from(1);
     }
     if summary.reports_read > 0 && summary.reports_valid == 0 {

@@ -23,7 +23,10 @@ pub struct WriteError {
 }
 
 fn err(path: &Path) -> impl FnOnce(io::Error) -> WriteError + '_ {
-    move |source| WriteError { path: path.display().to_string(), source }
+    move |source| WriteError {
+        path: path.display().to_string(),
+        source,
+    }
 }
 
 /// Holds `<SITE>`'s lock for as long as it lives.
@@ -37,7 +40,12 @@ impl SiteLock {
         let (parent, name) = parent_and_name(site);
         fs::create_dir_all(&parent).map_err(err(&parent))?;
         let path = parent.join(format!(".{name}.lock"));
-        let file = File::options().create(true).truncate(false).write(true).open(&path).map_err(err(&path))?;
+        let file = File::options()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(err(&path))?;
         use std::os::fd::AsRawFd;
         // SAFETY: flock on a valid, owned descriptor.
         let rc = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) };
@@ -71,7 +79,13 @@ impl Staging {
             .map_err(err(&parent))?
             .keep();
         let old = site.is_dir().then(|| site.to_path_buf());
-        Ok(Staging { root, old, bytes: AtomicU64::new(0), files: AtomicU64::new(0), kept: false })
+        Ok(Staging {
+            root,
+            old,
+            bytes: AtomicU64::new(0),
+            files: AtomicU64::new(0),
+            kept: false,
+        })
     }
 
     pub fn root(&self) -> &Path {
@@ -100,7 +114,10 @@ impl Staging {
 
     /// Files and bytes written so far.
     pub fn totals(&self) -> (u64, u64) {
-        (self.files.load(Ordering::Relaxed), self.bytes.load(Ordering::Relaxed))
+        (
+            self.files.load(Ordering::Relaxed),
+            self.bytes.load(Ordering::Relaxed),
+        )
     }
 
     /// Puts the new site in place of `site` in one step and removes the old one.
@@ -117,7 +134,12 @@ impl Staging {
             self.kept = true;
         }
         if let Some(parent) = site.parent() {
-            let _ = File::open(if parent.as_os_str().is_empty() { Path::new(".") } else { parent }).and_then(|d| d.sync_all());
+            let _ = File::open(if parent.as_os_str().is_empty() {
+                Path::new(".")
+            } else {
+                parent
+            })
+            .and_then(|d| d.sync_all());
         }
         Ok(())
     }
@@ -135,16 +157,23 @@ impl Drop for Staging {
 fn checked(rel: &str) -> io::Result<PathBuf> {
     let ok = !rel.is_empty()
         && !rel.contains(['\0', '\\'])
-        && rel.split('/').all(|seg| !seg.is_empty() && seg != "." && seg != "..");
+        && rel
+            .split('/')
+            .all(|seg| !seg.is_empty() && seg != "." && seg != "..");
     if !ok {
-        return Err(io::Error::new(io::ErrorKind::InvalidInput, "refusing an output path outside the site"));
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "refusing an output path outside the site",
+        ));
     }
     Ok(PathBuf::from(rel))
 }
 
 fn same_bytes(path: &Path, bytes: &[u8]) -> bool {
     match fs::symlink_metadata(path) {
-        Ok(meta) if meta.is_file() && meta.len() == bytes.len() as u64 => fs::read(path).is_ok_and(|old| old == bytes),
+        Ok(meta) if meta.is_file() && meta.len() == bytes.len() as u64 => {
+            fs::read(path).is_ok_and(|old| old == bytes)
+        }
         _ => false,
     }
 }
@@ -154,7 +183,10 @@ fn parent_and_name(site: &Path) -> (PathBuf, String) {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
     };
-    let name = site.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "site".into());
+    let name = site
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "site".into());
     (parent, name)
 }
 
@@ -164,7 +196,14 @@ fn exchange(a: &Path, b: &Path) -> io::Result<()> {
     let cb = CString::new(b.as_os_str().as_bytes())?;
     // SAFETY: both are valid NUL-terminated paths; AT_FDCWD resolves them relative to the cwd.
     let rc = unsafe {
-        libc::syscall(libc::SYS_renameat2, libc::AT_FDCWD, ca.as_ptr(), libc::AT_FDCWD, cb.as_ptr(), libc::RENAME_EXCHANGE)
+        libc::syscall(
+            libc::SYS_renameat2,
+            libc::AT_FDCWD,
+            ca.as_ptr(),
+            libc::AT_FDCWD,
+            cb.as_ptr(),
+            libc::RENAME_EXCHANGE,
+        )
     };
     if rc == 0 {
         Ok(())
@@ -176,8 +215,12 @@ fn exchange(a: &Path, b: &Path) -> io::Result<()> {
 /// fsyncs every file and directory of a tree, so the swap never exposes unwritten data.
 fn sync_tree(root: &Path) -> io::Result<()> {
     use rayon::prelude::*;
-    let entries: Vec<walkdir::DirEntry> = walkdir::WalkDir::new(root).into_iter().collect::<Result<_, _>>()?;
-    entries.par_iter().try_for_each(|e| File::open(e.path())?.sync_all())
+    let entries: Vec<walkdir::DirEntry> = walkdir::WalkDir::new(root)
+        .into_iter()
+        .collect::<Result<_, _>>()?;
+    entries
+        .par_iter()
+        .try_for_each(|e| File::open(e.path())?.sync_all())
 }
 
 #[cfg(test)]
@@ -186,7 +229,17 @@ mod tests {
 
     #[test]
     fn refuses_paths_that_leave_the_site() {
-        for bad in ["", "/etc/passwd", "../x", "a/../../x", "a//b", "a\\b", "a/./b", "a\0b", "a/"] {
+        for bad in [
+            "",
+            "/etc/passwd",
+            "../x",
+            "a/../../x",
+            "a//b",
+            "a\\b",
+            "a/./b",
+            "a\0b",
+            "a/",
+        ] {
             assert!(checked(bad).is_err(), "{bad:?}");
         }
         assert!(checked("charts/2026-01-01/index.html").is_ok());
@@ -210,7 +263,10 @@ mod tests {
         assert_eq!(before.modified().unwrap(), after.modified().unwrap());
         assert!(!site.join("stale.txt").exists());
         assert_eq!(fs::read(site.join("new.txt")).unwrap(), b"new");
-        let leftovers: Vec<_> = fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+        let leftovers: Vec<_> = fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
         assert_eq!(leftovers, vec![std::ffi::OsString::from("site")]);
     }
 

@@ -1,1 +1,620 @@
-//! Foundation tests: filled in by the lead.
+//! Foundation: ingest rules, skip reasons, chart set numbers, against hand-computed values.
+
+use serde_json::{json, Value};
+
+use crate::common::{stderr, Fixture};
+
+const GOPLS: &str = "golang.org/x/tools/gopls";
+
+/// A small upload config: two charted programs and one that never reports.
+fn upload_config() -> String {
+    json!({
+        "GOOS": ["linux", "darwin", "windows"],
+        "GOARCH": ["amd64", "arm64"],
+        "GoVersion": ["go1.21.3", "go1.21rc1", "go1.22.0", "go1.9"],
+        "SampleRate": 1,
+        "Programs": [
+            {"Name": GOPLS, "Versions": ["v0.10.0", "v0.9.0", "v0.10.0-pre.1"],
+             "Counters": [{"Name": "gopls/client:{vscode,eglot}", "Rate": 1}, {"Name": "crash/malformed", "Rate": 1}],
+             "Stacks": [{"Name": "gopls/bug", "Rate": 1, "Depth": 16}]},
+            {"Name": "cmd/go", "Versions": ["go1.22.0"], "Counters": [{"Name": "go/invocations", "Rate": 1}]},
+            {"Name": "example.com/unused", "Versions": ["v1.0.0"]}
+        ]
+    })
+    .to_string()
+}
+
+fn program(
+    name: &str,
+    version: &str,
+    go: &str,
+    goos: &str,
+    goarch: &str,
+    counters: Value,
+) -> Value {
+    json!({"Program": name, "Version": version, "GoVersion": go, "GOOS": goos, "GOARCH": goarch,
+           "Counters": counters, "Stacks": {}})
+}
+
+fn report(week: &str, x: f64, programs: Value) -> String {
+    json!({"Week": week, "LastWeek": "", "X": x, "Programs": programs, "Config": "v0.115.0"})
+        .to_string()
+}
+
+fn chart_set(f: &Fixture, name: &str) -> Value {
+    serde_json::from_str(&f.read_site(&format!("charts/{name}.json"))).unwrap()
+}
+
+/// The charts of one program in a chart set, as (chart name -> [(key, value)]) with every
+/// datum's Week checked against `week`.
+fn charts_of(set: &Value, program: &str, week: &str) -> Vec<(String, Vec<(String, u64)>)> {
+    let p = set["Programs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["Name"] == program)
+        .unwrap();
+    assert_eq!(p["ID"], format!("charts:{program}"));
+    p["Charts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            let name = c["Name"].as_str().unwrap().to_string();
+            assert_eq!(c["ID"], format!("charts:{program}:{name}"));
+            assert_eq!(c["Type"], "partition");
+            let data = c["Data"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|d| {
+                    assert_eq!(d["Week"], week, "{program} {name}");
+                    (
+                        d["Key"].as_str().unwrap().to_string(),
+                        d["Value"].as_u64().unwrap(),
+                    )
+                })
+                .collect();
+            (name, data)
+        })
+        .collect()
+}
+
+fn kv(pairs: &[(&str, u64)]) -> Vec<(String, u64)> {
+    pairs.iter().map(|(k, v)| (k.to_string(), *v)).collect()
+}
+
+/// Seven reports over four days in both layouts (gzipped, pretty-printed, mixed), with a
+/// duplicate and an uploader (X = 0.1) on two days.
+fn aggregation_fixture() -> Fixture {
+    let f = Fixture::new();
+    f.write("upload-config.json", upload_config());
+    // R1: X=0.1 on 01-05, a counter present with count 0 still counts.
+    f.write(
+        "2026-01-05/0.1.json",
+        report(
+            "2026-01-05",
+            0.1,
+            json!([program(
+                GOPLS,
+                "v0.9.0",
+                "go1.21.3",
+                "linux",
+                "amd64",
+                json!({"gopls/client:vscode": 0})
+            )]),
+        ),
+    );
+    // R2: two program reports of gopls in one report, pretty-printed.
+    let r2: Value = serde_json::from_str(&report(
+        "2026-01-05",
+        0.2,
+        json!([
+            program(
+                GOPLS,
+                "v0.10.0",
+                "go1.21rc1",
+                "darwin",
+                "arm64",
+                json!({"gopls/client:vscode": 5, "crash/malformed": 1})
+            ),
+            program(
+                GOPLS,
+                "v0.10.0",
+                "go1.22.0",
+                "linux",
+                "amd64",
+                json!({"gopls/client:eglot": 1})
+            )
+        ]),
+    ))
+    .unwrap();
+    f.write(
+        "2026-01-05/0.2.json",
+        serde_json::to_string_pretty(&r2).unwrap(),
+    );
+    // R3 (same X as R1, next day) and R4 (no programs), merged layout.
+    let r3 = report(
+        "2026-01-06",
+        0.1,
+        json!([program(
+            GOPLS,
+            "v0.9.0",
+            "go1.21.3",
+            "linux",
+            "amd64",
+            json!({"gopls/client:eglot": 2})
+        )]),
+    );
+    let r4 = json!({"Week": "2026-01-06", "LastWeek": "", "X": 0.3, "Programs": null, "Config": "v0.115.0"}).to_string();
+    f.write("2026-01-06.json", format!("{r3}\n{r4}\n"));
+    // R5, gzipped merged file; R6 shares its Week and X from a path that sorts first: skipped.
+    f.write_gz(
+        "2026-01-07.json.gz",
+        format!(
+            "{}\n",
+            report(
+                "2026-01-07",
+                0.4,
+                json!([program(
+                    "cmd/go",
+                    "go1.22.0",
+                    "go1.22.0",
+                    "windows",
+                    "amd64",
+                    json!({"go/invocations": 3})
+                )])
+            )
+        ),
+    );
+    f.write(
+        "0-early/2026-01-07/0.4.json",
+        report(
+            "2026-01-07",
+            0.4,
+            json!([program(
+                "cmd/go",
+                "go1.22.0",
+                "go1.22.0",
+                "linux",
+                "arm64",
+                json!({})
+            )]),
+        ),
+    );
+    // R7: no Programs key at all: valid, counted in NumReports, holds no program report.
+    f.write(
+        "2026-01-08/0.5.json",
+        json!({"Week": "2026-01-08", "X": 0.5, "Config": "v0.115.0"}).to_string(),
+    );
+    f
+}
+
+#[test]
+fn daily_chart_set_has_the_workers_numbers() {
+    let f = aggregation_fixture();
+    let out = f.build(&[
+        "--summary-json",
+        f.dir.path().join("summary.json").to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let day = chart_set(&f, "2026-01-05");
+    assert_eq!(day["DateRange"], json!(["2026-01-05", "2026-01-05"]));
+    assert_eq!(day["NumReports"], 2);
+    let names: Vec<&str> = day["Programs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["Name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        [GOPLS, "cmd/go", "example.com/unused"],
+        "config order, every program kept"
+    );
+    assert_eq!(
+        charts_of(&day, GOPLS, "2026-01-05"),
+        vec![
+            // semver order; the empty v0.10.0-pre.1 bucket dropped
+            ("Version".into(), kv(&[("v0.9.0", 1), ("v0.10.0", 1)])),
+            // zero buckets kept, sorted lexically
+            (
+                "GOOS".into(),
+                kv(&[("darwin", 1), ("linux", 2), ("windows", 0)])
+            ),
+            ("GOARCH".into(), kv(&[("amd64", 2), ("arm64", 1)])),
+            // go1.21.3 and go1.21rc1 merge into go1.21; empty go1.9 dropped; R2 counts once in go1.21
+            ("GoVersion".into(), kv(&[("go1.21", 2), ("go1.22", 1)])),
+            ("gopls/client".into(), kv(&[("eglot", 1), ("vscode", 2)])),
+            ("crash/malformed".into(), kv(&[("crash/malformed", 1)])),
+        ]
+    );
+    assert_eq!(
+        charts_of(&day, "cmd/go", "2026-01-05"),
+        vec![],
+        "no data: no charts, entry kept"
+    );
+    assert_eq!(charts_of(&day, "example.com/unused", "2026-01-05"), vec![]);
+}
+
+#[test]
+fn weekly_chart_sets_count_each_uploader_once() {
+    let f = aggregation_fixture();
+    let out = f.build(&[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let week = chart_set(&f, "2025-12-31_2026-01-06");
+    assert_eq!(week["DateRange"], json!(["2025-12-31", "2026-01-06"]));
+    assert_eq!(week["NumReports"], 4, "R1..R4: reports, not uploaders");
+    assert_eq!(
+        charts_of(&week, GOPLS, "2026-01-06"),
+        vec![
+            ("Version".into(), kv(&[("v0.9.0", 1), ("v0.10.0", 1)])), // X=0.1 on two days counts once
+            (
+                "GOOS".into(),
+                kv(&[("darwin", 1), ("linux", 2), ("windows", 0)])
+            ),
+            ("GOARCH".into(), kv(&[("amd64", 2), ("arm64", 1)])),
+            ("GoVersion".into(), kv(&[("go1.21", 2), ("go1.22", 1)])),
+            ("gopls/client".into(), kv(&[("eglot", 2), ("vscode", 2)])),
+            ("crash/malformed".into(), kv(&[("crash/malformed", 1)])),
+        ]
+    );
+    // 01-07: R5 kept, its duplicate R6 (linux/arm64) skipped; cmd/* has no Version chart.
+    let week = chart_set(&f, "2026-01-01_2026-01-07");
+    assert_eq!(week["NumReports"], 5);
+    assert_eq!(
+        charts_of(&week, "cmd/go", "2026-01-07"),
+        vec![
+            (
+                "GOOS".into(),
+                kv(&[("darwin", 0), ("linux", 0), ("windows", 1)])
+            ),
+            ("GOARCH".into(), kv(&[("amd64", 1), ("arm64", 0)])),
+            ("GoVersion".into(), kv(&[("go1.22", 1)])),
+            ("go/invocations".into(), kv(&[("go/invocations", 1)])),
+        ]
+    );
+    assert_eq!(
+        charts_of(&week, GOPLS, "2026-01-07")[4],
+        ("gopls/client".into(), kv(&[("eglot", 2), ("vscode", 2)]))
+    );
+    // 01-08 has only a report without programs: Week stays at the latest day that has one.
+    let week = chart_set(&f, "2026-01-02_2026-01-08");
+    assert_eq!(week["NumReports"], 6);
+    assert_eq!(charts_of(&week, "cmd/go", "2026-01-07").len(), 4);
+    let day = chart_set(&f, "2026-01-08");
+    assert_eq!(day["NumReports"], 1);
+    assert!(day["Programs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|p| p["Charts"] == json!([])));
+    // Only days with reports get chart sets.
+    assert!(!f.site().join("charts/2026-01-09.json").exists());
+    assert!(!f.site().join("charts/2026-01-03_2026-01-09.json").exists());
+}
+
+#[test]
+fn raw_data_is_ordered_by_object_name_one_report_per_line() {
+    let f = aggregation_fixture();
+    // Names sort as strings: "0.15.json" < "0.1e-05"... use X values whose %g names cross.
+    let small = 1.5e-5; // "%g" = "1.5e-05": sorts after every "0.…" name
+    f.write(
+        "2026-01-05/a.json",
+        report("2026-01-05", small, json!(null)),
+    );
+    let out = f.build(&[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = f.read_site("data/2026-01-05.json");
+    let xs: Vec<f64> = text
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<Value>(l).unwrap()["X"]
+                .as_f64()
+                .unwrap()
+        })
+        .collect();
+    assert_eq!(xs, [0.1, 0.2, small]);
+    // The pretty-printed R2 is on one line, compact; R1 is byte-identical to its file.
+    assert_eq!(
+        text.lines().next().unwrap(),
+        std::fs::read_to_string(f.data().join("2026-01-05/0.1.json")).unwrap()
+    );
+    assert!(!text.lines().nth(1).unwrap().contains(' '));
+    assert_eq!(text.lines().count(), 3);
+}
+
+/// One report per skip reason, each in its own file or line, plus valid edge cases.
+#[test]
+fn every_skip_reason_is_counted_and_named() {
+    let f = Fixture::new();
+    f.write("upload-config.json", upload_config());
+    let good = |x: f64| {
+        report(
+            "2026-02-02",
+            x,
+            json!([program(
+                GOPLS,
+                "v0.9.0",
+                "go1.21.3",
+                "linux",
+                "amd64",
+                json!({})
+            )]),
+        )
+    };
+    let day = "2026-02-02";
+    let pad = |n: usize| {
+        // A valid report of exactly n bytes, padded through an unknown key.
+        let base = json!({"Week": day, "X": 0.77, "Config": "v0.115.0", "Pad": ""}).to_string();
+        let filler = "p".repeat(n - base.len());
+        json!({"Week": day, "X": 0.77, "Config": "v0.115.0", "Pad": filler}).to_string()
+    };
+    let exact = pad(102_400);
+    assert_eq!(exact.len(), 102_400);
+    let mut too_big = pad(102_401);
+    assert_eq!(too_big.len(), 102_401);
+    f.write(&format!("{day}/0.77.json"), format!("{exact}\n")); // valid: the newline is not counted
+    too_big = too_big.replace("0.77", "0.78");
+    let lines: Vec<(String, &str)> = vec![
+        (good(0.01), "duplicate"), // the same Week and X again on the last line: this one is dropped
+        (too_big, "too_large"),
+        (String::new(), "empty"),
+        ("   \t".into(), "empty"),
+        (format!("{{\"Week\":\"{day}\",\"X\":0.5,\"LastWeek\":\"\u{FFFD}\"}}").replace('\u{FFFD}', "\u{0}"), "malformed"), // a raw control character in a string
+        (good(0.02)[..40].to_string(), "malformed"),
+        (format!("{{\"Week\":\"{day}\",\"Week\":\"{day}\",\"X\":0.5,\"Config\":\"v0.1.0\"}}"), "malformed"),
+        (good(0.03).replace("\"Counters\":{}", "\"Counters\":{\"crash/malformed\":1,\"crash/malformed\":2}"), "malformed"),
+        (format!("{{\"Week\":\"{day}\",\"X\":0.5,\"Config\":\"v0.1.0\",\"Deep\":{}1{}}}", "[".repeat(200), "]".repeat(200)), "malformed"),
+        (format!("{{\"Week\":\"{day}\",\"X\":\"0.5\",\"Config\":\"v0.1.0\"}} trailing"), "malformed"),
+        ("[]".into(), "not_object"),
+        ("\"a string\"".into(), "not_object"),
+        (format!("{{\"Week\":\"{day}\",\"X\":\"0.5\",\"Config\":\"v0.1.0\"}}"), "wrong_type"),
+        (format!("{{\"Week\":20260202,\"X\":0.5,\"Config\":\"v0.1.0\"}}"), "wrong_type"),
+        (format!("{{\"Week\":null,\"X\":0.5,\"Config\":\"v0.1.0\"}}"), "wrong_type"),
+        (good(0.04).replace("\"Programs\":[", "\"Programs\":{\"a\":").replace("]", "}"), "wrong_type"),
+        (good(0.05).replace("\"Counters\":{}", "\"Counters\":[]"), "wrong_type"),
+        (good(0.06).replace("\"Counters\":{}", "\"Counters\":{\"crash/malformed\":1.5}"), "wrong_type"),
+        (good(0.07).replace("\"Counters\":{}", "\"Counters\":{\"crash/malformed\":\"1\"}"), "wrong_type"),
+        (good(0.08).replace(&format!("\"Program\":\"{GOPLS}\""), "\"Program\":null"), "wrong_type"),
+        (format!("{{\"Week\":\"{day}\",\"X\":0.5,\"Programs\":[null],\"Config\":\"v0.1.0\"}}"), "wrong_type"),
+        (good(0.09).replace("\"Counters\":{}", "\"Counters\":{\"crash/malformed\":-1}"), "negative_count"),
+        (good(0.10).replace("\"Counters\":{}", "\"Counters\":{\"crash/malformed\":9223372036854775808}"), "overflow_count"),
+        (good(0.11).replace("\"Counters\":{}", "\"Counters\":{\"crash/malformed\":1e19}"), "overflow_count"),
+        (good(0.12).replace(day, "2026-02-30"), "bad_week"),
+        (json!({"X": 0.5, "Config": "v0.1.0"}).to_string(), "bad_week"),
+        (json!({"Week": day, "Config": "v0.1.0"}).to_string(), "x_range"),
+        (json!({"Week": day, "X": 1, "Config": "v0.1.0"}).to_string(), "x_range"),
+        (json!({"Week": day, "X": 0.5}).to_string(), "bad_config"),
+        (json!({"Week": day, "X": 0.5, "Config": "0.115.0"}).to_string(), "bad_config"),
+        (good(0.13).replace(GOPLS, "golang.org/x/tools/cmd/stringer"), "unknown_program"),
+        (good(0.14).replace("v0.9.0", "v9.9.9"), "unknown_program"),
+        (good(0.15).replace("\"linux\"", "\"beos\""), "unknown_program"),
+        (good(0.16).replace("go1.21.3", "go1.21.4"), "unknown_program"),
+        (good(0.17).replace("\"Counters\":{}", "\"Counters\":{\"gopls/client:emacs\":1}"), "unknown_counter"),
+        (good(0.18).replace("\"Stacks\":{}", "\"Stacks\":{\"gopls/panic\\nmain.main:+1,+0x10\":1}"), "unknown_counter"),
+        (good(0.19).replace("\"Stacks\":{}", "\"Stacks\":{\"gopls/bug\\nmain.main:+1,+0x10\":1}"), "valid"),
+        (json!({"Week": day, "X": 0.2, "Config": "v0.115.0", "Programs": null, "Extra": {"a": 1}}).to_string(), "valid"),
+        (good(0.01), "valid"), // same Week and X as line 1: the later line is kept
+    ];
+    let mut text = String::new();
+    for (line, _) in &lines {
+        text.push_str(line);
+        text.push('\n');
+    }
+    f.write(&format!("{day}.json"), text);
+    let mut bad_utf8 = good(0.3).into_bytes();
+    let at = bad_utf8.iter().position(|&b| b == b'l').unwrap(); // in "linux"
+    bad_utf8[at] = 0xff;
+    f.write(&format!("{day}/0.3.json"), bad_utf8);
+    f.write(&format!("{day}/0.31.json"), "");
+    f.write(&format!("{day}/0.32.json.gz"), b"not gzip at all");
+    f.write("notes.txt", "hello");
+    let summary_path = f.dir.path().join("summary.json");
+    let out = f.build(&["--summary-json", summary_path.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let summary: Value =
+        serde_json::from_str(&std::fs::read_to_string(&summary_path).unwrap()).unwrap();
+    let mut expected: std::collections::BTreeMap<&str, u64> = Default::default();
+    for (_, kind) in &lines {
+        if *kind != "valid" {
+            *expected.entry(kind).or_default() += 1;
+        }
+    }
+    *expected.entry("invalid_utf8").or_default() += 1;
+    *expected.entry("empty").or_default() += 1;
+    *expected.entry("unreadable").or_default() += 1;
+    let got: std::collections::BTreeMap<&str, u64> = summary["skipped_by_reason"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|pair| (pair[0].as_str().unwrap(), pair[1].as_u64().unwrap()))
+        .collect();
+    assert_eq!(got, expected);
+    // Every merged-layout skip names its line, with the reason the table above gives it.
+    let skipped = summary["skipped"].as_array().unwrap();
+    for (i, (_, kind)) in lines.iter().enumerate() {
+        let line = i as u64 + 1;
+        let found: Vec<&Value> = skipped
+            .iter()
+            .filter(|s| s["path"] == format!("{day}.json") && s["line"] == line)
+            .collect();
+        match *kind {
+            "valid" => assert!(found.is_empty(), "line {line} should be valid: {found:?}"),
+            _ => assert_eq!(found.len(), 1, "line {line} ({kind})"),
+        }
+        if !found.is_empty() {
+            assert_eq!(found[0]["reason"], *kind, "line {line}");
+        }
+    }
+    let dup: Vec<&Value> = skipped
+        .iter()
+        .filter(|s| s["reason"] == "duplicate")
+        .collect();
+    assert_eq!(dup.len(), 1);
+    assert_eq!(dup[0]["line"], 1, "the first of the two lines is dropped");
+    assert_eq!(
+        summary["reports_valid"], 4,
+        "line 1's twin, the stack, the extra-key report, the 102,400-byte file"
+    );
+    assert_eq!(
+        summary["unrecognised"],
+        json!([{"path": "notes.txt", "why": "not a report file name"}])
+    );
+    let text = stderr(&out);
+    assert!(text.contains(&format!("{day}.json:2: too_large")), "{text}");
+    assert!(text.contains("1 unreadable"), "{text}");
+}
+
+#[test]
+fn without_an_upload_config_everything_is_inferred() {
+    let f = Fixture::new();
+    f.write(
+        "2026-03-01/0.5.json",
+        report(
+            "2026-03-01",
+            0.5,
+            json!([program(
+                "zeta/tool",
+                "v1.0.0",
+                "go1.23.0",
+                "plan9",
+                "mips",
+                json!({"zeta/mode:fast": 1, "zeta/started": 2})
+            )]),
+        ),
+    );
+    f.write(
+        "2026-03-01/0.6.json",
+        report(
+            "2026-03-01",
+            0.6,
+            json!([program(
+                "alpha/tool",
+                "devel",
+                "go1.22.1",
+                "linux",
+                "amd64",
+                json!({"alpha/x:y:z": 1})
+            )]),
+        ),
+    );
+    let out = f.build(&[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("no upload config"),
+        "{}",
+        stderr(&out)
+    );
+    let set = chart_set(&f, "2026-03-01");
+    let names: Vec<&str> = set["Programs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["Name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["alpha/tool", "zeta/tool"], "sorted by name");
+    assert_eq!(
+        charts_of(&set, "zeta/tool", "2026-03-01"),
+        vec![
+            ("Version".into(), kv(&[("v1.0.0", 1)])),
+            ("GOOS".into(), kv(&[("linux", 0), ("plan9", 1)])),
+            ("GOARCH".into(), kv(&[("amd64", 0), ("mips", 1)])),
+            ("GoVersion".into(), kv(&[("go1.23", 1)])),
+            ("zeta/mode".into(), kv(&[("fast", 1)])),
+            ("zeta/started".into(), kv(&[("zeta/started", 1)])),
+        ]
+    );
+    assert_eq!(
+        charts_of(&set, "alpha/tool", "2026-03-01")[4],
+        ("alpha/x".into(), kv(&[("y:z", 1)]))
+    );
+}
+
+#[test]
+fn configuration_and_usage_errors_exit_2_with_one_clear_line() {
+    let f = Fixture::new();
+    f.write("upload-config.json", "{\"GOOS\": [\"linux\",]}");
+    let out = f.build(&[]);
+    assert_eq!(out.status.code(), Some(2));
+    let text = stderr(&out);
+    assert!(
+        text.contains("upload-config.json") && text.contains("line 1"),
+        "{text}"
+    );
+    assert_eq!(text.trim().lines().count(), 1, "{text}");
+    assert!(!text.contains("panicked") && !text.contains("RUST_BACKTRACE"));
+
+    let g = Fixture::new();
+    g.write("chart-config.txt", "title: x\ncounter: a\ntitel: oops\n");
+    let out = g.build(&[]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("chart-config.txt") && stderr(&out).contains("line 3"),
+        "{}",
+        stderr(&out)
+    );
+
+    let out = crate::common::run(&["build", "/nonexistent/data/dir", g.site().to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("/nonexistent/data/dir"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn exit_codes_for_strict_no_valid_and_empty_data() {
+    let f = Fixture::new();
+    let out = f.build(&[]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "an empty DATA builds: {}",
+        stderr(&out)
+    );
+
+    f.write(
+        "2026-01-01/0.5.json",
+        report("2026-01-01", 0.5, json!(null)),
+    );
+    f.write("2026-01-01/0.6.json", "{");
+    let out = f.build(&[]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let out = f.build(&["--strict"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("--strict"));
+
+    let g = Fixture::new();
+    g.write("2026-01-01/0.6.json", "{");
+    let out = g.build(&[]);
+    assert_eq!(out.status.code(), Some(1), "reports present but none valid");
+}
+
+#[test]
+fn output_is_identical_whatever_the_thread_count() {
+    let f = aggregation_fixture();
+    let one = f.build(&["-j", "1"]);
+    assert!(one.status.success());
+    let first = read_tree(&f.site());
+    let four = f.build(&["-j", "4"]);
+    assert!(four.status.success());
+    assert_eq!(first, read_tree(&f.site()));
+}
+
+fn read_tree(root: &std::path::Path) -> Vec<(String, Vec<u8>)> {
+    let mut files: Vec<(String, Vec<u8>)> = walkdir::WalkDir::new(root)
+        .into_iter()
+        .map(|e| e.unwrap())
+        .filter(|e| e.file_type().is_file())
+        .map(|e| {
+            (
+                e.path().strip_prefix(root).unwrap().display().to_string(),
+                std::fs::read(e.path()).unwrap(),
+            )
+        })
+        .collect();
+    files.sort();
+    files
+}

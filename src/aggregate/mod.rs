@@ -109,7 +109,13 @@ pub fn aggregate(plan: Plan, records: &[Record], key_buckets: &[Vec<u32>]) -> Ag
 fn weekly_set(daily: &[SetCounts], i: usize, repeats: Option<&FxHashMap<u32, u32>>) -> SetCounts {
     let end = daily[i].end;
     let start = end.plus(-6);
-    let mut set = SetCounts { start, end, num_reports: 0, week: None, counts: vec![0; daily[i].counts.len()] };
+    let mut set = SetCounts {
+        start,
+        end,
+        num_reports: 0,
+        week: None,
+        counts: vec![0; daily[i].counts.len()],
+    };
     for day in daily[..=i].iter().rev().take_while(|d| d.end >= start) {
         set.num_reports += day.num_reports;
         set.week = set.week.max(day.week);
@@ -125,8 +131,16 @@ fn weekly_set(daily: &[SetCounts], i: usize, repeats: Option<&FxHashMap<u32, u32
 
 /// For each window end day, per bucket, how many times uploaders that report on more than
 /// one day of the window were counted beyond once.
-fn repeat_corrections(records: &[Record], key_buckets: &[Vec<u32>], daily: &[SetCounts]) -> FxHashMap<Day, FxHashMap<u32, u32>> {
-    let mut by_x: Vec<(u64, usize)> = records.iter().enumerate().map(|(i, r)| (r.x.to_bits(), i)).collect();
+fn repeat_corrections(
+    records: &[Record],
+    key_buckets: &[Vec<u32>],
+    daily: &[SetCounts],
+) -> FxHashMap<Day, FxHashMap<u32, u32>> {
+    let mut by_x: Vec<(u64, usize)> = records
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (r.x.to_bits(), i))
+        .collect();
     by_x.par_sort_unstable();
     let mut corrections: FxHashMap<Day, FxHashMap<u32, u32>> = FxHashMap::default();
     let mut scratch = Vec::new();
@@ -136,9 +150,14 @@ fn repeat_corrections(records: &[Record], key_buckets: &[Vec<u32>], daily: &[Set
         members.sort_by_key(|r| r.day);
         let first = members[0].day;
         let last = members[members.len() - 1].day;
-        for set in daily.iter().filter(|s| s.end >= first && s.end <= last.plus(6)) {
-            let window: Vec<&&Record> =
-                members.iter().filter(|r| r.day <= set.end && r.day >= set.end.plus(-6)).collect();
+        for set in daily
+            .iter()
+            .filter(|s| s.end >= first && s.end <= last.plus(6))
+        {
+            let window: Vec<&&Record> = members
+                .iter()
+                .filter(|r| r.day <= set.end && r.day >= set.end.plus(-6))
+                .collect();
             if window.len() < 2 {
                 continue;
             }
@@ -158,7 +177,11 @@ fn repeat_corrections(records: &[Record], key_buckets: &[Vec<u32>], daily: &[Set
 }
 
 /// The distinct buckets a record counts in.
-fn record_buckets<'s>(record: &Record, key_buckets: &[Vec<u32>], scratch: &'s mut Vec<u32>) -> &'s [u32] {
+fn record_buckets<'s>(
+    record: &Record,
+    key_buckets: &[Vec<u32>],
+    scratch: &'s mut Vec<u32>,
+) -> &'s [u32] {
     scratch.clear();
     for &k in record.keys.iter() {
         scratch.extend_from_slice(&key_buckets[k as usize]);
@@ -190,7 +213,8 @@ pub fn chart_set(plan: &Plan, counts: &SetCounts) -> ChartSet {
                 .charts
                 .iter()
                 .filter_map(|chart| {
-                    let values = &counts.counts[chart.first_bucket as usize..][..chart.buckets.len()];
+                    let values =
+                        &counts.counts[chart.first_bucket as usize..][..chart.buckets.len()];
                     if values.iter().all(|&v| v == 0) {
                         return None;
                     }
@@ -199,7 +223,11 @@ pub fn chart_set(plan: &Plan, counts: &SetCounts) -> ChartSet {
                         .iter()
                         .zip(values)
                         .filter(|(_, &v)| v > 0 || chart.kind.keeps_empty_buckets())
-                        .map(|(key, &value)| Datum { week: week.clone(), key: key.clone(), value: u64::from(value) })
+                        .map(|(key, &value)| Datum {
+                            week: week.clone(),
+                            key: key.clone(),
+                            value: u64::from(value),
+                        })
                         .collect();
                     Some(Chart {
                         id: format!("charts:{}:{}", program.name, chart.name),
@@ -215,5 +243,112 @@ pub fn chart_set(plan: &Plan, counts: &SetCounts) -> ChartSet {
         date_range: [counts.start.to_string(), counts.end.to_string()],
         programs,
         num_reports: counts.num_reports,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::{BTreeMap, BTreeSet};
+
+    use super::*;
+    use crate::ingest::spool::SpoolRef;
+
+    /// splitmix64: a tiny deterministic generator for test data.
+    struct Rng(u64);
+    impl Rng {
+        fn next(&mut self) -> u64 {
+            self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+            let mut z = self.0;
+            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+            z ^ (z >> 31)
+        }
+        fn below(&mut self, n: u64) -> u64 {
+            self.next() % n
+        }
+    }
+
+    fn plan_with_buckets(n: u32) -> Plan {
+        let mut plan = Plan::default();
+        plan.programs.push(ProgramPlan {
+            name: "p".into(),
+            charts: Vec::new(),
+        });
+        plan.bucket_count = n;
+        plan
+    }
+
+    /// Weekly counts by brute force: the union of uploader sets over the window's days.
+    #[test]
+    fn weekly_counts_match_set_unions_with_uploaders_on_many_days() {
+        for seed in 0..20 {
+            let mut rng = Rng(seed);
+            let buckets = 6u32;
+            // keys 0..6 map to one bucket each; key 6 maps to buckets 0 and 1 (one name in two charts).
+            let mut key_buckets: Vec<Vec<u32>> = (0..buckets).map(|b| vec![b]).collect();
+            key_buckets.push(vec![0, 1]);
+            let uploaders: Vec<f64> = (1..=12).map(|i| i as f64 / 16.0).collect();
+            let mut records = Vec::new();
+            for day in 0..30 {
+                let mut xs = uploaders.clone();
+                xs.retain(|_| rng.below(3) == 0);
+                for x in xs {
+                    let mut keys: Vec<u32> = (0..7).filter(|_| rng.below(2) == 0).collect();
+                    keys.sort_unstable();
+                    records.push(Record {
+                        day: Day(20_000 + day * (1 + (seed as i32 % 2))),
+                        x,
+                        file: 0,
+                        line: 0,
+                        has_programs: !keys.is_empty(),
+                        keys: keys.into(),
+                        text: SpoolRef::default(),
+                    });
+                }
+            }
+            let got = aggregate(plan_with_buckets(buckets), &records, &key_buckets);
+            // brute force
+            let mut sets: BTreeMap<(Day, u32), BTreeSet<u64>> = BTreeMap::new();
+            let days: BTreeSet<Day> = records.iter().map(|r| r.day).collect();
+            for r in &records {
+                let mut bs: Vec<u32> = r
+                    .keys
+                    .iter()
+                    .flat_map(|&k| key_buckets[k as usize].clone())
+                    .collect();
+                bs.sort_unstable();
+                bs.dedup();
+                for b in bs {
+                    sets.entry((r.day, b)).or_default().insert(r.x.to_bits());
+                }
+            }
+            for set in got.sets.iter().filter(|s| !s.is_daily()) {
+                for b in 0..buckets {
+                    let mut union = BTreeSet::new();
+                    for d in &days {
+                        if *d >= set.start && *d <= set.end {
+                            union.extend(sets.get(&(*d, b)).into_iter().flatten().copied());
+                        }
+                    }
+                    assert_eq!(
+                        set.counts[b as usize] as usize,
+                        union.len(),
+                        "seed {seed} {} bucket {b}",
+                        set.name()
+                    );
+                }
+                let reports = records
+                    .iter()
+                    .filter(|r| r.day >= set.start && r.day <= set.end)
+                    .count();
+                assert_eq!(set.num_reports as usize, reports);
+                let week = records
+                    .iter()
+                    .filter(|r| r.day >= set.start && r.day <= set.end && r.has_programs)
+                    .map(|r| r.day)
+                    .max();
+                assert_eq!(set.week, week);
+            }
+        }
     }
 }

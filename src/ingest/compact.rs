@@ -4,7 +4,10 @@
 /// Appends `text` without the whitespace between JSON tokens to `out`.
 /// `text` must be valid JSON (it has been parsed).
 pub fn compact_into(text: &[u8], out: &mut Vec<u8>) {
-    if !text.iter().any(|b| matches!(b, b' ' | b'\t' | b'\n' | b'\r')) {
+    if !text
+        .iter()
+        .any(|b| matches!(b, b' ' | b'\t' | b'\n' | b'\r'))
+    {
         out.extend_from_slice(text);
         return;
     }
@@ -39,8 +42,14 @@ mod tests {
 
     #[test]
     fn removes_only_whitespace_between_tokens() {
-        assert_eq!(compact("{\"A\": 1,\n  \"B\" : [ \"x y\\\" \\\\\" , 2 ]\r\n}"), "{\"A\":1,\"B\":[\"x y\\\" \\\\\",2]}");
-        assert_eq!(compact("{\"Week\":\"2026-01-01\"}"), "{\"Week\":\"2026-01-01\"}");
+        assert_eq!(
+            compact("{\"A\": 1,\n  \"B\" : [ \"x y\\\" \\\\\" , 2 ]\r\n}"),
+            "{\"A\":1,\"B\":[\"x y\\\" \\\\\",2]}"
+        );
+        assert_eq!(
+            compact("{\"Week\":\"2026-01-01\"}"),
+            "{\"Week\":\"2026-01-01\"}"
+        );
         assert_eq!(compact("{\"a\\n\": \"\\\\\"}"), "{\"a\\n\":\"\\\\\"}");
     }
 }

@@ -20,8 +20,8 @@ use rayon::prelude::*;
 pub use catalog::Catalog;
 pub use discover::{InputFile, Layout, Unrecognised};
 pub use read::Limits;
-pub use reason::Reason;
 use read::Piece;
+pub use reason::Reason;
 use spool::{Spool, SpoolRef};
 
 use crate::day::Day;
@@ -83,9 +83,15 @@ impl Ingested {
 #[derive(Debug, thiserror::Error)]
 pub enum IngestError {
     #[error("`{path}`: cannot read the data directory: {source}")]
-    Data { path: String, source: std::io::Error },
+    Data {
+        path: String,
+        source: std::io::Error,
+    },
     #[error("cannot create a temporary spool in `{path}`: {source}")]
-    Spool { path: String, source: std::io::Error },
+    Spool {
+        path: String,
+        source: std::io::Error,
+    },
 }
 
 #[derive(Default)]
@@ -100,16 +106,32 @@ impl FileOutcome {
     fn skip(&mut self, file: &InputFile, line: u32, reason: Reason, message: String) {
         self.skipped[reason.index()] += 1;
         if self.skips.len() < DETAILS_PER_FILE {
-            self.skips.push(Skip { path: file.rel.clone(), line, reason, message });
+            self.skips.push(Skip {
+                path: file.rel.clone(),
+                line,
+                reason,
+                message,
+            });
         }
     }
 }
 
 /// Reads every report under `data`. Only an unreadable `data` (or no room for the spool in
 /// `spool_parent`) is an error; every bad file or report is a counted [`Skip`].
-pub fn ingest(data: &Path, catalog: Catalog, limits: &Limits, spool_parent: &Path) -> Result<Ingested, IngestError> {
-    let found = discover::discover(data).map_err(|source| IngestError::Data { path: data.display().to_string(), source })?;
-    let spool = Spool::new(spool_parent).map_err(|source| IngestError::Spool { path: spool_parent.display().to_string(), source })?;
+pub fn ingest(
+    data: &Path,
+    catalog: Catalog,
+    limits: &Limits,
+    spool_parent: &Path,
+) -> Result<Ingested, IngestError> {
+    let found = discover::discover(data).map_err(|source| IngestError::Data {
+        path: data.display().to_string(),
+        source,
+    })?;
+    let spool = Spool::new(spool_parent).map_err(|source| IngestError::Spool {
+        path: spool_parent.display().to_string(),
+        source,
+    })?;
     let outcomes: Vec<FileOutcome> = found
         .files
         .par_iter()
@@ -138,7 +160,10 @@ pub fn ingest(data: &Path, catalog: Catalog, limits: &Limits, spool_parent: &Pat
     }
     if let Err(e) = ingested.spool.flush() {
         // Without the spool the downloads cannot be written; say so through every record's file.
-        return Err(IngestError::Spool { path: spool_parent.display().to_string(), source: e });
+        return Err(IngestError::Spool {
+            path: spool_parent.display().to_string(),
+            source: e,
+        });
     }
     let duplicates = drop_duplicates(&mut records);
     for record in &duplicates {
@@ -148,16 +173,31 @@ pub fn ingest(data: &Path, catalog: Catalog, limits: &Limits, spool_parent: &Pat
             path: file.rel.clone(),
             line: record.line,
             reason: Reason::Duplicate,
-            message: format!("another report has the same `Week` {} and `X` {}", record.day, crate::gofmt::format_g(record.x)),
+            message: format!(
+                "another report has the same `Week` {} and `X` {}",
+                record.day,
+                crate::gofmt::format_g(record.x)
+            ),
         });
     }
-    ingested.skips.sort_by(|a, b| a.path.as_bytes().cmp(b.path.as_bytes()).then(a.line.cmp(&b.line)));
+    ingested.skips.sort_by(|a, b| {
+        a.path
+            .as_bytes()
+            .cmp(b.path.as_bytes())
+            .then(a.line.cmp(&b.line))
+    });
     sort_by_object_name(&mut records);
     ingested.records = records;
     Ok(ingested)
 }
 
-fn read_file(index: u32, file: &InputFile, limits: &Limits, catalog: &Catalog, spool: &Spool) -> FileOutcome {
+fn read_file(
+    index: u32,
+    file: &InputFile,
+    limits: &Limits,
+    catalog: &Catalog,
+    spool: &Spool,
+) -> FileOutcome {
     let mut outcome = FileOutcome::default();
     let mut keys = Vec::with_capacity(64);
     let mut line_text = Vec::with_capacity(2048);
@@ -166,7 +206,10 @@ fn read_file(index: u32, file: &InputFile, limits: &Limits, catalog: &Catalog, s
         let text = match piece {
             Piece::Text(text) => text,
             Piece::TooLarge(len) => {
-                let why = format!("{len} bytes, more than the limit of {}", limits.max_report_bytes);
+                let why = format!(
+                    "{len} bytes, more than the limit of {}",
+                    limits.max_report_bytes
+                );
                 outcome.skip(file, line, Reason::TooLarge, why);
                 return;
             }
@@ -191,14 +234,24 @@ fn read_file(index: u32, file: &InputFile, limits: &Limits, catalog: &Catalog, s
                             text: at,
                         });
                     }
-                    Err(e) => outcome.skip(file, line, Reason::Unreadable, format!("cannot spool the report: {e}")),
+                    Err(e) => outcome.skip(
+                        file,
+                        line,
+                        Reason::Unreadable,
+                        format!("cannot spool the report: {e}"),
+                    ),
                 }
             }
             Err((reason, why)) => outcome.skip(file, line, reason, why),
         }
     });
     if let Err(e) = result {
-        outcome.skip(file, 0, Reason::Unreadable, format!("cannot read the file: {e}"));
+        outcome.skip(
+            file,
+            0,
+            Reason::Unreadable,
+            format!("cannot read the file: {e}"),
+        );
     }
     outcome
 }
