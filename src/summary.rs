@@ -9,7 +9,7 @@ use crate::ingest::{Reason, Skip, Unrecognised};
 /// How many offending files the text summary names.
 pub const SHOWN: usize = 10;
 /// How many offending reports the JSON summary lists in detail.
-pub const LISTED: usize = 1000;
+pub const LISTED: usize = 100_000;
 
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Summary {
