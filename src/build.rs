@@ -129,6 +129,8 @@ pub fn analyse(opts: &BuildOptions, spool_parent: &Path) -> Result<Analysis, Bui
     };
     let ingested = ingest::ingest(&opts.data, catalog, &opts.limits, spool_parent)?;
     lap("ingest", &mut stages);
+    stages.pop();
+    stages.extend(ingested.stages.iter().cloned());
     let keys = ingested.catalog.keys();
     let names = ingested.catalog.program_names();
     let (plan, upload_config) = match &configs.upload {

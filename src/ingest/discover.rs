@@ -27,7 +27,6 @@ pub struct InputFile {
     pub rel: String,
     pub layout: Layout,
     pub gzip: bool,
-    pub size: u64,
 }
 
 /// An entry under DATA that holds no reports we read, and why.
@@ -115,13 +114,11 @@ pub fn discover(data: &Path) -> std::io::Result<Discovery> {
             .map(|n| n.to_string_lossy());
         match classify(&name, parent.as_deref()) {
             Some((layout, gzip)) => {
-                let size = entry.metadata().map(|m| m.len()).unwrap_or(0);
                 found.files.push(InputFile {
                     path: entry.into_path(),
                     rel,
                     layout,
                     gzip,
-                    size,
                 });
             }
             None => found.unrecognised.push(Unrecognised {

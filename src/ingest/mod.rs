@@ -67,6 +67,8 @@ pub struct Ingested {
     pub skips: Vec<Skip>,
     pub catalog: Catalog,
     pub spool: Spool,
+    /// Seconds per ingest stage.
+    pub stages: Vec<(String, f64)>,
 }
 
 impl Ingested {
@@ -94,6 +96,7 @@ pub enum IngestError {
     },
 }
 
+/// What a share of the files held (folded per thread, then merged).
 #[derive(Default)]
 struct FileOutcome {
     records: Vec<Record>,
@@ -103,9 +106,18 @@ struct FileOutcome {
 }
 
 impl FileOutcome {
-    fn skip(&mut self, file: &InputFile, line: u32, reason: Reason, message: String) {
+    /// Counts a skip; keeps its details unless this file already has `DETAILS_PER_FILE`.
+    fn skip(
+        &mut self,
+        details_in_file: &mut usize,
+        file: &InputFile,
+        line: u32,
+        reason: Reason,
+        message: String,
+    ) {
         self.skipped[reason.index()] += 1;
-        if self.skips.len() < DETAILS_PER_FILE {
+        if *details_in_file < DETAILS_PER_FILE {
+            *details_in_file += 1;
             self.skips.push(Skip {
                 path: file.rel.clone(),
                 line,
@@ -113,6 +125,19 @@ impl FileOutcome {
                 message,
             });
         }
+    }
+
+    fn merge(mut self, other: FileOutcome) -> FileOutcome {
+        if self.records.len() < other.records.len() {
+            return other.merge(self);
+        }
+        self.records.extend(other.records);
+        self.reports += other.reports;
+        for (sum, n) in self.skipped.iter_mut().zip(other.skipped) {
+            *sum += n;
+        }
+        self.skips.extend(other.skips);
+        self
     }
 }
 
@@ -124,6 +149,7 @@ pub fn ingest(
     limits: &Limits,
     spool_parent: &Path,
 ) -> Result<Ingested, IngestError> {
+    let started = std::time::Instant::now();
     let found = discover::discover(data).map_err(|source| IngestError::Data {
         path: data.display().to_string(),
         source,
@@ -132,32 +158,34 @@ pub fn ingest(
         path: spool_parent.display().to_string(),
         source,
     })?;
-    let outcomes: Vec<FileOutcome> = found
+    let walked = started.elapsed().as_secs_f64();
+    let outcome = found
         .files
         .par_iter()
         .enumerate()
-        .map(|(index, file)| read_file(index as u32, file, limits, &catalog, &spool))
-        .collect();
+        .fold(FileOutcome::default, |mut acc, (index, file)| {
+            read_file(&mut acc, index as u32, file, limits, &catalog, &spool);
+            acc
+        })
+        .reduce(FileOutcome::default, FileOutcome::merge);
     let mut ingested = Ingested {
         files: found.files,
         unrecognised: found.unrecognised,
         records: Vec::new(),
-        reports_read: 0,
-        skipped: [0; Reason::ALL.len()],
-        skips: Vec::new(),
+        reports_read: outcome.reports,
+        skipped: outcome.skipped,
+        skips: outcome.skips,
         catalog,
         spool,
+        stages: vec![
+            ("walk".into(), walked),
+            (
+                "read+parse".into(),
+                started.elapsed().as_secs_f64() - walked,
+            ),
+        ],
     };
-    let total: usize = outcomes.iter().map(|o| o.records.len()).sum();
-    let mut records = Vec::with_capacity(total);
-    for outcome in outcomes {
-        ingested.reports_read += outcome.reports;
-        for (sum, n) in ingested.skipped.iter_mut().zip(outcome.skipped) {
-            *sum += n;
-        }
-        ingested.skips.extend(outcome.skips);
-        records.extend(outcome.records);
-    }
+    let mut records = outcome.records;
     if let Err(e) = ingested.spool.flush() {
         // Without the spool the downloads cannot be written; say so through every record's file.
         return Err(IngestError::Spool {
@@ -188,17 +216,22 @@ pub fn ingest(
     });
     sort_by_object_name(&mut records);
     ingested.records = records;
+    let total: f64 = ingested.stages.iter().map(|s| s.1).sum();
+    ingested
+        .stages
+        .push(("dedup+sort".into(), started.elapsed().as_secs_f64() - total));
     Ok(ingested)
 }
 
 fn read_file(
+    outcome: &mut FileOutcome,
     index: u32,
     file: &InputFile,
     limits: &Limits,
     catalog: &Catalog,
     spool: &Spool,
-) -> FileOutcome {
-    let mut outcome = FileOutcome::default();
+) {
+    let mut details = 0usize;
     let mut keys = Vec::with_capacity(64);
     let mut line_text = Vec::with_capacity(2048);
     let result = read::read_reports(file, limits, |line, piece| {
@@ -210,7 +243,7 @@ fn read_file(
                     "{len} bytes, more than the limit of {}",
                     limits.max_report_bytes
                 );
-                outcome.skip(file, line, Reason::TooLarge, why);
+                outcome.skip(&mut details, file, line, Reason::TooLarge, why);
                 return;
             }
         };
@@ -235,6 +268,7 @@ fn read_file(
                         });
                     }
                     Err(e) => outcome.skip(
+                        &mut details,
                         file,
                         line,
                         Reason::Unreadable,
@@ -242,18 +276,18 @@ fn read_file(
                     ),
                 }
             }
-            Err((reason, why)) => outcome.skip(file, line, reason, why),
+            Err((reason, why)) => outcome.skip(&mut details, file, line, reason, why),
         }
     });
     if let Err(e) = result {
         outcome.skip(
+            &mut details,
             file,
             0,
             Reason::Unreadable,
             format!("cannot read the file: {e}"),
         );
     }
-    outcome
 }
 
 /// Keeps one record per (day, X): the one from the file whose path sorts last, and within

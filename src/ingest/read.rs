@@ -40,13 +40,6 @@ pub fn read_reports(
     mut each: impl FnMut(u32, Piece<'_>),
 ) -> io::Result<()> {
     let raw = File::open(&file.path)?;
-    if file.layout == Layout::Upload && !file.gzip {
-        // The size on disk decides; a too-large file is never read.
-        if file.size > limits.max_report_bytes as u64 + 2 {
-            each(0, Piece::TooLarge(file.size));
-            return Ok(());
-        }
-    }
     let reader: Box<dyn Read> = if file.gzip {
         Box::new(MultiGzDecoder::new(BufReader::new(raw)))
     } else {
