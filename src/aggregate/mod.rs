@@ -63,6 +63,29 @@ impl Aggregates {
     pub fn days(&self) -> impl Iterator<Item = &SetCounts> {
         self.sets.iter().filter(|s| s.is_daily())
     }
+
+    /// Indexes into `sets` of the non-overlapping weekly sets: those ending on the same
+    /// weekday as the newest set and starting on or after the first day with data, oldest
+    /// first (the points of a trend and the entries of the feed).
+    pub fn trend_weeks(&self) -> Vec<usize> {
+        let (Some(first), Some(last)) = (self.sets.first(), self.sets.last()) else {
+            return Vec::new();
+        };
+        let (first_day, last_day) = (first.start, last.end);
+        self.sets
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| {
+                !s.is_daily() && s.start >= first_day && (last_day.0 - s.end.0) % 7 == 0
+            })
+            .map(|(i, _)| i)
+            .collect()
+    }
+
+    /// Distinct uploaders of `program` (an index into `plan.programs`) in `sets[set]`.
+    pub fn uploaders(&self, set: usize, program: usize) -> u32 {
+        self.sets[set].counts[self.plan.programs[program].uploaders_bucket as usize]
+    }
 }
 
 /// Counts every chart set. `records` must be sorted by day with (day, X) unique;
@@ -273,9 +296,41 @@ mod tests {
         plan.programs.push(ProgramPlan {
             name: "p".into(),
             charts: Vec::new(),
+            uploaders_bucket: n,
         });
-        plan.bucket_count = n;
+        plan.bucket_count = n + 1;
         plan
+    }
+
+    fn set(start: i32, end: i32) -> SetCounts {
+        SetCounts {
+            start: Day(start),
+            end: Day(end),
+            num_reports: 1,
+            week: None,
+            counts: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn trend_weeks_end_on_the_newest_weekday_and_start_within_the_data() {
+        // Days with data: 100..=115 (daily then weekly set for each).
+        let mut sets = Vec::new();
+        for d in 100..=115 {
+            sets.push(set(d, d));
+            sets.push(set(d - 6, d));
+        }
+        let aggregates = Aggregates {
+            plan: Plan::default(),
+            sets,
+        };
+        let ends: Vec<i32> = aggregates
+            .trend_weeks()
+            .iter()
+            .map(|&i| aggregates.sets[i].end.0)
+            .collect();
+        // 115, 108 end on the newest weekday; 101 would start at 95, before the first day.
+        assert_eq!(ends, vec![108, 115]);
     }
 
     /// Weekly counts by brute force: the union of uploader sets over the window's days.
@@ -301,6 +356,7 @@ mod tests {
                         file: 0,
                         line: 0,
                         has_programs: !keys.is_empty(),
+                        has_stacks: false,
                         keys: keys.into(),
                         text: SpoolRef::default(),
                     });

@@ -42,6 +42,9 @@ pub struct ChartPlan {
 pub struct ProgramPlan {
     pub name: String,
     pub charts: Vec<ChartPlan>,
+    /// A bucket in no chart: every report with a program report of this program, so its
+    /// count is the program's distinct uploaders (the denominator of trend shares).
+    pub uploaders_bucket: u32,
 }
 
 /// Every program's charts, with global bucket ids.
@@ -159,9 +162,12 @@ impl Plan {
                     .collect();
                 charts.push(plan.chart(chart, ChartKind::Counter, buckets, index));
             }
+            let uploaders_bucket = plan.bucket_count;
+            plan.bucket_count += 1;
             plan.programs.push(ProgramPlan {
                 name: lists.name.to_string(),
                 charts,
+                uploaders_bucket,
             });
         }
         plan
@@ -215,6 +221,10 @@ impl Plan {
                     if let Some(i) = index {
                         ids.push(chart.first_bucket + i as u32);
                     }
+                }
+                // Every program report has exactly one GOOS key: it marks the uploader.
+                if key.dimension == Dimension::Goos {
+                    ids.push(program.uploaders_bucket);
                 }
                 ids
             })

@@ -35,6 +35,8 @@ pub struct Record {
     pub file: u32,
     pub line: u32,
     pub has_programs: bool,
+    /// Whether a program report holds stack counters (read back from the spool for stack pages).
+    pub has_stacks: bool,
     /// Key ids (see [`Catalog`]), sorted, without repeats.
     pub keys: Box<[u32]>,
     pub text: SpoolRef,
@@ -263,6 +265,7 @@ fn read_file(
                             file: index,
                             line,
                             has_programs: valid.has_programs,
+                            has_stacks: valid.has_stacks,
                             keys: keys.as_slice().into(),
                             text: at,
                         });

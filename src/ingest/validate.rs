@@ -13,6 +13,7 @@ pub struct Valid {
     pub day: Day,
     pub x: f64,
     pub has_programs: bool,
+    pub has_stacks: bool,
 }
 
 /// Checks one report's text (its final newline already removed) against every rule but
@@ -67,6 +68,7 @@ pub fn check(
         day,
         x: report.x,
         has_programs: !report.programs.is_empty(),
+        has_stacks: report.programs.iter().any(|p| !p.stacks.is_empty()),
     })
 }
 
