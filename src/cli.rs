@@ -85,6 +85,12 @@ pub struct BuildArgs {
     /// Directory of Markdown pages [default: <DATA>/pages]
     #[arg(long, value_name = "DIR")]
     pub pages: Option<PathBuf>,
+    /// Incremental-build cache directory, safe to delete [default: .<SITE name>.cache beside SITE]
+    #[arg(long, value_name = "DIR")]
+    pub cache: Option<PathBuf>,
+    /// Build from scratch and keep no cache
+    #[arg(long)]
+    pub no_cache: bool,
 }
 
 impl BuildArgs {
@@ -109,6 +115,8 @@ impl BuildArgs {
                 max_report_bytes: self.max_report_bytes,
                 max_file_bytes: self.max_file_bytes,
             },
+            cache_dir: self.cache.clone(),
+            no_cache: self.no_cache,
             site_options: SiteOptions {
                 title: self.title.clone(),
                 description: self.description.clone(),

@@ -113,6 +113,27 @@ impl Staging {
         Ok(())
     }
 
+    /// Puts the previous site's file at `rel` into the new site unchanged (a hard link),
+    /// for output the cache proved unchanged.
+    pub fn reuse(&self, rel: &str) -> Result<(), WriteError> {
+        let rel_path = checked(rel).map_err(err(Path::new(rel)))?;
+        let old = self
+            .old
+            .as_ref()
+            .map(|o| o.join(&rel_path))
+            .ok_or_else(|| WriteError {
+                path: rel.to_string(),
+                source: io::Error::new(io::ErrorKind::NotFound, "no previous site to reuse from"),
+            })?;
+        let path = self.root.join(&rel_path);
+        if let Some(dir) = path.parent() {
+            fs::create_dir_all(dir).map_err(err(dir))?;
+        }
+        fs::hard_link(&old, &path).map_err(err(&old))?;
+        self.files.fetch_add(1, Ordering::Relaxed);
+        Ok(())
+    }
+
     /// Files and bytes written so far.
     pub fn totals(&self) -> (u64, u64) {
         (
