@@ -8,6 +8,7 @@ use crate::config::{ChartConfigFile, UploadConfig};
 use crate::ingest::{self, Catalog, Ingested, Limits};
 use crate::render::{self, SiteContext, SiteOptions};
 use crate::site::{SiteLock, Staging};
+use crate::progress::Progress;
 use crate::summary::Summary;
 
 /// Everything `build` needs, already checked by the command line.
@@ -20,6 +21,8 @@ pub struct BuildOptions {
     pub chart_config: Option<PathBuf>,
     pub limits: Limits,
     pub site_options: SiteOptions,
+    /// How the stages show their progress (hidden by default).
+    pub progress: Progress,
 }
 
 /// Why a build could not be done (as opposed to reports it skipped).
@@ -106,8 +109,11 @@ pub fn analyse(opts: &BuildOptions, spool_parent: &Path) -> Result<Analysis, Bui
         Some((config, _)) => Catalog::fixed(config),
         None => Catalog::open(),
     };
-    let ingested = ingest::ingest(&opts.data, catalog, &opts.limits, spool_parent)?;
+    let stage = opts.progress.stage("reading reports", "files");
+    let ingested = ingest::ingest_with_progress(&opts.data, catalog, &opts.limits, spool_parent, &stage)?;
+    stage.finish();
     lap("ingest", &mut stages);
+    let stage = opts.progress.stage("aggregating", "");
     let keys = ingested.catalog.keys();
     let names = ingested.catalog.program_names();
     let (plan, upload_config) = match &configs.upload {
@@ -116,6 +122,7 @@ pub fn analyse(opts: &BuildOptions, spool_parent: &Path) -> Result<Analysis, Bui
     };
     let key_buckets = plan.key_buckets(&keys, &names);
     let aggregates = aggregate::aggregate(plan, &ingested.records, &key_buckets);
+    stage.finish();
     lap("aggregate", &mut stages);
     Ok(Analysis { configs, upload_config, ingested, aggregates, stages })
 }
@@ -139,11 +146,15 @@ pub fn build(opts: &BuildOptions) -> Result<Summary, BuildError> {
         newest_day: analysis.ingested.records.last().map(|r| r.day),
         options: &opts.site_options,
     };
+    let stage = opts.progress.stage("rendering", "");
     let stats = render::render(&ctx, &staging)?;
+    stage.finish();
     stages.push(("render".into(), clock.elapsed().as_secs_f64()));
     clock = Instant::now();
     let (files_written, bytes_written) = staging.totals();
+    let stage = opts.progress.stage("writing the site", "");
     staging.commit(&opts.site)?;
+    stage.finish();
     stages.push(("write".into(), clock.elapsed().as_secs_f64()));
     let mut summary = summarise(&analysis, stages);
     summary.pages = stats.pages;

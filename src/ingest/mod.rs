@@ -108,13 +108,29 @@ impl FileOutcome {
 /// Reads every report under `data`. Only an unreadable `data` (or no room for the spool in
 /// `spool_parent`) is an error; every bad file or report is a counted [`Skip`].
 pub fn ingest(data: &Path, catalog: Catalog, limits: &Limits, spool_parent: &Path) -> Result<Ingested, IngestError> {
+    ingest_with_progress(data, catalog, limits, spool_parent, &crate::progress::Stage::hidden())
+}
+
+/// [`ingest`], counting each file read on `stage`.
+pub fn ingest_with_progress(
+    data: &Path,
+    catalog: Catalog,
+    limits: &Limits,
+    spool_parent: &Path,
+    stage: &crate::progress::Stage,
+) -> Result<Ingested, IngestError> {
     let found = discover::discover(data).map_err(|source| IngestError::Data { path: data.display().to_string(), source })?;
+    stage.set_length(found.files.len() as u64);
     let spool = Spool::new(spool_parent).map_err(|source| IngestError::Spool { path: spool_parent.display().to_string(), source })?;
     let outcomes: Vec<FileOutcome> = found
         .files
         .par_iter()
         .enumerate()
-        .map(|(index, file)| read_file(index as u32, file, limits, &catalog, &spool))
+        .map(|(index, file)| {
+            let outcome = read_file(index as u32, file, limits, &catalog, &spool);
+            stage.inc(1);
+            outcome
+        })
         .collect();
     let mut ingested = Ingested {
         files: found.files,
