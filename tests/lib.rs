@@ -3,3 +3,5 @@
 mod common;
 mod flow;
 mod foundation;
+mod serve;
+mod workflow;

@@ -39,7 +39,6 @@ pub fn run(args: &ServeArgs) -> Result<Exit, Exit> {
     let url = format!("http://{address}{base_path}");
     let builder = Builder { args, site: site.clone(), url: url.clone() };
     builder.rebuild("built");
-    eprintln!("serving {url} (Ctrl-C to stop)");
 
     let (tx, rx) = mpsc::channel();
     let mut watcher = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
@@ -55,6 +54,7 @@ pub fn run(args: &ServeArgs) -> Result<Exit, Exit> {
             eprintln!("warning: `{}`: not watched for changes: {e}", path.display());
         }
     }
+    eprintln!("serving {url} (Ctrl-C to stop)");
     let builder = &builder;
     std::thread::scope(|scope| {
         scope.spawn(move || {
