@@ -3,5 +3,6 @@
 mod common;
 mod flow;
 mod foundation;
+mod readme;
 mod serve;
 mod workflow;
