@@ -170,7 +170,8 @@ fn make_report(rng: &mut Rng, config: &UploadConfig, day: Day, offset: i32) -> R
         if !rng.chance(share) || !config.programs.iter().any(|p| p.name == name) {
             continue;
         }
-        let version = if name.starts_with("cmd/") { toolchain.clone() } else { pick_version(rng, config, name, offset) };
+        let version =
+            if name.starts_with("cmd/") { toolchain.clone() } else { pick_version(rng, config, name, offset) };
         let mut program = Program {
             program: name.to_string(),
             version,
@@ -308,7 +309,8 @@ fn stack(rng: &mut Rng, name: &str, root: &str) -> String {
     let mut key = String::from(name);
     let mut last = String::new();
     for depth in 0..3 + rng.below(5) {
-        let path = if depth == 0 { "runtime".to_string() } else { format!("{root}/{}", PACKAGES[rng.below(4) as usize]) };
+        let path =
+            if depth == 0 { "runtime".to_string() } else { format!("{root}/{}", PACKAGES[rng.below(4) as usize]) };
         let func = if depth == 0 { "gopanic" } else { FUNCS[rng.below(6) as usize] };
         let shown = if path == last { "\"".to_string() } else { path.clone() };
         let _ = write!(key, "\n{shown}.{func}:+{},+0x{:x}", 1 + rng.below(200), rng.below(0x400));

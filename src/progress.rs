@@ -39,14 +39,23 @@ impl Progress {
         let bar = match self {
             Progress::Bars => {
                 let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
-                bar.set_style(ProgressStyle::with_template("{spinner} {prefix:>16} {elapsed}").expect("a valid template"));
+                bar.set_style(
+                    ProgressStyle::with_template("{spinner} {prefix:>16} {elapsed}").expect("a valid template"),
+                );
                 bar.set_prefix(name.to_string());
                 bar.enable_steady_tick(Duration::from_millis(120));
                 Some(bar)
             }
             _ => None,
         };
-        Stage { mode: self, name: name.to_string(), unit, started: Instant::now(), bar, done: std::sync::atomic::AtomicU64::new(0) }
+        Stage {
+            mode: self,
+            name: name.to_string(),
+            unit,
+            started: Instant::now(),
+            bar,
+            done: std::sync::atomic::AtomicU64::new(0),
+        }
     }
 }
 

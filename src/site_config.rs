@@ -74,8 +74,11 @@ impl SiteConfig {
                 return Err(SiteConfigError { path: path.display().to_string(), line: None, message: e.to_string() })
             }
         };
-        let mut config = SiteConfig::parse(&text)
-            .map_err(|(line, message)| SiteConfigError { path: path.display().to_string(), line, message })?;
+        let mut config = SiteConfig::parse(&text).map_err(|(line, message)| SiteConfigError {
+            path: path.display().to_string(),
+            line,
+            message,
+        })?;
         for dir in [
             &mut config.pages,
             &mut config.templates,

@@ -52,7 +52,11 @@ fn check_max_age_fails_when_uploads_stop() {
     let data = path_str(&data_dir);
     let out = run(&["check", data, "--today", "2026-11-10", "--max-age", "3"]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(stderr(&out).contains("the newest valid report is from 2026-11-03, 7 days before 2026-11-10"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("the newest valid report is from 2026-11-03, 7 days before 2026-11-10"),
+        "{}",
+        stderr(&out)
+    );
     // From the site config too.
     f.write("telemetry-site.toml", "max_age = 7\n");
     assert_eq!(run(&["check", data, "--today", "2026-11-10"]).status.code(), Some(0));
@@ -198,7 +202,9 @@ fn init_never_overwrites_without_force() {
 
 #[test]
 fn completions_for_each_shell() {
-    for (shell, marker) in [("bash", "complete -F"), ("zsh", "#compdef telemetry-site"), ("fish", "complete -c telemetry-site")] {
+    for (shell, marker) in
+        [("bash", "complete -F"), ("zsh", "#compdef telemetry-site"), ("fish", "complete -c telemetry-site")]
+    {
         let out = run(&["completions", shell]);
         assert_eq!(out.status.code(), Some(0));
         let script = String::from_utf8(out.stdout).unwrap();

@@ -46,6 +46,7 @@ impl Server {
                 }
                 Err(_) => {
                     let _ = child.kill();
+                    let _ = child.wait();
                     panic!("serve printed no URL");
                 }
             }
@@ -145,7 +146,8 @@ fn serves_under_a_base_path() {
     let (status, _) = server.get("/telemetry/");
     if status == 200 {
         f.write("pages/index.md", "# Hello\n\nbase-path-marker\n");
-        server.wait_for("/telemetry/", "edited page", |status, body| status == 200 && body.contains("base-path-marker"));
+        server
+            .wait_for("/telemetry/", "edited page", |status, body| status == 200 && body.contains("base-path-marker"));
     }
 }
 

@@ -46,11 +46,17 @@ fn build_job_checks_out_caches_installs_builds_and_uploads() {
     assert!(run.contains("cargo install --locked --path ."), "{run}");
     assert!(run.contains("cargo install --locked --git"), "{run}");
     assert!(run.contains("telemetry-site build data site --summary-json"), "{run}");
-    let upload = build["steps"].as_vec().unwrap().iter().find(|s| {
-        s["uses"].as_str().is_some_and(|u| u.starts_with("actions/upload-pages-artifact@"))
-    });
+    let upload = build["steps"]
+        .as_vec()
+        .unwrap()
+        .iter()
+        .find(|s| s["uses"].as_str().is_some_and(|u| u.starts_with("actions/upload-pages-artifact@")));
     assert_eq!(upload.unwrap()["with"]["path"].as_str(), Some("site"));
-    let cache = build["steps"].as_vec().unwrap().iter().find(|s| s["uses"].as_str().is_some_and(|u| u.starts_with("actions/cache@")));
+    let cache = build["steps"]
+        .as_vec()
+        .unwrap()
+        .iter()
+        .find(|s| s["uses"].as_str().is_some_and(|u| u.starts_with("actions/cache@")));
     assert!(cache.unwrap()["with"]["path"].as_str().unwrap().contains(".cargo/bin/telemetry-site"));
 }
 

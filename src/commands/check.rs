@@ -19,7 +19,9 @@ use super::{fail, Exit};
 pub fn run(args: &CheckArgs) -> Result<Exit, Exit> {
     let config = super::site_config(&args.data)?;
     let today = match &args.today {
-        Some(text) => Day::parse(text).ok_or_else(|| fail(Exit::Usage, format!("--today: not a YYYY-MM-DD date: `{text}`")))?,
+        Some(text) => {
+            Day::parse(text).ok_or_else(|| fail(Exit::Usage, format!("--today: not a YYYY-MM-DD date: `{text}`")))?
+        }
         None => today_utc(),
     };
     super::set_jobs(args.inputs.jobs)?;

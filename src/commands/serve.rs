@@ -125,7 +125,10 @@ fn watched(args: &ServeArgs) -> Vec<(PathBuf, RecursiveMode)> {
             paths.push((dir, RecursiveMode::Recursive));
         }
     }
-    let files = [shared.inputs.upload_config.clone().or(config.upload_config), shared.inputs.chart_config.clone().or(config.chart_config)];
+    let files = [
+        shared.inputs.upload_config.clone().or(config.upload_config),
+        shared.inputs.chart_config.clone().or(config.chart_config),
+    ];
     for file in files.into_iter().flatten().map(|f| absolute(&f)) {
         // Editors often replace a file by renaming over it: watch its folder.
         if let Some(parent) = file.parent().filter(|p| !p.starts_with(&data)) {
