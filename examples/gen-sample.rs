@@ -31,6 +31,12 @@ fn main() {
     let text = std::fs::read_to_string(&config_path).unwrap_or_else(|e| fail(&config_path, e));
     let config = UploadConfig::parse(&text).unwrap_or_else(|e| fail(&config_path, e));
     remove_date_folders(&dir);
+    let (written, bytes) = generate(&config, &dir);
+    eprintln!("wrote {written} reports ({bytes} bytes of good ones) into `{}`", dir.display());
+}
+
+/// Writes every report into `dir`; returns the number of reports and bytes of good ones.
+fn generate(config: &UploadConfig, dir: &Path) -> (usize, usize) {
     let mut rng = Rng(SEED);
     let first = Day::parse(FIRST_DAY).expect("a valid first day");
     let mut written = 0;
@@ -42,15 +48,15 @@ fn main() {
             let report = make_report(&mut rng, &config, day, offset);
             let text = encode(&report);
             bytes += text.len();
-            write(&dir, &format!("{}/{}.json", report.week, format_g(report.x)), text.as_bytes());
+            write(dir, &format!("{}/{}.json", report.week, format_g(report.x)), text.as_bytes());
             written += 1;
         }
     }
     for (name, text) in bad_reports(&mut rng, &config, first) {
-        write(&dir, &name, &text);
+        write(dir, &name, &text);
         written += 1;
     }
-    eprintln!("wrote {written} reports ({bytes} bytes of good ones) into `{}`", dir.display());
+    (written, bytes)
 }
 
 fn fail(path: &Path, e: impl std::fmt::Display) -> ! {
@@ -436,4 +442,47 @@ fn bad_reports(rng: &mut Rng, config: &UploadConfig, first: Day) -> Vec<(String,
     let r = good(rng, 24);
     bad.push((format!("{}/{}.json", r.week, format_g(r.x)), Vec::new()));
     bad
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The committed `data/` is what this generator writes, byte for byte.
+    #[test]
+    fn regenerates_the_committed_sample() {
+        let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("data");
+        let text = std::fs::read_to_string(data.join("upload-config.json")).unwrap();
+        let config = UploadConfig::parse(&text).unwrap();
+        let out = tempfile::tempdir().unwrap();
+        let (written, _) = generate(&config, out.path());
+        let mut checked = 0;
+        for day in std::fs::read_dir(out.path()).unwrap() {
+            let day = day.unwrap().path();
+            for file in std::fs::read_dir(&day).unwrap() {
+                let file = file.unwrap().path();
+                let rel = file.strip_prefix(out.path()).unwrap();
+                let committed = std::fs::read(data.join(rel)).unwrap_or_else(|e| panic!("{}: {e}", rel.display()));
+                assert_eq!(std::fs::read(&file).unwrap(), committed, "{}", rel.display());
+                checked += 1;
+            }
+        }
+        assert_eq!(checked, written);
+        let committed = std::fs::read_dir(&data)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.is_dir() && Day::parse(&p.file_name().unwrap().to_string_lossy()).is_some())
+            .map(|p| std::fs::read_dir(p).unwrap().count())
+            .sum::<usize>();
+        assert_eq!(committed, written, "no stale files in data/");
+    }
+
+    #[test]
+    fn encodes_like_go() {
+        let mut out = String::new();
+        string(&mut out, "a<b>&\"\n\u{1}");
+        assert_eq!(out, r#""a\u003cb\u003e\u0026\"\n\u0001""#);
+        assert_eq!(go_float(0.5), "0.5");
+        assert_eq!(go_float(0.000123), "0.000123");
+    }
 }
