@@ -45,14 +45,14 @@ fn generate(config: &UploadConfig, dir: &Path) -> (usize, usize) {
         let day = first.plus(offset);
         let count = 9 + rng.below(7) as usize; // 9..=15 reports a day
         for _ in 0..count {
-            let report = make_report(&mut rng, &config, day, offset);
+            let report = make_report(&mut rng, config, day, offset);
             let text = encode(&report);
             bytes += text.len();
             write(dir, &format!("{}/{}.json", report.week, format_g(report.x)), text.as_bytes());
             written += 1;
         }
     }
-    for (name, text) in bad_reports(&mut rng, &config, first) {
+    for (name, text) in bad_reports(&mut rng, config, first) {
         write(dir, &name, &text);
         written += 1;
     }
