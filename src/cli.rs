@@ -78,7 +78,9 @@ const SERVE_EXAMPLES: &str = "Examples:
   telemetry-site serve data/                      # http://127.0.0.1:1111/
   telemetry-site serve data/ --port 8000 --templates my-theme/
   telemetry-site serve data/ --base-path /telemetry/   # preview a GitHub project page
-  telemetry-site serve data/ --interface 0.0.0.0       # reachable from other machines";
+  telemetry-site serve data/ --interface 0.0.0.0       # reachable from other machines
+
+The preview is built with --base-url set to the URL it is served at.";
 
 const INIT_EXAMPLES: &str = "Examples:
   telemetry-site init my-telemetry
