@@ -1,4 +1,8 @@
 //! The integration test crate: runs the real binary on fixtures written at test time.
 
 mod common;
+mod flow;
 mod foundation;
+mod readme;
+mod serve;
+mod workflow;
