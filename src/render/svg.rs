@@ -10,7 +10,7 @@
 //! output; its `Histogram` series iterates a `HashMap`, so bars would be drawn one by one
 //! with `draw_series`; and it rotates text only in 90-degree steps and misplaces rotated
 //! axis labels in SVG (plotters issue 551), while 60 bucket labels under one chart read
-//! best at 45 degrees. What remains once those are worked around is a few rectangles,
+//! best at 45 or 90 degrees. What remains once those are worked around is a few rectangles,
 //! lines and labels, which this module writes directly: about 200 lines, tested, with no
 //! fonts, no floating-point surprises (every number is printed with one decimal) and no
 //! allocation beyond the output string, which matters at ~60 charts on each of ~730
@@ -19,8 +19,8 @@
 //! # The chart
 //!
 //! One vertical bar per bucket, in the data's order; a y axis titled "Reports" with
-//! 1-2-5 ticks; bucket labels under the bars, level when they fit and turned 45 degrees
-//! when they do not (labels longer than [`MAX_LABEL_CHARS`] are shortened with `…`; the
+//! 1-2-5 ticks; bucket labels under the bars, level when they fit, turned 45 degrees when
+//! they do not, and upright when there are too many buckets for that (labels longer than [`MAX_LABEL_CHARS`] are shortened with `…`; the
 //! title and the table keep the full name). Each bucket is a `<g>` holding a `<title>`
 //! and a transparent full-height rectangle, so hovering anywhere in its column, even
 //! over a zero, shows the value. Text takes `currentColor` and bars a fixed colour that
@@ -41,13 +41,16 @@ pub struct Bar<'a> {
 
 /// Bucket labels longer than this are shortened under the axis.
 pub const MAX_LABEL_CHARS: usize = 24;
-const FONT_SIZE: f64 = 11.0;
+const FONT_SIZE: f64 = 12.0;
 const CHAR_WIDTH: f64 = FONT_SIZE * 0.6;
-const PLOT_HEIGHT: f64 = 180.0;
-const MIN_PLOT_WIDTH: f64 = 480.0;
+const PLOT_HEIGHT: f64 = 200.0;
+const MIN_PLOT_WIDTH: f64 = 640.0;
 const MAX_STEP: f64 = 72.0;
-/// The narrowest column whose 45-degree label does not touch its neighbour's.
-const MIN_ROTATED_STEP: f64 = 16.0;
+/// The narrowest column whose 45-degree label keeps clear of its neighbour's (the
+/// labels' distance is the step times sin 45°); narrower columns turn labels upright.
+const MIN_SLANTED_STEP: f64 = 21.0;
+/// The narrowest column of all, with upright labels.
+const MIN_STEP: f64 = 15.0;
 const TOP: f64 = 10.0;
 const RIGHT: f64 = 8.0;
 const SIN_45: f64 = std::f64::consts::FRAC_1_SQRT_2;
@@ -75,6 +78,17 @@ pub fn bar_chart(title: &str, bars: &[Bar<'_>]) -> String {
     svg
 }
 
+/// How bucket labels are turned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Angle {
+    /// Level, centred under the bar: when every label fits its column.
+    Level,
+    /// 45 degrees, ending under the bar.
+    Slanted,
+    /// 90 degrees, reading upwards: when there are too many buckets for 45 degrees.
+    Upright,
+}
+
 /// Where everything goes, computed once per chart.
 struct Layout {
     /// The y axis's top value and tick step.
@@ -83,7 +97,7 @@ struct Layout {
     left: f64,
     step: f64,
     count: usize,
-    rotated: bool,
+    angle: Angle,
     bottom: f64,
     right: f64,
 }
@@ -97,8 +111,14 @@ impl Layout {
         let label_widths: Vec<f64> = bars.iter().map(|b| text_width(&short_label(b.label))).collect();
         let widest = label_widths.iter().copied().fold(0.0, f64::max);
         let level_step = (MIN_PLOT_WIDTH / count as f64).min(MAX_STEP);
-        let rotated = widest + 6.0 > level_step;
-        let step = if rotated { level_step.max(MIN_ROTATED_STEP) } else { level_step };
+        let angle = if widest + 6.0 <= level_step {
+            Angle::Level
+        } else if level_step >= MIN_SLANTED_STEP {
+            Angle::Slanted
+        } else {
+            Angle::Upright
+        };
+        let step = level_step.max(MIN_STEP);
         // Room for the axis title and the widest tick label.
         let axis_left = 20.0 + text_width(&top_value.to_string()) + 6.0;
         // Room for the labels that reach left of the plot: a turned label runs down to
@@ -108,19 +128,23 @@ impl Layout {
             .enumerate()
             .map(|(i, w)| {
                 let centre = (i as f64 + 0.5) * step;
-                if rotated {
-                    w * SIN_45 + 4.0 - centre
-                } else {
-                    w / 2.0 - centre
+                match angle {
+                    Angle::Level => w / 2.0 - centre,
+                    Angle::Slanted => w * SIN_45 + 4.0 - centre,
+                    Angle::Upright => 0.0,
                 }
             })
             .fold(0.0, f64::max);
         let right = match label_widths.last() {
-            Some(w) if !rotated => RIGHT.max(w / 2.0 - step / 2.0 + 2.0),
+            Some(w) if angle == Angle::Level => RIGHT.max(w / 2.0 - step / 2.0 + 2.0),
             _ => RIGHT,
         };
-        let bottom = if rotated { widest * SIN_45 + FONT_SIZE + 10.0 } else { FONT_SIZE + 12.0 };
-        Layout { top_value, tick, left: axis_left.max(overhang + 2.0), step, count, rotated, bottom, right }
+        let bottom = match angle {
+            Angle::Level => FONT_SIZE + 12.0,
+            Angle::Slanted => widest * SIN_45 + FONT_SIZE + 10.0,
+            Angle::Upright => widest + 12.0,
+        };
+        Layout { top_value, tick, left: axis_left.max(overhang + 2.0), step, count, angle, bottom, right }
     }
 
     fn width(&self) -> f64 {
@@ -148,7 +172,7 @@ impl Layout {
             let y = self.y(value);
             let _ = write!(
                 svg,
-                r#"<line x1="{x0:.1}" x2="{x1:.1}" y1="{y:.1}" y2="{y:.1}" stroke="currentColor" stroke-opacity="0.15"/><text x="{:.1}" y="{:.1}">{value}</text>"#,
+                r#"<line x1="{x0:.1}" x2="{x1:.1}" y1="{y:.1}" y2="{y:.1}" stroke="currentColor" stroke-opacity="0.2"/><text x="{:.1}" y="{:.1}">{value}</text>"#,
                 x0 - 4.0,
                 y + FONT_SIZE * 0.35,
             );
@@ -190,17 +214,21 @@ impl Layout {
         let _ = write!(
             svg,
             r#"<g class="x-axis" fill="currentColor" text-anchor="{}"><line x1="{:.1}" x2="{:.1}" y1="{base:.1}" y2="{base:.1}" stroke="currentColor"/>"#,
-            if self.rotated { "end" } else { "middle" },
+            if self.angle == Angle::Level { "middle" } else { "end" },
             self.left,
             self.left + self.step * self.count as f64,
         );
         for (i, bar) in bars.iter().enumerate() {
             let x = self.left + (i as f64 + 0.5) * self.step;
-            if self.rotated {
-                let _ = write!(svg, r#"<text transform="translate({:.1},{:.1}) rotate(-45)">"#, x + 3.0, base + 8.0);
-            } else {
-                let _ = write!(svg, r#"<text x="{x:.1}" y="{:.1}">"#, base + FONT_SIZE + 4.0);
-            }
+            let _ = match self.angle {
+                Angle::Level => write!(svg, r#"<text x="{x:.1}" y="{:.1}">"#, base + FONT_SIZE + 4.0),
+                Angle::Slanted => {
+                    write!(svg, r#"<text transform="translate({:.1},{:.1}) rotate(-45)">"#, x + 3.0, base + 8.0)
+                }
+                Angle::Upright => {
+                    write!(svg, r#"<text transform="translate({:.1},{:.1}) rotate(-90)">"#, x + FONT_SIZE * 0.35, base + 6.0)
+                }
+            };
             escape_into(svg, &short_label(bar.label));
             svg.push_str("</text>");
         }
@@ -299,22 +327,37 @@ mod tests {
     }
 
     #[test]
-    fn sixty_long_buckets_turn_their_labels_and_stay_apart() {
+    fn sixty_long_buckets_stand_their_labels_upright() {
         let names: Vec<String> = (0..60).map(|i| format!("go/platform/target/port:linux-arch{i:02}")).collect();
         let data: Vec<Bar<'_>> = names.iter().enumerate().map(|(i, n)| Bar { label: n, value: i as u64 * 7 }).collect();
         let svg = bar_chart("ports", &data);
         assert_eq!(titles(&svg).len(), 60);
-        assert_eq!(svg.matches("rotate(-45)").count(), 60);
+        assert_eq!(svg.matches("rotate(-90)").count(), 60 + 1); // and the axis title
         assert!(svg.contains("go/platform/target/port…"));
         let layout = Layout::new(&data);
-        assert!(layout.step >= MIN_ROTATED_STEP);
-        assert!(layout.left >= 24.0 * CHAR_WIDTH * SIN_45 - layout.step / 2.0);
+        assert_eq!(layout.angle, Angle::Upright);
+        assert!(layout.step >= MIN_STEP);
+        assert!(layout.bottom >= 24.0 * CHAR_WIDTH);
+    }
+
+    #[test]
+    fn twenty_long_buckets_slant_their_labels_clear_of_the_axis() {
+        let names: Vec<String> = (0..20).map(|i| format!("a-rather-long-bucket-name-{i:02}")).collect();
+        let data: Vec<Bar<'_>> = names.iter().map(|n| Bar { label: n, value: 1 }).collect();
+        let svg = bar_chart("slanted", &data);
+        assert_eq!(svg.matches("rotate(-45)").count(), 20);
+        let layout = Layout::new(&data);
+        assert_eq!(layout.angle, Angle::Slanted);
+        assert!(layout.step >= MIN_SLANTED_STEP);
+        // The first label, running down to the left of its bar, stays inside the SVG.
+        assert!(layout.left + layout.step / 2.0 >= 24.0 * CHAR_WIDTH * SIN_45);
     }
 
     #[test]
     fn few_short_buckets_keep_level_labels() {
         let svg = bar_chart("GOARCH", &bars(&[("amd64", 5), ("arm64", 3)]));
         assert!(!svg.contains("rotate(-45)"));
+        assert_eq!(Layout::new(&bars(&[("amd64", 5)])).angle, Angle::Level);
         assert!(svg.contains(r#"text-anchor="middle"><line"#));
     }
 
