@@ -44,12 +44,12 @@ program: golang.org/x/tools/gopls
 ";
 
 /// The sample pages shipped in `data/pages`.
-fn sample_pages() -> PathBuf {
+pub fn sample_pages() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("data/pages")
 }
 
 /// Reports on 2026-01-05, 2026-01-06 and 2026-01-12 (a gap), with configs and pages.
-fn sample() -> Fixture {
+pub fn sample() -> Fixture {
     let f = Fixture::new();
     f.write("upload-config.json", UPLOAD_CONFIG).write("chart-config.txt", CHART_CONFIG);
     let days = [("2026-01-05", 3), ("2026-01-06", 2), ("2026-01-12", 4)];
@@ -67,7 +67,7 @@ fn sample() -> Fixture {
     f
 }
 
-fn build_ok(f: &Fixture, args: &[&str]) {
+pub fn build_ok(f: &Fixture, args: &[&str]) {
     let out = f.build(args);
     assert!(out.status.success(), "build failed: {}", stderr(&out));
 }
@@ -123,7 +123,7 @@ fn is_external(link: &str) -> bool {
 
 /// Checks every local link of every page: it names a file (not a folder) of the site,
 /// and its `#fragment`, if any, is an `id` there.
-fn check_links(site: &Path) -> usize {
+pub fn check_links(site: &Path) -> usize {
     let mut checked = 0;
     for page in html_pages(site) {
         let html = std::fs::read_to_string(site.join(&page)).unwrap();

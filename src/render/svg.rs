@@ -45,7 +45,8 @@ const FONT_SIZE: f64 = 12.0;
 const CHAR_WIDTH: f64 = FONT_SIZE * 0.6;
 const PLOT_HEIGHT: f64 = 200.0;
 const MIN_PLOT_WIDTH: f64 = 640.0;
-const MAX_STEP: f64 = 72.0;
+/// The widest bar: few buckets get room around their bars, not wider bars.
+const MAX_BAR_WIDTH: f64 = 48.0;
 /// The narrowest column whose 45-degree label keeps clear of its neighbour's (the
 /// labels' distance is the step times sin 45°); narrower columns turn labels upright.
 const MIN_SLANTED_STEP: f64 = 21.0;
@@ -110,7 +111,7 @@ impl Layout {
         let count = bars.len().max(1);
         let label_widths: Vec<f64> = bars.iter().map(|b| text_width(&short_label(b.label))).collect();
         let widest = label_widths.iter().copied().fold(0.0, f64::max);
-        let level_step = (MIN_PLOT_WIDTH / count as f64).min(MAX_STEP);
+        let level_step = MIN_PLOT_WIDTH / count as f64;
         let angle = if widest + 6.0 <= level_step {
             Angle::Level
         } else if level_step >= MIN_SLANTED_STEP {
@@ -189,7 +190,7 @@ impl Layout {
     /// One `<g>` per bucket: its title, a transparent hover target, its bar.
     fn bars(&self, svg: &mut String, bars: &[Bar<'_>]) {
         svg.push_str(r#"<g class="bars">"#);
-        let width = (self.step * 0.8).max(1.0);
+        let width = (self.step * 0.8).min(MAX_BAR_WIDTH);
         for (i, bar) in bars.iter().enumerate() {
             let column = self.left + i as f64 * self.step;
             let x = column + (self.step - width) / 2.0;
