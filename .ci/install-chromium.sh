@@ -10,5 +10,5 @@ if [ "$(id -u)" != 0 ]; then
     SUDO="sudo"
 fi
 $SUDO apt-get update
-DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y --no-install-recommends chromium
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y chromium
 command -v chromium
