@@ -213,7 +213,7 @@ fn infer_config(keys: &[Key], program_names: &[String]) -> UploadConfig {
             versions: of(Dimension::Version),
             counters: of(Dimension::Counter)
                 .into_iter()
-                .map(|name| crate::config::CounterConfig { name, rate: 1.0, ..Default::default() })
+                .map(|name| crate::config::CounterConfig { name, rate: 1.0 })
                 .collect(),
             ..Default::default()
         });
