@@ -163,7 +163,7 @@ fn pages_and_headings() {
     build_ok(&f, &["--title", "Go Telemetry", "--base-url", "https://example.github.io/repo"]);
     let home = f.read_site("index.html");
     assert!(home.contains("<title>Go Telemetry</title>"), "{home}");
-    assert!(home.contains("<h1 id=\"go-telemetry-as-a-static-site\">Go telemetry, as a static site"), "intro from pages/index.md");
+    assert!(home.contains("<h1 id=\"go-toolchain-telemetry\">Go toolchain telemetry"), "intro from pages/index.md");
     assert!(home.contains("<h2>Weekly charts for 2026-01-06 to 2026-01-12</h2>"));
     assert!(home.contains("from 6 reports"), "2026-01-06 and 2026-01-12: 2 + 4 reports");
     assert!(home.contains("data through <time datetime=\"2026-01-12\">2026-01-12</time>"));
