@@ -193,7 +193,7 @@ fn the_site_renders_in_headless_chromium_from_a_sub_path() {
     build_ok(&f, &["--title", "Go Telemetry"]);
     let (base, log) = serve(f.site());
 
-    for (page, expect) in [("index.html", "Weekly charts for 2026-01-20 to 2026-01-26"), ("charts/2026-01-20_2026-01-26/index.html", "Weekly charts for")] {
+    for (page, expect) in [("index.html", "Weekly charts for <time datetime=\"2026-01-20\">"), ("charts/2026-01-20_2026-01-26/index.html", "Weekly charts for")] {
         let url = format!("{base}{page}");
         let (dom, stderr) = headless(&chromium, &["--dump-dom"], &url);
         assert!(dom.contains(expect), "{page}: {dom}");

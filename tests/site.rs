@@ -164,7 +164,7 @@ fn pages_and_headings() {
     let home = f.read_site("index.html");
     assert!(home.contains("<title>Go Telemetry</title>"), "{home}");
     assert!(home.contains("<h1 id=\"go-toolchain-telemetry\">Go toolchain telemetry"), "intro from pages/index.md");
-    assert!(home.contains("<h2>Weekly charts for 2026-01-06 to 2026-01-12</h2>"));
+    assert!(home.contains("<h2>Weekly charts for <time datetime=\"2026-01-06\">2026-01-06</time> to <time datetime=\"2026-01-12\">2026-01-12</time></h2>"));
     assert!(home.contains("from 6 reports"), "2026-01-06 and 2026-01-12: 2 + 4 reports");
     assert!(home.contains("data through <time datetime=\"2026-01-12\">2026-01-12</time>"));
     for link in ["charts/index.html", "data/index.html", "config/index.html", "charts/2026-01-06_2026-01-12/index.html", "charts/2026-01-06_2026-01-12.json"] {
@@ -196,7 +196,7 @@ fn pages_and_headings() {
     assert!(sets.contains("<a class=\"badge weekly\" href=\"../charts/2025-12-30_2026-01-05/index.html\">2025-12-30 to 2026-01-05</a>"));
 
     let daily = f.read_site("charts/2026-01-06/index.html");
-    assert!(daily.contains("<h1>Daily charts for 2026-01-06</h1>"));
+    assert!(daily.contains("<h1>Daily charts for <time datetime=\"2026-01-06\">2026-01-06</time></h1>"));
     assert!(daily.contains("from 2 reports"));
     assert!(daily.contains("<a rel=\"prev\" href=\"../../charts/2026-01-05/index.html\">← 2026-01-05</a>"));
     assert!(daily.contains("<a rel=\"next\" href=\"../../charts/2026-01-12/index.html\">2026-01-12 →</a>"));
@@ -204,7 +204,7 @@ fn pages_and_headings() {
     assert!(daily.contains("<li><a href=\"../index.html\">Charts</a></li>"));
     assert!(daily.contains("href=\"../../charts/2026-01-06.json\""));
     let weekly = f.read_site("charts/2025-12-30_2026-01-05/index.html");
-    assert!(weekly.contains("<h1>Weekly charts for 2025-12-30 to 2026-01-05</h1>"));
+    assert!(weekly.contains("<h1>Weekly charts for <time datetime=\"2025-12-30\">2025-12-30</time> to <time datetime=\"2026-01-05\">2026-01-05</time></h1>"));
     assert!(!weekly.contains("rel=\"prev\""), "the first weekly set has no previous one");
     assert!(weekly.contains("<a rel=\"next\" href=\"../../charts/2025-12-31_2026-01-06/index.html\">"));
 
@@ -320,7 +320,7 @@ fn files_of_an_earlier_build_are_removed() {
         assert!(!f.site().join(rel).exists(), "{rel} is stale");
     }
     assert!(!f.read_site("index.html").contains("old/index.html"));
-    assert!(f.read_site("index.html").contains("Weekly charts for 2026-01-06 to 2026-01-12"));
+    assert!(f.read_site("index.html").contains("href=\"charts/2026-01-06_2026-01-12/index.html\""));
     check_links(&f.site());
 }
 
