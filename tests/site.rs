@@ -241,6 +241,13 @@ fn every_local_link_resolves() {
     assert!(pages.len() >= 10, "{pages:?}");
     let checked = check_links(&f.site());
     assert!(checked > 200, "only {checked} links checked");
+    // The pages load nothing from outside the site: no external script, style, image.
+    for page in &pages {
+        let html = f.read_site(page);
+        for external in [" src=\"http", " src=\"//", "rel=\"stylesheet\" href=\"http", "<script", "@import"] {
+            assert!(!html.contains(external), "{page}: {external}");
+        }
+    }
     // Without --base-url, the 404 page (served at any depth) has no relative link.
     let not_found = f.read_site("404.html");
     assert!(links(&not_found).iter().all(|l| is_external(l)), "{not_found}");
