@@ -30,6 +30,11 @@ use crate::site::Staging;
 /// Names of the site's own top-level folders, which a Markdown page may not take.
 const RESERVED: [&str; 6] = ["charts", "data", "config", "static", "stacks", "trends"];
 
+/// The site's title when `--title` gives none (the command line's default too).
+pub const DEFAULT_TITLE: &str = "Telemetry";
+/// The site's description when `--description` gives none.
+pub const DEFAULT_DESCRIPTION: &str = "Usage statistics uploaded by users who opted in to telemetry.";
+
 /// The site-wide fields of every page.
 #[derive(Debug, Clone, Serialize)]
 pub struct SiteInfo {
@@ -202,9 +207,10 @@ impl Pages<'_> {
             nav_link("Configuration", "config/index.html", "config"),
         ];
         nav.extend(markdown.pages.iter().map(|p| nav_link(&p.title, &format!("{}/index.html", p.stem), &p.stem)));
+        let or_default = |text: &str, default: &str| display_text(if text.trim().is_empty() { default } else { text });
         let site = SiteInfo {
-            title: display_text(&options.title),
-            description: display_text(&options.description),
+            title: or_default(&options.title, DEFAULT_TITLE),
+            description: or_default(&options.description, DEFAULT_DESCRIPTION),
             base_url: options.base_url.clone(),
             newest_day: ctx.newest_day.map(|d| d.to_string()),
             nav,
