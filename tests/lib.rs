@@ -1,8 +1,10 @@
 //! The integration test crate: runs the real binary on fixtures written at test time.
 
+mod browser;
 mod common;
 mod flow;
 mod foundation;
 mod readme;
 mod serve;
+mod site;
 mod workflow;

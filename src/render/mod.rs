@@ -1,6 +1,18 @@
 //! Render: aggregates and configs -> the files of the site, written into the staging tree.
+//!
+//! The data files ([`downloads`]), the HTML pages ([`pages`], from [`templates`], with
+//! charts from [`svg`] and Markdown from [`markdown`]), the static files ([`assets`]) and
+//! `.nojekyll`, so GitHub Pages serves the tree as it is. Templates are parsed once;
+//! chart set pages render in parallel, each materialising its own chart set.
 
+pub mod assets;
+pub mod browser;
 pub mod downloads;
+pub mod markdown;
+pub mod pages;
+pub mod paths;
+pub mod svg;
+pub mod templates;
 
 use std::path::PathBuf;
 
@@ -56,7 +68,13 @@ pub struct RenderStats {
 
 /// Writes every file of the site into `out`.
 pub fn render(ctx: &SiteContext<'_>, out: &Staging) -> Result<RenderStats, RenderError> {
+    let tera = templates::load(ctx.options.templates.as_deref())?;
+    let static_files = assets::collect(ctx.options.static_dir.as_deref())?;
+    let markdown = pages::read_markdown(ctx.options.pages.as_deref())?;
     downloads::write_chart_sets(ctx.aggregates, out)?;
     downloads::write_raw_data(ctx.ingested, out)?;
-    Ok(RenderStats::default())
+    assets::write(&static_files, out)?;
+    out.write(".nojekyll", b"")?;
+    let pages = pages::Pages::new(&tera, ctx, markdown).write_all(out)?;
+    Ok(RenderStats { pages })
 }
