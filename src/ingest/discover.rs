@@ -91,6 +91,13 @@ pub fn discover(data: &Path) -> std::io::Result<Discovery> {
             continue;
         }
         if file_type.is_dir() {
+            // Walked into all the same; named so a report-shaped directory is not missed.
+            if classify(&name, parent_name(entry.path()).as_deref()).is_some() {
+                found.unrecognised.push(Unrecognised {
+                    path: rel,
+                    why: "a directory named like a report file".into(),
+                });
+            }
             continue;
         }
         if file_type.is_symlink() {
@@ -107,12 +114,7 @@ pub fn discover(data: &Path) -> std::io::Result<Discovery> {
             });
             continue;
         }
-        let parent = entry
-            .path()
-            .parent()
-            .and_then(Path::file_name)
-            .map(|n| n.to_string_lossy());
-        match classify(&name, parent.as_deref()) {
+        match classify(&name, parent_name(entry.path()).as_deref()) {
             Some((layout, gzip)) => {
                 found.files.push(InputFile {
                     path: entry.into_path(),
@@ -162,6 +164,12 @@ fn is_date_shaped(s: &str) -> bool {
                 c.is_ascii_digit()
             }
         })
+}
+
+fn parent_name(path: &Path) -> Option<String> {
+    path.parent()
+        .and_then(Path::file_name)
+        .map(|n| n.to_string_lossy().into_owned())
 }
 
 fn rel_path(root: &Path, path: &Path) -> String {
