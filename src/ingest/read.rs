@@ -309,4 +309,134 @@ mod tests {
         out.clear();
         assert_eq!(fits.read_to_end(&mut out).unwrap(), 10);
     }
+
+    /// The lines `read_lines` must give for `input`: split at `\n` (no line after a final
+    /// one), each measured without one final `\r`.
+    fn model(input: &[u8], max: usize) -> Vec<(u32, Result<Vec<u8>, u64>)> {
+        let mut parts: Vec<&[u8]> = input.split(|&b| b == b'\n').collect();
+        if input.is_empty() || input.ends_with(b"\n") {
+            parts.pop();
+        }
+        parts
+            .into_iter()
+            .enumerate()
+            .map(|(i, line)| {
+                let text = line.strip_suffix(b"\r").unwrap_or(line);
+                let got = if text.len() > max {
+                    Err(text.len() as u64)
+                } else {
+                    Ok(text.to_vec())
+                };
+                (i as u32 + 1, got)
+            })
+            .collect()
+    }
+
+    fn lines_with(input: &[u8], max: usize, capacity: usize) -> Vec<(u32, Result<Vec<u8>, u64>)> {
+        let limits = Limits {
+            max_report_bytes: max,
+            max_file_bytes: 1 << 20,
+        };
+        let mut out = Vec::new();
+        let reader = BufReader::with_capacity(capacity, input);
+        read_lines(reader, &limits, |n, p| {
+            out.push((
+                n,
+                match p {
+                    Piece::Text(t) => Ok(t.to_vec()),
+                    Piece::TooLarge(len) => Err(len),
+                },
+            ))
+        })
+        .unwrap();
+        out
+    }
+
+    /// Counts the bytes read through it.
+    struct Counting<'a> {
+        inner: &'a [u8],
+        read: usize,
+    }
+
+    impl Read for Counting<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            let n = self.inner.read(buf)?;
+            self.read += n;
+            Ok(n)
+        }
+    }
+
+    use proptest::prelude::*;
+
+    /// Text made of few symbols, so that newlines, `\r\n` and long lines are common.
+    fn text() -> impl Strategy<Value = Vec<u8>> {
+        proptest::collection::vec(
+            prop_oneof![
+                4 => Just(b'a'),
+                2 => Just(b'\n'),
+                1 => Just(b'\r'),
+                1 => any::<u8>(),
+            ],
+            0..400,
+        )
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig {
+            cases: 256,
+            max_shrink_time: 10_000,
+            ..ProptestConfig::default()
+        })]
+
+        #[test]
+        fn lines_and_numbers_survive_any_buffer_size(
+            input in text(),
+            max in 0usize..24,
+            capacity in 1usize..64,
+        ) {
+            prop_assert_eq!(lines_with(&input, max, capacity), model(&input, max));
+        }
+
+        #[test]
+        fn one_report_is_read_within_the_limit(input in text(), max in 0usize..64) {
+            let limits = Limits { max_report_bytes: max, max_file_bytes: 1 << 20 };
+            let mut reader = Counting { inner: &input, read: 0 };
+            let mut got = None;
+            read_one(&mut reader, &limits, Some(input.len() as u64), |p| {
+                got = Some(match p {
+                    Piece::Text(t) => Ok(t.to_vec()),
+                    Piece::TooLarge(n) => Err(n),
+                })
+            })
+            .unwrap();
+            prop_assert!(reader.read <= max + 3, "read {} of {}", reader.read, input.len());
+            match got.unwrap() {
+                Ok(text) => {
+                    prop_assert_eq!(&text, &input);
+                    prop_assert!(without_newline(&text).len() <= max);
+                }
+                Err(n) => {
+                    prop_assert_eq!(n, input.len() as u64);
+                    prop_assert!(without_newline(&input).len() > max);
+                }
+            }
+        }
+
+        #[test]
+        fn the_file_cap_holds_for_any_reads(len in 0usize..300, limit in 0u64..300, chunk in 1usize..40) {
+            let data = vec![b'x'; len];
+            let mut capped = Capped { inner: &data[..], left: limit, limit };
+            let mut total = 0usize;
+            let mut buf = vec![0u8; chunk];
+            let result = loop {
+                match capped.read(&mut buf) {
+                    Ok(0) => break Ok(()),
+                    Ok(n) => total += n,
+                    Err(e) => break Err(e),
+                }
+            };
+            prop_assert!(total as u64 <= limit);
+            prop_assert_eq!(result.is_ok(), len as u64 <= limit);
+        }
+    }
 }

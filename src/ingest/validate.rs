@@ -112,8 +112,112 @@ fn clip(s: &str) -> &str {
     }
 }
 
+/// Random edits of seed inputs, for the property tests of every parser.
+#[cfg(test)]
+pub(crate) mod mutate {
+    use proptest::prelude::*;
+
+    /// One edit of an input's bytes.
+    #[derive(Debug, Clone)]
+    pub enum Edit {
+        Set(usize, u8),
+        Insert(usize, Vec<u8>),
+        Remove(usize, usize),
+        Repeat(usize, usize, usize),
+        Truncate(usize),
+    }
+
+    pub fn apply(text: &mut Vec<u8>, edit: &Edit) {
+        let at = |i: usize, text: &Vec<u8>| {
+            if text.is_empty() {
+                0
+            } else {
+                i % (text.len() + 1)
+            }
+        };
+        match edit {
+            Edit::Set(i, b) => {
+                if !text.is_empty() {
+                    let i = i % text.len();
+                    text[i] = *b;
+                }
+            }
+            Edit::Insert(i, bytes) => {
+                let i = at(*i, text);
+                text.splice(i..i, bytes.iter().copied());
+            }
+            Edit::Remove(i, n) => {
+                let i = at(*i, text);
+                let end = (i + n).min(text.len());
+                text.drain(i..end);
+            }
+            Edit::Repeat(i, n, times) => {
+                let i = at(*i, text);
+                let end = (i + n).min(text.len());
+                let part = text[i..end].to_vec();
+                for _ in 0..*times {
+                    text.splice(end..end, part.iter().copied());
+                }
+            }
+            Edit::Truncate(n) => text.truncate(*n % (text.len() + 1)),
+        }
+    }
+
+    /// Bytes that matter to JSON and to the rules, more often than chance would pick them.
+    pub fn interesting() -> impl Strategy<Value = Vec<u8>> {
+        prop_oneof![
+            proptest::collection::vec(any::<u8>(), 1..4),
+            proptest::sample::select(vec![
+                &b"{"[..],
+                b"}",
+                b"[",
+                b"]",
+                b"\"",
+                b",",
+                b":",
+                b"\\",
+                b"\\u0000",
+                b"\\ud800",
+                b"null",
+                b"-1",
+                b"1e400",
+                b"0.5",
+                b"9223372036854775807",
+                b"\xff",
+                b"\xe2\x80\xae",
+                b"\"X\":0.5,",
+                b"\"Week\":",
+                b"\"Programs\":[{}],",
+                b"\n",
+                b" ",
+            ])
+            .prop_map(|b| b.to_vec()),
+        ]
+    }
+
+    pub fn edit() -> impl Strategy<Value = Edit> {
+        prop_oneof![
+            (any::<usize>(), any::<u8>()).prop_map(|(i, b)| Edit::Set(i, b)),
+            (any::<usize>(), interesting()).prop_map(|(i, b)| Edit::Insert(i, b)),
+            (any::<usize>(), 1usize..40).prop_map(|(i, n)| Edit::Remove(i, n)),
+            (any::<usize>(), 1usize..20, 1usize..200).prop_map(|(i, n, t)| Edit::Repeat(i, n, t)),
+            any::<usize>().prop_map(Edit::Truncate),
+        ]
+    }
+
+    /// A seed from `seeds` (picked by `seed`) with `edits` applied.
+    pub fn edited(seeds: &[Vec<u8>], seed: usize, edits: &[Edit]) -> Vec<u8> {
+        let mut text = seeds[seed % seeds.len()].clone();
+        for e in edits {
+            apply(&mut text, e);
+        }
+        text
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    use super::mutate::edit;
     use super::*;
     use crate::config::UploadConfig;
     use proptest::prelude::*;
@@ -257,94 +361,6 @@ mod tests {
         }
     }
 
-    /// One edit of a report's bytes.
-    #[derive(Debug, Clone)]
-    enum Edit {
-        Set(usize, u8),
-        Insert(usize, Vec<u8>),
-        Remove(usize, usize),
-        Repeat(usize, usize, usize),
-        Truncate(usize),
-    }
-
-    fn apply(text: &mut Vec<u8>, edit: &Edit) {
-        let at = |i: usize, text: &Vec<u8>| {
-            if text.is_empty() {
-                0
-            } else {
-                i % (text.len() + 1)
-            }
-        };
-        match edit {
-            Edit::Set(i, b) => {
-                if !text.is_empty() {
-                    let i = i % text.len();
-                    text[i] = *b;
-                }
-            }
-            Edit::Insert(i, bytes) => {
-                let i = at(*i, text);
-                text.splice(i..i, bytes.iter().copied());
-            }
-            Edit::Remove(i, n) => {
-                let i = at(*i, text);
-                let end = (i + n).min(text.len());
-                text.drain(i..end);
-            }
-            Edit::Repeat(i, n, times) => {
-                let i = at(*i, text);
-                let end = (i + n).min(text.len());
-                let part = text[i..end].to_vec();
-                for _ in 0..*times {
-                    text.splice(end..end, part.iter().copied());
-                }
-            }
-            Edit::Truncate(n) => text.truncate(*n % (text.len() + 1)),
-        }
-    }
-
-    /// Bytes that matter to JSON and to the rules, more often than chance would pick them.
-    fn interesting() -> impl Strategy<Value = Vec<u8>> {
-        prop_oneof![
-            proptest::collection::vec(any::<u8>(), 1..4),
-            proptest::sample::select(vec![
-                &b"{"[..],
-                b"}",
-                b"[",
-                b"]",
-                b"\"",
-                b",",
-                b":",
-                b"\\",
-                b"\\u0000",
-                b"\\ud800",
-                b"null",
-                b"-1",
-                b"1e400",
-                b"0.5",
-                b"9223372036854775807",
-                b"\xff",
-                b"\xe2\x80\xae",
-                b"\"X\":0.5,",
-                b"\"Week\":",
-                b"\"Programs\":[{}],",
-                b"\n",
-                b" ",
-            ])
-            .prop_map(|b| b.to_vec()),
-        ]
-    }
-
-    fn edit() -> impl Strategy<Value = Edit> {
-        prop_oneof![
-            (any::<usize>(), any::<u8>()).prop_map(|(i, b)| Edit::Set(i, b)),
-            (any::<usize>(), interesting()).prop_map(|(i, b)| Edit::Insert(i, b)),
-            (any::<usize>(), 1usize..40).prop_map(|(i, n)| Edit::Remove(i, n)),
-            (any::<usize>(), 1usize..20, 1usize..200).prop_map(|(i, n, t)| Edit::Repeat(i, n, t)),
-            any::<usize>().prop_map(Edit::Truncate),
-        ]
-    }
-
     proptest! {
         #![proptest_config(ProptestConfig {
             cases: 512,
@@ -362,11 +378,8 @@ mod tests {
             seed in 0usize..1000,
             edits in proptest::collection::vec(edit(), 1..6),
         ) {
-            let seeds = seeds();
-            let mut text = seeds[seed % seeds.len()].0.clone();
-            for e in &edits {
-                apply(&mut text, e);
-            }
+            let seeds: Vec<Vec<u8>> = seeds().into_iter().map(|s| s.0).collect();
+            let text = super::mutate::edited(&seeds, seed, &edits);
             assert_answer(&text, &run(&text));
             // Without an upload config every name is taken: never an unknown name.
             let got = check(&text, LIMIT, &Catalog::open(), &mut Vec::new());
