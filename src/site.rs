@@ -151,6 +151,17 @@ impl Staging {
         let (parent, name) = parent_and_name(site);
         fs::create_dir_all(&parent).map_err(err(&parent))?;
         remove_stale_staging(site);
+        if let Ok(meta) = fs::symlink_metadata(site) {
+            if !meta.is_dir() && !site.is_dir() {
+                return Err(WriteError {
+                    path: site.display().to_string(),
+                    source: io::Error::new(
+                        io::ErrorKind::AlreadyExists,
+                        "exists and is not a directory; refusing to replace it",
+                    ),
+                });
+            }
+        }
         let root = tempfile::Builder::new()
             .prefix(&format!(".{name}.staging-"))
             .rand_bytes(STAGING_RANDOM)

@@ -9,6 +9,8 @@ use std::path::{Path, PathBuf};
 
 use walkdir::WalkDir;
 
+use super::validate::escape_unprintable;
+
 /// How a file holds its reports.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Layout {
@@ -172,11 +174,15 @@ fn parent_name(path: &Path) -> Option<String> {
         .map(|n| n.to_string_lossy().into_owned())
 }
 
+/// `path` relative to `root`, `/`-separated, printable: invalid UTF-8 becomes U+FFFD and
+/// control characters (a newline or an escape sequence in an uploaded name) and
+/// bidirectional marks become `\u{..}`, so a name can neither forge nor garble a line of
+/// the summary.
 fn rel_path(root: &Path, path: &Path) -> String {
     let rel = path.strip_prefix(root).unwrap_or(path);
     let parts: Vec<String> = rel
         .components()
-        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .map(|c| escape_unprintable(&c.as_os_str().to_string_lossy()).into_owned())
         .collect();
     parts.join("/")
 }

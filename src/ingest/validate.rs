@@ -80,7 +80,7 @@ pub fn tidy(message: &str) -> String {
     let mut out = String::with_capacity(message.len().min(4 * MESSAGE_CHARS));
     let mut count = 0;
     for c in message.chars() {
-        let escape = c.is_control() || is_bidi_mark(c);
+        let escape = unprintable(c);
         let width = if escape { c.escape_unicode().len() } else { 1 };
         if count + width > MESSAGE_CHARS {
             out.push_str("...");
@@ -94,6 +94,27 @@ pub fn tidy(message: &str) -> String {
         }
     }
     out
+}
+
+/// `text` with control characters and bidirectional formatting marks written as `\u{..}`
+/// escapes, so it prints as what it is on a terminal (no escape sequences) and in a log.
+pub fn escape_unprintable(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.chars().any(unprintable) {
+        return text.into();
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    for c in text.chars() {
+        if unprintable(c) {
+            out.extend(c.escape_unicode());
+        } else {
+            out.push(c);
+        }
+    }
+    out.into()
+}
+
+fn unprintable(c: char) -> bool {
+    c.is_control() || is_bidi_mark(c)
 }
 
 /// The longest message [`tidy`] returns, in characters, before its `...`.
