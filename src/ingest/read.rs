@@ -293,6 +293,28 @@ mod tests {
     }
 
     #[test]
+    fn a_fifo_or_link_put_in_place_of_a_file_is_refused_without_blocking() {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("0.5.json");
+        let c = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+        // SAFETY: a valid NUL-terminated path.
+        assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o644) }, 0);
+        let link = dir.path().join("0.6.json");
+        std::os::unix::fs::symlink("/dev/zero", &link).unwrap();
+        for path in [fifo, link] {
+            let file = InputFile {
+                path,
+                rel: "x".into(),
+                layout: Layout::Upload,
+                gzip: false,
+            };
+            let mut called = false;
+            let got = read_reports(&file, &Limits::default(), |_, _| called = true);
+            assert!(got.is_err() && !called);
+        }
+    }
+
+    #[test]
     fn caps_decompressed_bytes() {
         let mut capped = Capped {
             inner: &[0u8; 100][..],
