@@ -2,8 +2,10 @@
 
 mod browser;
 mod common;
+mod crash;
 mod flow;
 mod foundation;
+mod hostile;
 mod readme;
 mod serve;
 mod site;
