@@ -151,7 +151,7 @@ pub struct InputArgs {
     /// Largest report accepted, in bytes, its newline not counted [default: 102400]
     #[arg(long, value_name = "BYTES", help_heading = "Inputs")]
     pub max_report_bytes: Option<usize>,
-    /// Largest size a file may decompress to, in bytes [default: 4294967296]
+    /// Largest size a file may decompress to, in bytes; stops gzip bombs [default: 1073741824 (1 GiB)]
     #[arg(long, value_name = "BYTES", help_heading = "Inputs")]
     pub max_file_bytes: Option<u64>,
     /// Worker threads [default: all cores]

@@ -638,9 +638,8 @@ fn misuse_gets_one_clear_line_never_a_panic() {
         (vec!["build", &data, &site, "--chart-config", &data], 2),
         (vec!["build", &data, &site, "--max-report-bytes", "-1"], 2),
         (vec!["build", &data, &site, "--max-report-bytes", "0"], 1),
-        // Every file unreadable, no report read: 0 today (files are not reports); the
-        // issue's "reports present but none valid" suggests 1. Either, never a panic.
-        (vec!["build", &data, &site, "--max-file-bytes", "0"], -1),
+        // Every file unreadable, so nothing valid: an input error.
+        (vec!["build", &data, &site, "--max-file-bytes", "0"], 1),
         (vec!["build", &data, &site, "--max-report-bytes", "18446744073709551615"], 0),
         (vec!["build", &data, &site, "--max-file-bytes", "18446744073709551615"], 0),
         (vec!["build", &data, &site, "-j", "0"], 0),
