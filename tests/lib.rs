@@ -6,6 +6,7 @@ mod crash;
 mod flow;
 mod foundation;
 mod hostile;
+mod incremental;
 mod readme;
 mod serve;
 mod site;
