@@ -1,0 +1,242 @@
+#!/usr/bin/env python3
+"""The benchmark of issue 6, in one command: `python3 bench/run.py` (see --help).
+
+Generates a year of reports with ../shared/tools/gen-reports (365 days x 3,000 reports,
+1% bad; once in the upload layout, once merged and gzipped; cached in --data-dir), then
+measures, for each layout, medians over --runs runs with peak memory (max RSS):
+  (a) floor: walk, read, decompress and parse every report (examples/floor.rs)
+  (b) a full build into an empty site (no cache)
+  (c) a rebuild after one new day of uploads is added
+  (d) a rebuild with no change
+  (e) a rebuild after one late report for a day three weeks back is added
+  (f) (c) after the data folder was re-created by a copy (every mtime new)
+  duckdb: the same daily and weekly distinct counts in DuckDB (bench/duckdb_peer.py)
+and prints each figure, its ratio to (a) and (b), and whether each target is met.
+"""
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+GEN = ROOT.parent / "shared" / "tools" / "gen-reports"
+CONFIG = ROOT / "data" / "upload-config.json"
+CHARTS = ROOT / "data" / "chart-config.txt"
+
+
+def sh(args, **kw):
+    return subprocess.run(args, check=True, **kw)
+
+
+def timed(args, env=None):
+    """(seconds, max RSS in MiB) of one run of `args`."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+    _, status, usage = os.wait4(proc.pid, 0)
+    seconds = time.perf_counter() - start
+    err = proc.stderr.read().decode(errors="replace")
+    if os.waitstatus_to_exitcode(status) != 0:
+        sys.exit(f"failed: {' '.join(map(str, args))}\n{err}")
+    return seconds, usage.ru_maxrss / 1024
+
+
+def generate(data_dir: Path, days: int, per_day: int):
+    sets = {}
+    for layout, extra in (("upload", []), ("merged", ["--layout", "merged", "--gzip"])):
+        out = data_dir / f"year-{layout}"
+        if not (out / ".complete").exists():
+            if out.exists():
+                shutil.rmtree(out)
+            print(f"generating {out} ...", flush=True)
+            sh([sys.executable, str(GEN), "--out", str(out), "--start", "2025-01-01", "--days", str(days),
+                "--reports-per-day", str(per_day), "--bad", "0.01", "--jobs", "2", *extra])
+            (out / ".complete").write_text("")
+        # The extra day for (c) and the late report for (e), outside the data set.
+        extra_day = data_dir / f"extra-day-{layout}"
+        if not extra_day.exists():
+            sh([sys.executable, str(GEN), "--out", str(extra_day), "--start", day_after(days), "--days", "1",
+                "--reports-per-day", str(per_day), "--seed", "9", *extra])
+        sets[layout] = (out, extra_day)
+    late = data_dir / "late-report"
+    if not late.exists():
+        sh([sys.executable, str(GEN), "--out", str(late), "--start", day_after(days - 21), "--days", "1",
+            "--reports-per-day", "1", "--seed", "11"])
+    return sets, late
+
+
+def day_after(n):
+    import datetime
+    return (datetime.date(2025, 1, 1) + datetime.timedelta(days=n)).isoformat()
+
+
+def add_tree(src: Path, dst: Path):
+    """Copies the files of `src` into `dst`; returns what was added (to remove later)."""
+    added = []
+    for path in sorted(src.rglob("*")):
+        if path.is_file():
+            target = dst / path.relative_to(src)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            if target.exists():
+                sys.exit(f"{target} exists already")
+            shutil.copy2(path, target)
+            added.append(target)
+    return added
+
+
+def remove(paths):
+    for p in paths:
+        p.unlink()
+        try:
+            p.parent.rmdir()
+        except OSError:
+            pass
+
+
+def median(samples):
+    return statistics.median(s for s, _ in samples), max(m for _, m in samples)
+
+
+def bench_layout(layout, data, extra_day, late, work: Path, runs: int, duck: bool):
+    binary = ROOT / "target" / "release" / "telemetry-site"
+    floor = ROOT / "target" / "release" / "examples" / "floor"
+    site, cache = work / "site", work / ".site.cache"
+    build = [str(binary), "build", str(data), str(site), "-q", "--upload-config", str(CONFIG),
+             "--chart-config", str(CHARTS), "--cache", str(cache)]
+
+    def clean():
+        shutil.rmtree(site, ignore_errors=True)
+        shutil.rmtree(cache, ignore_errors=True)
+
+    results = {}
+    print(f"[{layout}] (a) floor", flush=True)
+    results["a"] = median([timed([str(floor), str(data)]) for _ in range(runs)])
+    print(f"[{layout}] (b) full build", flush=True)
+    samples = []
+    for _ in range(runs):
+        clean()
+        samples.append(timed(build))
+    results["b"] = median(samples)
+    # (b) left a site and cache of the year: the base of the incremental runs.
+    base_site, base_cache = work / "base-site", work / ".base-site.cache"
+    shutil.rmtree(base_site, ignore_errors=True)
+    shutil.rmtree(base_cache, ignore_errors=True)
+    shutil.copytree(site, base_site, symlinks=True)
+    shutil.copytree(cache, base_cache)
+
+    def restore():
+        clean()
+        shutil.copytree(base_site, site, symlinks=True)
+        shutil.copytree(base_cache, cache)
+
+    def incremental(change):
+        samples = []
+        for _ in range(runs):
+            restore()
+            undo = change()
+            samples.append(timed(build))
+            remove(undo)
+        return median(samples)
+
+    print(f"[{layout}] (c) one new day", flush=True)
+    results["c"] = incremental(lambda: add_tree(extra_day, data))
+    print(f"[{layout}] (d) no change", flush=True)
+    results["d"] = incremental(lambda: [])
+    print(f"[{layout}] (e) one late report", flush=True)
+    results["e"] = incremental(lambda: add_tree(late, data))
+    if layout == "merged":
+        print(f"[{layout}] (f) new day after a fresh copy of the data", flush=True)
+        copy = work / "data-copy"
+        samples = []
+        for _ in range(runs):
+            restore()
+            shutil.rmtree(copy, ignore_errors=True)
+            shutil.copytree(data, copy)  # every mtime and inode new
+            added = add_tree(extra_day, copy)
+            samples.append(timed([*build[:2], str(copy), *build[3:]]))
+            remove(added)
+        shutil.rmtree(copy, ignore_errors=True)
+        results["f"] = median(samples)
+    if duck:
+        print(f"[{layout}] duckdb", flush=True)
+        results["duckdb"] = median([timed([sys.executable, str(ROOT / "bench" / "duckdb_peer.py"), str(data), layout])
+                                    for _ in range(runs)])
+    for p in (site, base_site):
+        shutil.rmtree(p, ignore_errors=True)
+    for p in (cache, base_cache):
+        shutil.rmtree(p, ignore_errors=True)
+    return results
+
+
+TARGETS = {  # figure: (relative to, at most)
+    "b": ("a", 1.3), "c": ("b", 0.10), "d": ("b", 0.05), "e": ("b", 0.10), "f": ("b", 0.30),
+}
+
+
+def report(layout, r):
+    a, b = r["a"][0], r["b"][0]
+    rows = []
+    names = {"a": "(a) floor: read + parse", "b": "(b) full build", "c": "(c) + one new day",
+             "d": "(d) no change", "e": "(e) + one late report", "f": "(f) new day, fresh copy",
+             "duckdb": "DuckDB peer"}
+    for key in ["a", "b", "c", "d", "e", "f", "duckdb"]:
+        if key not in r:
+            continue
+        secs, rss = r[key]
+        target = ""
+        if key in TARGETS:
+            rel, limit = TARGETS[key]
+            ratio = secs / r[rel][0]
+            ok = ratio <= limit
+            target = f"<= {limit:g}x ({rel}): {'met' if ok else f'MISSED by {ratio / limit:.1f}x'}"
+        if key == "duckdb":
+            speedup = secs / b
+            target = f"build >= 5x faster: {'met' if speedup >= 5 else 'MISSED'} ({speedup:.1f}x)"
+        if key == "b":
+            mem = "met" if rss < 1024 else "MISSED"
+            target += f"; memory < 1 GiB: {mem}"
+        rows.append(f"| {layout} | {names[key]} | {secs:.2f} s | {rss:.0f} MiB | {secs / a:.2f} | {secs / b:.2f} | {target} |")
+    return rows
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--data-dir", default=os.environ.get("BENCH_DIR", str(ROOT / "bench" / ".data")))
+    ap.add_argument("--days", type=int, default=365)
+    ap.add_argument("--reports-per-day", type=int, default=3000)
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--layouts", default="merged,upload")
+    ap.add_argument("--no-duckdb", action="store_true")
+    args = ap.parse_args()
+    data_dir = Path(args.data_dir).resolve()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    if not GEN.exists():
+        sys.exit(f"{GEN} not found: the benchmark needs ../shared/tools/gen-reports beside the checkout")
+    sh(["cargo", "build", "--release", "--quiet", "--bin", "telemetry-site", "--example", "floor"], cwd=ROOT)
+    sets, late = generate(data_dir, args.days, args.reports_per_day)
+    duck = not args.no_duckdb
+    if duck:
+        try:
+            import duckdb  # noqa: F401
+        except ImportError:
+            print("(python3 -m pip install duckdb for the DuckDB comparison; skipping it)")
+            duck = False
+    rows = []
+    for layout in args.layouts.split(","):
+        data, extra_day = sets[layout]
+        work = data_dir / f"work-{layout}"
+        work.mkdir(exist_ok=True)
+        r = bench_layout(layout, data, extra_day, late, work, args.runs, duck)
+        rows += report(layout, r)
+    print()
+    print(f"{os.cpu_count()} cores; {args.days} days x {args.reports_per_day} reports/day; medians of {args.runs} runs")
+    print("| layout | figure | median | max RSS | / (a) | / (b) | target |")
+    print("|---|---|---|---|---|---|---|")
+    print("\n".join(rows))
+
+
+if __name__ == "__main__":
+    main()
