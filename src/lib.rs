@@ -15,5 +15,7 @@ pub mod ingest;
 pub mod output;
 pub mod render;
 pub mod site;
+pub mod stacks;
 pub mod summary;
+pub mod trends;
 pub mod version;

@@ -1,6 +1,11 @@
 //! Render: aggregates and configs -> the files of the site, written into the staging tree.
 
+pub mod csv;
 pub mod downloads;
+pub mod feed;
+pub mod linechart;
+pub mod slug;
+pub mod xml;
 
 use std::path::PathBuf;
 
