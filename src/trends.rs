@@ -195,7 +195,7 @@ mod tests {
     /// days 100..=120 (daily sets in between), each with `counts(end)` then uploaders.
     fn fixture(n: usize, counts: impl Fn(i32) -> (Vec<u32>, u32)) -> Aggregates {
         let buckets: Vec<String> = (0..n).map(|i| format!("b{i:02}")).collect();
-        let mut plan = Plan::build(
+        let plan = Plan::build(
             [crate::aggregate::plan::ProgramLists {
                 name: "cmd/p",
                 versions: Vec::new(),
