@@ -55,6 +55,105 @@ fn allowed(c: char) -> bool {
     !(c < ' ' || c == '\u{FFFE}' || c == '\u{FFFF}')
 }
 
+/// A parsed XML document for tests: checks well-formedness (matching end tags, known
+/// entities, one root) and gives the tree.
+#[cfg(test)]
+pub(crate) mod tree {
+    use quick_xml::events::Event;
+    use quick_xml::Reader;
+
+    #[derive(Debug, Clone, Default)]
+    pub struct Element {
+        pub name: String,
+        pub attrs: Vec<(String, String)>,
+        pub children: Vec<Element>,
+        pub text: String,
+    }
+
+    impl Element {
+        pub fn attr(&self, name: &str) -> Option<&str> {
+            self.attrs
+                .iter()
+                .find(|(n, _)| n == name)
+                .map(|(_, v)| v.as_str())
+        }
+
+        pub fn child(&self, name: &str) -> Option<&Element> {
+            self.children.iter().find(|c| c.name == name)
+        }
+
+        pub fn all(&self, name: &str) -> Vec<&Element> {
+            self.children.iter().filter(|c| c.name == name).collect()
+        }
+
+        /// Every element below this one, depth first.
+        pub fn descendants(&self) -> Vec<&Element> {
+            let mut out = Vec::new();
+            for c in &self.children {
+                out.push(c);
+                out.extend(c.descendants());
+            }
+            out
+        }
+    }
+
+    /// Parses `text`; panics with the reason when it is not well-formed.
+    pub fn parse(text: &str) -> Element {
+        let mut reader = Reader::from_str(text);
+        let mut stack: Vec<Element> = vec![Element::default()];
+        loop {
+            match reader.read_event().expect("well-formed XML") {
+                Event::Start(e) => stack.push(element(&e)),
+                Event::Empty(e) => {
+                    let el = element(&e);
+                    stack.last_mut().unwrap().children.push(el);
+                }
+                Event::End(_) => {
+                    let el = stack.pop().unwrap();
+                    stack.last_mut().unwrap().children.push(el);
+                }
+                Event::Text(t) => {
+                    let t = t.unescape().expect("known entities");
+                    stack.last_mut().unwrap().text.push_str(&t);
+                }
+                Event::CData(c) => {
+                    let t = String::from_utf8(c.into_inner().into_owned()).unwrap();
+                    stack.last_mut().unwrap().text.push_str(&t);
+                }
+                Event::Eof => break,
+                _ => {}
+            }
+        }
+        assert_eq!(stack.len(), 1, "unclosed elements");
+        let mut document = stack.pop().unwrap();
+        assert_eq!(document.children.len(), 1, "one root element");
+        assert!(document.text.trim().is_empty(), "text outside the root");
+        document.children.pop().unwrap()
+    }
+
+    fn element(e: &quick_xml::events::BytesStart<'_>) -> Element {
+        let name = String::from_utf8(e.name().as_ref().to_vec()).unwrap();
+        let mut attrs = Vec::new();
+        for a in e.attributes() {
+            let a = a.expect("well-formed attribute");
+            let key = String::from_utf8(a.key.as_ref().to_vec()).unwrap();
+            assert!(
+                attrs.iter().all(|(k, _)| *k != key),
+                "repeated attribute {key}"
+            );
+            attrs.push((
+                key,
+                a.unescape_value().expect("known entities").into_owned(),
+            ));
+        }
+        Element {
+            name,
+            attrs,
+            ..Element::default()
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
