@@ -13,6 +13,7 @@
 
 use std::fmt::Write as _;
 
+use crate::aggregate::Aggregates;
 use crate::render::xml;
 use crate::trends::{share, Trend, TrendWeek};
 
@@ -457,6 +458,74 @@ pub fn trend_chart(trend: &Trend, weeks: &[TrendWeek], min_uploaders: u32) -> Li
     }
 }
 
+/// Participation: valid reports per day (every calendar day from the first with data to
+/// the newest, 0 on days without) and per non-overlapping week (a point at each week's
+/// last day), on one axis.
+pub fn participation_chart(aggregates: &Aggregates, weeks: &[TrendWeek]) -> LineChart {
+    let mut days = aggregates.days().peekable();
+    let (Some(first), Some(last)) = (
+        days.peek().map(|s| s.end),
+        aggregates.days().last().map(|s| s.end),
+    ) else {
+        return LineChart {
+            title: "Valid reports per day and per week".into(),
+            x_labels: Vec::new(),
+            lines: Vec::new(),
+            y_format: YFormat::Count,
+        };
+    };
+    let count = (last.0 - first.0 + 1) as usize;
+    let mut daily = vec![0u64; count];
+    for set in days {
+        daily[(set.end.0 - first.0) as usize] = set.num_reports;
+    }
+    let plural = |n: u64| if n == 1 { "" } else { "s" };
+    let per_day = Line {
+        label: "per day".into(),
+        muted: false,
+        points: daily
+            .iter()
+            .enumerate()
+            .map(|(i, &n)| {
+                Some(Point {
+                    y: n as f64,
+                    title: format!("{}: {n} valid report{}", first.plus(i as i32), plural(n)),
+                    low_confidence: false,
+                })
+            })
+            .collect(),
+    };
+    let mut weekly: Vec<Option<Point>> = vec![None; count];
+    for week in weeks {
+        let n = aggregates.sets[week.set].num_reports;
+        weekly[(week.end.0 - first.0) as usize] = Some(Point {
+            y: n as f64,
+            title: format!(
+                "{} to {}: {n} valid report{}",
+                week.start,
+                week.end,
+                plural(n)
+            ),
+            low_confidence: false,
+        });
+    }
+    LineChart {
+        title: "Valid reports per day and per week".into(),
+        x_labels: (0..count)
+            .map(|i| first.plus(i as i32).to_string())
+            .collect(),
+        lines: vec![
+            per_day,
+            Line {
+                label: "per week".into(),
+                muted: false,
+                points: weekly,
+            },
+        ],
+        y_format: YFormat::Count,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -663,5 +732,61 @@ mod tests {
         assert_eq!(lines[1].attr("points"), Some("60.0,12.0 119.0,2.0"));
         tree::parse(&sparkline(&[], &[], "empty"));
         tree::parse(&sparkline(&[0.0], &[], "flat"));
+    }
+
+    #[test]
+    fn participation_has_every_day_and_a_point_per_week() {
+        use crate::aggregate::{Plan, SetCounts};
+        let set = |start: i32, end: i32, n: u64| SetCounts {
+            start: Day(start),
+            end: Day(end),
+            num_reports: n,
+            week: None,
+            counts: Vec::new(),
+        };
+        // Days 100, 101, 103 (102 has none); weekly sets after each.
+        let aggregates = Aggregates {
+            plan: Plan::default(),
+            sets: vec![
+                set(100, 100, 2),
+                set(94, 100, 2),
+                set(101, 101, 1),
+                set(95, 101, 3),
+                set(103, 103, 4),
+                set(97, 103, 7),
+            ],
+        };
+        let weeks = [TrendWeek {
+            set: 5,
+            start: Day(97),
+            end: Day(103),
+        }];
+        let chart = participation_chart(&aggregates, &weeks);
+        assert_eq!(chart.x_labels.len(), 4);
+        let ys: Vec<f64> = chart.lines[0]
+            .points
+            .iter()
+            .map(|p| p.as_ref().unwrap().y)
+            .collect();
+        assert_eq!(ys, vec![2.0, 1.0, 0.0, 4.0]);
+        let weekly: Vec<Option<f64>> = chart.lines[1]
+            .points
+            .iter()
+            .map(|p| p.as_ref().map(|p| p.y))
+            .collect();
+        assert_eq!(weekly, vec![None, None, None, Some(7.0)]);
+        assert_eq!(
+            chart.lines[1].points[3].as_ref().unwrap().title,
+            format!("{} to {}: 7 valid reports", Day(97), Day(103))
+        );
+        tree::parse(&svg(&chart, Theme::Auto));
+        let empty = participation_chart(
+            &Aggregates {
+                plan: Plan::default(),
+                sets: Vec::new(),
+            },
+            &[],
+        );
+        tree::parse(&svg(&empty, Theme::Light));
     }
 }

@@ -1,9 +1,9 @@
 //! Escaping for text we put into XML (SVG charts, the Atom feed).
 //!
 //! Uploaded names reach these files, so every string goes through [`text`] or [`attr`]:
-//! markup characters are escaped and characters XML 1.0 forbids (C0 controls other than
-//! tab, newline and carriage return; U+FFFE, U+FFFF) become U+FFFD, so the output always
-//! parses.
+//! markup characters are escaped and control characters (C0 other than tab, newline and
+//! carriage return, which XML 1.0 forbids; DEL and C1, which it discourages) and U+FFFE,
+//! U+FFFF become U+FFFD, so the output always parses and shows no invisible bytes.
 
 /// `s` escaped for element content and for attribute values in double or single quotes.
 pub fn text(s: &str) -> String {
@@ -50,9 +50,10 @@ fn push_char(out: &mut String, c: char) {
     }
 }
 
-/// Whether XML 1.0 allows `c` as a character (tab, newline and CR handled by the caller).
+/// Whether `c` may appear as it is (tab, newline and CR are handled by the caller): not a
+/// control character (C0, DEL, C1) nor a noncharacter XML forbids.
 fn allowed(c: char) -> bool {
-    !(c < ' ' || c == '\u{FFFE}' || c == '\u{FFFF}')
+    !(c.is_control() || c == '\u{FFFE}' || c == '\u{FFFF}')
 }
 
 /// A parsed XML document for tests: checks well-formedness (matching end tags, known
