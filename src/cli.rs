@@ -85,6 +85,9 @@ pub struct BuildArgs {
     /// Directory of Markdown pages [default: <DATA>/pages]
     #[arg(long, value_name = "DIR")]
     pub pages: Option<PathBuf>,
+    /// Trend points resting on fewer uploaders than N are marked low-confidence
+    #[arg(long, value_name = "N", default_value_t = crate::trends::DEFAULT_MIN_UPLOADERS)]
+    pub trend_min_uploaders: u32,
 }
 
 impl BuildArgs {
@@ -116,6 +119,7 @@ impl BuildArgs {
                 templates: self.templates.clone(),
                 static_dir: self.static_dir.clone(),
                 pages,
+                trend_min_uploaders: self.trend_min_uploaders,
             },
         }
     }

@@ -16,7 +16,7 @@ use crate::ingest::Ingested;
 use crate::site::{Staging, WriteError};
 
 /// Settings of the site itself (not of the data).
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct SiteOptions {
     pub title: String,
     pub description: String,
@@ -26,6 +26,22 @@ pub struct SiteOptions {
     pub static_dir: Option<PathBuf>,
     /// Markdown pages (`<DATA>/pages` by default).
     pub pages: Option<PathBuf>,
+    /// Trend points with fewer uploaders are marked low-confidence.
+    pub trend_min_uploaders: u32,
+}
+
+impl Default for SiteOptions {
+    fn default() -> Self {
+        SiteOptions {
+            title: String::new(),
+            description: String::new(),
+            base_url: None,
+            templates: None,
+            static_dir: None,
+            pages: None,
+            trend_min_uploaders: crate::trends::DEFAULT_MIN_UPLOADERS,
+        }
+    }
 }
 
 /// Everything the site is rendered from.
