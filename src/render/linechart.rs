@@ -9,7 +9,8 @@
 //!
 //! Colours are CSS classes in the SVG's own `<style>`: [`Theme::Light`] and
 //! [`Theme::Dark`] are fixed (the standalone files a README embeds with `<picture>`),
-//! [`Theme::Auto`] follows `prefers-color-scheme` and the page's `--chart-*` variables.
+//! [`Theme::Auto`] (inline in pages) follows `prefers-color-scheme` and the page's CSS
+//! variables `--bg`, `--fg`, `--border` and `--muted` when they are set.
 
 use std::fmt::Write as _;
 
@@ -106,7 +107,7 @@ fn style(theme: Theme) -> String {
     let rules = |p: &Palette, vars: bool| {
         let v = |name: &str, value: &str| {
             if vars {
-                format!("var(--chart-{name},{value})")
+                format!("var(--{name},{value})")
             } else {
                 value.to_string()
             }
@@ -114,8 +115,8 @@ fn style(theme: Theme) -> String {
         let mut css = format!(
             ".lc-bg{{fill:{}}}.lc-t{{fill:{};font:12px system-ui,sans-serif}}.lc-g{{stroke:{}}}",
             v("bg", p.background),
-            v("text", p.text),
-            v("grid", p.grid)
+            v("fg", p.text),
+            v("border", p.grid)
         );
         let _ = write!(css, ".lc-m{{stroke:{0};fill:{0}}}", v("muted", p.muted));
         for (i, c) in p.lines.iter().enumerate() {
