@@ -5,6 +5,7 @@ pub mod downloads;
 pub mod feed;
 pub mod linechart;
 pub mod slug;
+pub mod stack_pages;
 pub mod trend_pages;
 pub mod xml;
 
