@@ -4,6 +4,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use crate::aggregate::{self, Aggregates, Plan};
+use crate::cache;
 use crate::config::{ChartConfigFile, UploadConfig};
 use crate::ingest::{self, Catalog, Ingested, Limits};
 use crate::render::{self, SiteContext, SiteOptions};
@@ -20,6 +21,30 @@ pub struct BuildOptions {
     pub chart_config: Option<PathBuf>,
     pub limits: Limits,
     pub site_options: SiteOptions,
+    /// Where the incremental-build cache lives [default: `.<SITE name>.cache` beside SITE].
+    pub cache_dir: Option<PathBuf>,
+    /// Build from scratch and keep no cache.
+    pub no_cache: bool,
+}
+
+impl BuildOptions {
+    /// The cache directory: `--cache`, or `.<SITE name>.cache` beside `<SITE>`.
+    pub fn cache_dir(&self) -> PathBuf {
+        if let Some(dir) = &self.cache_dir {
+            return dir.clone();
+        }
+        let name = self
+            .site
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "site".into());
+        let parent = self
+            .site
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        parent.join(format!(".{name}.cache"))
+    }
 }
 
 /// Why a build could not be done (as opposed to reports it skipped).
@@ -105,6 +130,16 @@ pub struct Analysis {
 
 /// Reads, checks and aggregates DATA (the part of a build that `check` shares).
 pub fn analyse(opts: &BuildOptions, spool_parent: &Path) -> Result<Analysis, BuildError> {
+    analyse_with(opts, spool_parent, None, false)
+}
+
+/// [`analyse`], reusing what `previous` proves unchanged, and making a cache when asked.
+pub fn analyse_with(
+    opts: &BuildOptions,
+    spool_parent: &Path,
+    previous: Option<ingest::incremental::Previous<'_>>,
+    make_cache: bool,
+) -> Result<Analysis, BuildError> {
     let mut stages = Vec::new();
     let mut clock = Instant::now();
     let mut lap = |name: &str, stages: &mut Vec<(String, f64)>| {
@@ -127,7 +162,13 @@ pub fn analyse(opts: &BuildOptions, spool_parent: &Path) -> Result<Analysis, Bui
         Some((config, _)) => Catalog::fixed(config),
         None => Catalog::open(),
     };
-    let ingested = ingest::ingest(&opts.data, catalog, &opts.limits, spool_parent)?;
+    let options = ingest::IngestOptions {
+        limits: &opts.limits,
+        spool_parent,
+        previous,
+        make_cache,
+    };
+    let ingested = ingest::ingest(&opts.data, catalog, &options)?;
     lap("ingest", &mut stages);
     stages.pop();
     stages.extend(ingested.stages.iter().cloned());
@@ -154,7 +195,32 @@ pub fn build(opts: &BuildOptions) -> Result<Summary, BuildError> {
     let started = Instant::now();
     let _lock = SiteLock::acquire(&opts.site)?;
     let spool_parent = std::env::temp_dir();
-    let analysis = analyse(opts, &spool_parent)?;
+    let mut notes = Vec::new();
+    let cache_dir = opts.cache_dir();
+    let fingerprint = upload_config_fingerprint(opts)?;
+    let previous_cache = match (&fingerprint, opts.no_cache) {
+        (Some(print), false) if opts.site.is_dir() => match cache::load(&cache_dir, *print) {
+            Ok(cache) => Some(cache),
+            Err(why) => {
+                if cache::file_in(&cache_dir).exists() {
+                    notes.push(format!(
+                        "cache `{}` ignored ({why}): building from scratch",
+                        cache_dir.display()
+                    ));
+                }
+                None
+            }
+        },
+        _ => None,
+    };
+    let previous = previous_cache
+        .as_ref()
+        .map(|cache| ingest::incremental::Previous {
+            cache,
+            site: &opts.site,
+        });
+    let make_cache = fingerprint.is_some() && !opts.no_cache;
+    let mut analysis = analyse_with(opts, &spool_parent, previous, make_cache)?;
     let mut stages = analysis.stages.clone();
     let mut clock = Instant::now();
     let staging = Staging::new(&opts.site)?;
@@ -173,13 +239,46 @@ pub fn build(opts: &BuildOptions) -> Result<Summary, BuildError> {
     clock = Instant::now();
     let (files_written, bytes_written) = staging.totals();
     staging.commit(&opts.site)?;
+    if let (Some(mut cache), Some(print)) = (analysis.ingested.cache.take(), fingerprint) {
+        for day in analysis.aggregates.days() {
+            let path = opts.site.join(format!("data/{}.json", day.end));
+            if let Ok(stat) = cache::FileStat::of(&path) {
+                cache.data_files.insert(day.end.0, stat);
+            }
+        }
+        if let Err(e) = cache::save(&cache_dir, print, &cache) {
+            notes.push(format!("cache `{}` not saved: {e}", cache_dir.display()));
+        }
+    }
     stages.push(("write".into(), clock.elapsed().as_secs_f64()));
     let mut summary = summarise(&analysis, stages);
+    if previous_cache.is_some() {
+        notes.push(format!(
+            "incremental: {} of {} files taken from the cache",
+            analysis.ingested.files_reused,
+            analysis.ingested.files.len()
+        ));
+    }
+    summary.notes.extend(notes);
     summary.pages = stats.pages;
     summary.files_written = files_written;
     summary.bytes_written = bytes_written;
     summary.seconds = started.elapsed().as_secs_f64();
     Ok(summary)
+}
+
+/// The fingerprint of what decides ingest outcomes, or `None` when no upload config is
+/// given (then key ids depend on the data and nothing is cached).
+fn upload_config_fingerprint(opts: &BuildOptions) -> Result<Option<u64>, BuildError> {
+    let path = match &opts.upload_config {
+        Some(path) => path.clone(),
+        None => match Some(opts.data.join("upload-config.json")).filter(|p| p.is_file()) {
+            Some(path) => path,
+            None => return Ok(None),
+        },
+    };
+    let text = read_config(&path)?;
+    Ok(Some(cache::fingerprint(&text, &opts.limits)))
 }
 
 /// The summary of an analysis (counts, skips, chart sets), without write figures.

@@ -88,6 +88,12 @@ pub struct BuildArgs {
     /// Trend points resting on fewer uploaders than N are marked low-confidence
     #[arg(long, value_name = "N", default_value_t = crate::trends::DEFAULT_MIN_UPLOADERS)]
     pub trend_min_uploaders: u32,
+    /// Incremental-build cache directory, safe to delete [default: .<SITE name>.cache beside SITE]
+    #[arg(long, value_name = "DIR")]
+    pub cache: Option<PathBuf>,
+    /// Build from scratch and keep no cache
+    #[arg(long)]
+    pub no_cache: bool,
 }
 
 impl BuildArgs {
@@ -112,6 +118,8 @@ impl BuildArgs {
                 max_report_bytes: self.max_report_bytes,
                 max_file_bytes: self.max_file_bytes,
             },
+            cache_dir: self.cache.clone(),
+            no_cache: self.no_cache,
             site_options: SiteOptions {
                 title: self.title.clone(),
                 description: self.description.clone(),

@@ -6,6 +6,7 @@
 
 pub mod aggregate;
 pub mod build;
+pub mod cache;
 pub mod chartset;
 pub mod cli;
 pub mod config;

@@ -7,12 +7,14 @@
 pub mod catalog;
 pub mod compact;
 pub mod discover;
+pub mod incremental;
 pub mod read;
 pub mod reason;
 pub mod report;
 pub mod spool;
 pub mod validate;
 
+use std::collections::BTreeSet;
 use std::path::Path;
 
 use rayon::prelude::*;
@@ -24,6 +26,7 @@ use read::Piece;
 pub use reason::Reason;
 use spool::{Spool, SpoolRef};
 
+use crate::cache;
 use crate::day::Day;
 
 /// A valid report, reduced to what aggregation and the downloads need.
@@ -71,6 +74,13 @@ pub struct Ingested {
     pub spool: Spool,
     /// Seconds per ingest stage.
     pub stages: Vec<(String, f64)>,
+    /// The cache for the next build, when asked for (its `data_files` are filled in once
+    /// the site is written).
+    pub cache: Option<cache::Cache>,
+    /// Days whose raw data is unchanged: the previous site's `data/<D>.json` is reused.
+    pub linkable_days: BTreeSet<Day>,
+    /// Input files taken from the cache instead of being parsed.
+    pub files_reused: u64,
 }
 
 impl Ingested {
@@ -105,6 +115,8 @@ struct FileOutcome {
     reports: u64,
     skipped: [u64; Reason::ALL.len()],
     skips: Vec<Skip>,
+    /// (file, reason, count) for every file with skips, for the cache.
+    file_skips: Vec<(u32, Reason, u32)>,
 }
 
 impl FileOutcome {
@@ -139,8 +151,19 @@ impl FileOutcome {
             *sum += n;
         }
         self.skips.extend(other.skips);
+        self.file_skips.extend(other.file_skips);
         self
     }
+}
+
+/// How to ingest: limits, where to spool, and what the previous build left.
+pub struct IngestOptions<'a> {
+    pub limits: &'a Limits,
+    pub spool_parent: &'a Path,
+    /// The previous build's cache and site: unchanged files are taken from it.
+    pub previous: Option<incremental::Previous<'a>>,
+    /// Whether to return a cache for the next build.
+    pub make_cache: bool,
 }
 
 /// Reads every report under `data`. Only an unreadable `data` (or no room for the spool in
@@ -148,28 +171,92 @@ impl FileOutcome {
 pub fn ingest(
     data: &Path,
     catalog: Catalog,
-    limits: &Limits,
-    spool_parent: &Path,
+    options: &IngestOptions<'_>,
 ) -> Result<Ingested, IngestError> {
     let started = std::time::Instant::now();
     let found = discover::discover(data).map_err(|source| IngestError::Data {
         path: data.display().to_string(),
         source,
     })?;
+    let spool_parent = options.spool_parent;
     let spool = Spool::new(spool_parent).map_err(|source| IngestError::Spool {
         path: spool_parent.display().to_string(),
         source,
     })?;
+    let files = &found.files;
+    let ids = if options.make_cache || options.previous.is_some() {
+        incremental::identify(files, options.previous.as_ref())
+    } else {
+        Vec::new()
+    };
     let walked = started.elapsed().as_secs_f64();
-    let outcome = found
-        .files
-        .par_iter()
-        .enumerate()
-        .fold(FileOutcome::default, |mut acc, (index, file)| {
-            read_file(&mut acc, index as u32, file, limits, &catalog, &spool);
-            acc
-        })
-        .reduce(FileOutcome::default, FileOutcome::merge);
+    let parse = |reuse: &[Option<&cache::FileEntry>], only: &(dyn Fn(usize) -> bool + Sync)| {
+        files
+            .par_iter()
+            .enumerate()
+            .filter(|(i, _)| reuse[*i].is_none() && only(*i))
+            .fold(FileOutcome::default, |mut acc, (index, file)| {
+                read_file(
+                    &mut acc,
+                    index as u32,
+                    file,
+                    options.limits,
+                    &catalog,
+                    &spool,
+                );
+                acc
+            })
+            .reduce(FileOutcome::default, FileOutcome::merge)
+    };
+    let (mut outcome, reuse, dirty) = match &options.previous {
+        None => (
+            parse(&vec![None; files.len()], &|_| true),
+            vec![None; files.len()],
+            BTreeSet::new(),
+        ),
+        Some(previous) => {
+            let mut reuse = incremental::unchanged(files, &ids, previous);
+            let first = parse(&reuse, &|_| true);
+            let dirty = incremental::dirty_days(
+                files,
+                &reuse,
+                first.records.iter().map(|r| r.day.0),
+                previous,
+            );
+            let mut again = vec![false; files.len()];
+            for (i, entry) in reuse.iter_mut().enumerate() {
+                if entry.is_some_and(|e| e.records.iter().any(|r| dirty.contains(&r.day))) {
+                    *entry = None;
+                    again[i] = true;
+                }
+            }
+            let second = parse(&reuse, &|i| again[i]);
+            (first.merge(second), reuse, dirty)
+        }
+    };
+    let files_reused = reuse.iter().flatten().count() as u64;
+    take_from_cache(&mut outcome, files, &reuse, &spool);
+    if let Err(e) = spool.flush() {
+        return Err(IngestError::Spool {
+            path: spool_parent.display().to_string(),
+            source: e,
+        });
+    }
+    let new_cache = options
+        .make_cache
+        .then(|| make_cache(&mut outcome, files, &ids, &spool));
+    let mut linkable_days: BTreeSet<Day> = BTreeSet::new();
+    if options.previous.is_some() {
+        for entry in reuse.iter().flatten() {
+            linkable_days.extend(
+                entry
+                    .records
+                    .iter()
+                    .filter(|r| !dirty.contains(&r.day))
+                    .map(|r| Day(r.day)),
+            );
+        }
+    }
     let mut ingested = Ingested {
         files: found.files,
         unrecognised: found.unrecognised,
@@ -186,15 +273,11 @@ pub fn ingest(
                 started.elapsed().as_secs_f64() - walked,
             ),
         ],
+        cache: new_cache,
+        linkable_days,
+        files_reused,
     };
     let mut records = outcome.records;
-    if let Err(e) = ingested.spool.flush() {
-        // Without the spool the downloads cannot be written; say so through every record's file.
-        return Err(IngestError::Spool {
-            path: spool_parent.display().to_string(),
-            source: e,
-        });
-    }
     let duplicates = drop_duplicates(&mut records);
     for record in &duplicates {
         let file = &ingested.files[record.file as usize];
@@ -225,6 +308,125 @@ pub fn ingest(
     Ok(ingested)
 }
 
+/// Adds the outcomes of reused files to `outcome`, spooling the texts the cache kept.
+fn take_from_cache(
+    outcome: &mut FileOutcome,
+    files: &[InputFile],
+    reuse: &[Option<&cache::FileEntry>],
+    spool: &Spool,
+) {
+    for (index, entry) in reuse.iter().enumerate() {
+        let Some(entry) = entry else { continue };
+        outcome.reports += entry.reports;
+        for (sum, n) in outcome.skipped.iter_mut().zip(&entry.skipped) {
+            *sum += n;
+        }
+        for (reason, n) in Reason::ALL
+            .iter()
+            .zip(&entry.skipped)
+            .filter(|(_, &n)| n > 0)
+        {
+            outcome.file_skips.push((index as u32, *reason, *n as u32));
+        }
+        let rel = &files[index].rel;
+        outcome.skips.extend(entry.skips.iter().map(|s| Skip {
+            path: rel.clone(),
+            line: s.line,
+            reason: s.reason,
+            message: s.message.clone(),
+        }));
+        for r in &entry.records {
+            let text = match &r.stack_text {
+                Some(text) => spool.put(text.as_bytes()).unwrap_or(SpoolRef::NONE),
+                None => SpoolRef::NONE,
+            };
+            outcome.records.push(Record {
+                day: Day(r.day),
+                x: r.x,
+                file: index as u32,
+                line: r.line,
+                has_programs: r.has_programs,
+                has_stacks: r.stack_text.is_some(),
+                keys: r.keys.iter().copied().collect(),
+                text,
+            });
+        }
+    }
+}
+
+/// The cache of this build's outcomes, per file (records before the duplicate rule).
+fn make_cache(
+    outcome: &mut FileOutcome,
+    files: &[InputFile],
+    ids: &[(cache::FileStat, u64)],
+    spool: &Spool,
+) -> cache::Cache {
+    outcome
+        .records
+        .par_sort_unstable_by_key(|r| (r.file, r.line));
+    outcome.file_skips.sort_unstable();
+    let mut skips_by_path: rustc_hash::FxHashMap<&str, Vec<&Skip>> = Default::default();
+    for skip in &outcome.skips {
+        skips_by_path
+            .entry(skip.path.as_str())
+            .or_default()
+            .push(skip);
+    }
+    let mut by_file = outcome.records.chunk_by(|a, b| a.file == b.file).peekable();
+    let mut counts = outcome.file_skips.chunk_by(|a, b| a.0 == b.0).peekable();
+    let mut cache = cache::Cache::default();
+    let mut text = Vec::new();
+    for (index, file) in files.iter().enumerate() {
+        let (stat, hash) = ids[index];
+        let mut entry = cache::FileEntry {
+            stat,
+            hash,
+            skipped: vec![0; Reason::ALL.len()],
+            ..Default::default()
+        };
+        if let Some(records) = by_file.next_if(|rs| rs[0].file == index as u32) {
+            entry.records = records
+                .iter()
+                .map(|r| {
+                    let stack_text = r.has_stacks.then(|| {
+                        text.clear();
+                        spool
+                            .read_into(r.text, &mut text)
+                            .ok()
+                            .map(|_| String::from_utf8_lossy(&text).into_owned())
+                    });
+                    cache::CachedRecord {
+                        day: r.day.0,
+                        x: r.x,
+                        line: r.line,
+                        has_programs: r.has_programs,
+                        keys: r.keys.to_vec(),
+                        stack_text: stack_text.flatten(),
+                    }
+                })
+                .collect();
+        }
+        if let Some(group) = counts.next_if(|g| g[0].0 == index as u32) {
+            for &(_, reason, n) in group {
+                entry.skipped[reason.index()] += u64::from(n);
+            }
+        }
+        entry.reports = entry.records.len() as u64 + entry.skipped.iter().sum::<u64>();
+        entry.skips = skips_by_path
+            .get(file.rel.as_str())
+            .into_iter()
+            .flatten()
+            .map(|s| cache::CachedSkip {
+                line: s.line,
+                reason: s.reason,
+                message: s.message.clone(),
+            })
+            .collect();
+        cache.files.insert(file.rel.clone(), entry);
+    }
+    cache
+}
+
 fn read_file(
     outcome: &mut FileOutcome,
     index: u32,
@@ -234,6 +436,7 @@ fn read_file(
     spool: &Spool,
 ) {
     let mut details = 0usize;
+    let before = outcome.skipped;
     let mut keys = Vec::with_capacity(64);
     let mut line_text = Vec::with_capacity(2048);
     let result = read::read_reports(file, limits, |line, piece| {
@@ -291,8 +494,14 @@ fn read_file(
             format!("cannot read the file: {e}"),
         );
     }
+    for (reason, (now, was)) in Reason::ALL.iter().zip(outcome.skipped.iter().zip(before)) {
+        if *now > was {
+            outcome
+                .file_skips
+                .push((index, *reason, (*now - was) as u32));
+        }
+    }
 }
-
 /// Keeps one record per (day, X): the one from the file whose path sorts last, and within
 /// a file the last line. Returns the others.
 fn drop_duplicates(records: &mut Vec<Record>) -> Vec<Record> {

@@ -1,9 +1,9 @@
 //! Why a report or a file was skipped: the reasons of the validity rules, in rule order.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// A reason a report is skipped. The order is the order the rules are checked in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Reason {
     TooLarge,

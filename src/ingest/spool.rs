@@ -27,6 +27,15 @@ pub struct Spool {
     readers: Vec<File>,
 }
 
+impl SpoolRef {
+    /// No text: a report taken from the cache without its text.
+    pub const NONE: SpoolRef = SpoolRef {
+        slot: u16::MAX,
+        len: 0,
+        offset: 0,
+    };
+}
+
 impl Spool {
     /// A spool with one slot per rayon thread, in a new temporary directory under `parent`.
     pub fn new(parent: &Path) -> io::Result<Spool> {
@@ -77,6 +86,12 @@ impl Spool {
 
     /// Appends the text at `at` to `out` (after [`Spool::flush`]).
     pub fn read_into(&self, at: SpoolRef, out: &mut Vec<u8>) -> io::Result<()> {
+        if at.slot == u16::MAX {
+            return Err(io::Error::new(
+                io::ErrorKind::NotFound,
+                "the report's text was not kept (taken from the cache)",
+            ));
+        }
         let start = out.len();
         out.resize(start + at.len as usize, 0);
         self.readers[at.slot as usize].read_exact_at(&mut out[start..], at.offset)

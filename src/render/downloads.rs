@@ -26,6 +26,10 @@ pub fn write_raw_data(ingested: &Ingested, out: &Staging) -> Result<(), WriteErr
     let days: Vec<&[crate::ingest::Record]> =
         ingested.records.chunk_by(|a, b| a.day == b.day).collect();
     days.par_iter().try_for_each(|records| {
+        let rel = format!("data/{}.json", records[0].day);
+        if ingested.linkable_days.contains(&records[0].day) {
+            return out.reuse(&rel);
+        }
         let mut text = Vec::with_capacity(records.len() * 800);
         for record in records.iter() {
             ingested
@@ -36,6 +40,6 @@ pub fn write_raw_data(ingested: &Ingested, out: &Staging) -> Result<(), WriteErr
                 })?;
             text.push(b'\n');
         }
-        out.write(&format!("data/{}.json", records[0].day), &text)
+        out.write(&rel, &text)
     })
 }

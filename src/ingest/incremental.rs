@@ -1,0 +1,95 @@
+//! Which input files must be parsed again, given the previous build's cache.
+//!
+//! A file is reused when its stat (size, mtime, inode) is unchanged, or, for a
+//! newline-delimited file, when its content hash is (a fresh clone gives every file a new
+//! mtime). A day is dirty when a file that held or holds reports of that day changed, was
+//! added or deleted, or when the previous site's `data/<D>.json` is not as that build left
+//! it; every file with reports on a dirty day is parsed again.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use rayon::prelude::*;
+
+use super::discover::{InputFile, Layout};
+use crate::cache::{self, Cache, FileEntry, FileStat};
+
+/// The previous build: its cache and its site.
+pub struct Previous<'a> {
+    pub cache: &'a Cache,
+    pub site: &'a Path,
+}
+
+/// The identity of every input file now: stat, and the content hash of newline-delimited
+/// files whose stat changed (or the cached hash when it did not).
+pub fn identify(files: &[InputFile], previous: Option<&Previous<'_>>) -> Vec<(FileStat, u64)> {
+    files
+        .par_iter()
+        .map(|file| {
+            let stat = FileStat::of(&file.path).unwrap_or_default();
+            let cached = previous.and_then(|p| p.cache.files.get(&file.rel));
+            let hash = match cached {
+                Some(entry) if entry.stat == stat => entry.hash,
+                _ if file.layout == Layout::Merged => cache::hash_file(&file.path).unwrap_or(0),
+                _ => 0,
+            };
+            (stat, hash)
+        })
+        .collect()
+}
+
+/// The cached entry of each file that may be reused (before dirty days are known).
+pub fn unchanged<'c>(
+    files: &[InputFile],
+    ids: &[(FileStat, u64)],
+    previous: &Previous<'c>,
+) -> Vec<Option<&'c FileEntry>> {
+    files
+        .iter()
+        .zip(ids)
+        .map(|(file, (stat, hash))| {
+            let entry = previous.cache.files.get(&file.rel)?;
+            let same = entry.stat == *stat || (entry.hash != 0 && entry.hash == *hash);
+            same.then_some(entry)
+        })
+        .collect()
+}
+
+/// Days whose output must be regenerated: days of changed, added and deleted files (as
+/// cached and as parsed now), and days whose published raw data is not as cached.
+pub fn dirty_days(
+    files: &[InputFile],
+    reuse: &[Option<&FileEntry>],
+    parsed_days: impl IntoIterator<Item = i32>,
+    previous: &Previous<'_>,
+) -> BTreeSet<i32> {
+    let mut dirty: BTreeSet<i32> = parsed_days.into_iter().collect();
+    let present: BTreeSet<&str> = files.iter().map(|f| f.rel.as_str()).collect();
+    for (file, reused) in files.iter().zip(reuse) {
+        if reused.is_none() {
+            if let Some(old) = previous.cache.files.get(&file.rel) {
+                dirty.extend(old.records.iter().map(|r| r.day));
+            }
+        }
+    }
+    for (rel, old) in &previous.cache.files {
+        if !present.contains(rel.as_str()) {
+            dirty.extend(old.records.iter().map(|r| r.day));
+        }
+    }
+    let reused_days: BTreeSet<i32> = reuse
+        .iter()
+        .flatten()
+        .flat_map(|e| e.records.iter().map(|r| r.day))
+        .collect();
+    for day in reused_days {
+        let published = previous
+            .site
+            .join(format!("data/{}.json", crate::day::Day(day)));
+        let as_left = previous.cache.data_files.get(&day);
+        if as_left.is_none() || FileStat::of(&published).ok().as_ref() != as_left {
+            dirty.insert(day);
+        }
+    }
+    dirty
+}
