@@ -1,5 +1,6 @@
 //! Render: aggregates and configs -> the files of the site, written into the staging tree.
 
+pub mod beyond;
 pub mod csv;
 pub mod downloads;
 pub mod feed;
@@ -81,5 +82,9 @@ pub struct RenderStats {
 pub fn render(ctx: &SiteContext<'_>, out: &Staging) -> Result<RenderStats, RenderError> {
     downloads::write_chart_sets(ctx.aggregates, out)?;
     downloads::write_raw_data(ctx.ingested, out)?;
+    let beyond = beyond::Beyond::new(ctx)?;
+    beyond::write_chart_set_csvs(ctx, out)?;
+    beyond::write_trend_downloads(ctx, &beyond, out)?;
+    beyond::write_feed(ctx, &beyond, out)?;
     Ok(RenderStats::default())
 }
