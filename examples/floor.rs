@@ -42,10 +42,7 @@ fn main() {
         .filter_map(Result::ok)
         .filter(|e| e.file_type().is_file())
         .map(|e| e.into_path())
-        .filter(|p| {
-            p.to_str()
-                .is_some_and(|s| s.ends_with(".json") || s.ends_with(".json.gz"))
-        })
+        .filter(|p| p.to_str().is_some_and(|s| s.ends_with(".json") || s.ends_with(".json.gz")))
         .filter(|p| !p.ends_with("upload-config.json"))
         .collect();
     let parsed: usize = files

@@ -7,6 +7,7 @@ use crate::aggregate::{self, Aggregates, Plan};
 use crate::cache;
 use crate::config::{ChartConfigFile, UploadConfig};
 use crate::ingest::{self, Catalog, Ingested, Limits};
+use crate::progress::Progress;
 use crate::render::{self, SiteContext, SiteOptions};
 use crate::site::{SiteLock, Staging};
 use crate::summary::Summary;
@@ -25,6 +26,8 @@ pub struct BuildOptions {
     pub cache_dir: Option<PathBuf>,
     /// Build from scratch and keep no cache.
     pub no_cache: bool,
+    /// How the stages show their progress (hidden by default).
+    pub progress: Progress,
 }
 
 impl BuildOptions {
@@ -33,16 +36,8 @@ impl BuildOptions {
         if let Some(dir) = &self.cache_dir {
             return dir.clone();
         }
-        let name = self
-            .site
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_else(|| "site".into());
-        let parent = self
-            .site
-            .parent()
-            .filter(|p| !p.as_os_str().is_empty())
-            .unwrap_or(Path::new("."));
+        let name = self.site.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "site".into());
+        let parent = self.site.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
         parent.join(format!(".{name}.cache"))
     }
 }
@@ -72,18 +67,14 @@ pub struct Configs {
 }
 
 /// Reads both configs: explicit paths must exist; the defaults in DATA are optional.
-pub fn load_configs(
-    data: &Path,
-    upload: Option<&Path>,
-    chart: Option<&Path>,
-) -> Result<Configs, BuildError> {
+pub fn load_configs(data: &Path, upload: Option<&Path>, chart: Option<&Path>) -> Result<Configs, BuildError> {
     let upload_path = pick(data, upload, "upload-config.json");
     let chart_path = pick(data, chart, "chart-config.txt");
     let upload = match &upload_path {
         Some(path) => {
             let text = read_config(path)?;
-            let config = UploadConfig::parse(&text)
-                .map_err(|e| BuildError::Config(format!("`{}`: {e}", path.display())))?;
+            let config =
+                UploadConfig::parse(&text).map_err(|e| BuildError::Config(format!("`{}`: {e}", path.display())))?;
             Some((config, text))
         }
         None => None,
@@ -91,19 +82,13 @@ pub fn load_configs(
     let (chart, chart_text) = match &chart_path {
         Some(path) => {
             let text = read_config(path)?;
-            let parsed = ChartConfigFile::parse(&text)
-                .map_err(|e| BuildError::Config(format!("`{}`: {e}", path.display())))?;
+            let parsed =
+                ChartConfigFile::parse(&text).map_err(|e| BuildError::Config(format!("`{}`: {e}", path.display())))?;
             (parsed, Some(text))
         }
         None => (ChartConfigFile::default(), None),
     };
-    Ok(Configs {
-        upload,
-        chart,
-        chart_text,
-        upload_path,
-        chart_path,
-    })
+    Ok(Configs { upload, chart, chart_text, upload_path, chart_path })
 }
 
 fn pick(data: &Path, explicit: Option<&Path>, default_name: &str) -> Option<PathBuf> {
@@ -114,9 +99,8 @@ fn pick(data: &Path, explicit: Option<&Path>, default_name: &str) -> Option<Path
 }
 
 fn read_config(path: &Path) -> Result<String, BuildError> {
-    std::fs::read_to_string(path).map_err(|e| {
-        BuildError::Config(format!("`{}`: cannot read the config: {e}", path.display()))
-    })
+    std::fs::read_to_string(path)
+        .map_err(|e| BuildError::Config(format!("`{}`: cannot read the config: {e}", path.display())))
 }
 
 /// Ingested and aggregated data, before anything is written.
@@ -152,26 +136,20 @@ pub fn analyse_with(
             opts.data.display()
         )));
     }
-    let configs = load_configs(
-        &opts.data,
-        opts.upload_config.as_deref(),
-        opts.chart_config.as_deref(),
-    )?;
+    let configs = load_configs(&opts.data, opts.upload_config.as_deref(), opts.chart_config.as_deref())?;
     lap("config", &mut stages);
     let catalog = match &configs.upload {
         Some((config, _)) => Catalog::fixed(config),
         None => Catalog::open(),
     };
-    let options = ingest::IngestOptions {
-        limits: &opts.limits,
-        spool_parent,
-        previous,
-        make_cache,
-    };
+    let stage = opts.progress.stage("reading reports", "files");
+    let options = ingest::IngestOptions { limits: &opts.limits, spool_parent, previous, make_cache, progress: &stage };
     let ingested = ingest::ingest(&opts.data, catalog, &options)?;
+    stage.finish();
     lap("ingest", &mut stages);
     stages.pop();
     stages.extend(ingested.stages.iter().cloned());
+    let stage = opts.progress.stage("aggregating", "");
     let keys = ingested.catalog.keys();
     let names = ingested.catalog.program_names();
     let (plan, upload_config) = match &configs.upload {
@@ -180,14 +158,9 @@ pub fn analyse_with(
     };
     let key_buckets = plan.key_buckets(&keys, &names);
     let aggregates = aggregate::aggregate(plan, &ingested.records, &key_buckets);
+    stage.finish();
     lap("aggregate", &mut stages);
-    Ok(Analysis {
-        configs,
-        upload_config,
-        ingested,
-        aggregates,
-        stages,
-    })
+    Ok(Analysis { configs, upload_config, ingested, aggregates, stages })
 }
 
 /// Builds the site. Skipped reports are counted in the summary, not errors.
@@ -203,22 +176,14 @@ pub fn build(opts: &BuildOptions) -> Result<Summary, BuildError> {
             Ok(cache) => Some(cache),
             Err(why) => {
                 if cache::file_in(&cache_dir).exists() {
-                    notes.push(format!(
-                        "cache `{}` ignored ({why}): building from scratch",
-                        cache_dir.display()
-                    ));
+                    notes.push(format!("cache `{}` ignored ({why}): building from scratch", cache_dir.display()));
                 }
                 None
             }
         },
         _ => None,
     };
-    let previous = previous_cache
-        .as_ref()
-        .map(|cache| ingest::incremental::Previous {
-            cache,
-            site: &opts.site,
-        });
+    let previous = previous_cache.as_ref().map(|cache| ingest::incremental::Previous { cache, site: &opts.site });
     let make_cache = fingerprint.is_some() && !opts.no_cache;
     let mut analysis = analyse_with(opts, &spool_parent, previous, make_cache)?;
     let mut stages = analysis.stages.clone();
@@ -234,10 +199,13 @@ pub fn build(opts: &BuildOptions) -> Result<Summary, BuildError> {
         newest_day: analysis.ingested.records.last().map(|r| r.day),
         options: &opts.site_options,
     };
+    let stage = opts.progress.stage("rendering", "");
     let stats = render::render(&ctx, &staging)?;
+    stage.finish();
     stages.push(("render".into(), clock.elapsed().as_secs_f64()));
     clock = Instant::now();
     let (files_written, bytes_written) = staging.totals();
+    let stage = opts.progress.stage("writing the site", "");
     staging.commit(&opts.site)?;
     if let (Some(mut cache), Some(print)) = (analysis.ingested.cache.take(), fingerprint) {
         for day in analysis.aggregates.days() {
@@ -250,6 +218,7 @@ pub fn build(opts: &BuildOptions) -> Result<Summary, BuildError> {
             notes.push(format!("cache `{}` not saved: {e}", cache_dir.display()));
         }
     }
+    stage.finish();
     stages.push(("write".into(), clock.elapsed().as_secs_f64()));
     let mut summary = summarise(&analysis, stages);
     if previous_cache.is_some() {
@@ -260,10 +229,7 @@ pub fn build(opts: &BuildOptions) -> Result<Summary, BuildError> {
         ));
     }
     if opts.site_options.base_url.is_none() {
-        notes.push(
-            "no base URL (`--base-url`): `feed.xml` left out, as a feed needs absolute links"
-                .into(),
-        );
+        notes.push("no base URL (`--base-url`): `feed.xml` left out, as a feed needs absolute links".into());
     }
     summary.notes.extend(notes);
     summary.pages = stats.pages;
@@ -295,14 +261,8 @@ pub fn summarise(analysis: &Analysis, stages: Vec<(String, f64)>) -> Summary {
         reports_read: ingested.reports_read,
         reports_valid: ingested.records.len() as u64,
         unrecognised: ingested.unrecognised.clone(),
-        upload_config: describe(
-            &analysis.configs.upload_path,
-            "none: inferred from the data",
-        ),
-        chart_config: describe(
-            &analysis.configs.chart_path,
-            "none: no chart titles or descriptions",
-        ),
+        upload_config: describe(&analysis.configs.upload_path, "none: inferred from the data"),
+        chart_config: describe(&analysis.configs.chart_path, "none: no chart titles or descriptions"),
         newest_day: ingested.records.last().map(|r| r.day.to_string()),
         stages,
         ..Summary::default()
@@ -326,7 +286,5 @@ pub fn summarise(analysis: &Analysis, stages: Vec<(String, f64)>) -> Summary {
 }
 
 fn describe(path: &Option<PathBuf>, none: &str) -> String {
-    path.as_ref()
-        .map(|p| format!("`{}`", p.display()))
-        .unwrap_or_else(|| none.to_string())
+    path.as_ref().map(|p| format!("`{}`", p.display())).unwrap_or_else(|| none.to_string())
 }

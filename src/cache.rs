@@ -84,12 +84,8 @@ pub struct Cache {
 
 /// The fingerprint of everything that decides a file's outcome.
 pub fn fingerprint(upload_config_text: &str, limits: &crate::ingest::Limits) -> u64 {
-    let mut text = format!(
-        "{}|{FORMAT}|{}|{}|",
-        env!("CARGO_PKG_VERSION"),
-        limits.max_report_bytes,
-        limits.max_file_bytes
-    );
+    let mut text =
+        format!("{}|{FORMAT}|{}|{}|", env!("CARGO_PKG_VERSION"), limits.max_report_bytes, limits.max_file_bytes);
     text.push_str(upload_config_text);
     xxhash_rust::xxh3::xxh3_64(text.as_bytes())
 }
@@ -158,19 +154,11 @@ mod tests {
         cache.files.insert(
             "2026-01-01.json".into(),
             FileEntry {
-                stat: FileStat {
-                    size: 10,
-                    mtime_ns: 5,
-                    inode: 7,
-                },
+                stat: FileStat { size: 10, mtime_ns: 5, inode: 7 },
                 hash: 99,
                 reports: 2,
                 skipped: vec![0, 1],
-                skips: vec![CachedSkip {
-                    line: 2,
-                    reason: Reason::Empty,
-                    message: "blank".into(),
-                }],
+                skips: vec![CachedSkip { line: 2, reason: Reason::Empty, message: "blank".into() }],
                 records: vec![CachedRecord {
                     day: 1,
                     x: 0.5,
@@ -181,14 +169,7 @@ mod tests {
                 }],
             },
         );
-        cache.data_files.insert(
-            1,
-            FileStat {
-                size: 3,
-                mtime_ns: 4,
-                inode: 5,
-            },
-        );
+        cache.data_files.insert(1, FileStat { size: 3, mtime_ns: 4, inode: 5 });
         cache
     }
 
@@ -197,9 +178,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         save(dir.path(), 42, &sample()).unwrap();
         assert_eq!(load(dir.path(), 42).unwrap(), sample());
-        assert!(load(dir.path(), 43)
-            .unwrap_err()
-            .contains("another version"));
+        assert!(load(dir.path(), 43).unwrap_err().contains("another version"));
         let path = file_in(dir.path());
         let bytes = fs::read(&path).unwrap();
         fs::write(&path, &bytes[..bytes.len() - 3]).unwrap();

@@ -80,11 +80,7 @@ mod tests {
                     id: "charts:cmd/go:GOOS".into(),
                     name: "GOOS".into(),
                     kind: "partition".into(),
-                    data: vec![Datum {
-                        week: "2026-01-07".into(),
-                        key: "linux".into(),
-                        value: 3,
-                    }],
+                    data: vec![Datum { week: "2026-01-07".into(), key: "linux".into(), value: 3 }],
                 }],
             }],
             num_reports: 4,

@@ -1,18 +1,32 @@
 //! The command line (clap derive), and its conversion to checked options.
+//!
+//! Settings come from three places, strongest first: a flag, a key of `telemetry-site.toml`
+//! in DATA ([`SiteConfig`]), the default. Flags that have a key are therefore `Option`s here
+//! and their defaults are applied in [`SharedArgs::options`], not by clap.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::{Args, Parser, Subcommand};
 
 use crate::build::BuildOptions;
 use crate::ingest::Limits;
+use crate::progress::Progress;
 use crate::render::SiteOptions;
+use crate::site_config::SiteConfig;
+
+pub const DEFAULT_TITLE: &str = "Telemetry";
+pub const DEFAULT_DESCRIPTION: &str = "Usage statistics uploaded by users who opted in to telemetry.";
 
 #[derive(Debug, Parser)]
 #[command(
     name = "telemetry-site",
     version,
-    about = "Turn uploaded telemetry reports into a static dashboard"
+    about = "Turn uploaded telemetry reports into a static dashboard",
+    long_about = "Turn Go-telemetry-style usage reports into a static dashboard like telemetry.go.dev.\n\n\
+                  Exit codes: 0 success (an empty DATA included); 1 input errors (a report check \
+                  failed, --strict tripped, or reports present but none valid); 2 usage or \
+                  configuration errors.",
+    after_help = TOP_EXAMPLES
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -24,32 +38,122 @@ pub enum Command {
     /// Build the static site from a directory of uploaded reports
     #[command(after_help = BUILD_EXAMPLES)]
     Build(BuildArgs),
+    /// Check the configs and every report without writing a site
+    #[command(after_help = CHECK_EXAMPLES)]
+    Check(CheckArgs),
+    /// Build into a temporary folder, serve it on localhost and rebuild on every change
+    #[command(after_help = SERVE_EXAMPLES)]
+    Serve(ServeArgs),
+    /// Start a new project: data folder, configs, pages, site config and a Pages workflow
+    #[command(after_help = INIT_EXAMPLES)]
+    Init(InitArgs),
+    /// Print a shell completion script to stdout
+    #[command(after_help = COMPLETIONS_EXAMPLES)]
+    Completions(CompletionsArgs),
 }
+
+const TOP_EXAMPLES: &str = "Examples:
+  telemetry-site init my-telemetry && cd my-telemetry
+  telemetry-site build data site
+  telemetry-site check data --max-age 3
+  telemetry-site serve data";
 
 const BUILD_EXAMPLES: &str = "Examples:
   telemetry-site build data/ site/
   telemetry-site build data/ site/ --strict --summary-json build-summary.json
-  telemetry-site build data/ site/ --upload-config go/upload-config.json -j 2 -v";
+  telemetry-site build data/ site/ --upload-config go/upload-config.json -j 2 -v
 
+Settings may also come from DATA/telemetry-site.toml (keys named like the flags: title,
+base_url, max_report_bytes, ...); flags override it.";
+
+const CHECK_EXAMPLES: &str = "Examples:
+  telemetry-site check data/
+  telemetry-site check data/ --max-age 3    # also fail when no report arrived in 3 days
+  telemetry-site check data/ --quiet && echo clean
+
+Exit status: 0 clean; 1 a report was skipped, or the newest report is too old; 2 a
+config (upload config, chart config or telemetry-site.toml) is broken.";
+
+const SERVE_EXAMPLES: &str = "Examples:
+  telemetry-site serve data/                      # http://127.0.0.1:1111/
+  telemetry-site serve data/ --port 8000 --templates my-theme/
+  telemetry-site serve data/ --base-path /telemetry/   # preview a GitHub project page
+  telemetry-site serve data/ --interface 0.0.0.0       # reachable from other machines
+
+The preview is built with --base-url set to the URL it is served at.";
+
+const INIT_EXAMPLES: &str = "Examples:
+  telemetry-site init my-telemetry
+  telemetry-site init . --minimal
+  telemetry-site init my-telemetry --force   # replace the starter files, keep the rest
+
+Then: telemetry-site build my-telemetry/data my-telemetry/site";
+
+const COMPLETIONS_EXAMPLES: &str = "Examples:
+  telemetry-site completions bash > ~/.local/share/bash-completion/completions/telemetry-site
+  telemetry-site completions zsh > ~/.zfunc/_telemetry-site
+  telemetry-site completions fish > ~/.config/fish/completions/telemetry-site.fish";
+
+/// Inputs and site settings shared by `build` and `serve`.
 #[derive(Debug, Args)]
-pub struct BuildArgs {
+pub struct SharedArgs {
     /// Directory of reports (upload or merged layout, optionally gzipped)
     pub data: PathBuf,
-    /// Output directory; replaced as a whole when the build succeeds
-    pub site: PathBuf,
+    #[command(flatten)]
+    pub inputs: InputArgs,
+    /// Site title [default: Telemetry]
+    #[arg(long, help_heading = "Site")]
+    pub title: Option<String>,
+    /// Site description [default: "Usage statistics uploaded by users who opted in to telemetry."]
+    #[arg(long, help_heading = "Site")]
+    pub description: Option<String>,
+    /// Absolute URL the site is published at (for the feed and the 404 page)
+    #[arg(long, value_name = "URL", help_heading = "Site")]
+    pub base_url: Option<String>,
+    /// Directory of templates overriding the built-in ones, file by file
+    #[arg(long, value_name = "DIR", help_heading = "Site")]
+    pub templates: Option<PathBuf>,
+    /// Directory of static files overriding the built-in ones, file by file
+    #[arg(long = "static", value_name = "DIR", help_heading = "Site")]
+    pub static_dir: Option<PathBuf>,
+    /// Directory of Markdown pages [default: <DATA>/pages when it exists]
+    #[arg(long, value_name = "DIR", help_heading = "Site")]
+    pub pages: Option<PathBuf>,
+    /// Mark trend points resting on fewer than N uploaders as low-confidence [default: 30]
+    #[arg(long, value_name = "N", help_heading = "Site")]
+    pub trend_min_uploaders: Option<u32>,
+}
+
+/// The configs and limits reports are read with (`build`, `check`, `serve`).
+#[derive(Debug, Args)]
+pub struct InputArgs {
     /// Go upload config JSON [default: <DATA>/upload-config.json when it exists; otherwise inferred]
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", help_heading = "Inputs")]
     pub upload_config: Option<PathBuf>,
     /// Go chart config (titles, descriptions) [default: <DATA>/chart-config.txt when it exists]
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", help_heading = "Inputs")]
     pub chart_config: Option<PathBuf>,
+    /// Largest report accepted, in bytes, its newline not counted [default: 102400]
+    #[arg(long, value_name = "BYTES", help_heading = "Inputs")]
+    pub max_report_bytes: Option<usize>,
+    /// Largest size a file may decompress to, in bytes [default: 4294967296]
+    #[arg(long, value_name = "BYTES", help_heading = "Inputs")]
+    pub max_file_bytes: Option<u64>,
     /// Worker threads [default: all cores]
     #[arg(short = 'j', long, value_name = "N")]
     pub jobs: Option<usize>,
+}
+
+#[derive(Debug, Args)]
+pub struct BuildArgs {
+    #[command(flatten)]
+    pub shared: SharedArgs,
+    /// Output directory; replaced as a whole when the build succeeds
+    pub site: PathBuf,
     /// Fail (exit 1) when any report is skipped
     #[arg(long)]
     pub strict: bool,
-    /// Print only errors
+    /// Print only errors: no progress, no summary
     #[arg(short, long, conflicts_with = "verbose")]
     pub quiet: bool,
     /// Also print a timing breakdown per stage
@@ -58,36 +162,6 @@ pub struct BuildArgs {
     /// Write the end-of-build summary as JSON to FILE
     #[arg(long, value_name = "FILE")]
     pub summary_json: Option<PathBuf>,
-    /// Largest report accepted, in bytes (its newline not counted)
-    #[arg(long, value_name = "BYTES", default_value_t = Limits::default().max_report_bytes)]
-    pub max_report_bytes: usize,
-    /// Largest size a file may decompress to, in bytes
-    #[arg(long, value_name = "BYTES", default_value_t = Limits::default().max_file_bytes)]
-    pub max_file_bytes: u64,
-    /// Site title
-    #[arg(long, default_value = "Telemetry")]
-    pub title: String,
-    /// Site description
-    #[arg(
-        long,
-        default_value = "Usage statistics uploaded by users who opted in to telemetry."
-    )]
-    pub description: String,
-    /// Absolute URL the site is published at (for the feed and the 404 page)
-    #[arg(long, value_name = "URL")]
-    pub base_url: Option<String>,
-    /// Directory of templates overriding the built-in ones, file by file
-    #[arg(long, value_name = "DIR")]
-    pub templates: Option<PathBuf>,
-    /// Directory of static files overriding the built-in ones, file by file
-    #[arg(long = "static", value_name = "DIR")]
-    pub static_dir: Option<PathBuf>,
-    /// Directory of Markdown pages [default: <DATA>/pages]
-    #[arg(long, value_name = "DIR")]
-    pub pages: Option<PathBuf>,
-    /// Trend points resting on fewer uploaders than N are marked low-confidence
-    #[arg(long, value_name = "N", default_value_t = crate::trends::DEFAULT_MIN_UPLOADERS)]
-    pub trend_min_uploaders: u32,
     /// Incremental-build cache directory, safe to delete [default: .<SITE name>.cache beside SITE]
     #[arg(long, value_name = "DIR")]
     pub cache: Option<PathBuf>,
@@ -96,40 +170,126 @@ pub struct BuildArgs {
     pub no_cache: bool,
 }
 
-impl BuildArgs {
-    pub fn options(&self) -> BuildOptions {
-        let base_url = self.base_url.as_ref().map(|u| {
-            if u.ends_with('/') {
-                u.clone()
-            } else {
-                format!("{u}/")
-            }
-        });
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Directory of reports to check
+    pub data: PathBuf,
+    #[command(flatten)]
+    pub inputs: InputArgs,
+    /// Also fail when the newest valid report is more than DAYS days before today (UTC)
+    #[arg(long, value_name = "DAYS")]
+    pub max_age: Option<u32>,
+    /// The day taken as today, YYYY-MM-DD (for tests) [default: today, UTC]
+    #[arg(long, value_name = "DAY", hide = true)]
+    pub today: Option<String>,
+    /// Print only errors and the offending files
+    #[arg(short, long)]
+    pub quiet: bool,
+    /// Write the check's summary as JSON to FILE
+    #[arg(long, value_name = "FILE")]
+    pub summary_json: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    pub shared: SharedArgs,
+    /// Port to listen on; 0 picks a free one
+    #[arg(short, long, default_value_t = 1111)]
+    pub port: u16,
+    /// Address to listen on
+    #[arg(short, long, value_name = "ADDRESS", default_value = "127.0.0.1")]
+    pub interface: std::net::IpAddr,
+    /// Serve the site under this path, as GitHub project pages do (`/REPO/`)
+    #[arg(long, value_name = "PATH", default_value = "/")]
+    pub base_path: String,
+    /// Print only errors
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// Directory to create the project in (created if needed)
+    pub dir: PathBuf,
+    /// Write a minimal one-program upload config and chart config instead of Go's
+    #[arg(long)]
+    pub minimal: bool,
+    /// Replace starter files that already exist (other files are never touched)
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+impl InputArgs {
+    /// The configs and limits, flags first, then the site config, then defaults.
+    fn apply(&self, config: &SiteConfig, opts: &mut BuildOptions) {
+        let defaults = Limits::default();
+        opts.upload_config = self.upload_config.clone().or_else(|| config.upload_config.clone());
+        opts.chart_config = self.chart_config.clone().or_else(|| config.chart_config.clone());
+        opts.limits = Limits {
+            max_report_bytes: self.max_report_bytes.or(config.max_report_bytes).unwrap_or(defaults.max_report_bytes),
+            max_file_bytes: self.max_file_bytes.or(config.max_file_bytes).unwrap_or(defaults.max_file_bytes),
+        };
+    }
+}
+
+impl SharedArgs {
+    /// Build options writing into `site`, with settings from flags, then `config`, then defaults.
+    pub fn options(&self, config: &SiteConfig, site: &Path, progress: Progress) -> BuildOptions {
+        let base_url = self.base_url.clone().or_else(|| config.base_url.clone()).map(|u| with_slash(&u));
         let pages = self
             .pages
             .clone()
+            .or_else(|| config.pages.clone())
             .or_else(|| Some(self.data.join("pages")).filter(|p| p.is_dir()));
-        BuildOptions {
+        let mut opts = BuildOptions {
             data: self.data.clone(),
-            site: self.site.clone(),
-            upload_config: self.upload_config.clone(),
-            chart_config: self.chart_config.clone(),
-            limits: Limits {
-                max_report_bytes: self.max_report_bytes,
-                max_file_bytes: self.max_file_bytes,
-            },
-            cache_dir: self.cache.clone(),
-            no_cache: self.no_cache,
+            site: site.to_path_buf(),
             site_options: SiteOptions {
-                title: self.title.clone(),
-                description: self.description.clone(),
+                title: self.title.clone().or_else(|| config.title.clone()).unwrap_or_else(|| DEFAULT_TITLE.into()),
+                description: self
+                    .description
+                    .clone()
+                    .or_else(|| config.description.clone())
+                    .unwrap_or_else(|| DEFAULT_DESCRIPTION.into()),
                 base_url,
-                templates: self.templates.clone(),
-                static_dir: self.static_dir.clone(),
+                templates: self.templates.clone().or_else(|| config.templates.clone()),
+                static_dir: self.static_dir.clone().or_else(|| config.static_dir.clone()),
                 pages,
-                trend_min_uploaders: self.trend_min_uploaders,
+                trend_min_uploaders: self
+                    .trend_min_uploaders
+                    .or(config.trend_min_uploaders)
+                    .unwrap_or(crate::trends::DEFAULT_MIN_UPLOADERS),
             },
-        }
+            progress,
+            ..BuildOptions::default()
+        };
+        self.inputs.apply(config, &mut opts);
+        opts
+    }
+}
+
+impl CheckArgs {
+    /// Options for the analysis `check` runs (no site is written).
+    pub fn options(&self, config: &SiteConfig, progress: Progress) -> BuildOptions {
+        let mut opts = BuildOptions { data: self.data.clone(), progress, ..BuildOptions::default() };
+        self.inputs.apply(config, &mut opts);
+        opts
+    }
+}
+
+fn with_slash(url: &str) -> String {
+    if url.ends_with('/') {
+        url.to_string()
+    } else {
+        format!("{url}/")
     }
 }
 
@@ -141,5 +301,32 @@ mod tests {
     #[test]
     fn cli_is_well_formed() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn flags_override_the_site_config_which_overrides_defaults() {
+        let cli = Cli::parse_from(["telemetry-site", "build", "d", "s", "--title", "Flag"]);
+        let Command::Build(args) = cli.command else { panic!("build") };
+        let config = SiteConfig {
+            title: Some("Config".into()),
+            description: Some("From config".into()),
+            max_report_bytes: Some(7),
+            ..SiteConfig::default()
+        };
+        let opts = args.shared.options(&config, &args.site, Progress::Hidden);
+        assert_eq!(opts.site_options.title, "Flag");
+        assert_eq!(opts.site_options.description, "From config");
+        assert_eq!(opts.limits.max_report_bytes, 7);
+        assert_eq!(opts.limits.max_file_bytes, Limits::default().max_file_bytes);
+        let opts = args.shared.options(&SiteConfig::default(), &args.site, Progress::Hidden);
+        assert_eq!(opts.site_options.description, DEFAULT_DESCRIPTION);
+    }
+
+    #[test]
+    fn every_subcommand_has_examples() {
+        for sub in Cli::command().get_subcommands() {
+            let help = sub.get_after_help().map(|h| h.to_string()).unwrap_or_default();
+            assert!(help.starts_with("Examples:"), "{} has no examples", sub.get_name());
+        }
     }
 }

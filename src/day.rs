@@ -18,9 +18,7 @@ impl Day {
             return None;
         }
         let num = |r: std::ops::Range<usize>| -> Option<i32> {
-            b[r].iter().try_fold(0i32, |acc, &c| {
-                c.is_ascii_digit().then(|| acc * 10 + i32::from(c - b'0'))
-            })
+            b[r].iter().try_fold(0i32, |acc, &c| c.is_ascii_digit().then(|| acc * 10 + i32::from(c - b'0')))
         };
         let (year, month, day) = (num(0..4)?, num(5..7)?, num(8..10)?);
         if !(1..=12).contains(&month) || day < 1 || day > days_in_month(year, month) {

@@ -8,18 +8,10 @@ pub fn format_g(x: f64) -> String {
         return "NaN".into();
     }
     if x.is_infinite() {
-        return if x > 0.0 {
-            "+Inf".into()
-        } else {
-            "-Inf".into()
-        };
+        return if x > 0.0 { "+Inf".into() } else { "-Inf".into() };
     }
     if x == 0.0 {
-        return if x.is_sign_negative() {
-            "-0".into()
-        } else {
-            "0".into()
-        };
+        return if x.is_sign_negative() { "-0".into() } else { "0".into() };
     }
     // Rust's `{:e}` gives the shortest round-trip digits: "1.2345e-5".
     let sci = format!("{:e}", x);

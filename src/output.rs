@@ -10,9 +10,6 @@ pub struct OutputFile {
 
 impl OutputFile {
     pub fn new(rel_path: impl Into<String>, bytes: impl Into<Vec<u8>>) -> Self {
-        OutputFile {
-            rel_path: rel_path.into(),
-            bytes: bytes.into(),
-        }
+        OutputFile { rel_path: rel_path.into(), bytes: bytes.into() }
     }
 }

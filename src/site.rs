@@ -24,10 +24,7 @@ pub struct WriteError {
 }
 
 fn err(path: &Path) -> impl FnOnce(io::Error) -> WriteError + '_ {
-    move |source| WriteError {
-        path: path.display().to_string(),
-        source,
-    }
+    move |source| WriteError { path: path.display().to_string(), source }
 }
 
 /// Holds `<SITE>`'s lock for as long as it lives.
@@ -41,12 +38,7 @@ impl SiteLock {
         let (parent, name) = parent_and_name(site);
         fs::create_dir_all(&parent).map_err(err(&parent))?;
         let path = parent.join(format!(".{name}.lock"));
-        let file = File::options()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&path)
-            .map_err(err(&path))?;
+        let file = File::options().create(true).truncate(false).write(true).open(&path).map_err(err(&path))?;
         use std::os::fd::AsRawFd;
         // SAFETY: flock on a valid, owned descriptor.
         let rc = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) };
@@ -80,13 +72,7 @@ impl Staging {
             .map_err(err(&parent))?
             .keep();
         let old = site.is_dir().then(|| site.to_path_buf());
-        Ok(Staging {
-            root,
-            old,
-            bytes: AtomicU64::new(0),
-            files: AtomicU64::new(0),
-            kept: false,
-        })
+        Ok(Staging { root, old, bytes: AtomicU64::new(0), files: AtomicU64::new(0), kept: false })
     }
 
     pub fn root(&self) -> &Path {
@@ -117,14 +103,10 @@ impl Staging {
     /// for output the cache proved unchanged.
     pub fn reuse(&self, rel: &str) -> Result<(), WriteError> {
         let rel_path = checked(rel).map_err(err(Path::new(rel)))?;
-        let old = self
-            .old
-            .as_ref()
-            .map(|o| o.join(&rel_path))
-            .ok_or_else(|| WriteError {
-                path: rel.to_string(),
-                source: io::Error::new(io::ErrorKind::NotFound, "no previous site to reuse from"),
-            })?;
+        let old = self.old.as_ref().map(|o| o.join(&rel_path)).ok_or_else(|| WriteError {
+            path: rel.to_string(),
+            source: io::Error::new(io::ErrorKind::NotFound, "no previous site to reuse from"),
+        })?;
         let path = self.root.join(&rel_path);
         if let Some(dir) = path.parent() {
             fs::create_dir_all(dir).map_err(err(dir))?;
@@ -136,10 +118,7 @@ impl Staging {
 
     /// Files and bytes written so far.
     pub fn totals(&self) -> (u64, u64) {
-        (
-            self.files.load(Ordering::Relaxed),
-            self.bytes.load(Ordering::Relaxed),
-        )
+        (self.files.load(Ordering::Relaxed), self.bytes.load(Ordering::Relaxed))
     }
 
     /// Puts the new site in place of `site` in one step and removes the old one.
@@ -155,12 +134,8 @@ impl Staging {
             self.kept = true;
         }
         if let Some(parent) = site.parent() {
-            let _ = File::open(if parent.as_os_str().is_empty() {
-                Path::new(".")
-            } else {
-                parent
-            })
-            .and_then(|d| d.sync_all());
+            let _ = File::open(if parent.as_os_str().is_empty() { Path::new(".") } else { parent })
+                .and_then(|d| d.sync_all());
         }
         Ok(())
     }
@@ -178,23 +153,16 @@ impl Drop for Staging {
 fn checked(rel: &str) -> io::Result<PathBuf> {
     let ok = !rel.is_empty()
         && !rel.contains(['\0', '\\'])
-        && rel
-            .split('/')
-            .all(|seg| !seg.is_empty() && seg != "." && seg != "..");
+        && rel.split('/').all(|seg| !seg.is_empty() && seg != "." && seg != "..");
     if !ok {
-        return Err(io::Error::new(
-            io::ErrorKind::InvalidInput,
-            "refusing an output path outside the site",
-        ));
+        return Err(io::Error::new(io::ErrorKind::InvalidInput, "refusing an output path outside the site"));
     }
     Ok(PathBuf::from(rel))
 }
 
 fn same_bytes(path: &Path, bytes: &[u8]) -> bool {
     match fs::symlink_metadata(path) {
-        Ok(meta) if meta.is_file() && meta.len() == bytes.len() as u64 => {
-            fs::read(path).is_ok_and(|old| old == bytes)
-        }
+        Ok(meta) if meta.is_file() && meta.len() == bytes.len() as u64 => fs::read(path).is_ok_and(|old| old == bytes),
         _ => false,
     }
 }
@@ -204,10 +172,7 @@ fn parent_and_name(site: &Path) -> (PathBuf, String) {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
     };
-    let name = site
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "site".into());
+    let name = site.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "site".into());
     (parent, name)
 }
 
@@ -239,17 +204,7 @@ mod tests {
 
     #[test]
     fn refuses_paths_that_leave_the_site() {
-        for bad in [
-            "",
-            "/etc/passwd",
-            "../x",
-            "a/../../x",
-            "a//b",
-            "a\\b",
-            "a/./b",
-            "a\0b",
-            "a/",
-        ] {
+        for bad in ["", "/etc/passwd", "../x", "a/../../x", "a//b", "a\\b", "a/./b", "a\0b", "a/"] {
             assert!(checked(bad).is_err(), "{bad:?}");
         }
         assert!(checked("charts/2026-01-01/index.html").is_ok());
@@ -273,10 +228,7 @@ mod tests {
         assert_eq!(before.modified().unwrap(), after.modified().unwrap());
         assert!(!site.join("stale.txt").exists());
         assert_eq!(fs::read(site.join("new.txt")).unwrap(), b"new");
-        let leftovers: Vec<_> = fs::read_dir(dir.path())
-            .unwrap()
-            .map(|e| e.unwrap().file_name())
-            .collect();
+        let leftovers: Vec<_> = fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
         assert_eq!(leftovers, vec![std::ffi::OsString::from("site")]);
     }
 

@@ -67,12 +67,7 @@ impl Stack {
         while frames.last().is_some_and(|f| f.is_empty()) {
             frames.pop();
         }
-        Stack {
-            program: program.to_string(),
-            counter,
-            frames,
-            encoded: encoded.to_string(),
-        }
+        Stack { program: program.to_string(), counter, frames, encoded: encoded.to_string() }
     }
 }
 
@@ -157,17 +152,11 @@ impl StackIndex {
             let rows = days.entry(day).or_default();
             for (program, encoded, count) in report {
                 let next = stacks.len() as u32;
-                let id = *ids
-                    .entry((program.clone(), encoded.clone()))
-                    .or_insert_with(|| {
-                        stacks.push(Stack::new(&program, &encoded));
-                        next
-                    });
-                rows.push(Row {
-                    stack: id,
-                    x: x.to_bits(),
-                    count,
+                let id = *ids.entry((program.clone(), encoded.clone())).or_insert_with(|| {
+                    stacks.push(Stack::new(&program, &encoded));
+                    next
                 });
+                rows.push(Row { stack: id, x: x.to_bits(), count });
             }
         }
         let days = days
@@ -186,11 +175,8 @@ impl StackIndex {
 
     /// (program, counter name) of every stack counter seen, sorted.
     pub fn counters(&self) -> Vec<(String, String)> {
-        let mut names: Vec<(String, String)> = self
-            .stacks
-            .iter()
-            .map(|s| (s.program.clone(), s.counter.clone()))
-            .collect();
+        let mut names: Vec<(String, String)> =
+            self.stacks.iter().map(|s| (s.program.clone(), s.counter.clone())).collect();
         names.sort_unstable();
         names.dedup();
         names
@@ -199,23 +185,13 @@ impl StackIndex {
     /// The stacks of days `end - 6 ..= end`, for every counter in `counters` (those the
     /// upload config names, say) and every counter seen in the window, ranked; "new"
     /// against the seven days before.
-    pub fn week(
-        &self,
-        end: Day,
-        counters: &[(String, String)],
-        chart_config: &ChartConfigFile,
-    ) -> WindowStacks<'_> {
+    pub fn week(&self, end: Day, counters: &[(String, String)], chart_config: &ChartConfigFile) -> WindowStacks<'_> {
         let start = end.plus(-6);
         let rows = self.rows(start, end);
-        let before: std::collections::HashSet<u32> = self
-            .rows(start.plus(-7), start.plus(-1))
-            .iter()
-            .map(|r| r.stack)
-            .collect();
-        let mut by_counter: BTreeMap<(String, String), Vec<StackRow<'_>>> = counters
-            .iter()
-            .map(|key| (key.clone(), Vec::new()))
-            .collect();
+        let before: std::collections::HashSet<u32> =
+            self.rows(start.plus(-7), start.plus(-1)).iter().map(|r| r.stack).collect();
+        let mut by_counter: BTreeMap<(String, String), Vec<StackRow<'_>>> =
+            counters.iter().map(|key| (key.clone(), Vec::new())).collect();
         for group in rows.chunk_by(|a, b| a.stack == b.stack) {
             let stack = &self.stacks[group[0].stack as usize];
             let mut uploaders = 0u32;
@@ -226,15 +202,12 @@ impl StackIndex {
                     last_x = Some(row.x);
                 }
             }
-            by_counter
-                .entry((stack.program.clone(), stack.counter.clone()))
-                .or_default()
-                .push(StackRow {
-                    stack,
-                    uploaders,
-                    total: group.iter().map(|r| r.count).sum(),
-                    new: !before.contains(&group[0].stack),
-                });
+            by_counter.entry((stack.program.clone(), stack.counter.clone())).or_default().push(StackRow {
+                stack,
+                uploaders,
+                total: group.iter().map(|r| r.count).sum(),
+                new: !before.contains(&group[0].stack),
+            });
         }
         let counters = by_counter
             .into_iter()
@@ -249,20 +222,14 @@ impl StackIndex {
                 let record = chart_config.find(&program, &counter);
                 CounterStacks {
                     title: record.map(|r| r.title.clone()).filter(|t| !t.is_empty()),
-                    description: record
-                        .map(|r| r.description.clone())
-                        .filter(|d| !d.is_empty()),
+                    description: record.map(|r| r.description.clone()).filter(|d| !d.is_empty()),
                     program,
                     counter,
                     stacks,
                 }
             })
             .collect();
-        WindowStacks {
-            start,
-            end,
-            counters,
-        }
+        WindowStacks { start, end, counters }
     }
 
     /// The rows of days `start..=end`, sorted by (stack, X, count).
@@ -289,11 +256,7 @@ fn stacks_of(text: &[u8]) -> ReportStacks {
     let mut out = Vec::new();
     for program in &report.programs {
         for (key, count) in &program.stacks {
-            out.push((
-                program.program.to_string(),
-                key.to_string(),
-                u64::try_from(*count).unwrap_or(0),
-            ));
+            out.push((program.program.to_string(), key.to_string(), u64::try_from(*count).unwrap_or(0)));
         }
     }
     out
@@ -328,19 +291,13 @@ mod tests {
         assert_eq!(decode("crash/crash"), "crash/crash");
         assert_eq!(decode("a.b"), "a.b");
         // Method frames: the "path" is everything before the last dot, as encoded.
-        assert_eq!(
-            decode("c\npkg.(*T).M:1\n\".N:2"),
-            "c\npkg.(*T).M:1\npkg.(*T).N:2"
-        );
+        assert_eq!(decode("c\npkg.(*T).M:1\n\".N:2"), "c\npkg.(*T).M:1\npkg.(*T).N:2");
         // A ditto before any path expands to the bare rest.
         assert_eq!(decode("c\n\".f:1"), "c\nf:1");
         // A name with a dot sets the path (Go treats every line alike).
         assert_eq!(decode("go.x\n\".f:1"), "go.x\ngo.f:1");
         // Lines without a dot, `:?N` and `:??N` frames and `truncated` pass through.
-        assert_eq!(
-            decode("c\nruntime.f:?12\n\".g:??3\ntruncated\n"),
-            "c\nruntime.f:?12\nruntime.g:??3\ntruncated\n"
-        );
+        assert_eq!(decode("c\nruntime.f:?12\n\".g:??3\ntruncated\n"), "c\nruntime.f:?12\nruntime.g:??3\ntruncated\n");
         // A `"` that is not the whole path is a path.
         assert_eq!(decode("c\n\"x\".f:1\n\".g:2"), "c\n\"x\".f:1\n\"x\".g:2");
         // Empty lines and a leading dot (empty path) are unchanged.
@@ -390,10 +347,8 @@ mod tests {
             counter: "gopls/bug".into(),
             ..Default::default()
         });
-        let configured = vec![
-            ("gopls".to_string(), "crash/crash".to_string()),
-            ("gopls".to_string(), "gopls/bug".to_string()),
-        ];
+        let configured =
+            vec![("gopls".to_string(), "crash/crash".to_string()), ("gopls".to_string(), "gopls/bug".to_string())];
         let week = index.week(day(13), &configured, &config);
         assert_eq!((week.start, week.end), (day(7), day(13)));
         // crash/crash is configured, not seen this week: listed, empty.
@@ -404,46 +359,29 @@ mod tests {
         let bug = &week.counters[1];
         assert_eq!(bug.title.as_deref(), Some("Bugs"));
         assert_eq!(bug.description.as_deref(), Some("gopls bug reports"));
-        let got: Vec<(&str, u32, u64, bool)> = bug
-            .stacks
-            .iter()
-            .map(|r| (r.stack.frames[0].as_str(), r.uploaders, r.total, r.new))
-            .collect();
+        let got: Vec<(&str, u32, u64, bool)> =
+            bug.stacks.iter().map(|r| (r.stack.frames[0].as_str(), r.uploaders, r.total, r.new)).collect();
         // B: 0.1, 0.2 -> 2 uploaders, 3; C: 0.2, 0.3 -> 2, 2; D: 0.3, 0.4 -> 2, 3;
         // A: 0.1 twice -> 1 uploader, 10. B and D tie on uploaders and total: by text.
         assert_eq!(
             got,
-            vec![
-                ("b.f:1", 2, 3, true),
-                ("d.f:1", 2, 3, true),
-                ("c.f:1", 2, 2, true),
-                ("a.f:1", 1, 10, false),
-            ]
+            vec![("b.f:1", 2, 3, true), ("d.f:1", 2, 3, true), ("c.f:1", 2, 2, true), ("a.f:1", 1, 10, false),]
         );
         assert_eq!(week.stack_count(), 4);
         // The first week: everything is new, the counter seen is listed even unconfigured.
         let first = index.week(day(6), &[], &config);
         assert_eq!(first.counters.len(), 2);
-        assert!(first
-            .counters
-            .iter()
-            .all(|c| c.stacks.iter().all(|r| r.new)));
+        assert!(first.counters.iter().all(|c| c.stacks.iter().all(|r| r.new)));
         assert_eq!(
             index.counters(),
-            vec![
-                ("gopls".to_string(), "crash/crash".to_string()),
-                ("gopls".to_string(), "gopls/bug".to_string())
-            ]
+            vec![("gopls".to_string(), "crash/crash".to_string()), ("gopls".to_string(), "gopls/bug".to_string())]
         );
     }
 
     #[test]
     fn reads_stacks_from_report_text() {
         let text = br#"{"Week":"2026-01-07","LastWeek":"","X":0.5,"Programs":[{"Program":"gopls","Version":"v1","GoVersion":"go1.22","GOOS":"linux","GOARCH":"amd64","Counters":{},"Stacks":{"gopls/bug\na.f:1\n\".g:2":3}}],"Config":"v1"}"#;
-        assert_eq!(
-            stacks_of(text),
-            vec![s("gopls", "gopls/bug\na.f:1\n\".g:2", 3)]
-        );
+        assert_eq!(stacks_of(text), vec![s("gopls", "gopls/bug\na.f:1\n\".g:2", 3)]);
         assert!(stacks_of(b"not json").is_empty());
     }
 }

@@ -41,17 +41,11 @@ pub struct Summary {
 
 impl Summary {
     pub fn set_skips(&mut self, counts: &[u64], skips: &[Skip]) {
-        self.skipped_by_reason = Reason::ALL
-            .iter()
-            .zip(counts)
-            .filter(|(_, &n)| n > 0)
-            .map(|(r, &n)| (r.name().to_string(), n))
-            .collect();
+        self.skipped_by_reason =
+            Reason::ALL.iter().zip(counts).filter(|(_, &n)| n > 0).map(|(r, &n)| (r.name().to_string(), n)).collect();
         self.reports_skipped = counts.iter().sum();
         self.skipped = skips.iter().take(LISTED).cloned().collect();
-        self.skipped_not_listed = self
-            .reports_skipped
-            .saturating_sub(self.skipped.len() as u64);
+        self.skipped_not_listed = self.reports_skipped.saturating_sub(self.skipped.len() as u64);
     }
 
     pub fn to_json(&self) -> String {
@@ -73,49 +67,29 @@ impl Summary {
             if self.skipped_by_reason.is_empty() {
                 String::new()
             } else {
-                let parts: Vec<String> = self
-                    .skipped_by_reason
-                    .iter()
-                    .map(|(r, n)| format!("{n} {r}"))
-                    .collect();
+                let parts: Vec<String> = self.skipped_by_reason.iter().map(|(r, n)| format!("{n} {r}")).collect();
                 format!(" ({})", parts.join(", "))
             }
         );
         if !self.unrecognised.is_empty() {
-            let _ = writeln!(
-                out,
-                "{} entries not recognised as reports",
-                self.unrecognised.len()
-            );
+            let _ = writeln!(out, "{} entries not recognised as reports", self.unrecognised.len());
             for u in self.unrecognised.iter().take(SHOWN) {
                 let _ = writeln!(out, "  {}: {}", u.path, u.why);
             }
         }
         for skip in self.skipped.iter().take(SHOWN) {
-            let place = if skip.line > 0 {
-                format!("{}:{}", skip.path, skip.line)
-            } else {
-                skip.path.clone()
-            };
+            let place = if skip.line > 0 { format!("{}:{}", skip.path, skip.line) } else { skip.path.clone() };
             let _ = writeln!(out, "  skipped {place}: {}: {}", skip.reason, skip.message);
         }
         if self.reports_skipped > SHOWN as u64 {
-            let _ = writeln!(
-                out,
-                "  ... and {} more skipped (see --summary-json)",
-                self.reports_skipped - SHOWN as u64
-            );
+            let _ =
+                writeln!(out, "  ... and {} more skipped (see --summary-json)", self.reports_skipped - SHOWN as u64);
         }
-        let _ = writeln!(
-            out,
-            "upload config: {}; chart config: {}",
-            self.upload_config, self.chart_config
-        );
+        let _ = writeln!(out, "upload config: {}; chart config: {}", self.upload_config, self.chart_config);
         for note in &self.notes {
             let _ = writeln!(out, "note: {note}");
         }
-        let _ =
-            writeln!(
+        let _ = writeln!(
             out,
             "wrote {} daily and {} weekly chart sets, {} pages, {} files ({} bytes){} in {:.2}s",
             self.daily_chart_sets,

@@ -83,10 +83,7 @@ pub fn share(value: u32, uploaders: u32) -> f64 {
 impl Trend {
     /// The lines to draw: the top buckets, then "other".
     pub fn lines(&self) -> impl Iterator<Item = &BucketSeries> {
-        self.top
-            .iter()
-            .map(|&b| &self.buckets[b])
-            .chain(self.other.as_ref())
+        self.top.iter().map(|&b| &self.buckets[b]).chain(self.other.as_ref())
     }
 
     /// Whether any bucket has a value in any week.
@@ -110,11 +107,7 @@ pub fn weeks(aggregates: &Aggregates) -> Vec<TrendWeek> {
     aggregates
         .trend_weeks()
         .into_iter()
-        .map(|set| TrendWeek {
-            set,
-            start: aggregates.sets[set].start,
-            end: aggregates.sets[set].end,
-        })
+        .map(|set| TrendWeek { set, start: aggregates.sets[set].start, end: aggregates.sets[set].end })
         .collect()
 }
 
@@ -123,10 +116,7 @@ pub fn weeks(aggregates: &Aggregates) -> Vec<TrendWeek> {
 pub fn trends(aggregates: &Aggregates, weeks: &[TrendWeek], min_uploaders: u32) -> Vec<Trend> {
     let mut out = Vec::new();
     for (p, program) in aggregates.plan.programs.iter().enumerate() {
-        let uploaders: Vec<u32> = weeks
-            .iter()
-            .map(|w| aggregates.uploaders(w.set, p))
-            .collect();
+        let uploaders: Vec<u32> = weeks.iter().map(|w| aggregates.uploaders(w.set, p)).collect();
         let low_confidence: Vec<bool> = uploaders.iter().map(|&u| u < min_uploaders).collect();
         for (c, chart) in program.charts.iter().enumerate() {
             let buckets: Vec<BucketSeries> = chart
@@ -165,18 +155,12 @@ pub fn trends(aggregates: &Aggregates, weeks: &[TrendWeek], min_uploaders: u32) 
 fn fold(buckets: &[BucketSeries], weeks: usize) -> (Vec<usize>, Option<BucketSeries>) {
     let mut order: Vec<usize> = (0..buckets.len()).collect();
     order.sort_by(|&a, &b| {
-        buckets[b]
-            .latest()
-            .cmp(&buckets[a].latest())
-            .then_with(|| buckets[a].name.cmp(&buckets[b].name))
+        buckets[b].latest().cmp(&buckets[a].latest()).then_with(|| buckets[a].name.cmp(&buckets[b].name))
     });
     if order.len() <= MAX_LINES {
         return (order, None);
     }
-    let mut other = BucketSeries {
-        name: "other".to_string(),
-        values: vec![0; weeks],
-    };
+    let mut other = BucketSeries { name: "other".to_string(), values: vec![0; weeks] };
     for &b in &order[MAX_LINES..] {
         for (sum, v) in other.values.iter_mut().zip(&buckets[b].values) {
             *sum += v;
@@ -196,11 +180,7 @@ mod tests {
     fn fixture(n: usize, counts: impl Fn(i32) -> (Vec<u32>, u32)) -> Aggregates {
         let buckets: Vec<String> = (0..n).map(|i| format!("b{i:02}")).collect();
         let plan = Plan::build(
-            [crate::aggregate::plan::ProgramLists {
-                name: "cmd/p",
-                versions: Vec::new(),
-                counters: Vec::new(),
-            }],
+            [crate::aggregate::plan::ProgramLists { name: "cmd/p", versions: Vec::new(), counters: Vec::new() }],
             &buckets,
             &[],
             &[],
@@ -273,21 +253,12 @@ mod tests {
     fn buckets_beyond_eight_fold_into_other_by_newest_share_ties_by_name() {
         // 11 buckets; newest values: b00..b10 = 1,1,2,3,4,5,6,7,8,9,1; earlier weeks all 1.
         let newest = vec![1, 1, 2, 3, 4, 5, 6, 7, 8, 9, 1];
-        let aggregates = fixture(11, |end| {
-            if end == 120 {
-                (newest.clone(), 60)
-            } else {
-                (vec![1; 11], 20)
-            }
-        });
+        let aggregates = fixture(11, |end| if end == 120 { (newest.clone(), 60) } else { (vec![1; 11], 20) });
         let weeks = weeks(&aggregates);
         let goos = &trends(&aggregates, &weeks, 30)[0];
         let top: Vec<&str> = goos.lines().map(|s| s.name.as_str()).collect();
         // b09..b02 by value; then the three 1s tie: b00, b01 and b10 are folded.
-        assert_eq!(
-            top,
-            vec!["b09", "b08", "b07", "b06", "b05", "b04", "b03", "b02", "other"]
-        );
+        assert_eq!(top, vec!["b09", "b08", "b07", "b06", "b05", "b04", "b03", "b02", "other"]);
         assert_eq!(goos.folded(), 3);
         let other = goos.other.as_ref().unwrap();
         assert_eq!(other.values.len(), weeks.len());
@@ -306,15 +277,8 @@ mod tests {
         let aggregates = fixture(10, |_| (vec![2, 2, 2, 2, 2, 2, 2, 2, 2, 2], 30));
         let weeks = weeks(&aggregates);
         let goos = &trends(&aggregates, &weeks, 30)[0];
-        let top: Vec<&str> = goos
-            .top
-            .iter()
-            .map(|&b| goos.buckets[b].name.as_str())
-            .collect();
-        assert_eq!(
-            top,
-            vec!["b00", "b01", "b02", "b03", "b04", "b05", "b06", "b07"]
-        );
+        let top: Vec<&str> = goos.top.iter().map(|&b| goos.buckets[b].name.as_str()).collect();
+        assert_eq!(top, vec!["b00", "b01", "b02", "b03", "b04", "b05", "b06", "b07"]);
         assert_eq!(goos.other.as_ref().unwrap().values, vec![4; weeks.len()]);
         // Exactly at the threshold is not low-confidence.
         assert!(goos.low_confidence.iter().all(|&l| !l));

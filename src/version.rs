@@ -58,21 +58,11 @@ fn parse_semver(v: &str) -> Option<Semver<'_>> {
     let rest = v.strip_prefix('v')?;
     let (major, rest) = cut_int(rest)?;
     if rest.is_empty() {
-        return Some(Semver {
-            major,
-            minor: "0",
-            patch: "0",
-            prerelease: "",
-        });
+        return Some(Semver { major, minor: "0", patch: "0", prerelease: "" });
     }
     let (minor, rest) = cut_int(rest.strip_prefix('.')?)?;
     if rest.is_empty() {
-        return Some(Semver {
-            major,
-            minor,
-            patch: "0",
-            prerelease: "",
-        });
+        return Some(Semver { major, minor, patch: "0", prerelease: "" });
     }
     let (patch, mut rest) = cut_int(rest.strip_prefix('.')?)?;
     let mut prerelease = "";
@@ -82,12 +72,7 @@ fn parse_semver(v: &str) -> Option<Semver<'_>> {
     if rest.starts_with('+') {
         rest = semver_build(rest)?;
     }
-    rest.is_empty().then_some(Semver {
-        major,
-        minor,
-        patch,
-        prerelease,
-    })
+    rest.is_empty().then_some(Semver { major, minor, patch, prerelease })
 }
 
 /// semver.go `parseInt` and gover.go `cutInt` (identical): leading digits, no
@@ -313,10 +298,7 @@ fn parse_gover(x: &str) -> GoVersion<'_> {
 
 fn parse_gover_parts(x: &str) -> Option<GoVersion<'_>> {
     let (major, x) = cut_int(x)?;
-    let mut v = GoVersion {
-        major,
-        ..GoVersion::default()
-    };
+    let mut v = GoVersion { major, ..GoVersion::default() };
     if x.is_empty() {
         // "1" means "1.0.0".
         v.minor = "0";
@@ -453,26 +435,9 @@ mod tests {
         assert_eq!(semver_order("v1.2.0+b", "v1.2.0+a"), Greater);
         assert_eq!(semver_order("zzz", "aaa"), Greater); // both invalid
         assert_eq!(semver_order("zzz", "v0.0.1"), Less); // invalid first
-        let mut versions = vec![
-            "v0.10.0",
-            "devel",
-            "v0.9.1",
-            "v0.9.1-pre.2",
-            "(devel)",
-            "v0.9.1-pre.10",
-        ];
+        let mut versions = vec!["v0.10.0", "devel", "v0.9.1", "v0.9.1-pre.2", "(devel)", "v0.9.1-pre.10"];
         versions.sort_by(|a, b| semver_order(a, b));
-        assert_eq!(
-            versions,
-            [
-                "(devel)",
-                "devel",
-                "v0.9.1-pre.2",
-                "v0.9.1-pre.10",
-                "v0.9.1",
-                "v0.10.0"
-            ]
-        );
+        assert_eq!(versions, ["(devel)", "devel", "v0.9.1-pre.2", "v0.9.1-pre.10", "v0.9.1", "v0.10.0"]);
     }
 
     #[test]
@@ -523,23 +488,12 @@ mod tests {
         assert_eq!(go_compare("go1.22-X:loopvar", "go1.22"), Equal);
         assert_eq!(go_compare("go1.20", "go1.20.0-bigcorp"), Equal);
         // Huge numbers compare as decimals, no overflow.
-        assert_eq!(
-            go_compare("go1.99999999999999998", "go1.99999999999999999"),
-            Less
-        );
+        assert_eq!(go_compare("go1.99999999999999998", "go1.99999999999999999"), Less);
         assert_eq!(go_compare("go1.1", "go1.99999999999999998"), Less);
         // Invalid: no "go", leading zeros, '+', spaces, uppercase kinds.
-        for invalid in [
-            "",
-            "1.21",
-            "devel",
-            "go",
-            "go1.021",
-            "go1.600+auto",
-            "go1.22.0 X:loopvar",
-            "go1.21RC1",
-            "go1.21rc01",
-        ] {
+        for invalid in
+            ["", "1.21", "devel", "go", "go1.021", "go1.600+auto", "go1.22.0 X:loopvar", "go1.21RC1", "go1.21rc01"]
+        {
             assert_eq!(go_compare(invalid, "go1"), Less, "{invalid:?}");
             assert_eq!(go_compare(invalid, "x"), Equal, "{invalid:?}");
         }
@@ -550,28 +504,9 @@ mod tests {
     fn go_order_breaks_ties_bytewise() {
         assert_eq!(go_order("go1.20", "go1.20.0"), Less);
         assert_eq!(go_order("go1.21.0-bigcorp", "go1.21.0"), Greater);
-        let mut versions = vec![
-            "go1.21.0",
-            "go1.10",
-            "devel",
-            "go1.21rc2",
-            "go1.9",
-            "go1.21",
-            "bad",
-        ];
+        let mut versions = vec!["go1.21.0", "go1.10", "devel", "go1.21rc2", "go1.9", "go1.21", "bad"];
         versions.sort_by(|a, b| go_order(a, b));
-        assert_eq!(
-            versions,
-            [
-                "bad",
-                "devel",
-                "go1.9",
-                "go1.10",
-                "go1.21",
-                "go1.21rc2",
-                "go1.21.0"
-            ]
-        );
+        assert_eq!(versions, ["bad", "devel", "go1.9", "go1.10", "go1.21", "go1.21rc2", "go1.21.0"]);
     }
 
     #[test]

@@ -40,14 +40,9 @@ depth: 16
 ";
 
 fn gopls(goos: &str, clients: &[&str], stacks: &[(&str, i64)]) -> Value {
-    let counters: serde_json::Map<String, Value> = clients
-        .iter()
-        .map(|c| (format!("gopls/client:{c}"), 1.into()))
-        .collect();
-    let stacks: serde_json::Map<String, Value> = stacks
-        .iter()
-        .map(|&(k, n)| (k.to_string(), n.into()))
-        .collect();
+    let counters: serde_json::Map<String, Value> =
+        clients.iter().map(|c| (format!("gopls/client:{c}"), 1.into())).collect();
+    let stacks: serde_json::Map<String, Value> = stacks.iter().map(|&(k, n)| (k.to_string(), n.into())).collect();
     json!({"Program": GOPLS, "Version": "v0.17.0", "GoVersion": "go1.23.1", "GOOS": goos,
            "GOARCH": "amd64", "Counters": counters, "Stacks": stacks})
 }
@@ -58,8 +53,7 @@ fn go_cmd() -> Value {
 }
 
 fn upload(f: &Fixture, day: &str, x: f64, programs: Value) {
-    let report =
-        json!({"Week": day, "LastWeek": "", "X": x, "Programs": programs, "Config": "v0.115.0"});
+    let report = json!({"Week": day, "LastWeek": "", "X": x, "Programs": programs, "Config": "v0.115.0"});
     f.write(&format!("{day}/{x}.json"), report.to_string());
 }
 
@@ -73,63 +67,17 @@ fn upload(f: &Fixture, day: &str, x: f64, programs: Value) {
 /// | 01-15..21 | 3 (0.9 is cmd/go only) | 2 | 1 | 2 | 0 | 1 |
 fn fixture() -> Fixture {
     let f = Fixture::new();
-    f.write("upload-config.json", upload_config())
-        .write("chart-config.txt", CHART_CONFIG);
-    upload(
-        &f,
-        "2026-01-01",
-        0.1,
-        json!([gopls("linux", &["vscode"], &[])]),
-    );
-    upload(
-        &f,
-        "2026-01-03",
-        0.1,
-        json!([gopls("linux", &["vscode"], &[])]),
-    );
-    upload(
-        &f,
-        "2026-01-07",
-        0.2,
-        json!([gopls("darwin", &["vim"], &[])]),
-    );
-    upload(
-        &f,
-        "2026-01-08",
-        0.3,
-        json!([gopls("linux", &["vscode"], &[(BUG, 2)])]),
-    );
-    upload(
-        &f,
-        "2026-01-10",
-        0.4,
-        json!([gopls("linux", &["vscode"], &[])]),
-    );
-    upload(
-        &f,
-        "2026-01-14",
-        0.5,
-        json!([gopls("darwin", &["vim"], &[(BUG, 1)])]),
-    );
-    upload(
-        &f,
-        "2026-01-15",
-        0.8,
-        json!([gopls("linux", &["vscode"], &[(CRASH, 4)])]),
-    );
-    upload(
-        &f,
-        "2026-01-16",
-        0.7,
-        json!([gopls("windows", &[], &[(CRASH, 1), (BUG, 1)])]),
-    );
+    f.write("upload-config.json", upload_config()).write("chart-config.txt", CHART_CONFIG);
+    upload(&f, "2026-01-01", 0.1, json!([gopls("linux", &["vscode"], &[])]));
+    upload(&f, "2026-01-03", 0.1, json!([gopls("linux", &["vscode"], &[])]));
+    upload(&f, "2026-01-07", 0.2, json!([gopls("darwin", &["vim"], &[])]));
+    upload(&f, "2026-01-08", 0.3, json!([gopls("linux", &["vscode"], &[(BUG, 2)])]));
+    upload(&f, "2026-01-10", 0.4, json!([gopls("linux", &["vscode"], &[])]));
+    upload(&f, "2026-01-14", 0.5, json!([gopls("darwin", &["vim"], &[(BUG, 1)])]));
+    upload(&f, "2026-01-15", 0.8, json!([gopls("linux", &["vscode"], &[(CRASH, 4)])]));
+    upload(&f, "2026-01-16", 0.7, json!([gopls("windows", &[], &[(CRASH, 1), (BUG, 1)])]));
     upload(&f, "2026-01-20", 0.9, json!([go_cmd()]));
-    upload(
-        &f,
-        "2026-01-21",
-        0.6,
-        json!([gopls("linux", &["vscode", "vim"], &[])]),
-    );
+    upload(&f, "2026-01-21", 0.6, json!([gopls("linux", &["vscode", "vim"], &[])]));
     f
 }
 
@@ -174,24 +122,14 @@ fn trend_csv_shares_equal_hand_computed_values() {
          2026-01-15,2026-01-21,windows,1,3,0.333333\r\n"
     );
     // cmd/go: one uploader, in the last week only.
-    let go = f.read_site(&format!(
-        "{}trend.csv",
-        trend_dir("cmd/go", "go/invocations")
-    ));
-    assert!(
-        go.ends_with("2026-01-15,2026-01-21,go/invocations,1,1,1.000000\r\n"),
-        "{go}"
-    );
+    let go = f.read_site(&format!("{}trend.csv", trend_dir("cmd/go", "go/invocations")));
+    assert!(go.ends_with("2026-01-15,2026-01-21,go/invocations,1,1,1.000000\r\n"), "{go}");
     // Standalone SVGs, light and dark, every point low-confidence (< 30 uploaders).
     let dir = trend_dir(GOPLS, "gopls/client");
     let light = f.read_site(&format!("{dir}trend.svg"));
     let dark = f.read_site(&format!("{dir}trend-dark.svg"));
     assert!(light.starts_with("<svg") && dark.starts_with("<svg") && light != dark);
-    assert_eq!(
-        light.matches("class=\"lc-h\"").count(),
-        6,
-        "2 lines x 3 weeks, hollow"
-    );
+    assert_eq!(light.matches("class=\"lc-h\"").count(), 6, "2 lines x 3 weeks, hollow");
     assert!(light.contains("vscode, 2026-01-08 to 2026-01-14: 2 of 3 uploaders (66.7%)"));
 }
 
@@ -211,10 +149,7 @@ fn chart_set_csv_beside_the_json() {
     let csv = f.read_site("charts/2026-01-15_2026-01-21.csv");
     let mut lines = csv.split("\r\n");
     assert_eq!(lines.next(), Some("program,chart,week,bucket,value"));
-    assert!(
-        csv.contains("golang.org/x/tools/gopls,gopls/client,2026-01-21,vscode,2\r\n"),
-        "{csv}"
-    );
+    assert!(csv.contains("golang.org/x/tools/gopls,gopls/client,2026-01-21,vscode,2\r\n"), "{csv}");
     assert!(csv.contains("golang.org/x/tools/gopls,GOOS,2026-01-21,windows,1\r\n"));
     assert!(csv.contains("cmd/go,go/invocations,2026-01-21,go/invocations,1\r\n"));
     // Every chart set has one.
@@ -231,11 +166,7 @@ fn feed_only_with_a_base_url() {
     assert!(summary.contains("feed.xml"), "{summary}");
     build_ok(&f, &["--base-url", "https://example.com/telemetry"]);
     let feed = f.read_site("feed.xml");
-    let ids: Vec<&str> = feed
-        .split("<id>")
-        .skip(2)
-        .map(|s| s.split("</id>").next().unwrap())
-        .collect();
+    let ids: Vec<&str> = feed.split("<id>").skip(2).map(|s| s.split("</id>").next().unwrap()).collect();
     assert_eq!(
         ids,
         vec![
@@ -262,15 +193,9 @@ fn hostile_names_stay_inside_the_site_and_are_quoted_in_csv() {
     build_ok(&f, &[]);
     let csv = f.read_site("charts/2026-01-01_2026-01-07.csv");
     // Two uploaders in the week.
-    assert!(
-        csv.contains("\"'=HYPERLINK(\"\"x\"\"),../../evil\",'-x,2026-01-07,'=1+1,2\r\n"),
-        "{csv}"
-    );
+    assert!(csv.contains("\"'=HYPERLINK(\"\"x\"\"),../../evil\",'-x,2026-01-07,'=1+1,2\r\n"), "{csv}");
     let dir = trend_dir(program, "-x");
     assert!(!dir.contains(".."));
     let trend = f.read_site(&format!("{dir}trend.csv"));
-    assert!(
-        trend.ends_with("2026-01-01,2026-01-07,'=1+1,2,2,1.000000\r\n"),
-        "{trend}"
-    );
+    assert!(trend.ends_with("2026-01-01,2026-01-07,'=1+1,2,2,1.000000\r\n"), "{trend}");
 }

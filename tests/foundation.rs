@@ -24,21 +24,13 @@ fn upload_config() -> String {
     .to_string()
 }
 
-fn program(
-    name: &str,
-    version: &str,
-    go: &str,
-    goos: &str,
-    goarch: &str,
-    counters: Value,
-) -> Value {
+fn program(name: &str, version: &str, go: &str, goos: &str, goarch: &str, counters: Value) -> Value {
     json!({"Program": name, "Version": version, "GoVersion": go, "GOOS": goos, "GOARCH": goarch,
            "Counters": counters, "Stacks": {}})
 }
 
 fn report(week: &str, x: f64, programs: Value) -> String {
-    json!({"Week": week, "LastWeek": "", "X": x, "Programs": programs, "Config": "v0.115.0"})
-        .to_string()
+    json!({"Week": week, "LastWeek": "", "X": x, "Programs": programs, "Config": "v0.115.0"}).to_string()
 }
 
 fn chart_set(f: &Fixture, name: &str) -> Value {
@@ -48,12 +40,7 @@ fn chart_set(f: &Fixture, name: &str) -> Value {
 /// The charts of one program in a chart set, as (chart name -> [(key, value)]) with every
 /// datum's Week checked against `week`.
 fn charts_of(set: &Value, program: &str, week: &str) -> Vec<(String, Vec<(String, u64)>)> {
-    let p = set["Programs"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|p| p["Name"] == program)
-        .unwrap();
+    let p = set["Programs"].as_array().unwrap().iter().find(|p| p["Name"] == program).unwrap();
     assert_eq!(p["ID"], format!("charts:{program}"));
     p["Charts"]
         .as_array()
@@ -69,10 +56,7 @@ fn charts_of(set: &Value, program: &str, week: &str) -> Vec<(String, Vec<(String
                 .iter()
                 .map(|d| {
                     assert_eq!(d["Week"], week, "{program} {name}");
-                    (
-                        d["Key"].as_str().unwrap().to_string(),
-                        d["Value"].as_u64().unwrap(),
-                    )
+                    (d["Key"].as_str().unwrap().to_string(), d["Value"].as_u64().unwrap())
                 })
                 .collect();
             (name, data)
@@ -95,14 +79,7 @@ fn aggregation_fixture() -> Fixture {
         report(
             "2026-01-05",
             0.1,
-            json!([program(
-                GOPLS,
-                "v0.9.0",
-                "go1.21.3",
-                "linux",
-                "amd64",
-                json!({"gopls/client:vscode": 0})
-            )]),
+            json!([program(GOPLS, "v0.9.0", "go1.21.3", "linux", "amd64", json!({"gopls/client:vscode": 0}))]),
         ),
     );
     // R2: two program reports of gopls in one report, pretty-printed.
@@ -118,35 +95,19 @@ fn aggregation_fixture() -> Fixture {
                 "arm64",
                 json!({"gopls/client:vscode": 5, "crash/malformed": 1})
             ),
-            program(
-                GOPLS,
-                "v0.10.0",
-                "go1.22.0",
-                "linux",
-                "amd64",
-                json!({"gopls/client:eglot": 1})
-            )
+            program(GOPLS, "v0.10.0", "go1.22.0", "linux", "amd64", json!({"gopls/client:eglot": 1}))
         ]),
     ))
     .unwrap();
-    f.write(
-        "2026-01-05/0.2.json",
-        serde_json::to_string_pretty(&r2).unwrap(),
-    );
+    f.write("2026-01-05/0.2.json", serde_json::to_string_pretty(&r2).unwrap());
     // R3 (same X as R1, next day) and R4 (no programs), merged layout.
     let r3 = report(
         "2026-01-06",
         0.1,
-        json!([program(
-            GOPLS,
-            "v0.9.0",
-            "go1.21.3",
-            "linux",
-            "amd64",
-            json!({"gopls/client:eglot": 2})
-        )]),
+        json!([program(GOPLS, "v0.9.0", "go1.21.3", "linux", "amd64", json!({"gopls/client:eglot": 2}))]),
     );
-    let r4 = json!({"Week": "2026-01-06", "LastWeek": "", "X": 0.3, "Programs": null, "Config": "v0.115.0"}).to_string();
+    let r4 =
+        json!({"Week": "2026-01-06", "LastWeek": "", "X": 0.3, "Programs": null, "Config": "v0.115.0"}).to_string();
     f.write("2026-01-06.json", format!("{r3}\n{r4}\n"));
     // R5, gzipped merged file; R6 shares its Week and X from a path that sorts first: skipped.
     f.write_gz(
@@ -156,72 +117,36 @@ fn aggregation_fixture() -> Fixture {
             report(
                 "2026-01-07",
                 0.4,
-                json!([program(
-                    "cmd/go",
-                    "go1.22.0",
-                    "go1.22.0",
-                    "windows",
-                    "amd64",
-                    json!({"go/invocations": 3})
-                )])
+                json!([program("cmd/go", "go1.22.0", "go1.22.0", "windows", "amd64", json!({"go/invocations": 3}))])
             )
         ),
     );
     f.write(
         "0-early/2026-01-07/0.4.json",
-        report(
-            "2026-01-07",
-            0.4,
-            json!([program(
-                "cmd/go",
-                "go1.22.0",
-                "go1.22.0",
-                "linux",
-                "arm64",
-                json!({})
-            )]),
-        ),
+        report("2026-01-07", 0.4, json!([program("cmd/go", "go1.22.0", "go1.22.0", "linux", "arm64", json!({}))])),
     );
     // R7: no Programs key at all: valid, counted in NumReports, holds no program report.
-    f.write(
-        "2026-01-08/0.5.json",
-        json!({"Week": "2026-01-08", "X": 0.5, "Config": "v0.115.0"}).to_string(),
-    );
+    f.write("2026-01-08/0.5.json", json!({"Week": "2026-01-08", "X": 0.5, "Config": "v0.115.0"}).to_string());
     f
 }
 
 #[test]
 fn daily_chart_set_has_the_workers_numbers() {
     let f = aggregation_fixture();
-    let out = f.build(&[
-        "--summary-json",
-        f.dir.path().join("summary.json").to_str().unwrap(),
-    ]);
+    let out = f.build(&["--summary-json", f.dir.path().join("summary.json").to_str().unwrap()]);
     assert!(out.status.success(), "{}", stderr(&out));
     let day = chart_set(&f, "2026-01-05");
     assert_eq!(day["DateRange"], json!(["2026-01-05", "2026-01-05"]));
     assert_eq!(day["NumReports"], 2);
-    let names: Vec<&str> = day["Programs"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|p| p["Name"].as_str().unwrap())
-        .collect();
-    assert_eq!(
-        names,
-        [GOPLS, "cmd/go", "example.com/unused"],
-        "config order, every program kept"
-    );
+    let names: Vec<&str> = day["Programs"].as_array().unwrap().iter().map(|p| p["Name"].as_str().unwrap()).collect();
+    assert_eq!(names, [GOPLS, "cmd/go", "example.com/unused"], "config order, every program kept");
     assert_eq!(
         charts_of(&day, GOPLS, "2026-01-05"),
         vec![
             // semver order; the empty v0.10.0-pre.1 bucket dropped
             ("Version".into(), kv(&[("v0.9.0", 1), ("v0.10.0", 1)])),
             // zero buckets kept, sorted lexically
-            (
-                "GOOS".into(),
-                kv(&[("darwin", 1), ("linux", 2), ("windows", 0)])
-            ),
+            ("GOOS".into(), kv(&[("darwin", 1), ("linux", 2), ("windows", 0)])),
             ("GOARCH".into(), kv(&[("amd64", 2), ("arm64", 1)])),
             // go1.21.3 and go1.21rc1 merge into go1.21; empty go1.9 dropped; R2 counts once in go1.21
             ("GoVersion".into(), kv(&[("go1.21", 2), ("go1.22", 1)])),
@@ -229,11 +154,7 @@ fn daily_chart_set_has_the_workers_numbers() {
             ("crash/malformed".into(), kv(&[("crash/malformed", 1)])),
         ]
     );
-    assert_eq!(
-        charts_of(&day, "cmd/go", "2026-01-05"),
-        vec![],
-        "no data: no charts, entry kept"
-    );
+    assert_eq!(charts_of(&day, "cmd/go", "2026-01-05"), vec![], "no data: no charts, entry kept");
     assert_eq!(charts_of(&day, "example.com/unused", "2026-01-05"), vec![]);
 }
 
@@ -249,10 +170,7 @@ fn weekly_chart_sets_count_each_uploader_once() {
         charts_of(&week, GOPLS, "2026-01-06"),
         vec![
             ("Version".into(), kv(&[("v0.9.0", 1), ("v0.10.0", 1)])), // X=0.1 on two days counts once
-            (
-                "GOOS".into(),
-                kv(&[("darwin", 1), ("linux", 2), ("windows", 0)])
-            ),
+            ("GOOS".into(), kv(&[("darwin", 1), ("linux", 2), ("windows", 0)])),
             ("GOARCH".into(), kv(&[("amd64", 2), ("arm64", 1)])),
             ("GoVersion".into(), kv(&[("go1.21", 2), ("go1.22", 1)])),
             ("gopls/client".into(), kv(&[("eglot", 2), ("vscode", 2)])),
@@ -265,30 +183,20 @@ fn weekly_chart_sets_count_each_uploader_once() {
     assert_eq!(
         charts_of(&week, "cmd/go", "2026-01-07"),
         vec![
-            (
-                "GOOS".into(),
-                kv(&[("darwin", 0), ("linux", 0), ("windows", 1)])
-            ),
+            ("GOOS".into(), kv(&[("darwin", 0), ("linux", 0), ("windows", 1)])),
             ("GOARCH".into(), kv(&[("amd64", 1), ("arm64", 0)])),
             ("GoVersion".into(), kv(&[("go1.22", 1)])),
             ("go/invocations".into(), kv(&[("go/invocations", 1)])),
         ]
     );
-    assert_eq!(
-        charts_of(&week, GOPLS, "2026-01-07")[4],
-        ("gopls/client".into(), kv(&[("eglot", 2), ("vscode", 2)]))
-    );
+    assert_eq!(charts_of(&week, GOPLS, "2026-01-07")[4], ("gopls/client".into(), kv(&[("eglot", 2), ("vscode", 2)])));
     // 01-08 has only a report without programs: Week stays at the latest day that has one.
     let week = chart_set(&f, "2026-01-02_2026-01-08");
     assert_eq!(week["NumReports"], 6);
     assert_eq!(charts_of(&week, "cmd/go", "2026-01-07").len(), 4);
     let day = chart_set(&f, "2026-01-08");
     assert_eq!(day["NumReports"], 1);
-    assert!(day["Programs"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .all(|p| p["Charts"] == json!([])));
+    assert!(day["Programs"].as_array().unwrap().iter().all(|p| p["Charts"] == json!([])));
     // Only days with reports get chart sets.
     assert!(!f.site().join("charts/2026-01-09.json").exists());
     assert!(!f.site().join("charts/2026-01-03_2026-01-09.json").exists());
@@ -299,27 +207,14 @@ fn raw_data_is_ordered_by_object_name_one_report_per_line() {
     let f = aggregation_fixture();
     // Names sort as strings: "0.15.json" < "0.1e-05"... use X values whose %g names cross.
     let small = 1.5e-5; // "%g" = "1.5e-05": sorts after every "0.…" name
-    f.write(
-        "2026-01-05/a.json",
-        report("2026-01-05", small, json!(null)),
-    );
+    f.write("2026-01-05/a.json", report("2026-01-05", small, json!(null)));
     let out = f.build(&[]);
     assert!(out.status.success(), "{}", stderr(&out));
     let text = f.read_site("data/2026-01-05.json");
-    let xs: Vec<f64> = text
-        .lines()
-        .map(|l| {
-            serde_json::from_str::<Value>(l).unwrap()["X"]
-                .as_f64()
-                .unwrap()
-        })
-        .collect();
+    let xs: Vec<f64> = text.lines().map(|l| serde_json::from_str::<Value>(l).unwrap()["X"].as_f64().unwrap()).collect();
     assert_eq!(xs, [0.1, 0.2, small]);
     // The pretty-printed R2 is on one line, compact; R1 is byte-identical to its file.
-    assert_eq!(
-        text.lines().next().unwrap(),
-        std::fs::read_to_string(f.data().join("2026-01-05/0.1.json")).unwrap()
-    );
+    assert_eq!(text.lines().next().unwrap(), std::fs::read_to_string(f.data().join("2026-01-05/0.1.json")).unwrap());
     assert!(!text.lines().nth(1).unwrap().contains(' '));
     assert_eq!(text.lines().count(), 3);
 }
@@ -329,20 +224,8 @@ fn raw_data_is_ordered_by_object_name_one_report_per_line() {
 fn every_skip_reason_is_counted_and_named() {
     let f = Fixture::new();
     f.write("upload-config.json", upload_config());
-    let good = |x: f64| {
-        report(
-            "2026-02-02",
-            x,
-            json!([program(
-                GOPLS,
-                "v0.9.0",
-                "go1.21.3",
-                "linux",
-                "amd64",
-                json!({})
-            )]),
-        )
-    };
+    let good =
+        |x: f64| report("2026-02-02", x, json!([program(GOPLS, "v0.9.0", "go1.21.3", "linux", "amd64", json!({}))]));
     let day = "2026-02-02";
     let pad = |n: usize| {
         // A valid report of exactly n bytes, padded through an unknown key.
@@ -361,11 +244,24 @@ fn every_skip_reason_is_counted_and_named() {
         (too_big, "too_large"),
         (String::new(), "empty"),
         ("   \t".into(), "empty"),
-        (format!("{{\"Week\":\"{day}\",\"X\":0.5,\"LastWeek\":\"\u{FFFD}\"}}").replace('\u{FFFD}', "\u{0}"), "malformed"), // a raw control character in a string
+        (
+            format!("{{\"Week\":\"{day}\",\"X\":0.5,\"LastWeek\":\"\u{FFFD}\"}}").replace('\u{FFFD}', "\u{0}"),
+            "malformed",
+        ), // a raw control character in a string
         (good(0.02)[..40].to_string(), "malformed"),
         (format!("{{\"Week\":\"{day}\",\"Week\":\"{day}\",\"X\":0.5,\"Config\":\"v0.1.0\"}}"), "malformed"),
-        (good(0.03).replace("\"Counters\":{}", "\"Counters\":{\"crash/malformed\":1,\"crash/malformed\":2}"), "malformed"),
-        (format!("{{\"Week\":\"{day}\",\"X\":0.5,\"Config\":\"v0.1.0\",\"Deep\":{}1{}}}", "[".repeat(200), "]".repeat(200)), "malformed"),
+        (
+            good(0.03).replace("\"Counters\":{}", "\"Counters\":{\"crash/malformed\":1,\"crash/malformed\":2}"),
+            "malformed",
+        ),
+        (
+            format!(
+                "{{\"Week\":\"{day}\",\"X\":0.5,\"Config\":\"v0.1.0\",\"Deep\":{}1{}}}",
+                "[".repeat(200),
+                "]".repeat(200)
+            ),
+            "malformed",
+        ),
         (format!("{{\"Week\":\"{day}\",\"X\":\"0.5\",\"Config\":\"v0.1.0\"}} trailing"), "malformed"),
         ("[]".into(), "not_object"),
         ("\"a string\"".into(), "not_object"),
@@ -379,7 +275,10 @@ fn every_skip_reason_is_counted_and_named() {
         (good(0.08).replace(&format!("\"Program\":\"{GOPLS}\""), "\"Program\":null"), "wrong_type"),
         (format!("{{\"Week\":\"{day}\",\"X\":0.5,\"Programs\":[null],\"Config\":\"v0.1.0\"}}"), "wrong_type"),
         (good(0.09).replace("\"Counters\":{}", "\"Counters\":{\"crash/malformed\":-1}"), "negative_count"),
-        (good(0.10).replace("\"Counters\":{}", "\"Counters\":{\"crash/malformed\":9223372036854775808}"), "overflow_count"),
+        (
+            good(0.10).replace("\"Counters\":{}", "\"Counters\":{\"crash/malformed\":9223372036854775808}"),
+            "overflow_count",
+        ),
         (good(0.11).replace("\"Counters\":{}", "\"Counters\":{\"crash/malformed\":1e19}"), "overflow_count"),
         (good(0.12).replace(day, "2026-02-30"), "bad_week"),
         (json!({"X": 0.5, "Config": "v0.1.0"}).to_string(), "bad_week"),
@@ -394,7 +293,10 @@ fn every_skip_reason_is_counted_and_named() {
         (good(0.17).replace("\"Counters\":{}", "\"Counters\":{\"gopls/client:emacs\":1}"), "unknown_counter"),
         (good(0.18).replace("\"Stacks\":{}", "\"Stacks\":{\"gopls/panic\\nmain.main:+1,+0x10\":1}"), "unknown_counter"),
         (good(0.19).replace("\"Stacks\":{}", "\"Stacks\":{\"gopls/bug\\nmain.main:+1,+0x10\":1}"), "valid"),
-        (json!({"Week": day, "X": 0.2, "Config": "v0.115.0", "Programs": null, "Extra": {"a": 1}}).to_string(), "valid"),
+        (
+            json!({"Week": day, "X": 0.2, "Config": "v0.115.0", "Programs": null, "Extra": {"a": 1}}).to_string(),
+            "valid",
+        ),
         (good(0.01), "valid"), // same Week and X as line 1: the later line is kept
     ];
     let mut text = String::new();
@@ -413,8 +315,7 @@ fn every_skip_reason_is_counted_and_named() {
     let summary_path = f.dir.path().join("summary.json");
     let out = f.build(&["--summary-json", summary_path.to_str().unwrap()]);
     assert!(out.status.success(), "{}", stderr(&out));
-    let summary: Value =
-        serde_json::from_str(&std::fs::read_to_string(&summary_path).unwrap()).unwrap();
+    let summary: Value = serde_json::from_str(&std::fs::read_to_string(&summary_path).unwrap()).unwrap();
     let mut expected: std::collections::BTreeMap<&str, u64> = Default::default();
     for (_, kind) in &lines {
         if *kind != "valid" {
@@ -435,10 +336,8 @@ fn every_skip_reason_is_counted_and_named() {
     let skipped = summary["skipped"].as_array().unwrap();
     for (i, (_, kind)) in lines.iter().enumerate() {
         let line = i as u64 + 1;
-        let found: Vec<&Value> = skipped
-            .iter()
-            .filter(|s| s["path"] == format!("{day}.json") && s["line"] == line)
-            .collect();
+        let found: Vec<&Value> =
+            skipped.iter().filter(|s| s["path"] == format!("{day}.json") && s["line"] == line).collect();
         match *kind {
             "valid" => assert!(found.is_empty(), "line {line} should be valid: {found:?}"),
             _ => assert_eq!(found.len(), 1, "line {line} ({kind})"),
@@ -447,20 +346,11 @@ fn every_skip_reason_is_counted_and_named() {
             assert_eq!(found[0]["reason"], *kind, "line {line}");
         }
     }
-    let dup: Vec<&Value> = skipped
-        .iter()
-        .filter(|s| s["reason"] == "duplicate")
-        .collect();
+    let dup: Vec<&Value> = skipped.iter().filter(|s| s["reason"] == "duplicate").collect();
     assert_eq!(dup.len(), 1);
     assert_eq!(dup[0]["line"], 1, "the first of the two lines is dropped");
-    assert_eq!(
-        summary["reports_valid"], 4,
-        "line 1's twin, the stack, the extra-key report, the 102,400-byte file"
-    );
-    assert_eq!(
-        summary["unrecognised"],
-        json!([{"path": "notes.txt", "why": "not a report file name"}])
-    );
+    assert_eq!(summary["reports_valid"], 4, "line 1's twin, the stack, the extra-key report, the 102,400-byte file");
+    assert_eq!(summary["unrecognised"], json!([{"path": "notes.txt", "why": "not a report file name"}]));
     let text = stderr(&out);
     assert!(text.contains(&format!("{day}.json:2: too_large")), "{text}");
     assert!(text.contains("1 unreadable"), "{text}");
@@ -489,30 +379,14 @@ fn without_an_upload_config_everything_is_inferred() {
         report(
             "2026-03-01",
             0.6,
-            json!([program(
-                "alpha/tool",
-                "devel",
-                "go1.22.1",
-                "linux",
-                "amd64",
-                json!({"alpha/x:y:z": 1})
-            )]),
+            json!([program("alpha/tool", "devel", "go1.22.1", "linux", "amd64", json!({"alpha/x:y:z": 1}))]),
         ),
     );
     let out = f.build(&[]);
     assert!(out.status.success(), "{}", stderr(&out));
-    assert!(
-        stderr(&out).contains("no upload config"),
-        "{}",
-        stderr(&out)
-    );
+    assert!(stderr(&out).contains("no upload config"), "{}", stderr(&out));
     let set = chart_set(&f, "2026-03-01");
-    let names: Vec<&str> = set["Programs"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|p| p["Name"].as_str().unwrap())
-        .collect();
+    let names: Vec<&str> = set["Programs"].as_array().unwrap().iter().map(|p| p["Name"].as_str().unwrap()).collect();
     assert_eq!(names, ["alpha/tool", "zeta/tool"], "sorted by name");
     assert_eq!(
         charts_of(&set, "zeta/tool", "2026-03-01"),
@@ -525,10 +399,7 @@ fn without_an_upload_config_everything_is_inferred() {
             ("zeta/started".into(), kv(&[("zeta/started", 1)])),
         ]
     );
-    assert_eq!(
-        charts_of(&set, "alpha/tool", "2026-03-01")[4],
-        ("alpha/x".into(), kv(&[("y:z", 1)]))
-    );
+    assert_eq!(charts_of(&set, "alpha/tool", "2026-03-01")[4], ("alpha/x".into(), kv(&[("y:z", 1)])));
 }
 
 #[test]
@@ -538,10 +409,7 @@ fn configuration_and_usage_errors_exit_2_with_one_clear_line() {
     let out = f.build(&[]);
     assert_eq!(out.status.code(), Some(2));
     let text = stderr(&out);
-    assert!(
-        text.contains("upload-config.json") && text.contains("line 1"),
-        "{text}"
-    );
+    assert!(text.contains("upload-config.json") && text.contains("line 1"), "{text}");
     assert_eq!(text.trim().lines().count(), 1, "{text}");
     assert!(!text.contains("panicked") && !text.contains("RUST_BACKTRACE"));
 
@@ -549,36 +417,20 @@ fn configuration_and_usage_errors_exit_2_with_one_clear_line() {
     g.write("chart-config.txt", "title: x\ncounter: a\ntitel: oops\n");
     let out = g.build(&[]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(
-        stderr(&out).contains("chart-config.txt") && stderr(&out).contains("line 3"),
-        "{}",
-        stderr(&out)
-    );
+    assert!(stderr(&out).contains("chart-config.txt") && stderr(&out).contains("line 3"), "{}", stderr(&out));
 
     let out = crate::common::run(&["build", "/nonexistent/data/dir", g.site().to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(
-        stderr(&out).contains("/nonexistent/data/dir"),
-        "{}",
-        stderr(&out)
-    );
+    assert!(stderr(&out).contains("/nonexistent/data/dir"), "{}", stderr(&out));
 }
 
 #[test]
 fn exit_codes_for_strict_no_valid_and_empty_data() {
     let f = Fixture::new();
     let out = f.build(&[]);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "an empty DATA builds: {}",
-        stderr(&out)
-    );
+    assert_eq!(out.status.code(), Some(0), "an empty DATA builds: {}", stderr(&out));
 
-    f.write(
-        "2026-01-01/0.5.json",
-        report("2026-01-01", 0.5, json!(null)),
-    );
+    f.write("2026-01-01/0.5.json", report("2026-01-01", 0.5, json!(null)));
     f.write("2026-01-01/0.6.json", "{");
     let out = f.build(&[]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
@@ -608,12 +460,7 @@ fn read_tree(root: &std::path::Path) -> Vec<(String, Vec<u8>)> {
         .into_iter()
         .map(|e| e.unwrap())
         .filter(|e| e.file_type().is_file())
-        .map(|e| {
-            (
-                e.path().strip_prefix(root).unwrap().display().to_string(),
-                std::fs::read(e.path()).unwrap(),
-            )
-        })
+        .map(|e| (e.path().strip_prefix(root).unwrap().display().to_string(), std::fs::read(e.path()).unwrap()))
         .collect();
     files.sort();
     files

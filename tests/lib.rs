@@ -1,5 +1,11 @@
 //! The integration test crate: runs the real binary on fixtures written at test time.
 
 mod beyond;
+mod browser;
 mod common;
+mod flow;
 mod foundation;
+mod readme;
+mod serve;
+mod site;
+mod workflow;

@@ -75,9 +75,7 @@ impl Aggregates {
         self.sets
             .iter()
             .enumerate()
-            .filter(|(_, s)| {
-                !s.is_daily() && s.start >= first_day && (last_day.0 - s.end.0) % 7 == 0
-            })
+            .filter(|(_, s)| !s.is_daily() && s.start >= first_day && (last_day.0 - s.end.0) % 7 == 0)
             .map(|(i, _)| i)
             .collect()
     }
@@ -115,10 +113,8 @@ pub fn aggregate(plan: Plan, records: &[Record], key_buckets: &[Vec<u32>]) -> Ag
         })
         .collect();
     let repeats = repeat_corrections(records, key_buckets, &daily);
-    let weekly: Vec<SetCounts> = (0..daily.len())
-        .into_par_iter()
-        .map(|i| weekly_set(&daily, i, repeats.get(&daily[i].end)))
-        .collect();
+    let weekly: Vec<SetCounts> =
+        (0..daily.len()).into_par_iter().map(|i| weekly_set(&daily, i, repeats.get(&daily[i].end))).collect();
     let mut sets = Vec::with_capacity(daily.len() * 2);
     for (d, w) in daily.into_iter().zip(weekly) {
         sets.push(d);
@@ -132,13 +128,7 @@ pub fn aggregate(plan: Plan, records: &[Record], key_buckets: &[Vec<u32>]) -> Ag
 fn weekly_set(daily: &[SetCounts], i: usize, repeats: Option<&FxHashMap<u32, u32>>) -> SetCounts {
     let end = daily[i].end;
     let start = end.plus(-6);
-    let mut set = SetCounts {
-        start,
-        end,
-        num_reports: 0,
-        week: None,
-        counts: vec![0; daily[i].counts.len()],
-    };
+    let mut set = SetCounts { start, end, num_reports: 0, week: None, counts: vec![0; daily[i].counts.len()] };
     for day in daily[..=i].iter().rev().take_while(|d| d.end >= start) {
         set.num_reports += day.num_reports;
         set.week = set.week.max(day.week);
@@ -159,11 +149,7 @@ fn repeat_corrections(
     key_buckets: &[Vec<u32>],
     daily: &[SetCounts],
 ) -> FxHashMap<Day, FxHashMap<u32, u32>> {
-    let mut by_x: Vec<(u64, usize)> = records
-        .iter()
-        .enumerate()
-        .map(|(i, r)| (r.x.to_bits(), i))
-        .collect();
+    let mut by_x: Vec<(u64, usize)> = records.iter().enumerate().map(|(i, r)| (r.x.to_bits(), i)).collect();
     by_x.par_sort_unstable();
     let mut corrections: FxHashMap<Day, FxHashMap<u32, u32>> = FxHashMap::default();
     let mut scratch = Vec::new();
@@ -173,14 +159,9 @@ fn repeat_corrections(
         members.sort_by_key(|r| r.day);
         let first = members[0].day;
         let last = members[members.len() - 1].day;
-        for set in daily
-            .iter()
-            .filter(|s| s.end >= first && s.end <= last.plus(6))
-        {
-            let window: Vec<&&Record> = members
-                .iter()
-                .filter(|r| r.day <= set.end && r.day >= set.end.plus(-6))
-                .collect();
+        for set in daily.iter().filter(|s| s.end >= first && s.end <= last.plus(6)) {
+            let window: Vec<&&Record> =
+                members.iter().filter(|r| r.day <= set.end && r.day >= set.end.plus(-6)).collect();
             if window.len() < 2 {
                 continue;
             }
@@ -200,11 +181,7 @@ fn repeat_corrections(
 }
 
 /// The distinct buckets a record counts in.
-fn record_buckets<'s>(
-    record: &Record,
-    key_buckets: &[Vec<u32>],
-    scratch: &'s mut Vec<u32>,
-) -> &'s [u32] {
+fn record_buckets<'s>(record: &Record, key_buckets: &[Vec<u32>], scratch: &'s mut Vec<u32>) -> &'s [u32] {
     scratch.clear();
     for &k in record.keys.iter() {
         scratch.extend_from_slice(&key_buckets[k as usize]);
@@ -236,8 +213,7 @@ pub fn chart_set(plan: &Plan, counts: &SetCounts) -> ChartSet {
                 .charts
                 .iter()
                 .filter_map(|chart| {
-                    let values =
-                        &counts.counts[chart.first_bucket as usize..][..chart.buckets.len()];
+                    let values = &counts.counts[chart.first_bucket as usize..][..chart.buckets.len()];
                     if values.iter().all(|&v| v == 0) {
                         return None;
                     }
@@ -246,11 +222,7 @@ pub fn chart_set(plan: &Plan, counts: &SetCounts) -> ChartSet {
                         .iter()
                         .zip(values)
                         .filter(|(_, &v)| v > 0 || chart.kind.keeps_empty_buckets())
-                        .map(|(key, &value)| Datum {
-                            week: week.clone(),
-                            key: key.clone(),
-                            value: u64::from(value),
-                        })
+                        .map(|(key, &value)| Datum { week: week.clone(), key: key.clone(), value: u64::from(value) })
                         .collect();
                     Some(Chart {
                         id: format!("charts:{}:{}", program.name, chart.name),
@@ -293,23 +265,13 @@ mod tests {
 
     fn plan_with_buckets(n: u32) -> Plan {
         let mut plan = Plan::default();
-        plan.programs.push(ProgramPlan {
-            name: "p".into(),
-            charts: Vec::new(),
-            uploaders_bucket: n,
-        });
+        plan.programs.push(ProgramPlan { name: "p".into(), charts: Vec::new(), uploaders_bucket: n });
         plan.bucket_count = n + 1;
         plan
     }
 
     fn set(start: i32, end: i32) -> SetCounts {
-        SetCounts {
-            start: Day(start),
-            end: Day(end),
-            num_reports: 1,
-            week: None,
-            counts: Vec::new(),
-        }
+        SetCounts { start: Day(start), end: Day(end), num_reports: 1, week: None, counts: Vec::new() }
     }
 
     #[test]
@@ -320,15 +282,8 @@ mod tests {
             sets.push(set(d, d));
             sets.push(set(d - 6, d));
         }
-        let aggregates = Aggregates {
-            plan: Plan::default(),
-            sets,
-        };
-        let ends: Vec<i32> = aggregates
-            .trend_weeks()
-            .iter()
-            .map(|&i| aggregates.sets[i].end.0)
-            .collect();
+        let aggregates = Aggregates { plan: Plan::default(), sets };
+        let ends: Vec<i32> = aggregates.trend_weeks().iter().map(|&i| aggregates.sets[i].end.0).collect();
         // 115, 108 end on the newest weekday; 101 would start at 95, before the first day.
         assert_eq!(ends, vec![108, 115]);
     }
@@ -367,11 +322,7 @@ mod tests {
             let mut sets: BTreeMap<(Day, u32), BTreeSet<u64>> = BTreeMap::new();
             let days: BTreeSet<Day> = records.iter().map(|r| r.day).collect();
             for r in &records {
-                let mut bs: Vec<u32> = r
-                    .keys
-                    .iter()
-                    .flat_map(|&k| key_buckets[k as usize].clone())
-                    .collect();
+                let mut bs: Vec<u32> = r.keys.iter().flat_map(|&k| key_buckets[k as usize].clone()).collect();
                 bs.sort_unstable();
                 bs.dedup();
                 for b in bs {
@@ -386,17 +337,9 @@ mod tests {
                             union.extend(sets.get(&(*d, b)).into_iter().flatten().copied());
                         }
                     }
-                    assert_eq!(
-                        set.counts[b as usize] as usize,
-                        union.len(),
-                        "seed {seed} {} bucket {b}",
-                        set.name()
-                    );
+                    assert_eq!(set.counts[b as usize] as usize, union.len(), "seed {seed} {} bucket {b}", set.name());
                 }
-                let reports = records
-                    .iter()
-                    .filter(|r| r.day >= set.start && r.day <= set.end)
-                    .count();
+                let reports = records.iter().filter(|r| r.day >= set.start && r.day <= set.end).count();
                 assert_eq!(set.num_reports as usize, reports);
                 let week = records
                     .iter()

@@ -71,12 +71,7 @@ impl Plan {
             counters: p
                 .counters
                 .iter()
-                .map(|c| {
-                    (
-                        counter_chart_name(&c.name).to_string(),
-                        expand_counter(&c.name),
-                    )
-                })
+                .map(|c| (counter_chart_name(&c.name).to_string(), expand_counter(&c.name)))
                 .collect(),
         });
         Plan::build(programs, &config.goos, &config.goarch, &config.go_version)
@@ -89,19 +84,10 @@ impl Plan {
         let mut counters: Vec<Vec<(String, Vec<String>)>> = vec![Vec::new(); program_names.len()];
         for (p, names) in counters.iter_mut().enumerate() {
             let mut by_chart: std::collections::BTreeMap<&str, Vec<String>> = Default::default();
-            for key in keys
-                .iter()
-                .filter(|k| k.program as usize == p && k.dimension == Dimension::Counter)
-            {
-                by_chart
-                    .entry(counter_chart_name(&key.value))
-                    .or_default()
-                    .push(key.value.clone());
+            for key in keys.iter().filter(|k| k.program as usize == p && k.dimension == Dimension::Counter) {
+                by_chart.entry(counter_chart_name(&key.value)).or_default().push(key.value.clone());
             }
-            *names = by_chart
-                .into_iter()
-                .map(|(chart, names)| (chart.to_string(), names))
-                .collect();
+            *names = by_chart.into_iter().map(|(chart, names)| (chart.to_string(), names)).collect();
         }
         let mut order: Vec<usize> = (0..program_names.len()).collect();
         order.sort_by(|&a, &b| program_names[a].cmp(&program_names[b]));
@@ -129,12 +115,7 @@ impl Plan {
             let mut charts = Vec::new();
             if !lists.name.starts_with("cmd/") {
                 let versions = sorted(lists.versions.iter().map(|v| v.to_string()), semver_order);
-                charts.push(plan.chart(
-                    "Version",
-                    ChartKind::Version,
-                    versions,
-                    FxHashMap::default(),
-                ));
+                charts.push(plan.chart("Version", ChartKind::Version, versions, FxHashMap::default()));
             }
             let goos = sorted(goos.iter().cloned(), |a, b| a.cmp(b));
             charts.push(plan.chart("GOOS", ChartKind::Goos, goos, FxHashMap::default()));
@@ -143,32 +124,19 @@ impl Plan {
             let go = sorted(go_version.iter().map(|v| go_lang(v).to_string()), go_order);
             charts.push(plan.chart("GoVersion", ChartKind::GoVersion, go, FxHashMap::default()));
             for (chart, names) in &lists.counters {
-                let buckets = sorted(
-                    names.iter().map(|n| split_counter_name(n).1.to_string()),
-                    |a, b| a.cmp(b),
-                );
+                let buckets = sorted(names.iter().map(|n| split_counter_name(n).1.to_string()), |a, b| a.cmp(b));
                 let index: FxHashMap<String, u32> = names
                     .iter()
                     .map(|n| {
                         let bucket = split_counter_name(n).1;
-                        (
-                            n.clone(),
-                            buckets
-                                .iter()
-                                .position(|b| b == bucket)
-                                .expect("bucket listed") as u32,
-                        )
+                        (n.clone(), buckets.iter().position(|b| b == bucket).expect("bucket listed") as u32)
                     })
                     .collect();
                 charts.push(plan.chart(chart, ChartKind::Counter, buckets, index));
             }
             let uploaders_bucket = plan.bucket_count;
             plan.bucket_count += 1;
-            plan.programs.push(ProgramPlan {
-                name: lists.name.to_string(),
-                charts,
-                uploaders_bucket,
-            });
+            plan.programs.push(ProgramPlan { name: lists.name.to_string(), charts, uploaders_bucket });
         }
         plan
     }
@@ -182,23 +150,15 @@ impl Plan {
     ) -> ChartPlan {
         let first_bucket = self.bucket_count;
         self.bucket_count += buckets.len() as u32;
-        ChartPlan {
-            name: name.to_string(),
-            kind,
-            buckets,
-            first_bucket,
-            counter_names,
-        }
+        ChartPlan { name: name.to_string(), kind, buckets, first_bucket, counter_names }
     }
 
     /// For each key id, the global ids of the buckets it counts in.
     pub fn key_buckets(&self, keys: &[Key], program_names: &[String]) -> Vec<Vec<u32>> {
-        let by_name: FxHashMap<&str, &ProgramPlan> =
-            self.programs.iter().map(|p| (p.name.as_str(), p)).collect();
+        let by_name: FxHashMap<&str, &ProgramPlan> = self.programs.iter().map(|p| (p.name.as_str(), p)).collect();
         keys.iter()
             .map(|key| {
-                let Some(program) = by_name.get(program_names[key.program as usize].as_str())
-                else {
+                let Some(program) = by_name.get(program_names[key.program as usize].as_str()) else {
                     return Vec::new();
                 };
                 let mut ids = Vec::new();
@@ -206,9 +166,7 @@ impl Plan {
                     let index = match (key.dimension, chart.kind) {
                         (Dimension::Version, ChartKind::Version)
                         | (Dimension::Goos, ChartKind::Goos)
-                        | (Dimension::Goarch, ChartKind::Goarch) => {
-                            chart.buckets.iter().position(|b| *b == key.value)
-                        }
+                        | (Dimension::Goarch, ChartKind::Goarch) => chart.buckets.iter().position(|b| *b == key.value),
                         (Dimension::GoVersion, ChartKind::GoVersion) => {
                             let lang = go_lang(&key.value);
                             chart.buckets.iter().position(|b| *b == lang)
@@ -233,10 +191,7 @@ impl Plan {
 }
 
 /// Distinct values, sorted by `order`.
-fn sorted(
-    values: impl Iterator<Item = String>,
-    order: impl Fn(&str, &str) -> Ordering,
-) -> Vec<String> {
+fn sorted(values: impl Iterator<Item = String>, order: impl Fn(&str, &str) -> Ordering) -> Vec<String> {
     let mut list: Vec<String> = values.collect();
     list.sort_by(|a, b| order(a, b).then_with(|| a.cmp(b)));
     list.dedup();
@@ -247,11 +202,8 @@ fn sorted(
 fn infer_config(keys: &[Key], program_names: &[String]) -> UploadConfig {
     let mut config = UploadConfig::default();
     let collect = |dimension: Dimension| -> Vec<String> {
-        let mut values: Vec<String> = keys
-            .iter()
-            .filter(|k| k.dimension == dimension)
-            .map(|k| k.value.clone())
-            .collect();
+        let mut values: Vec<String> =
+            keys.iter().filter(|k| k.dimension == dimension).map(|k| k.value.clone()).collect();
         values.sort();
         values.dedup();
         values

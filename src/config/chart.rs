@@ -57,18 +57,8 @@ pub struct ChartConfigFile {
 }
 
 /// The keys chartconfig accepts, sorted as its error message lists them.
-const KEYS: [&str; 10] = [
-    "counter",
-    "depth",
-    "description",
-    "error",
-    "issue",
-    "module",
-    "program",
-    "title",
-    "type",
-    "version",
-];
+const KEYS: [&str; 10] =
+    ["counter", "depth", "description", "error", "issue", "module", "program", "title", "type", "version"];
 
 impl ChartConfigFile {
     /// Parses records as chartconfig's `Parse` does (see the module docs).
@@ -90,9 +80,7 @@ impl ChartConfigFile {
     /// the whole expression for a stack counter (`gopls/bug`). The first such record
     /// when there are several.
     pub fn find(&self, program: &str, chart: &str) -> Option<&ChartConfig> {
-        self.records.iter().find(|record| {
-            record.program == program && counter_chart_name(&record.counter) == chart
-        })
+        self.records.iter().find(|record| record.program == program && counter_chart_name(&record.counter) == chart)
     }
 }
 
@@ -114,9 +102,7 @@ impl Parser {
             if let Some((_, start)) = &self.open_counter {
                 return Err(ConfigError::at_line(
                     number,
-                    format!(
-                        "record ended inside the counter field opened with `{{` on line {start}"
-                    ),
+                    format!("record ended inside the counter field opened with `{{` on line {start}"),
                 ));
             }
             self.flush();
@@ -126,10 +112,7 @@ impl Parser {
         let Some((text, field_line)) = self.join_counter_lines(number, text)? else {
             return Ok(()); // inside a multi-line counter field
         };
-        let (key, value) = match KEYS
-            .iter()
-            .find_map(|key| Some((*key, text.strip_prefix(key)?.strip_prefix(':')?)))
-        {
+        let (key, value) = match KEYS.iter().find_map(|key| Some((*key, text.strip_prefix(key)?.strip_prefix(':')?))) {
             Some((key, value)) => (Some(key), value),
             None => (None, text.as_str()),
         };
@@ -146,11 +129,7 @@ impl Parser {
     /// Port of chartconfig's handling of `{` and `}`: returns the line's text to
     /// parse as a field and the line the field started on, or `None` while a
     /// multi-line counter field is still open.
-    fn join_counter_lines(
-        &mut self,
-        number: usize,
-        text: &str,
-    ) -> Result<Option<(String, usize)>, ConfigError> {
+    fn join_counter_lines(&mut self, number: usize, text: &str) -> Result<Option<(String, usize)>, ConfigError> {
         let brace_error = |reason: &str| Err(ConfigError::at_line(number, reason.to_string()));
         let mut text = text;
         if self.open_counter.is_none() {
@@ -190,12 +169,7 @@ impl Parser {
         Ok(Some((joined, start)))
     }
 
-    fn set_field(
-        &mut self,
-        key: &'static str,
-        value: &str,
-        line: usize,
-    ) -> Result<(), ConfigError> {
+    fn set_field(&mut self, key: &'static str, value: &str, line: usize) -> Result<(), ConfigError> {
         if key != "issue" {
             if let Some((_, first)) = self.set.iter().find(|(set, _)| *set == key) {
                 return Err(ConfigError::at_line(
@@ -215,20 +189,14 @@ impl Parser {
             "counter" => record.counter = value.to_string(),
             "version" => record.version = value.to_string(),
             "depth" => {
-                let depth = value.parse().map_err(|_| {
-                    ConfigError::at_line(
-                        line,
-                        format!("field `depth`: invalid int value `{value}`"),
-                    )
-                })?;
+                let depth = value
+                    .parse()
+                    .map_err(|_| ConfigError::at_line(line, format!("field `depth`: invalid int value `{value}`")))?;
                 record.depth = Some(depth);
             }
             "error" => {
                 let error = go_parse_float(value).ok_or_else(|| {
-                    ConfigError::at_line(
-                        line,
-                        format!("field `error`: invalid float value `{value}`"),
-                    )
+                    ConfigError::at_line(line, format!("field `error`: invalid float value `{value}`"))
                 })?;
                 record.error = Some(error);
             }
@@ -252,15 +220,10 @@ impl Parser {
 
     fn finish(mut self) -> Result<ChartConfigFile, ConfigError> {
         if let Some((_, start)) = &self.open_counter {
-            return Err(ConfigError::at_line(
-                *start,
-                "counter field opened with `{` is never closed with `}`",
-            ));
+            return Err(ConfigError::at_line(*start, "counter field opened with `{` is never closed with `}`"));
         }
         self.flush();
-        Ok(ChartConfigFile {
-            records: self.records,
-        })
+        Ok(ChartConfigFile { records: self.records })
     }
 }
 
@@ -270,26 +233,15 @@ fn invalid_line_reason(text: &str) -> String {
         return "a record separator must be exactly `---`, alone on its line".to_string();
     }
     let trimmed = text.trim_start();
-    if trimmed.len() != text.len()
-        && KEYS
-            .iter()
-            .any(|key| trimmed.starts_with(&format!("{key}:")))
-    {
+    if trimmed.len() != text.len() && KEYS.iter().any(|key| trimmed.starts_with(&format!("{key}:"))) {
         return "a key must start at the beginning of the line".to_string();
     }
-    let known = format!(
-        "{} or {}",
-        KEYS[..KEYS.len() - 1].join(", "),
-        KEYS[KEYS.len() - 1]
-    );
+    let known = format!("{} or {}", KEYS[..KEYS.len() - 1].join(", "), KEYS[KEYS.len() - 1]);
     match text.split_once(':') {
         Some((word, _)) if !word.is_empty() && !word.contains(char::is_whitespace) => {
             format!("unknown key `{word}` (expected {known})")
         }
-        _ => format!(
-            "invalid line `{}`: expected `---` or `key: value` with a key among {known}",
-            text.trim()
-        ),
+        _ => format!("invalid line `{}`: expected `---` or `key: value` with a key among {known}", text.trim()),
     }
 }
 
@@ -357,22 +309,8 @@ mod tests {
         let text = "# header\n---\ntitle: A # a line comment\n\n# another\n\ndescription:    B   \n---\n\ntitle:C\ndescription: D\n";
         let records = parse(text);
         assert_eq!(records.len(), 2);
-        assert_eq!(
-            (
-                records[0].title.as_str(),
-                records[0].description.as_str(),
-                records[0].line
-            ),
-            ("A", "B", 3)
-        );
-        assert_eq!(
-            (
-                records[1].title.as_str(),
-                records[1].description.as_str(),
-                records[1].line
-            ),
-            ("C", "D", 10)
-        );
+        assert_eq!((records[0].title.as_str(), records[0].description.as_str(), records[0].line), ("A", "B", 3));
+        assert_eq!((records[1].title.as_str(), records[1].description.as_str(), records[1].line), ("C", "D", 10));
     }
 
     #[test]
@@ -398,8 +336,7 @@ mod tests {
 
     #[test]
     fn multi_line_counter_fields() {
-        let records =
-            parse("title: flags\ncounter: go/build/flag:{\n\tbuildmode\n}\nprogram: cmd/go\n");
+        let records = parse("title: flags\ncounter: go/build/flag:{\n\tbuildmode\n}\nprogram: cmd/go\n");
         assert_eq!(records[0].counter, "go/build/flag:{buildmode}");
         assert_eq!(records[0].program, "cmd/go");
 
@@ -426,37 +363,19 @@ mod tests {
         );
 
         let err = error("title: A\ndescription: x\ntitle: B\n");
-        assert_eq!(
-            err,
-            ConfigError::at_line(3, "field `title` may not be repeated (first set on line 1)")
-        );
+        assert_eq!(err, ConfigError::at_line(3, "field `title` may not be repeated (first set on line 1)"));
 
-        assert_eq!(
-            error("\n title: foo\n"),
-            ConfigError::at_line(2, "a key must start at the beginning of the line")
-        );
-        let separator = ConfigError::at_line(
-            2,
-            "a record separator must be exactly `---`, alone on its line",
-        );
+        assert_eq!(error("\n title: foo\n"), ConfigError::at_line(2, "a key must start at the beginning of the line"));
+        let separator = ConfigError::at_line(2, "a record separator must be exactly `---`, alone on its line");
         assert_eq!(error("title: a\n--- # no comments here\n"), separator);
         assert_eq!(error("title: a\n---\r\ntitle: b\n"), separator);
         assert_eq!(error("buckets: 1\n").line, 1);
-        assert_eq!(
-            error("depth: notanint\n"),
-            ConfigError::at_line(1, "field `depth`: invalid int value `notanint`")
-        );
-        assert_eq!(
-            error("\nerror: 1e400\n"),
-            ConfigError::at_line(2, "field `error`: invalid float value `1e400`")
-        );
+        assert_eq!(error("depth: notanint\n"), ConfigError::at_line(1, "field `depth`: invalid int value `notanint`"));
+        assert_eq!(error("\nerror: 1e400\n"), ConfigError::at_line(2, "field `error`: invalid float value `1e400`"));
         // A repeated multi-line counter is reported where it starts.
         assert_eq!(
             error("counter: a\ntitle: t\ncounter: b:{\n x\n}\n"),
-            ConfigError::at_line(
-                3,
-                "field `counter` may not be repeated (first set on line 1)"
-            )
+            ConfigError::at_line(3, "field `counter` may not be repeated (first set on line 1)")
         );
     }
 
@@ -467,10 +386,7 @@ mod tests {
         assert_eq!(error("description: set {a}\n").line, 1);
         assert_eq!(
             error("counter: foo{\n  bar\n---\ntitle: baz\n"),
-            ConfigError::at_line(
-                3,
-                "record ended inside the counter field opened with `{` on line 1"
-            )
+            ConfigError::at_line(3, "record ended inside the counter field opened with `{` on line 1")
         );
         assert_eq!(
             error("title: t\ncounter: foo{\n  bar\n"),
@@ -481,10 +397,7 @@ mod tests {
         assert_eq!(error("counter: foo{{\n  bar\n}").line, 1);
         assert_eq!(error("counter: foo{\n  {bar\n}").line, 2);
         assert_eq!(error("counter: foo{\n  bar\n} }").line, 3);
-        assert_eq!(
-            error("counter: foo{\n  bar,\n  baz,\n}"),
-            ConfigError::at_line(4, "unexpected `}` after `,`")
-        );
+        assert_eq!(error("counter: foo{\n  bar,\n  baz,\n}"), ConfigError::at_line(4, "unexpected `}` after `,`"));
     }
 
     #[test]
@@ -504,16 +417,12 @@ mod tests {
             "counter: gopls/client:{vscode,vim}\nprogram: golang.org/x/tools/gopls\n---\ncounter: gopls/bug\nprogram: golang.org/x/tools/gopls\ntype: stack\n---\ncounter: gopls/bug\nprogram: other\n",
         )
         .unwrap();
-        let client = file
-            .find("golang.org/x/tools/gopls", "gopls/client")
-            .unwrap();
+        let client = file.find("golang.org/x/tools/gopls", "gopls/client").unwrap();
         assert_eq!(client.line, 1);
         let bug = file.find("golang.org/x/tools/gopls", "gopls/bug").unwrap();
         assert_eq!((bug.kind.as_str(), bug.line), ("stack", 4));
         assert_eq!(file.find("other", "gopls/bug").unwrap().line, 8);
-        assert!(file
-            .find("golang.org/x/tools/gopls", "gopls/client:vim")
-            .is_none());
+        assert!(file.find("golang.org/x/tools/gopls", "gopls/client:vim").is_none());
         assert!(file.find("cmd/go", "gopls/client").is_none());
     }
 
@@ -533,10 +442,7 @@ mod tests {
         let file = ChartConfigFile::parse(&text).unwrap();
         // 41 `counter:` lines, 40 `---` separators, no empty record.
         assert_eq!(file.records.len(), 41);
-        assert!(file
-            .records
-            .iter()
-            .all(|r| !r.counter.is_empty() && !r.title.is_empty()));
+        assert!(file.records.iter().all(|r| !r.counter.is_empty() && !r.title.is_empty()));
         let first = &file.records[0];
         assert_eq!(first.title, "Editor Distribution");
         assert_eq!(first.line, 4);

@@ -28,11 +28,7 @@ pub struct ConfigError {
 
 impl ConfigError {
     pub(crate) fn at_line(line: usize, reason: impl Into<String>) -> Self {
-        ConfigError {
-            line,
-            column: 0,
-            reason: reason.into(),
-        }
+        ConfigError { line, column: 0, reason: reason.into() }
     }
 }
 
@@ -52,11 +48,7 @@ mod tests {
     fn error_display_reads_after_a_path() {
         let err = ConfigError::at_line(12, "unknown key `titel`");
         assert_eq!(err.to_string(), "line 12: unknown key `titel`");
-        let err = ConfigError {
-            line: 3,
-            column: 5,
-            reason: "expected value".into(),
-        };
+        let err = ConfigError { line: 3, column: 5, reason: "expected value".into() };
         assert_eq!(err.to_string(), "line 3, column 5: expected value");
     }
 }

@@ -100,10 +100,7 @@ impl ProgramConfig {
     /// Every counter name the config allows for this program, each expression
     /// expanded with [`expand_counter`], in config order.
     pub fn expanded_counters(&self) -> Vec<String> {
-        self.counters
-            .iter()
-            .flat_map(|counter| expand_counter(&counter.name))
-            .collect()
+        self.counters.iter().flat_map(|counter| expand_counter(&counter.name)).collect()
     }
 }
 
@@ -122,10 +119,7 @@ pub fn expand_counter(name: &str) -> Vec<String> {
     match name.split_once('{') {
         Some((prefix, rest)) => {
             let buckets = rest.strip_suffix('}').unwrap_or(rest);
-            buckets
-                .split(',')
-                .map(|bucket| format!("{prefix}{bucket}"))
-                .collect()
+            buckets.split(',').map(|bucket| format!("{prefix}{bucket}")).collect()
         }
         None => vec![name.to_string()],
     }
@@ -148,15 +142,8 @@ fn json_error(err: serde_json::Error) -> ConfigError {
     let (line, column) = (err.line(), err.column());
     let message = err.to_string();
     let suffix = format!(" at line {line} column {column}");
-    let reason = message
-        .strip_suffix(&suffix)
-        .unwrap_or(&message)
-        .to_string();
-    ConfigError {
-        line,
-        column,
-        reason,
-    }
+    let reason = message.strip_suffix(&suffix).unwrap_or(&message).to_string();
+    ConfigError { line, column, reason }
 }
 
 // ---------------------------------------------------------------------------
@@ -183,29 +170,18 @@ struct ZeroIfNull<T>(T);
 
 impl<'de, T: Deserialize<'de> + Default> Deserialize<'de> for ZeroIfNull<T> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        Ok(ZeroIfNull(
-            Option::<T>::deserialize(deserializer)?.unwrap_or_default(),
-        ))
+        Ok(ZeroIfNull(Option::<T>::deserialize(deserializer)?.unwrap_or_default()))
     }
 }
 
 /// A Go slice: `null` is empty, a `null` element is the element's zero value.
-fn go_list<'de, A: MapAccess<'de>, T: Deserialize<'de> + Default>(
-    map: &mut A,
-) -> Result<Vec<T>, A::Error> {
+fn go_list<'de, A: MapAccess<'de>, T: Deserialize<'de> + Default>(map: &mut A) -> Result<Vec<T>, A::Error> {
     let list: Option<Vec<ZeroIfNull<T>>> = map.next_value()?;
-    Ok(list
-        .unwrap_or_default()
-        .into_iter()
-        .map(|item| item.0)
-        .collect())
+    Ok(list.unwrap_or_default().into_iter().map(|item| item.0).collect())
 }
 
 /// A Go number or string: `null` leaves the current value alone.
-fn go_scalar<'de, A: MapAccess<'de>, T: Deserialize<'de>>(
-    map: &mut A,
-    slot: &mut T,
-) -> Result<(), A::Error> {
+fn go_scalar<'de, A: MapAccess<'de>, T: Deserialize<'de>>(map: &mut A, slot: &mut T) -> Result<(), A::Error> {
     if let Some(value) = map.next_value::<Option<T>>()? {
         *slot = value;
     }
@@ -306,25 +282,12 @@ mod tests {
                     name: "golang.org/x/tools/gopls".into(),
                     versions: vec!["v0.13.0".into(), "v0.14.0-pre.1".into()],
                     counters: vec![
-                        CounterConfig {
-                            name: "gopls/client:{vscode,vim,other}".into(),
-                            rate: 1.0,
-                        },
-                        CounterConfig {
-                            name: "crash/malformed".into(),
-                            rate: 0.25,
-                        },
+                        CounterConfig { name: "gopls/client:{vscode,vim,other}".into(), rate: 1.0 },
+                        CounterConfig { name: "crash/malformed".into(), rate: 0.25 },
                     ],
-                    stacks: vec![StackConfig {
-                        name: "gopls/bug".into(),
-                        rate: 1.0,
-                        depth: 16,
-                    }],
+                    stacks: vec![StackConfig { name: "gopls/bug".into(), rate: 1.0, depth: 16 }],
                 },
-                ProgramConfig {
-                    name: "cmd/go".into(),
-                    ..ProgramConfig::default()
-                },
+                ProgramConfig { name: "cmd/go".into(), ..ProgramConfig::default() },
             ],
         }
     }
@@ -336,10 +299,7 @@ mod tests {
 
     #[test]
     fn null_and_missing_are_go_zero_values() {
-        assert_eq!(
-            UploadConfig::parse("null").unwrap(),
-            UploadConfig::default()
-        );
+        assert_eq!(UploadConfig::parse("null").unwrap(), UploadConfig::default());
         assert_eq!(UploadConfig::parse("{}").unwrap(), UploadConfig::default());
         let config = UploadConfig::parse(
             r#"{"GOOS": null, "SampleRate": 0.25, "Programs": [null, {"Name": "p", "Counters": [null, {"Name": null, "Rate": 2}]}]}"#,
@@ -349,13 +309,7 @@ mod tests {
         assert_eq!(config.sample_rate, 0.25);
         assert_eq!(config.programs[0], ProgramConfig::default());
         assert_eq!(config.programs[1].counters[0], CounterConfig::default());
-        assert_eq!(
-            config.programs[1].counters[1],
-            CounterConfig {
-                name: String::new(),
-                rate: 2.0
-            }
-        );
+        assert_eq!(config.programs[1].counters[1], CounterConfig { name: String::new(), rate: 2.0 });
         // null leaves a number at its earlier value, as json.Unmarshal does.
         let config = UploadConfig::parse(r#"{"SampleRate": 0.75, "SampleRate": null}"#).unwrap();
         assert_eq!(config.sample_rate, 0.75);
@@ -363,25 +317,14 @@ mod tests {
 
     #[test]
     fn keys_match_like_encoding_json() {
-        let config = UploadConfig::parse(
-            r#"{"goos": ["linux"], "GoArch": ["386"], "goversion": ["go1.22.0"]}"#,
-        )
-        .unwrap();
+        let config =
+            UploadConfig::parse(r#"{"goos": ["linux"], "GoArch": ["386"], "goversion": ["go1.22.0"]}"#).unwrap();
         assert_eq!(config.goos, ["linux"]);
         assert_eq!(config.goarch, ["386"]);
         assert_eq!(config.go_version, ["go1.22.0"]);
         // U+017F folds to 's', U+212A (Kelvin sign) to 'k': "Stacks" matches "ſtac\u{212A}s".
-        let config =
-            UploadConfig::parse("{\"Programs\": [{\"\u{17F}tac\u{212A}s\": [{\"Name\": \"s\"}]}]}")
-                .unwrap();
-        assert_eq!(
-            config.programs[0].stacks,
-            [StackConfig {
-                name: "s".into(),
-                rate: 0.0,
-                depth: 0
-            }]
-        );
+        let config = UploadConfig::parse("{\"Programs\": [{\"\u{17F}tac\u{212A}s\": [{\"Name\": \"s\"}]}]}").unwrap();
+        assert_eq!(config.programs[0].stacks, [StackConfig { name: "s".into(), rate: 0.0, depth: 0 }]);
         // A repeated key: the last value wins.
         let config = UploadConfig::parse(r#"{"GOOS": ["a"], "goos": ["b", "c"]}"#).unwrap();
         assert_eq!(config.goos, ["b", "c"]);
@@ -398,20 +341,12 @@ mod tests {
         assert_eq!((err.line, err.column), (1, 18));
         assert_eq!(err.reason, "invalid type: string \"1\", expected f64");
 
-        let err =
-            UploadConfig::parse("{\"Programs\": [{\"Stacks\": [{\"Depth\": 1.5}]}]}").unwrap_err();
+        let err = UploadConfig::parse("{\"Programs\": [{\"Stacks\": [{\"Depth\": 1.5}]}]}").unwrap_err();
         assert_eq!(err.line, 1);
-        assert!(
-            err.reason.starts_with("invalid type: floating point `1.5`"),
-            "{}",
-            err.reason
-        );
+        assert!(err.reason.starts_with("invalid type: floating point `1.5`"), "{}", err.reason);
 
         let err = UploadConfig::parse("[]").unwrap_err();
-        assert_eq!(
-            err.reason,
-            "invalid type: sequence, expected an upload config object"
-        );
+        assert_eq!(err.reason, "invalid type: sequence, expected an upload config object");
 
         let err = UploadConfig::parse("").unwrap_err();
         assert_eq!(err.reason, "EOF while parsing a value");
@@ -434,19 +369,10 @@ mod tests {
 
     #[test]
     fn expand_counter_ports_config_expand() {
-        assert_eq!(
-            expand_counter("gopls/client:{vscode,vim}"),
-            ["gopls/client:vscode", "gopls/client:vim"]
-        );
-        assert_eq!(
-            expand_counter("go/build/flag:{buildmode}"),
-            ["go/build/flag:buildmode"]
-        );
+        assert_eq!(expand_counter("gopls/client:{vscode,vim}"), ["gopls/client:vscode", "gopls/client:vim"]);
+        assert_eq!(expand_counter("go/build/flag:{buildmode}"), ["go/build/flag:buildmode"]);
         assert_eq!(expand_counter("crash/malformed"), ["crash/malformed"]);
-        assert_eq!(
-            expand_counter("gopls/goversion:{1.16,1.17}"),
-            ["gopls/goversion:1.16", "gopls/goversion:1.17"]
-        );
+        assert_eq!(expand_counter("gopls/goversion:{1.16,1.17}"), ["gopls/goversion:1.16", "gopls/goversion:1.17"]);
         // Malformed braces expand literally, as strings.Cut/TrimSuffix/Split do.
         assert_eq!(expand_counter("a:{x,y"), ["a:x", "a:y"]);
         assert_eq!(expand_counter("a:{}"), ["a:"]);
@@ -463,12 +389,7 @@ mod tests {
         let config = UploadConfig::parse(SMALL).unwrap();
         assert_eq!(
             config.programs[0].expanded_counters(),
-            [
-                "gopls/client:vscode",
-                "gopls/client:vim",
-                "gopls/client:other",
-                "crash/malformed"
-            ]
+            ["gopls/client:vscode", "gopls/client:vim", "gopls/client:other", "crash/malformed"]
         );
         assert!(config.programs[1].expanded_counters().is_empty());
     }
@@ -476,24 +397,12 @@ mod tests {
     #[test]
     fn counter_names_split_at_the_first_colon() {
         assert_eq!(counter_chart_name("gopls/client:vim"), "gopls/client");
-        assert_eq!(
-            counter_chart_name("gopls/client:{vscode,vim}"),
-            "gopls/client"
-        );
+        assert_eq!(counter_chart_name("gopls/client:{vscode,vim}"), "gopls/client");
         assert_eq!(counter_chart_name("gopls/bug"), "gopls/bug");
         assert_eq!(counter_chart_name("a:b:c"), "a");
-        assert_eq!(
-            split_counter_name("gopls/client:vim"),
-            ("gopls/client", "vim")
-        );
-        assert_eq!(
-            split_counter_name("gopls/goversion:1.21"),
-            ("gopls/goversion", "1.21")
-        );
-        assert_eq!(
-            split_counter_name("crash/malformed"),
-            ("crash/malformed", "crash/malformed")
-        );
+        assert_eq!(split_counter_name("gopls/client:vim"), ("gopls/client", "vim"));
+        assert_eq!(split_counter_name("gopls/goversion:1.21"), ("gopls/goversion", "1.21"));
+        assert_eq!(split_counter_name("crash/malformed"), ("crash/malformed", "crash/malformed"));
         assert_eq!(split_counter_name("a:b:c"), ("a", "b:c"));
         assert_eq!(split_counter_name("a:"), ("a", ""));
     }
@@ -507,10 +416,7 @@ mod tests {
         let config = UploadConfig::parse(&text).unwrap();
         assert_eq!(config.goos.first().map(String::as_str), Some("aix"));
         assert_eq!(config.goarch.first().map(String::as_str), Some("386"));
-        assert_eq!(
-            config.go_version.first().map(String::as_str),
-            Some("go1.9.2rc2")
-        );
+        assert_eq!(config.go_version.first().map(String::as_str), Some("go1.9.2rc2"));
         assert_eq!(config.sample_rate, 1.0);
         let names: Vec<&str> = config.programs.iter().map(|p| p.name.as_str()).collect();
         assert_eq!(
@@ -525,36 +431,9 @@ mod tests {
             ]
         );
         let compile = &config.programs[0];
-        assert_eq!(
-            compile.counters,
-            [CounterConfig {
-                name: "compile/invocations".into(),
-                rate: 1.0
-            }]
-        );
-        assert_eq!(
-            compile.stacks,
-            [StackConfig {
-                name: "compile/bug".into(),
-                rate: 1.0,
-                depth: 16
-            }]
-        );
-        assert_eq!(
-            config
-                .programs
-                .iter()
-                .map(|p| p.counters.len())
-                .sum::<usize>(),
-            36
-        );
-        assert_eq!(
-            config
-                .programs
-                .iter()
-                .map(|p| p.stacks.len())
-                .sum::<usize>(),
-            5
-        );
+        assert_eq!(compile.counters, [CounterConfig { name: "compile/invocations".into(), rate: 1.0 }]);
+        assert_eq!(compile.stacks, [StackConfig { name: "compile/bug".into(), rate: 1.0, depth: 16 }]);
+        assert_eq!(config.programs.iter().map(|p| p.counters.len()).sum::<usize>(), 36);
+        assert_eq!(config.programs.iter().map(|p| p.stacks.len()).sum::<usize>(), 5);
     }
 }

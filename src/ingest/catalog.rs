@@ -91,14 +91,8 @@ impl Names {
             return id;
         }
         let id = self.keys.len() as u32;
-        self.keys.push(Key {
-            program,
-            dimension,
-            value: value.to_owned(),
-        });
-        self.programs[program as usize]
-            .map_mut(dimension)
-            .insert(value.to_owned(), id);
+        self.keys.push(Key { program, dimension, value: value.to_owned() });
+        self.programs[program as usize].map_mut(dimension).insert(value.to_owned(), id);
         id
     }
 
@@ -118,12 +112,7 @@ impl Names {
             ] {
                 match keys_of.map(dimension).get(&**value) {
                     Some(&key) => keys.push(key),
-                    None => {
-                        return Err(Miss::Program(format!(
-                            "unknown {what} `{value}` for `{}`",
-                            p.program
-                        )))
-                    }
+                    None => return Err(Miss::Program(format!("unknown {what} `{value}` for `{}`", p.program))),
                 }
             }
             ids.push(id);
@@ -133,21 +122,13 @@ impl Names {
             for (name, _) in &p.counters {
                 match keys_of.counters.get(&**name) {
                     Some(&key) => keys.push(key),
-                    None => {
-                        return Err(Miss::Counter(format!(
-                            "unknown counter `{name}` for `{}`",
-                            p.program
-                        )))
-                    }
+                    None => return Err(Miss::Counter(format!("unknown counter `{name}` for `{}`", p.program))),
                 }
             }
             for (stack, _) in &p.stacks {
                 let name = stack.split('\n').next().unwrap_or_default();
                 if !keys_of.stacks.contains(name) {
-                    return Err(Miss::Counter(format!(
-                        "unknown stack counter `{name}` for `{}`",
-                        p.program
-                    )));
+                    return Err(Miss::Counter(format!("unknown stack counter `{name}` for `{}`", p.program)));
                 }
             }
         }
@@ -213,9 +194,7 @@ impl Catalog {
                 names.add_key(id, Dimension::Counter, &counter);
             }
             for stack in &program.stacks {
-                names.programs[id as usize]
-                    .stacks
-                    .insert(stack.name.clone());
+                names.programs[id as usize].stacks.insert(stack.name.clone());
             }
         }
         Catalog::Fixed(Box::new(FixedNames(names)))
@@ -232,11 +211,7 @@ impl Catalog {
 
     /// Appends the key ids of `report`'s program reports to `keys` (in no particular
     /// order, possibly repeated), or says which rule an unknown name breaks.
-    pub fn resolve(
-        &self,
-        report: &Report<'_>,
-        keys: &mut Vec<u32>,
-    ) -> Result<(), (Reason, String)> {
+    pub fn resolve(&self, report: &Report<'_>, keys: &mut Vec<u32>) -> Result<(), (Reason, String)> {
         let start = keys.len();
         let miss = match self {
             Catalog::Fixed(names) => names.0.lookup(report, keys),

@@ -4,10 +4,7 @@
 /// Appends `text` without the whitespace between JSON tokens to `out`.
 /// `text` must be valid JSON (it has been parsed).
 pub fn compact_into(text: &[u8], out: &mut Vec<u8>) {
-    if !text
-        .iter()
-        .any(|b| matches!(b, b' ' | b'\t' | b'\n' | b'\r'))
-    {
+    if !text.iter().any(|b| matches!(b, b' ' | b'\t' | b'\n' | b'\r')) {
         out.extend_from_slice(text);
         return;
     }
@@ -46,10 +43,7 @@ mod tests {
             compact("{\"A\": 1,\n  \"B\" : [ \"x y\\\" \\\\\" , 2 ]\r\n}"),
             "{\"A\":1,\"B\":[\"x y\\\" \\\\\",2]}"
         );
-        assert_eq!(
-            compact("{\"Week\":\"2026-01-01\"}"),
-            "{\"Week\":\"2026-01-01\"}"
-        );
+        assert_eq!(compact("{\"Week\":\"2026-01-01\"}"), "{\"Week\":\"2026-01-01\"}");
         assert_eq!(compact("{\"a\\n\": \"\\\\\"}"), "{\"a\\n\":\"\\\\\"}");
     }
 }

@@ -44,30 +44,19 @@ pub struct Discovery {
 }
 
 /// Names at the top of DATA that are inputs of another kind, not reports.
-pub const NOT_REPORTS: [&str; 4] = [
-    "upload-config.json",
-    "chart-config.txt",
-    "telemetry-site.toml",
-    "pages",
-];
+pub const NOT_REPORTS: [&str; 4] = ["upload-config.json", "chart-config.txt", "telemetry-site.toml", "pages"];
 
 /// Walks `data` (which must be a readable directory) and classifies every entry.
 pub fn discover(data: &Path) -> std::io::Result<Discovery> {
     std::fs::read_dir(data)?; // an unreadable DATA is fatal; anything below it is not
     let mut found = Discovery::default();
-    let mut walk = WalkDir::new(data)
-        .follow_links(false)
-        .min_depth(1)
-        .into_iter();
+    let mut walk = WalkDir::new(data).follow_links(false).min_depth(1).into_iter();
     while let Some(entry) = walk.next() {
         let entry = match entry {
             Ok(entry) => entry,
             Err(err) => {
                 let path = err.path().map(|p| rel_path(data, p)).unwrap_or_default();
-                found.unrecognised.push(Unrecognised {
-                    path,
-                    why: format!("cannot be read: {}", io_reason(&err)),
-                });
+                found.unrecognised.push(Unrecognised { path, why: format!("cannot be read: {}", io_reason(&err)) });
                 continue;
             }
         };
@@ -84,52 +73,29 @@ pub fn discover(data: &Path) -> std::io::Result<Discovery> {
             if file_type.is_dir() {
                 walk.skip_current_dir();
             }
-            found.unrecognised.push(Unrecognised {
-                path: rel,
-                why: "hidden, not read".into(),
-            });
+            found.unrecognised.push(Unrecognised { path: rel, why: "hidden, not read".into() });
             continue;
         }
         if file_type.is_dir() {
             continue;
         }
         if file_type.is_symlink() {
-            found.unrecognised.push(Unrecognised {
-                path: rel,
-                why: "a symbolic link, not followed".into(),
-            });
+            found.unrecognised.push(Unrecognised { path: rel, why: "a symbolic link, not followed".into() });
             continue;
         }
         if !file_type.is_file() {
-            found.unrecognised.push(Unrecognised {
-                path: rel,
-                why: "not a regular file".into(),
-            });
+            found.unrecognised.push(Unrecognised { path: rel, why: "not a regular file".into() });
             continue;
         }
-        let parent = entry
-            .path()
-            .parent()
-            .and_then(Path::file_name)
-            .map(|n| n.to_string_lossy());
+        let parent = entry.path().parent().and_then(Path::file_name).map(|n| n.to_string_lossy());
         match classify(&name, parent.as_deref()) {
             Some((layout, gzip)) => {
-                found.files.push(InputFile {
-                    path: entry.into_path(),
-                    rel,
-                    layout,
-                    gzip,
-                });
+                found.files.push(InputFile { path: entry.into_path(), rel, layout, gzip });
             }
-            None => found.unrecognised.push(Unrecognised {
-                path: rel,
-                why: "not a report file name".into(),
-            }),
+            None => found.unrecognised.push(Unrecognised { path: rel, why: "not a report file name".into() }),
         }
     }
-    found
-        .files
-        .sort_by(|a, b| a.rel.as_bytes().cmp(b.rel.as_bytes()));
+    found.files.sort_by(|a, b| a.rel.as_bytes().cmp(b.rel.as_bytes()));
     found.unrecognised.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(found)
 }
@@ -144,9 +110,7 @@ pub fn classify(name: &str, parent: Option<&str>) -> Option<(Layout, bool)> {
     match ext {
         "jsonl" | "ndjson" => Some((Layout::Merged, gzip)),
         "json" if is_date_shaped(stem) => Some((Layout::Merged, gzip)),
-        "json" if !stem.is_empty() && parent.is_some_and(is_date_shaped) => {
-            Some((Layout::Upload, gzip))
-        }
+        "json" if !stem.is_empty() && parent.is_some_and(is_date_shaped) => Some((Layout::Upload, gzip)),
         _ => None,
     }
 }
@@ -154,22 +118,12 @@ pub fn classify(name: &str, parent: Option<&str>) -> Option<(Layout, bool)> {
 /// `NNNN-NN-NN`, whether or not it is a real date (the reports' `Week` decides the day).
 fn is_date_shaped(s: &str) -> bool {
     let b = s.as_bytes();
-    b.len() == 10
-        && b.iter().enumerate().all(|(i, c)| {
-            if i == 4 || i == 7 {
-                *c == b'-'
-            } else {
-                c.is_ascii_digit()
-            }
-        })
+    b.len() == 10 && b.iter().enumerate().all(|(i, c)| if i == 4 || i == 7 { *c == b'-' } else { c.is_ascii_digit() })
 }
 
 fn rel_path(root: &Path, path: &Path) -> String {
     let rel = path.strip_prefix(root).unwrap_or(path);
-    let parts: Vec<String> = rel
-        .components()
-        .map(|c| c.as_os_str().to_string_lossy().into_owned())
-        .collect();
+    let parts: Vec<String> = rel.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect();
     parts.join("/")
 }
 
@@ -177,9 +131,7 @@ fn io_reason(err: &walkdir::Error) -> String {
     if err.loop_ancestor().is_some() {
         return "a link loop".into();
     }
-    err.io_error()
-        .map(|e| e.kind().to_string())
-        .unwrap_or_else(|| err.to_string())
+    err.io_error().map(|e| e.kind().to_string()).unwrap_or_else(|| err.to_string())
 }
 
 #[cfg(test)]
@@ -188,30 +140,12 @@ mod tests {
 
     #[test]
     fn classifies_layouts_by_name() {
-        assert_eq!(
-            classify("0.25.json", Some("2026-01-02")),
-            Some((Layout::Upload, false))
-        );
-        assert_eq!(
-            classify("0.25.json.gz", Some("2026-01-02")),
-            Some((Layout::Upload, true))
-        );
-        assert_eq!(
-            classify("2026-01-02.json", Some("data")),
-            Some((Layout::Merged, false))
-        );
-        assert_eq!(
-            classify("2026-01-02.json.gz", None),
-            Some((Layout::Merged, true))
-        );
-        assert_eq!(
-            classify("2026-01-02.jsonl", None),
-            Some((Layout::Merged, false))
-        );
-        assert_eq!(
-            classify("x.ndjson.gz", Some("a")),
-            Some((Layout::Merged, true))
-        );
+        assert_eq!(classify("0.25.json", Some("2026-01-02")), Some((Layout::Upload, false)));
+        assert_eq!(classify("0.25.json.gz", Some("2026-01-02")), Some((Layout::Upload, true)));
+        assert_eq!(classify("2026-01-02.json", Some("data")), Some((Layout::Merged, false)));
+        assert_eq!(classify("2026-01-02.json.gz", None), Some((Layout::Merged, true)));
+        assert_eq!(classify("2026-01-02.jsonl", None), Some((Layout::Merged, false)));
+        assert_eq!(classify("x.ndjson.gz", Some("a")), Some((Layout::Merged, true)));
         assert_eq!(classify("0.25.json", Some("reports")), None);
         assert_eq!(classify("notes.txt", Some("2026-01-02")), None);
         assert_eq!(classify(".json", Some("2026-01-02")), None);
@@ -241,23 +175,8 @@ mod tests {
         std::os::unix::fs::symlink("/etc/passwd", d.join("2026-01-02/link.json")).unwrap();
         let found = discover(d).unwrap();
         let rels: Vec<&str> = found.files.iter().map(|f| f.rel.as_str()).collect();
-        assert_eq!(
-            rels,
-            [
-                "2026-01-02/0.5.json",
-                "2026-01-03.json",
-                "sub/2026-01-01/0.1.json.gz"
-            ]
-        );
+        assert_eq!(rels, ["2026-01-02/0.5.json", "2026-01-03.json", "sub/2026-01-01/0.1.json.gz"]);
         let other: Vec<&str> = found.unrecognised.iter().map(|u| u.path.as_str()).collect();
-        assert_eq!(
-            other,
-            [
-                ".git",
-                "2026-01-02/link.json",
-                "2026-01-02/x.txt",
-                "README.md"
-            ]
-        );
+        assert_eq!(other, [".git", "2026-01-02/link.json", "2026-01-02/x.txt", "README.md"]);
     }
 }

@@ -77,15 +77,9 @@ pub fn dirty_days(
             dirty.extend(old.records.iter().map(|r| r.day));
         }
     }
-    let reused_days: BTreeSet<i32> = reuse
-        .iter()
-        .flatten()
-        .flat_map(|e| e.records.iter().map(|r| r.day))
-        .collect();
+    let reused_days: BTreeSet<i32> = reuse.iter().flatten().flat_map(|e| e.records.iter().map(|r| r.day)).collect();
     for day in reused_days {
-        let published = previous
-            .site
-            .join(format!("data/{}.json", crate::day::Day(day)));
+        let published = previous.site.join(format!("data/{}.json", crate::day::Day(day)));
         let as_left = previous.cache.data_files.get(&day);
         if as_left.is_none() || FileStat::of(&published).ok().as_ref() != as_left {
             dirty.insert(day);

@@ -97,15 +97,9 @@ impl Ingested {
 #[derive(Debug, thiserror::Error)]
 pub enum IngestError {
     #[error("`{path}`: cannot read the data directory: {source}")]
-    Data {
-        path: String,
-        source: std::io::Error,
-    },
+    Data { path: String, source: std::io::Error },
     #[error("cannot create a temporary spool in `{path}`: {source}")]
-    Spool {
-        path: String,
-        source: std::io::Error,
-    },
+    Spool { path: String, source: std::io::Error },
 }
 
 /// What a share of the files held (folded per thread, then merged).
@@ -121,23 +115,11 @@ struct FileOutcome {
 
 impl FileOutcome {
     /// Counts a skip; keeps its details unless this file already has `DETAILS_PER_FILE`.
-    fn skip(
-        &mut self,
-        details_in_file: &mut usize,
-        file: &InputFile,
-        line: u32,
-        reason: Reason,
-        message: String,
-    ) {
+    fn skip(&mut self, details_in_file: &mut usize, file: &InputFile, line: u32, reason: Reason, message: String) {
         self.skipped[reason.index()] += 1;
         if *details_in_file < DETAILS_PER_FILE {
             *details_in_file += 1;
-            self.skips.push(Skip {
-                path: file.rel.clone(),
-                line,
-                reason,
-                message,
-            });
+            self.skips.push(Skip { path: file.rel.clone(), line, reason, message });
         }
     }
 
@@ -164,25 +146,19 @@ pub struct IngestOptions<'a> {
     pub previous: Option<incremental::Previous<'a>>,
     /// Whether to return a cache for the next build.
     pub make_cache: bool,
+    /// Counts each file parsed.
+    pub progress: &'a crate::progress::Stage,
 }
 
 /// Reads every report under `data`. Only an unreadable `data` (or no room for the spool in
 /// `spool_parent`) is an error; every bad file or report is a counted [`Skip`].
-pub fn ingest(
-    data: &Path,
-    catalog: Catalog,
-    options: &IngestOptions<'_>,
-) -> Result<Ingested, IngestError> {
+pub fn ingest(data: &Path, catalog: Catalog, options: &IngestOptions<'_>) -> Result<Ingested, IngestError> {
     let started = std::time::Instant::now();
-    let found = discover::discover(data).map_err(|source| IngestError::Data {
-        path: data.display().to_string(),
-        source,
-    })?;
+    let found =
+        discover::discover(data).map_err(|source| IngestError::Data { path: data.display().to_string(), source })?;
     let spool_parent = options.spool_parent;
-    let spool = Spool::new(spool_parent).map_err(|source| IngestError::Spool {
-        path: spool_parent.display().to_string(),
-        source,
-    })?;
+    let spool = Spool::new(spool_parent)
+        .map_err(|source| IngestError::Spool { path: spool_parent.display().to_string(), source })?;
     let files = &found.files;
     let ids = if options.make_cache || options.previous.is_some() {
         incremental::identify(files, options.previous.as_ref())
@@ -190,39 +166,25 @@ pub fn ingest(
         Vec::new()
     };
     let walked = started.elapsed().as_secs_f64();
+    options.progress.set_length(files.len() as u64);
     let parse = |reuse: &[Option<&cache::FileEntry>], only: &(dyn Fn(usize) -> bool + Sync)| {
         files
             .par_iter()
             .enumerate()
             .filter(|(i, _)| reuse[*i].is_none() && only(*i))
             .fold(FileOutcome::default, |mut acc, (index, file)| {
-                read_file(
-                    &mut acc,
-                    index as u32,
-                    file,
-                    options.limits,
-                    &catalog,
-                    &spool,
-                );
+                read_file(&mut acc, index as u32, file, options.limits, &catalog, &spool);
+                options.progress.inc(1);
                 acc
             })
             .reduce(FileOutcome::default, FileOutcome::merge)
     };
     let (mut outcome, reuse, dirty) = match &options.previous {
-        None => (
-            parse(&vec![None; files.len()], &|_| true),
-            vec![None; files.len()],
-            BTreeSet::new(),
-        ),
+        None => (parse(&vec![None; files.len()], &|_| true), vec![None; files.len()], BTreeSet::new()),
         Some(previous) => {
             let mut reuse = incremental::unchanged(files, &ids, previous);
             let first = parse(&reuse, &|_| true);
-            let dirty = incremental::dirty_days(
-                files,
-                &reuse,
-                first.records.iter().map(|r| r.day.0),
-                previous,
-            );
+            let dirty = incremental::dirty_days(files, &reuse, first.records.iter().map(|r| r.day.0), previous);
             let mut again = vec![false; files.len()];
             for (i, entry) in reuse.iter_mut().enumerate() {
                 if entry.is_some_and(|e| e.records.iter().any(|r| dirty.contains(&r.day))) {
@@ -235,26 +197,16 @@ pub fn ingest(
         }
     };
     let files_reused = reuse.iter().flatten().count() as u64;
+    options.progress.inc(files_reused);
     take_from_cache(&mut outcome, files, &reuse, &spool);
     if let Err(e) = spool.flush() {
-        return Err(IngestError::Spool {
-            path: spool_parent.display().to_string(),
-            source: e,
-        });
+        return Err(IngestError::Spool { path: spool_parent.display().to_string(), source: e });
     }
-    let new_cache = options
-        .make_cache
-        .then(|| make_cache(&mut outcome, files, &ids, &spool));
+    let new_cache = options.make_cache.then(|| make_cache(&mut outcome, files, &ids, &spool));
     let mut linkable_days: BTreeSet<Day> = BTreeSet::new();
     if options.previous.is_some() {
         for entry in reuse.iter().flatten() {
-            linkable_days.extend(
-                entry
-                    .records
-                    .iter()
-                    .filter(|r| !dirty.contains(&r.day))
-                    .map(|r| Day(r.day)),
-            );
+            linkable_days.extend(entry.records.iter().filter(|r| !dirty.contains(&r.day)).map(|r| Day(r.day)));
         }
     }
     let mut ingested = Ingested {
@@ -266,13 +218,7 @@ pub fn ingest(
         skips: outcome.skips,
         catalog,
         spool,
-        stages: vec![
-            ("walk".into(), walked),
-            (
-                "read+parse".into(),
-                started.elapsed().as_secs_f64() - walked,
-            ),
-        ],
+        stages: vec![("walk".into(), walked), ("read+parse".into(), started.elapsed().as_secs_f64() - walked)],
         cache: new_cache,
         linkable_days,
         files_reused,
@@ -293,39 +239,23 @@ pub fn ingest(
             ),
         });
     }
-    ingested.skips.sort_by(|a, b| {
-        a.path
-            .as_bytes()
-            .cmp(b.path.as_bytes())
-            .then(a.line.cmp(&b.line))
-    });
+    ingested.skips.sort_by(|a, b| a.path.as_bytes().cmp(b.path.as_bytes()).then(a.line.cmp(&b.line)));
     sort_by_object_name(&mut records);
     ingested.records = records;
     let total: f64 = ingested.stages.iter().map(|s| s.1).sum();
-    ingested
-        .stages
-        .push(("dedup+sort".into(), started.elapsed().as_secs_f64() - total));
+    ingested.stages.push(("dedup+sort".into(), started.elapsed().as_secs_f64() - total));
     Ok(ingested)
 }
 
 /// Adds the outcomes of reused files to `outcome`, spooling the texts the cache kept.
-fn take_from_cache(
-    outcome: &mut FileOutcome,
-    files: &[InputFile],
-    reuse: &[Option<&cache::FileEntry>],
-    spool: &Spool,
-) {
+fn take_from_cache(outcome: &mut FileOutcome, files: &[InputFile], reuse: &[Option<&cache::FileEntry>], spool: &Spool) {
     for (index, entry) in reuse.iter().enumerate() {
         let Some(entry) = entry else { continue };
         outcome.reports += entry.reports;
         for (sum, n) in outcome.skipped.iter_mut().zip(&entry.skipped) {
             *sum += n;
         }
-        for (reason, n) in Reason::ALL
-            .iter()
-            .zip(&entry.skipped)
-            .filter(|(_, &n)| n > 0)
-        {
+        for (reason, n) in Reason::ALL.iter().zip(&entry.skipped).filter(|(_, &n)| n > 0) {
             outcome.file_skips.push((index as u32, *reason, *n as u32));
         }
         let rel = &files[index].rel;
@@ -361,16 +291,11 @@ fn make_cache(
     ids: &[(cache::FileStat, u64)],
     spool: &Spool,
 ) -> cache::Cache {
-    outcome
-        .records
-        .par_sort_unstable_by_key(|r| (r.file, r.line));
+    outcome.records.par_sort_unstable_by_key(|r| (r.file, r.line));
     outcome.file_skips.sort_unstable();
     let mut skips_by_path: rustc_hash::FxHashMap<&str, Vec<&Skip>> = Default::default();
     for skip in &outcome.skips {
-        skips_by_path
-            .entry(skip.path.as_str())
-            .or_default()
-            .push(skip);
+        skips_by_path.entry(skip.path.as_str()).or_default().push(skip);
     }
     let mut by_file = outcome.records.chunk_by(|a, b| a.file == b.file).peekable();
     let mut counts = outcome.file_skips.chunk_by(|a, b| a.0 == b.0).peekable();
@@ -378,22 +303,14 @@ fn make_cache(
     let mut text = Vec::new();
     for (index, file) in files.iter().enumerate() {
         let (stat, hash) = ids[index];
-        let mut entry = cache::FileEntry {
-            stat,
-            hash,
-            skipped: vec![0; Reason::ALL.len()],
-            ..Default::default()
-        };
+        let mut entry = cache::FileEntry { stat, hash, skipped: vec![0; Reason::ALL.len()], ..Default::default() };
         if let Some(records) = by_file.next_if(|rs| rs[0].file == index as u32) {
             entry.records = records
                 .iter()
                 .map(|r| {
                     let stack_text = r.has_stacks.then(|| {
                         text.clear();
-                        spool
-                            .read_into(r.text, &mut text)
-                            .ok()
-                            .map(|_| String::from_utf8_lossy(&text).into_owned())
+                        spool.read_into(r.text, &mut text).ok().map(|_| String::from_utf8_lossy(&text).into_owned())
                     });
                     cache::CachedRecord {
                         day: r.day.0,
@@ -416,11 +333,7 @@ fn make_cache(
             .get(file.rel.as_str())
             .into_iter()
             .flatten()
-            .map(|s| cache::CachedSkip {
-                line: s.line,
-                reason: s.reason,
-                message: s.message.clone(),
-            })
+            .map(|s| cache::CachedSkip { line: s.line, reason: s.reason, message: s.message.clone() })
             .collect();
         cache.files.insert(file.rel.clone(), entry);
     }
@@ -444,10 +357,7 @@ fn read_file(
         let text = match piece {
             Piece::Text(text) => text,
             Piece::TooLarge(len) => {
-                let why = format!(
-                    "{len} bytes, more than the limit of {}",
-                    limits.max_report_bytes
-                );
+                let why = format!("{len} bytes, more than the limit of {}", limits.max_report_bytes);
                 outcome.skip(&mut details, file, line, Reason::TooLarge, why);
                 return;
             }
@@ -486,19 +396,11 @@ fn read_file(
         }
     });
     if let Err(e) = result {
-        outcome.skip(
-            &mut details,
-            file,
-            0,
-            Reason::Unreadable,
-            format!("cannot read the file: {e}"),
-        );
+        outcome.skip(&mut details, file, 0, Reason::Unreadable, format!("cannot read the file: {e}"));
     }
     for (reason, (now, was)) in Reason::ALL.iter().zip(outcome.skipped.iter().zip(before)) {
         if *now > was {
-            outcome
-                .file_skips
-                .push((index, *reason, (*now - was) as u32));
+            outcome.file_skips.push((index, *reason, (*now - was) as u32));
         }
     }
 }

@@ -19,10 +19,7 @@ pub struct Limits {
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits {
-            max_report_bytes: 100 * 1024,
-            max_file_bytes: 4 << 30,
-        }
+        Limits { max_report_bytes: 100 * 1024, max_file_bytes: 4 << 30 }
     }
 }
 
@@ -34,21 +31,11 @@ pub enum Piece<'a> {
 
 /// Calls `each(line, piece)` for every report in `file` (line 0 in the upload layout,
 /// 1-based in the merged layout). An error ends the file: what came before it stands.
-pub fn read_reports(
-    file: &InputFile,
-    limits: &Limits,
-    mut each: impl FnMut(u32, Piece<'_>),
-) -> io::Result<()> {
+pub fn read_reports(file: &InputFile, limits: &Limits, mut each: impl FnMut(u32, Piece<'_>)) -> io::Result<()> {
     let raw = File::open(&file.path)?;
-    let reader: Box<dyn Read> = if file.gzip {
-        Box::new(MultiGzDecoder::new(BufReader::new(raw)))
-    } else {
-        Box::new(raw)
-    };
-    let reader = Capped {
-        inner: reader,
-        left: limits.max_file_bytes,
-    };
+    let reader: Box<dyn Read> =
+        if file.gzip { Box::new(MultiGzDecoder::new(BufReader::new(raw))) } else { Box::new(raw) };
+    let reader = Capped { inner: reader, left: limits.max_file_bytes };
     match file.layout {
         Layout::Upload => read_one(reader, limits, |p| each(0, p)),
         Layout::Merged => read_lines(BufReader::with_capacity(256 * 1024, reader), limits, each),
@@ -67,11 +54,7 @@ fn read_one(reader: impl Read, limits: &Limits, mut each: impl FnMut(Piece<'_>))
     Ok(())
 }
 
-fn read_lines(
-    mut reader: impl BufRead,
-    limits: &Limits,
-    mut each: impl FnMut(u32, Piece<'_>),
-) -> io::Result<()> {
+fn read_lines(mut reader: impl BufRead, limits: &Limits, mut each: impl FnMut(u32, Piece<'_>)) -> io::Result<()> {
     let mut line_no: u32 = 0;
     let mut carry: Vec<u8> = Vec::new(); // the start of a line that crossed a buffer boundary
     let mut too_long: Option<u64> = None; // length so far of a line past the limit
@@ -143,9 +126,7 @@ impl<R: Read> Read for Capped<R> {
             let mut probe = [0u8; 1];
             return match self.inner.read(&mut probe)? {
                 0 => Ok(0),
-                _ => Err(io::Error::other(
-                    "the file decompresses to more than the limit (--max-file-bytes)",
-                )),
+                _ => Err(io::Error::other("the file decompresses to more than the limit (--max-file-bytes)")),
             };
         }
         let want = buf.len().min(self.left.min(usize::MAX as u64) as usize);
@@ -160,10 +141,7 @@ mod tests {
     use super::*;
 
     fn lines(input: &[u8], max: usize) -> Vec<(u32, Result<Vec<u8>, u64>)> {
-        let limits = Limits {
-            max_report_bytes: max,
-            max_file_bytes: 1 << 20,
-        };
+        let limits = Limits { max_report_bytes: max, max_file_bytes: 1 << 20 };
         let mut out = Vec::new();
         // A tiny buffer makes lines cross buffer boundaries.
         let reader = BufReader::with_capacity(3, input);
@@ -185,26 +163,14 @@ mod tests {
         let got = lines(b"ab\n\ncdef\r\nxyz", 10);
         assert_eq!(
             got,
-            vec![
-                (1, Ok(b"ab".to_vec())),
-                (2, Ok(vec![])),
-                (3, Ok(b"cdef".to_vec())),
-                (4, Ok(b"xyz".to_vec()))
-            ]
+            vec![(1, Ok(b"ab".to_vec())), (2, Ok(vec![])), (3, Ok(b"cdef".to_vec())), (4, Ok(b"xyz".to_vec()))]
         );
     }
 
     #[test]
     fn a_line_past_the_limit_is_measured_not_kept() {
         let got = lines(b"abc\n0123456789ABCDEF\nok\n", 5);
-        assert_eq!(
-            got,
-            vec![
-                (1, Ok(b"abc".to_vec())),
-                (2, Err(16)),
-                (3, Ok(b"ok".to_vec()))
-            ]
-        );
+        assert_eq!(got, vec![(1, Ok(b"abc".to_vec())), (2, Err(16)), (3, Ok(b"ok".to_vec()))]);
         // exactly at the limit is fine, the newline not counted
         assert_eq!(lines(b"12345\n", 5), vec![(1, Ok(b"12345".to_vec()))]);
         assert_eq!(lines(b"123456", 5), vec![(1, Err(6))]);
@@ -212,16 +178,10 @@ mod tests {
 
     #[test]
     fn caps_decompressed_bytes() {
-        let mut capped = Capped {
-            inner: &[0u8; 100][..],
-            left: 10,
-        };
+        let mut capped = Capped { inner: &[0u8; 100][..], left: 10 };
         let mut out = Vec::new();
         assert!(capped.read_to_end(&mut out).is_err());
-        let mut fits = Capped {
-            inner: &[0u8; 10][..],
-            left: 10,
-        };
+        let mut fits = Capped { inner: &[0u8; 10][..], left: 10 };
         out.clear();
         assert_eq!(fits.read_to_end(&mut out).unwrap(), 10);
     }

@@ -45,10 +45,7 @@ pub fn parse(text: &str) -> Result<Report<'_>, (Reason, String)> {
     let first = text.bytes().find(|b| !b.is_ascii_whitespace());
     if first != Some(b'{') {
         return Err(match well_formed(text) {
-            Ok(()) => (
-                Reason::NotObject,
-                "the report is not a JSON object".to_string(),
-            ),
+            Ok(()) => (Reason::NotObject, "the report is not a JSON object".to_string()),
             Err(e) => (Reason::Malformed, e.to_string()),
         });
     }
@@ -67,10 +64,7 @@ pub fn well_formed(text: &str) -> Result<(), serde_json::Error> {
 
 fn classify(text: &str, err: &serde_json::Error) -> (Reason, String) {
     use serde_json::error::Category;
-    if matches!(
-        err.classify(),
-        Category::Syntax | Category::Eof | Category::Io
-    ) {
+    if matches!(err.classify(), Category::Syntax | Category::Eof | Category::Io) {
         return (Reason::Malformed, err.to_string());
     }
     // A type error may stand before a syntax error or a repeated key later in the text;
@@ -225,9 +219,7 @@ impl<'de> Visitor<'de> for ReportVisitor {
                 }
                 "Programs" => {
                     seen(&mut flags, 8, &key)?;
-                    report.programs = map
-                        .next_value_seed(Nullable(ProgramsSeed))?
-                        .unwrap_or_default();
+                    report.programs = map.next_value_seed(Nullable(ProgramsSeed))?.unwrap_or_default();
                 }
                 "Config" => {
                     seen(&mut flags, 16, &key)?;
@@ -319,16 +311,12 @@ impl<'de> Visitor<'de> for ProgramSeed {
                 "GOARCH" => (16, &mut program.goarch),
                 "Counters" => {
                     seen(&mut flags, 32, &key)?;
-                    program.counters = map
-                        .next_value_seed(Nullable(CountsSeed))?
-                        .unwrap_or_default();
+                    program.counters = map.next_value_seed(Nullable(CountsSeed))?.unwrap_or_default();
                     continue;
                 }
                 "Stacks" => {
                     seen(&mut flags, 64, &key)?;
-                    program.stacks = map
-                        .next_value_seed(Nullable(CountsSeed))?
-                        .unwrap_or_default();
+                    program.stacks = map.next_value_seed(Nullable(CountsSeed))?.unwrap_or_default();
                     continue;
                 }
                 _ => {
@@ -360,8 +348,7 @@ impl<'de> Visitor<'de> for CountsSeed {
         f.write_str("an object of counts")
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-        let mut counts: Vec<(Cow<'de, str>, i64)> =
-            Vec::with_capacity(map.size_hint().unwrap_or(8));
+        let mut counts: Vec<(Cow<'de, str>, i64)> = Vec::with_capacity(map.size_hint().unwrap_or(8));
         while let Some(key) = map.next_key_seed(BorrowedStr)? {
             let count = map.next_value_seed(CountSeed)?;
             counts.push((key, count));
@@ -370,10 +357,7 @@ impl<'de> Visitor<'de> for CountsSeed {
             let mut names: Vec<&str> = counts.iter().map(|(k, _)| &**k).collect();
             names.sort_unstable();
             if let Some(pair) = names.windows(2).find(|w| w[0] == w[1]) {
-                return Err(de::Error::custom(format_args!(
-                    "{DUPLICATE_KEY} `{}`",
-                    pair[0]
-                )));
+                return Err(de::Error::custom(format_args!("{DUPLICATE_KEY} `{}`", pair[0])));
             }
         }
         Ok(counts)

@@ -29,19 +29,13 @@ pub struct Spool {
 
 impl SpoolRef {
     /// No text: a report taken from the cache without its text.
-    pub const NONE: SpoolRef = SpoolRef {
-        slot: u16::MAX,
-        len: 0,
-        offset: 0,
-    };
+    pub const NONE: SpoolRef = SpoolRef { slot: u16::MAX, len: 0, offset: 0 };
 }
 
 impl Spool {
     /// A spool with one slot per rayon thread, in a new temporary directory under `parent`.
     pub fn new(parent: &Path) -> io::Result<Spool> {
-        let dir = tempfile::Builder::new()
-            .prefix(".telemetry-site-spool-")
-            .tempdir_in(parent)?;
+        let dir = tempfile::Builder::new().prefix(".telemetry-site-spool-").tempdir_in(parent)?;
         let count = rayon::current_num_threads() + 1;
         let mut slots = Vec::with_capacity(count);
         let mut readers = Vec::with_capacity(count);
@@ -49,29 +43,17 @@ impl Spool {
             let path = dir.path().join(format!("{i}.jsonl"));
             let file = File::create(&path)?;
             readers.push(File::open(&path)?);
-            slots.push(Mutex::new(Slot {
-                writer: BufWriter::with_capacity(1 << 20, file),
-                offset: 0,
-            }));
+            slots.push(Mutex::new(Slot { writer: BufWriter::with_capacity(1 << 20, file), offset: 0 }));
         }
-        Ok(Spool {
-            _dir: dir,
-            slots,
-            readers,
-        })
+        Ok(Spool { _dir: dir, slots, readers })
     }
 
     /// Stores `text` in the calling thread's slot.
     pub fn put(&self, text: &[u8]) -> io::Result<SpoolRef> {
-        let index = rayon::current_thread_index()
-            .map_or(self.slots.len() - 1, |i| i.min(self.slots.len() - 1));
+        let index = rayon::current_thread_index().map_or(self.slots.len() - 1, |i| i.min(self.slots.len() - 1));
         let mut slot = self.slots[index].lock().expect("spool slot");
         slot.writer.write_all(text)?;
-        let at = SpoolRef {
-            slot: index as u16,
-            len: text.len() as u32,
-            offset: slot.offset,
-        };
+        let at = SpoolRef { slot: index as u16, len: text.len() as u32, offset: slot.offset };
         slot.offset += text.len() as u64;
         Ok(at)
     }

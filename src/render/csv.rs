@@ -90,21 +90,11 @@ pub fn share_6(value: u32, uploaders: u32) -> String {
 /// `charts/<NAME>.csv`: one row per datum of the chart set, in the JSON's order.
 pub fn chart_set(set: &ChartSet) -> String {
     let mut csv = CsvWriter::new();
-    csv.raw("program")
-        .raw("chart")
-        .raw("week")
-        .raw("bucket")
-        .raw("value")
-        .end();
+    csv.raw("program").raw("chart").raw("week").raw("bucket").raw("value").end();
     for program in &set.programs {
         for chart in &program.charts {
             for datum in &chart.data {
-                csv.text(&program.name)
-                    .text(&chart.name)
-                    .text(&datum.week)
-                    .text(&datum.key)
-                    .number(datum.value)
-                    .end();
+                csv.text(&program.name).text(&chart.name).text(&datum.week).text(&datum.key).number(datum.value).end();
             }
         }
     }
@@ -116,14 +106,7 @@ pub fn chart_set(set: &ChartSet) -> String {
 /// of the rows of the buckets not drawn.
 pub fn trend(trend: &Trend, weeks: &[TrendWeek]) -> String {
     let mut csv = CsvWriter::new();
-    for name in [
-        "week_start",
-        "week_end",
-        "bucket",
-        "value",
-        "uploaders",
-        "share",
-    ] {
+    for name in ["week_start", "week_end", "bucket", "value", "uploaders", "share"] {
         csv.raw(name);
     }
     csv.end();
@@ -255,16 +238,8 @@ mod tests {
                     name: "=cmd|' /C calc'!A0".into(),
                     kind: "partition".into(),
                     data: vec![
-                        Datum {
-                            week: "2026-01-07".into(),
-                            key: "line\nbreak".into(),
-                            value: 3,
-                        },
-                        Datum {
-                            week: "2026-01-07".into(),
-                            key: "-2+3".into(),
-                            value: 0,
-                        },
+                        Datum { week: "2026-01-07".into(), key: "line\nbreak".into(), value: 3 },
+                        Datum { week: "2026-01-07".into(), key: "-2+3".into(), value: 0 },
                     ],
                 }],
             }],
@@ -283,16 +258,8 @@ mod tests {
         use crate::day::Day;
         use crate::trends::BucketSeries;
         let weeks = [
-            TrendWeek {
-                set: 1,
-                start: Day::parse("2026-01-01").unwrap(),
-                end: Day::parse("2026-01-07").unwrap(),
-            },
-            TrendWeek {
-                set: 3,
-                start: Day::parse("2026-01-08").unwrap(),
-                end: Day::parse("2026-01-14").unwrap(),
-            },
+            TrendWeek { set: 1, start: Day::parse("2026-01-01").unwrap(), end: Day::parse("2026-01-07").unwrap() },
+            TrendWeek { set: 3, start: Day::parse("2026-01-08").unwrap(), end: Day::parse("2026-01-14").unwrap() },
         ];
         let trend = Trend {
             program: 0,
@@ -303,14 +270,8 @@ mod tests {
             uploaders: vec![3, 0],
             low_confidence: vec![true, true],
             buckets: vec![
-                BucketSeries {
-                    name: "linux".into(),
-                    values: vec![2, 0],
-                },
-                BucketSeries {
-                    name: "=evil".into(),
-                    values: vec![1, 0],
-                },
+                BucketSeries { name: "linux".into(), values: vec![2, 0] },
+                BucketSeries { name: "=evil".into(), values: vec![1, 0] },
             ],
             top: vec![0, 1],
             other: None,

@@ -9,22 +9,16 @@ use crate::site::{Staging, WriteError};
 
 /// Writes `charts/<NAME>.json` for every chart set.
 pub fn write_chart_sets(aggregates: &Aggregates, out: &Staging) -> Result<(), WriteError> {
-    (0..aggregates.sets.len())
-        .into_par_iter()
-        .try_for_each(|i| {
-            let name = aggregates.sets[i].name();
-            out.write(
-                &format!("charts/{name}.json"),
-                &aggregates.chart_set(i).to_json(),
-            )
-        })
+    (0..aggregates.sets.len()).into_par_iter().try_for_each(|i| {
+        let name = aggregates.sets[i].name();
+        out.write(&format!("charts/{name}.json"), &aggregates.chart_set(i).to_json())
+    })
 }
 
 /// Writes `data/<D>.json` for every day with valid reports: each report on one line, in
 /// the order telemetry.go.dev's merge step writes them.
 pub fn write_raw_data(ingested: &Ingested, out: &Staging) -> Result<(), WriteError> {
-    let days: Vec<&[crate::ingest::Record]> =
-        ingested.records.chunk_by(|a, b| a.day == b.day).collect();
+    let days: Vec<&[crate::ingest::Record]> = ingested.records.chunk_by(|a, b| a.day == b.day).collect();
     days.par_iter().try_for_each(|records| {
         let rel = format!("data/{}.json", records[0].day);
         if ingested.linkable_days.contains(&records[0].day) {
@@ -32,12 +26,7 @@ pub fn write_raw_data(ingested: &Ingested, out: &Staging) -> Result<(), WriteErr
         }
         let mut text = Vec::with_capacity(records.len() * 800);
         for record in records.iter() {
-            ingested
-                .text_into(record, &mut text)
-                .map_err(|source| WriteError {
-                    path: "spool".into(),
-                    source,
-                })?;
+            ingested.text_into(record, &mut text).map_err(|source| WriteError { path: "spool".into(), source })?;
             text.push(b'\n');
         }
         out.write(&rel, &text)

@@ -79,9 +79,7 @@ const LIGHT: Palette = Palette {
     text: "#1f2328",
     grid: "#d0d7de",
     muted: "#8c959f",
-    lines: [
-        "#4e79a7", "#f28e2b", "#e15759", "#59a14f", "#b07aa1", "#76b7b2", "#edc948", "#9c755f",
-    ],
+    lines: ["#4e79a7", "#f28e2b", "#e15759", "#59a14f", "#b07aa1", "#76b7b2", "#edc948", "#9c755f"],
 };
 
 const DARK: Palette = Palette {
@@ -89,9 +87,7 @@ const DARK: Palette = Palette {
     text: "#e6edf3",
     grid: "#30363d",
     muted: "#8b949e",
-    lines: [
-        "#79a6d8", "#ffae5c", "#ff8587", "#84cc7c", "#d3a1c6", "#9fdcd6", "#f7d96b", "#c9a086",
-    ],
+    lines: ["#79a6d8", "#ffae5c", "#ff8587", "#84cc7c", "#d3a1c6", "#9fdcd6", "#f7d96b", "#c9a086"],
 };
 
 struct Palette {
@@ -128,11 +124,7 @@ fn style(theme: Theme) -> String {
     match theme {
         Theme::Light => rules(&LIGHT, false),
         Theme::Dark => rules(&DARK, false),
-        Theme::Auto => format!(
-            "{}@media (prefers-color-scheme:dark){{{}}}",
-            rules(&LIGHT, true),
-            rules(&DARK, true)
-        ),
+        Theme::Auto => format!("{}@media (prefers-color-scheme:dark){{{}}}", rules(&LIGHT, true), rules(&DARK, true)),
     }
 }
 
@@ -197,12 +189,7 @@ pub fn svg(chart: &LineChart, theme: Theme) -> String {
             LEFT + plot_width * i as f64 / (n - 1) as f64
         }
     };
-    let max = chart
-        .lines
-        .iter()
-        .flat_map(|l| l.points.iter().flatten())
-        .map(|p| p.y)
-        .fold(0.0, f64::max);
+    let max = chart.lines.iter().flat_map(|l| l.points.iter().flatten()).map(|p| p.y).fold(0.0, f64::max);
     let (step, top) = y_scale(max, chart.y_format);
     let y = |v: f64| TOP + PLOT_HEIGHT * (1.0 - (v / top).clamp(0.0, 1.0));
 
@@ -215,10 +202,7 @@ pub fn svg(chart: &LineChart, theme: Theme) -> String {
     );
     let _ = write!(out, "<title>{}</title>", xml::text(&chart.title));
     let _ = write!(out, "<style>{}</style>", style(theme));
-    let _ = write!(
-        out,
-        "<rect class=\"lc-bg\" x=\"0\" y=\"0\" width=\"{WIDTH}\" height=\"{height:.0}\"/>"
-    );
+    let _ = write!(out, "<rect class=\"lc-bg\" x=\"0\" y=\"0\" width=\"{WIDTH}\" height=\"{height:.0}\"/>");
     // Grid and y labels.
     let ticks = (top / step).round() as usize;
     for t in 0..=ticks {
@@ -247,21 +231,13 @@ pub fn svg(chart: &LineChart, theme: Theme) -> String {
     }
     let marker = if n <= 60 { 3.0 } else { 1.5 };
     for (index, line) in chart.lines.iter().enumerate() {
-        let class = if line.muted {
-            "lc-m".to_string()
-        } else {
-            format!("lc-c{}", index % 8)
-        };
+        let class = if line.muted { "lc-m".to_string() } else { format!("lc-c{}", index % 8) };
         let _ = write!(out, "<g class=\"{class}\">");
         let _ = write!(out, "<title>{}</title>", xml::text(&line.label));
         write_segments(&mut out, line, &x, &y);
         for (i, point) in line.points.iter().enumerate() {
             let Some(point) = point else { continue };
-            let hollow = if point.low_confidence {
-                " class=\"lc-h\" stroke-width=\"1.5\""
-            } else {
-                ""
-            };
+            let hollow = if point.low_confidence { " class=\"lc-h\" stroke-width=\"1.5\"" } else { "" };
             let _ = write!(
                 out,
                 "<circle cx=\"{:.1}\" cy=\"{:.1}\" r=\"{marker}\"{hollow}><title>{}</title></circle>",
@@ -277,11 +253,7 @@ pub fn svg(chart: &LineChart, theme: Theme) -> String {
     for (index, line) in chart.lines.iter().enumerate() {
         let lx = LEFT + column_width * (index % LEGEND_COLUMNS) as f64;
         let ly = TOP + PLOT_HEIGHT + X_AXIS + LEGEND_ROW * (index / LEGEND_COLUMNS) as f64 + 10.0;
-        let class = if line.muted {
-            "lc-m".to_string()
-        } else {
-            format!("lc-c{}", index % 8)
-        };
+        let class = if line.muted { "lc-m".to_string() } else { format!("lc-c{}", index % 8) };
         let _ = write!(
             out,
             "<rect class=\"{class}\" x=\"{lx:.1}\" y=\"{:.1}\" width=\"12\" height=\"4\"/>\
@@ -299,16 +271,9 @@ pub fn svg(chart: &LineChart, theme: Theme) -> String {
 /// The polylines of a line: consecutive present points joined, gaps skipped, runs of
 /// segments touching a low-confidence point dashed.
 fn write_segments(out: &mut String, line: &Line, x: &dyn Fn(usize) -> f64, y: &dyn Fn(f64) -> f64) {
-    let present: Vec<(usize, &Point)> = line
-        .points
-        .iter()
-        .enumerate()
-        .filter_map(|(i, p)| p.as_ref().map(|p| (i, p)))
-        .collect();
-    let segments: Vec<bool> = present
-        .windows(2)
-        .map(|w| w[0].1.low_confidence || w[1].1.low_confidence)
-        .collect();
+    let present: Vec<(usize, &Point)> =
+        line.points.iter().enumerate().filter_map(|(i, p)| p.as_ref().map(|p| (i, p))).collect();
+    let segments: Vec<bool> = present.windows(2).map(|w| w[0].1.low_confidence || w[1].1.low_confidence).collect();
     let mut start = 0;
     while start < segments.len() {
         let dashed = segments[start];
@@ -317,18 +282,12 @@ fn write_segments(out: &mut String, line: &Line, x: &dyn Fn(usize) -> f64, y: &d
             end += 1;
         }
         // Segments start..end join points start..=end.
-        let coords: Vec<String> = present[start..=end]
-            .iter()
-            .map(|(i, p)| format!("{:.1},{:.1}", x(*i), y(p.y)))
-            .collect();
+        let coords: Vec<String> =
+            present[start..=end].iter().map(|(i, p)| format!("{:.1},{:.1}", x(*i), y(p.y))).collect();
         let _ = write!(
             out,
             "<polyline fill=\"none\" stroke-width=\"2\"{} points=\"{}\"/>",
-            if dashed {
-                " stroke-dasharray=\"4 3\""
-            } else {
-                ""
-            },
+            if dashed { " stroke-dasharray=\"4 3\"" } else { "" },
             coords.join(" ")
         );
         start = end;
@@ -386,12 +345,7 @@ pub fn sparkline(values: &[f64], low_confidence: &[bool], label: &str) -> String
     );
     write_segments(&mut out, &line, &x, &y);
     if let Some(&last) = values.last() {
-        let _ = write!(
-            out,
-            "<circle cx=\"{:.1}\" cy=\"{:.1}\" r=\"2\"/>",
-            x(values.len() - 1),
-            y(last)
-        );
+        let _ = write!(out, "<circle cx=\"{:.1}\" cy=\"{:.1}\" r=\"2\"/>", x(values.len() - 1), y(last));
     }
     out.push_str("</g></svg>");
     out
@@ -408,10 +362,7 @@ pub fn trend_chart(trend: &Trend, weeks: &[TrendWeek], min_uploaders: u32) -> Li
         .map(|(series, muted)| {
             let label = if muted {
                 let n = trend.folded();
-                format!(
-                    "other ({n} bucket{}, summed)",
-                    if n == 1 { "" } else { "s" }
-                )
+                format!("other ({n} bucket{}, summed)", if n == 1 { "" } else { "s" })
             } else {
                 series.name.clone()
             };
@@ -429,30 +380,16 @@ pub fn trend_chart(trend: &Trend, weeks: &[TrendWeek], min_uploaders: u32) -> Li
                         trimmed(share(value, uploaders) * 100.0, 1)
                     );
                     if low {
-                        let _ = write!(
-                            title,
-                            "; low confidence: fewer than {min_uploaders} uploaders"
-                        );
+                        let _ = write!(title, "; low confidence: fewer than {min_uploaders} uploaders");
                     }
-                    Some(Point {
-                        y: share(value, uploaders),
-                        title,
-                        low_confidence: low,
-                    })
+                    Some(Point { y: share(value, uploaders), title, low_confidence: low })
                 })
                 .collect();
-            Line {
-                label,
-                points,
-                muted,
-            }
+            Line { label, points, muted }
         })
         .collect();
     LineChart {
-        title: format!(
-            "{}: {}, share of uploaders per week",
-            trend.program_name, trend.chart_name
-        ),
+        title: format!("{}: {}, share of uploaders per week", trend.program_name, trend.chart_name),
         x_labels: weeks.iter().map(|w| w.end.to_string()).collect(),
         lines,
         y_format: YFormat::Share,
@@ -464,10 +401,7 @@ pub fn trend_chart(trend: &Trend, weeks: &[TrendWeek], min_uploaders: u32) -> Li
 /// last day), on one axis.
 pub fn participation_chart(aggregates: &Aggregates, weeks: &[TrendWeek]) -> LineChart {
     let mut days = aggregates.days().peekable();
-    let (Some(first), Some(last)) = (
-        days.peek().map(|s| s.end),
-        aggregates.days().last().map(|s| s.end),
-    ) else {
+    let (Some(first), Some(last)) = (days.peek().map(|s| s.end), aggregates.days().last().map(|s| s.end)) else {
         return LineChart {
             title: "Valid reports per day and per week".into(),
             x_labels: Vec::new(),
@@ -501,28 +435,14 @@ pub fn participation_chart(aggregates: &Aggregates, weeks: &[TrendWeek]) -> Line
         let n = aggregates.sets[week.set].num_reports;
         weekly[(week.end.0 - first.0) as usize] = Some(Point {
             y: n as f64,
-            title: format!(
-                "{} to {}: {n} valid report{}",
-                week.start,
-                week.end,
-                plural(n)
-            ),
+            title: format!("{} to {}: {n} valid report{}", week.start, week.end, plural(n)),
             low_confidence: false,
         });
     }
     LineChart {
         title: "Valid reports per day and per week".into(),
-        x_labels: (0..count)
-            .map(|i| first.plus(i as i32).to_string())
-            .collect(),
-        lines: vec![
-            per_day,
-            Line {
-                label: "per week".into(),
-                muted: false,
-                points: weekly,
-            },
-        ],
+        x_labels: (0..count).map(|i| first.plus(i as i32).to_string()).collect(),
+        lines: vec![per_day, Line { label: "per week".into(), muted: false, points: weekly }],
         y_format: YFormat::Count,
     }
 }
@@ -538,11 +458,7 @@ mod tests {
     fn weeks(n: usize) -> Vec<TrendWeek> {
         let first = Day::parse("2026-01-07").unwrap();
         (0..n)
-            .map(|w| TrendWeek {
-                set: w,
-                start: first.plus(7 * w as i32 - 6),
-                end: first.plus(7 * w as i32),
-            })
+            .map(|w| TrendWeek { set: w, start: first.plus(7 * w as i32 - 6), end: first.plus(7 * w as i32) })
             .collect()
     }
 
@@ -556,24 +472,12 @@ mod tests {
             uploaders: vec![10, 40, 50],
             low_confidence: vec![true, false, false],
             buckets: vec![
-                BucketSeries {
-                    name: "vscode".into(),
-                    values: vec![5, 30, 40],
-                },
-                BucketSeries {
-                    name: "<script>alert(1)</script>".into(),
-                    values: vec![5, 10, 10],
-                },
-                BucketSeries {
-                    name: "vim".into(),
-                    values: vec![0, 1, 2],
-                },
+                BucketSeries { name: "vscode".into(), values: vec![5, 30, 40] },
+                BucketSeries { name: "<script>alert(1)</script>".into(), values: vec![5, 10, 10] },
+                BucketSeries { name: "vim".into(), values: vec![0, 1, 2] },
             ],
             top: vec![0, 1],
-            other: Some(BucketSeries {
-                name: "other".into(),
-                values: vec![0, 1, 2],
-            }),
+            other: Some(BucketSeries { name: "other".into(), values: vec![0, 1, 2] }),
         }
     }
 
@@ -595,10 +499,7 @@ mod tests {
             let all = root.descendants();
             let circles: Vec<_> = all.iter().filter(|e| e.name == "circle").collect();
             assert_eq!(circles.len(), 9); // 3 lines x 3 weeks
-            let hollow: Vec<_> = circles
-                .iter()
-                .filter(|c| c.attr("class") == Some("lc-h"))
-                .collect();
+            let hollow: Vec<_> = circles.iter().filter(|c| c.attr("class") == Some("lc-h")).collect();
             assert_eq!(hollow.len(), 3); // week 0 of each line
             assert_eq!(
                 circles[1].child("title").unwrap().text,
@@ -615,16 +516,11 @@ mod tests {
             assert_eq!(polylines[0].attr("stroke-dasharray"), Some("4 3"));
             assert_eq!(polylines[1].attr("stroke-dasharray"), None);
             // Legend: "other" names the folded count.
-            assert!(all
-                .iter()
-                .any(|e| e.name == "text" && e.text == "other (1 bucket, summed)"));
+            assert!(all.iter().any(|e| e.name == "text" && e.text == "other (1 bucket, summed)"));
         }
         // Light and dark differ only in colours; the same input gives the same bytes.
         assert_ne!(svg(&chart, Theme::Light), svg(&chart, Theme::Dark));
-        assert_eq!(
-            svg(&chart, Theme::Light),
-            svg(&trend_chart(&trend(), &weeks, 30), Theme::Light)
-        );
+        assert_eq!(svg(&chart, Theme::Light), svg(&trend_chart(&trend(), &weeks, 30), Theme::Light));
     }
 
     #[test]
@@ -636,16 +532,8 @@ mod tests {
                 label: "l".into(),
                 muted: false,
                 points: vec![
-                    Some(Point {
-                        y: 0.0,
-                        title: "p0".into(),
-                        low_confidence: false,
-                    }),
-                    Some(Point {
-                        y: 0.5,
-                        title: "p1".into(),
-                        low_confidence: false,
-                    }),
+                    Some(Point { y: 0.0, title: "p0".into(), low_confidence: false }),
+                    Some(Point { y: 0.5, title: "p1".into(), low_confidence: false }),
                 ],
             }],
             y_format: YFormat::Share,
@@ -679,21 +567,11 @@ mod tests {
 
     #[test]
     fn gaps_are_skipped_and_one_point_is_centred() {
-        let p = |y: f64| {
-            Some(Point {
-                y,
-                title: String::new(),
-                low_confidence: false,
-            })
-        };
+        let p = |y: f64| Some(Point { y, title: String::new(), low_confidence: false });
         let chart = LineChart {
             title: "t".into(),
             x_labels: vec!["a".into(), "b".into(), "c".into()],
-            lines: vec![Line {
-                label: "l".into(),
-                muted: true,
-                points: vec![p(1.0), None, p(2.0)],
-            }],
+            lines: vec![Line { label: "l".into(), muted: true, points: vec![p(1.0), None, p(2.0)] }],
             y_format: YFormat::Count,
         };
         let root = tree::parse(&svg(&chart, Theme::Dark));
@@ -703,19 +581,11 @@ mod tests {
         assert_eq!(lines[0].attr("points"), Some("56.0,126.0 700.0,16.0"));
         let one = LineChart {
             x_labels: vec!["a".into()],
-            lines: vec![Line {
-                label: "l".into(),
-                muted: false,
-                points: vec![p(1.0)],
-            }],
+            lines: vec![Line { label: "l".into(), muted: false, points: vec![p(1.0)] }],
             ..chart
         };
         let root = tree::parse(&svg(&one, Theme::Light));
-        let circle = root
-            .descendants()
-            .into_iter()
-            .find(|e| e.name == "circle")
-            .unwrap();
+        let circle = root.descendants().into_iter().find(|e| e.name == "circle").unwrap();
         assert_eq!(circle.attr("cx"), Some("378.0"));
     }
 
@@ -757,37 +627,19 @@ mod tests {
                 set(97, 103, 7),
             ],
         };
-        let weeks = [TrendWeek {
-            set: 5,
-            start: Day(97),
-            end: Day(103),
-        }];
+        let weeks = [TrendWeek { set: 5, start: Day(97), end: Day(103) }];
         let chart = participation_chart(&aggregates, &weeks);
         assert_eq!(chart.x_labels.len(), 4);
-        let ys: Vec<f64> = chart.lines[0]
-            .points
-            .iter()
-            .map(|p| p.as_ref().unwrap().y)
-            .collect();
+        let ys: Vec<f64> = chart.lines[0].points.iter().map(|p| p.as_ref().unwrap().y).collect();
         assert_eq!(ys, vec![2.0, 1.0, 0.0, 4.0]);
-        let weekly: Vec<Option<f64>> = chart.lines[1]
-            .points
-            .iter()
-            .map(|p| p.as_ref().map(|p| p.y))
-            .collect();
+        let weekly: Vec<Option<f64>> = chart.lines[1].points.iter().map(|p| p.as_ref().map(|p| p.y)).collect();
         assert_eq!(weekly, vec![None, None, None, Some(7.0)]);
         assert_eq!(
             chart.lines[1].points[3].as_ref().unwrap().title,
             format!("{} to {}: 7 valid reports", Day(97), Day(103))
         );
         tree::parse(&svg(&chart, Theme::Auto));
-        let empty = participation_chart(
-            &Aggregates {
-                plan: Plan::default(),
-                sets: Vec::new(),
-            },
-            &[],
-        );
+        let empty = participation_chart(&Aggregates { plan: Plan::default(), sets: Vec::new() }, &[]);
         tree::parse(&svg(&empty, Theme::Light));
     }
 }

@@ -1,12 +1,24 @@
 //! Render: aggregates and configs -> the files of the site, written into the staging tree.
+//!
+//! The data files ([`downloads`]), the HTML pages ([`pages`], from [`templates`], with
+//! charts from [`svg`] and Markdown from [`markdown`]), the static files ([`assets`]) and
+//! `.nojekyll`, so GitHub Pages serves the tree as it is. Templates are parsed once;
+//! chart set pages render in parallel, each materialising its own chart set.
 
+pub mod assets;
 pub mod beyond;
+pub mod browser;
 pub mod csv;
 pub mod downloads;
 pub mod feed;
 pub mod linechart;
+pub mod markdown;
+pub mod pages;
+pub mod paths;
 pub mod slug;
 pub mod stack_pages;
+pub mod svg;
+pub mod templates;
 pub mod trend_pages;
 pub mod xml;
 
@@ -80,11 +92,17 @@ pub struct RenderStats {
 
 /// Writes every file of the site into `out`.
 pub fn render(ctx: &SiteContext<'_>, out: &Staging) -> Result<RenderStats, RenderError> {
+    let tera = templates::load(ctx.options.templates.as_deref())?;
+    let static_files = assets::collect(ctx.options.static_dir.as_deref())?;
+    let markdown = pages::read_markdown(ctx.options.pages.as_deref())?;
     downloads::write_chart_sets(ctx.aggregates, out)?;
     downloads::write_raw_data(ctx.ingested, out)?;
     let beyond = beyond::Beyond::new(ctx)?;
     beyond::write_chart_set_csvs(ctx, out)?;
     beyond::write_trend_downloads(ctx, &beyond, out)?;
     beyond::write_feed(ctx, &beyond, out)?;
-    Ok(RenderStats::default())
+    assets::write(&static_files, out)?;
+    out.write(".nojekyll", b"")?;
+    let pages = pages::Pages::new(&tera, ctx, markdown).write_all(out)?;
+    Ok(RenderStats { pages })
 }

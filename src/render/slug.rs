@@ -14,8 +14,8 @@ const MAX_BASE: usize = 48;
 
 /// Windows device names: never a bare segment.
 const RESERVED: [&str; 22] = [
-    "con", "prn", "aux", "nul", "com1", "com2", "com3", "com4", "com5", "com6", "com7", "com8",
-    "com9", "lpt1", "lpt2", "lpt3", "lpt4", "lpt5", "lpt6", "lpt7", "lpt8", "lpt9",
+    "con", "prn", "aux", "nul", "com1", "com2", "com3", "com4", "com5", "com6", "com7", "com8", "com9", "lpt1", "lpt2",
+    "lpt3", "lpt4", "lpt5", "lpt6", "lpt7", "lpt8", "lpt9",
 ];
 
 /// The segment for `name` on its own (see the module docs). Not unique on its own in
@@ -99,9 +99,7 @@ mod tests {
 
     fn is_safe(segment: &str) -> bool {
         !segment.is_empty()
-            && segment
-                .bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+            && segment.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
             && !segment.starts_with('-')
             && !segment.ends_with('-')
     }

@@ -92,20 +92,8 @@ mod tests {
     #[test]
     fn counters_and_ranked_stacks_with_decoded_frames() {
         let index = StackIndex::from_reports([
-            (
-                Day(10),
-                0.5,
-                vec![(
-                    "gopls".to_string(),
-                    "gopls/bug\na.f:1\n\".g:2\u{1b}".to_string(),
-                    3,
-                )],
-            ),
-            (
-                Day(11),
-                0.25,
-                vec![("gopls".to_string(), "gopls/bug\nb.f:1".to_string(), 1)],
-            ),
+            (Day(10), 0.5, vec![("gopls".to_string(), "gopls/bug\na.f:1\n\".g:2\u{1b}".to_string(), 3)]),
+            (Day(11), 0.25, vec![("gopls".to_string(), "gopls/bug\nb.f:1".to_string(), 1)]),
         ]);
         let window = index.week(Day(12), &[], &ChartConfigFile::default());
         let view = StacksView::new(&window);

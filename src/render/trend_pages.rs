@@ -130,27 +130,17 @@ pub fn trend_files(
 ) -> TrendFiles {
     let chart = linechart::trend_chart(trend, weeks, min_uploaders);
     let folded: Vec<usize> = {
-        let mut rest: Vec<usize> = (0..trend.buckets.len())
-            .filter(|b| !trend.top.contains(b))
-            .collect();
+        let mut rest: Vec<usize> = (0..trend.buckets.len()).filter(|b| !trend.top.contains(b)).collect();
         rest.sort_unstable(); // chart order
         rest
     };
     let mut columns: Vec<Column> = trend
         .top
         .iter()
-        .map(|&b| Column {
-            name: printable(&trend.buckets[b].name),
-            drawn: true,
-            other: false,
-        })
+        .map(|&b| Column { name: printable(&trend.buckets[b].name), drawn: true, other: false })
         .collect();
     if trend.other.is_some() {
-        columns.push(Column {
-            name: "other (sum)".into(),
-            drawn: true,
-            other: true,
-        });
+        columns.push(Column { name: "other (sum)".into(), drawn: true, other: true });
     }
     columns.extend(folded.iter().map(|&b| Column {
         name: printable(&trend.buckets[b].name),
@@ -163,15 +153,8 @@ pub fn trend_files(
         .rev()
         .map(|(w, week)| {
             let uploaders = trend.uploaders[w];
-            let cell = |value: u32| Cell {
-                value,
-                share: percent(value, uploaders),
-            };
-            let mut cells: Vec<Cell> = trend
-                .top
-                .iter()
-                .map(|&b| cell(trend.buckets[b].values[w]))
-                .collect();
+            let cell = |value: u32| Cell { value, share: percent(value, uploaders) };
+            let mut cells: Vec<Cell> = trend.top.iter().map(|&b| cell(trend.buckets[b].values[w])).collect();
             if let Some(other) = &trend.other {
                 cells.push(cell(other.values[w]));
             }
@@ -232,22 +215,12 @@ impl TrendLink {
             href: format!("{}index.html", dir.strip_prefix("trends/").unwrap_or(dir)),
             has_data: trend.has_data(),
             sparkline: top.map(|bucket| {
-                let shares: Vec<f64> = bucket
-                    .values
-                    .iter()
-                    .zip(&trend.uploaders)
-                    .map(|(&v, &u)| share(v, u))
-                    .collect();
-                let label = format!(
-                    "{}: share of uploaders with {} per week",
-                    trend.chart_name, bucket.name
-                );
+                let shares: Vec<f64> = bucket.values.iter().zip(&trend.uploaders).map(|(&v, &u)| share(v, u)).collect();
+                let label = format!("{}: share of uploaders with {} per week", trend.chart_name, bucket.name);
                 linechart::sparkline(&shares, &trend.low_confidence, &printable(&label))
             }),
             top_bucket: top.map(|b| printable(&b.name)),
-            top_share: top
-                .zip(newest)
-                .map(|(b, w)| percent(b.values[w], trend.uploaders[w])),
+            top_share: top.zip(newest).map(|(b, w)| percent(b.values[w], trend.uploaders[w])),
         }
     }
 }
@@ -268,30 +241,18 @@ mod tests {
                     versions: vec!["v1"],
                     counters: vec![("gopls/client".into(), vec!["gopls/client:vscode".into()])],
                 },
-                ProgramLists {
-                    name: "../../etc",
-                    versions: Vec::new(),
-                    counters: Vec::new(),
-                },
+                ProgramLists { name: "../../etc", versions: Vec::new(), counters: Vec::new() },
             ],
             &["linux".to_string()],
             &[],
             &[],
         );
         let paths = TrendPaths::new(&plan);
-        let gopls = paths
-            .dir("golang.org/x/tools/gopls", "gopls/client")
-            .unwrap();
-        assert!(
-            gopls.starts_with("trends/golang-org-x-tools-gopls--"),
-            "{gopls}"
-        );
+        let gopls = paths.dir("golang.org/x/tools/gopls", "gopls/client").unwrap();
+        assert!(gopls.starts_with("trends/golang-org-x-tools-gopls--"), "{gopls}");
         assert!(gopls.contains("/gopls-client--"), "{gopls}");
         let evil = paths.dir("../../etc", "GOOS").unwrap();
-        assert!(
-            evil.starts_with("trends/etc--") && !evil.contains(".."),
-            "{evil}"
-        );
+        assert!(evil.starts_with("trends/etc--") && !evil.contains(".."), "{evil}");
         assert_eq!(paths.dir("nope", "GOOS"), None);
         assert_eq!(paths.dir("golang.org/x/tools/gopls", "nope"), None);
     }
@@ -299,18 +260,10 @@ mod tests {
     #[test]
     fn trend_table_lists_drawn_then_other_then_folded_newest_week_first() {
         let weeks: Vec<TrendWeek> = (0..2)
-            .map(|w| TrendWeek {
-                set: 2 * w + 1,
-                start: Day(100 + 7 * w as i32),
-                end: Day(106 + 7 * w as i32),
-            })
+            .map(|w| TrendWeek { set: 2 * w + 1, start: Day(100 + 7 * w as i32), end: Day(106 + 7 * w as i32) })
             .collect();
-        let mut buckets: Vec<BucketSeries> = (0..10)
-            .map(|i| BucketSeries {
-                name: format!("b{i}"),
-                values: vec![1, 10 - i],
-            })
-            .collect();
+        let mut buckets: Vec<BucketSeries> =
+            (0..10).map(|i| BucketSeries { name: format!("b{i}"), values: vec![1, 10 - i] }).collect();
         buckets[0].name = "bad\u{1b}[31m".into();
         let trend = Trend {
             program: 0,
@@ -321,10 +274,7 @@ mod tests {
             uploaders: vec![20, 40],
             low_confidence: vec![true, false],
             top: (0..8).collect(),
-            other: Some(BucketSeries {
-                name: "other".into(),
-                values: vec![2, 3],
-            }),
+            other: Some(BucketSeries { name: "other".into(), values: vec![2, 3] }),
             buckets,
         };
         let files = trend_files(&trend, &weeks, "T", "D", 30, "../../../");
@@ -338,15 +288,10 @@ mod tests {
         assert_eq!(newest.cells[0].value, 10);
         assert_eq!(newest.cells[0].share, "25.0%");
         assert_eq!(newest.cells[8].share, "7.5%"); // other: 3 of 40
-        assert_eq!(
-            newest.set_href,
-            format!("../../../charts/{}_{}/index.html", Day(107), Day(113))
-        );
+        assert_eq!(newest.set_href, format!("../../../charts/{}_{}/index.html", Day(107), Day(113)));
         assert_eq!(files.view.low_confidence_weeks, 1);
         assert_eq!(files.view.folded, 2);
-        assert!(files
-            .csv
-            .starts_with("week_start,week_end,bucket,value,uploaders,share\r\n"));
+        assert!(files.csv.starts_with("week_start,week_end,bucket,value,uploaders,share\r\n"));
         assert!(files.light_svg.contains("#ffffff") && files.dark_svg.contains("#0d1117"));
         let link = TrendLink::new(&trend, "T", "trends/p/c/");
         assert_eq!(link.href, "p/c/index.html");

@@ -73,10 +73,7 @@ pub(crate) mod tree {
 
     impl Element {
         pub fn attr(&self, name: &str) -> Option<&str> {
-            self.attrs
-                .iter()
-                .find(|(n, _)| n == name)
-                .map(|(_, v)| v.as_str())
+            self.attrs.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
         }
 
         pub fn child(&self, name: &str) -> Option<&Element> {
@@ -138,20 +135,10 @@ pub(crate) mod tree {
         for a in e.attributes() {
             let a = a.expect("well-formed attribute");
             let key = String::from_utf8(a.key.as_ref().to_vec()).unwrap();
-            assert!(
-                attrs.iter().all(|(k, _)| *k != key),
-                "repeated attribute {key}"
-            );
-            attrs.push((
-                key,
-                a.unescape_value().expect("known entities").into_owned(),
-            ));
+            assert!(attrs.iter().all(|(k, _)| *k != key), "repeated attribute {key}");
+            attrs.push((key, a.unescape_value().expect("known entities").into_owned()));
         }
-        Element {
-            name,
-            attrs,
-            ..Element::default()
-        }
+        Element { name, attrs, ..Element::default() }
     }
 }
 
@@ -161,14 +148,8 @@ mod tests {
 
     #[test]
     fn escapes_markup_and_replaces_forbidden_characters() {
-        assert_eq!(
-            text("<a href=\"x\">&'</a>"),
-            "&lt;a href=&quot;x&quot;&gt;&amp;&#39;&lt;/a&gt;"
-        );
-        assert_eq!(
-            text("a\u{0}b\u{1b}c\u{FFFF}"),
-            "a\u{FFFD}b\u{FFFD}c\u{FFFD}"
-        );
+        assert_eq!(text("<a href=\"x\">&'</a>"), "&lt;a href=&quot;x&quot;&gt;&amp;&#39;&lt;/a&gt;");
+        assert_eq!(text("a\u{0}b\u{1b}c\u{FFFF}"), "a\u{FFFD}b\u{FFFD}c\u{FFFD}");
         assert_eq!(text("a\tb\nc\rd"), "a\tb\nc&#13;d");
         assert_eq!(attr("a\tb\nc\rd"), "a&#9;b&#10;c&#13;d");
         assert_eq!(text("gopls ✓"), "gopls ✓");

@@ -46,11 +46,7 @@ impl Fixture {
 
     /// Runs `telemetry-site build data site ARGS...`.
     pub fn build(&self, args: &[&str]) -> Output {
-        run(&[
-            &["build", path_str(&self.data()), path_str(&self.site())],
-            args,
-        ]
-        .concat())
+        run(&[&["build", path_str(&self.data()), path_str(&self.site())], args].concat())
     }
 }
 

@@ -1,0 +1,36 @@
+//! `telemetry-site build DATA SITE`.
+
+use crate::build::{self, BuildError};
+use crate::cli::BuildArgs;
+use crate::progress::Progress;
+
+use super::{fail, Exit};
+
+pub fn run(args: &BuildArgs) -> Result<Exit, Exit> {
+    let config = super::site_config(&args.shared.data)?;
+    super::set_jobs(args.shared.inputs.jobs)?;
+    let mut opts = args.shared.options(&config, &args.site, Progress::for_stderr(args.quiet));
+    opts.cache_dir = args.cache.clone();
+    opts.no_cache = args.no_cache;
+    let summary = build::build(&opts).map_err(|e| {
+        let exit = match e {
+            BuildError::Config(_) | BuildError::Ingest(_) => Exit::Usage,
+            BuildError::Write(_) | BuildError::Render(_) => Exit::Input,
+        };
+        fail(exit, e)
+    })?;
+    if let Some(path) = &args.summary_json {
+        std::fs::write(path, summary.to_json())
+            .map_err(|e| fail(Exit::Usage, format!("`{}`: cannot write the summary: {e}", path.display())))?;
+    }
+    if !args.quiet {
+        eprint!("{}", summary.to_text(args.verbose));
+    }
+    if (args.strict || config.strict == Some(true)) && summary.reports_skipped > 0 {
+        return Err(fail(Exit::Input, format!("--strict: {} reports skipped", summary.reports_skipped)));
+    }
+    if summary.reports_read > 0 && summary.reports_valid == 0 {
+        return Err(fail(Exit::Input, format!("{} reports read, none valid", summary.reports_read)));
+    }
+    Ok(Exit::Success)
+}

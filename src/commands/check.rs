@@ -1,0 +1,129 @@
+//! `telemetry-site check DATA`: the build's reading and checking, without a site.
+//!
+//! Like `zola check`, for CI: exit 0 when both configs and every report are fine, else
+//! the counts by reason and the first offending files (`path:line: reason: why`), exit 1.
+//! `--max-age` also catches uploads that stopped arriving.
+
+use std::fmt::Write as _;
+use std::path::Path;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use crate::build::{self, BuildError};
+use crate::cli::CheckArgs;
+use crate::day::Day;
+use crate::progress::Progress;
+use crate::summary::{Summary, SHOWN};
+
+use super::{fail, Exit};
+
+pub fn run(args: &CheckArgs) -> Result<Exit, Exit> {
+    let config = super::site_config(&args.data)?;
+    let today = match &args.today {
+        Some(text) => {
+            Day::parse(text).ok_or_else(|| fail(Exit::Usage, format!("--today: not a YYYY-MM-DD date: `{text}`")))?
+        }
+        None => today_utc(),
+    };
+    super::set_jobs(args.inputs.jobs)?;
+    let opts = args.options(&config, Progress::for_stderr(args.quiet));
+    let analysis = build::analyse(&opts, &std::env::temp_dir()).map_err(|e| match e {
+        BuildError::Config(_) | BuildError::Ingest(_) => fail(Exit::Usage, e),
+        other => fail(Exit::Input, other),
+    })?;
+    let summary = build::summarise(&analysis, analysis.stages.clone());
+    if let Some(path) = &args.summary_json {
+        std::fs::write(path, summary.to_json())
+            .map_err(|e| fail(Exit::Usage, format!("`{}`: cannot write the summary: {e}", path.display())))?;
+    }
+    let newest = analysis.ingested.records.last().map(|r| r.day);
+    let stale = args.max_age.or(config.max_age).and_then(|max_age| staleness(newest, today, max_age));
+    eprint!("{}", report(&summary, &args.data, args.quiet));
+    if let Some(problem) = &stale {
+        eprintln!("error: {problem}");
+    }
+    if summary.reports_skipped > 0 {
+        eprintln!("error: {} of {} reports skipped", summary.reports_skipped, summary.reports_read);
+    }
+    if summary.reports_skipped > 0 || stale.is_some() {
+        return Ok(Exit::Input);
+    }
+    if !args.quiet {
+        eprintln!("ok");
+    }
+    Ok(Exit::Success)
+}
+
+/// Today's date in UTC, from the system clock.
+pub fn today_utc() -> Day {
+    let secs = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+    Day((secs / 86_400) as i32)
+}
+
+/// Why the data is too old (or absent) for `--max-age`, or `None` when it is fresh.
+pub fn staleness(newest: Option<Day>, today: Day, max_age: u32) -> Option<String> {
+    match newest {
+        None => Some(format!("--max-age {max_age}: no valid report at all")),
+        Some(day) if today.0 - day.0 > max_age as i32 => Some(format!(
+            "--max-age {max_age}: the newest valid report is from {day}, {} days before {today}",
+            today.0 - day.0
+        )),
+        Some(_) => None,
+    }
+}
+
+/// The human report: counts, counts by reason, the first offending files, unread entries.
+fn report(summary: &Summary, data: &Path, quiet: bool) -> String {
+    let mut out = String::new();
+    let place = |rel: &str| data.join(rel).display().to_string();
+    if !quiet {
+        let _ = writeln!(
+            out,
+            "checked {} reports in {} files: {} valid, {} skipped",
+            summary.reports_read, summary.files_read, summary.reports_valid, summary.reports_skipped
+        );
+        for (reason, n) in &summary.skipped_by_reason {
+            let _ = writeln!(out, "  {n:>8} {reason}");
+        }
+        let _ = writeln!(out, "upload config: {}; chart config: {}", summary.upload_config, summary.chart_config);
+        if let Some(day) = &summary.newest_day {
+            let _ = writeln!(out, "newest valid report: {day}");
+        }
+        for note in &summary.notes {
+            let _ = writeln!(out, "note: {note}");
+        }
+        for entry in summary.unrecognised.iter().take(SHOWN) {
+            let _ = writeln!(out, "warning: {}: {}", place(&entry.path), entry.why);
+        }
+        if summary.unrecognised.len() > SHOWN {
+            let _ = writeln!(out, "warning: ... and {} more entries not read", summary.unrecognised.len() - SHOWN);
+        }
+    }
+    for skip in summary.skipped.iter().take(SHOWN) {
+        let line = if skip.line > 0 { format!(":{}", skip.line) } else { String::new() };
+        let _ = writeln!(out, "{}{line}: {}: {}", place(&skip.path), skip.reason, skip.message);
+    }
+    if summary.reports_skipped > SHOWN as u64 {
+        let _ = writeln!(out, "... and {} more (see --summary-json)", summary.reports_skipped - SHOWN as u64);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn staleness_counts_whole_days() {
+        let today = Day::parse("2026-11-25").unwrap();
+        let day = |s| Day::parse(s);
+        assert_eq!(staleness(day("2026-11-22"), today, 3), None);
+        assert!(staleness(day("2026-11-21"), today, 3).unwrap().contains("4 days before 2026-11-25"));
+        assert!(staleness(None, today, 3).unwrap().contains("no valid report"));
+        assert_eq!(staleness(day("2026-11-26"), today, 0), None);
+    }
+
+    #[test]
+    fn today_is_after_2025() {
+        assert!(today_utc() > Day::parse("2025-01-01").unwrap());
+    }
+}

@@ -1,0 +1,182 @@
+//! `telemetry-site init DIR`: a starter project that builds at once.
+//!
+//! ```text
+//! DIR/
+//!   data/upload-config.json        Go's upload config (or a minimal one with --minimal)
+//!   data/chart-config.txt          Go's chart config (or a minimal one)
+//!   data/telemetry-site.toml       the site config, every key shown
+//!   data/pages/index.md            text above the charts
+//!   data/pages/privacy.md          what is collected and how
+//!   .github/workflows/telemetry-site.yml   nightly build and GitHub Pages deploy
+//!   .gitignore, README.md
+//! ```
+//!
+//! Like `cargo init` and `mdbook init`, it never overwrites a file unless `--force`, and it
+//! leaves every other file in DIR alone.
+
+use std::path::Path;
+
+use crate::cli::InitArgs;
+
+use super::{fail, Exit};
+
+pub const GO_UPLOAD_CONFIG: &str = include_str!("../../data/upload-config.json");
+pub const GO_CHART_CONFIG: &str = include_str!("../../data/chart-config.txt");
+/// The GitHub Actions workflow, also shipped as `docs/github-pages-workflow.yml`.
+pub const WORKFLOW: &str = include_str!("../../docs/github-pages-workflow.yml");
+
+pub const MINIMAL_UPLOAD_CONFIG: &str = r#"{
+	"GOOS": ["darwin", "linux", "windows"],
+	"GOARCH": ["amd64", "arm64"],
+	"GoVersion": ["go1.26.0", "go1.27.0"],
+	"SampleRate": 1,
+	"Programs": [
+		{
+			"Name": "example.com/cmd/hello",
+			"Versions": ["v1.0.0", "v1.1.0"],
+			"Counters": [
+				{"Name": "hello/invocations", "Rate": 1},
+				{"Name": "hello/mode:{fast,slow}", "Rate": 1}
+			]
+		}
+	]
+}
+"#;
+
+pub const MINIMAL_CHART_CONFIG: &str = "\
+title: Invocations of hello
+counter: hello/invocations
+description: how many times hello runs.
+type: partition
+program: example.com/cmd/hello
+version: v1.0.0
+---
+title: Modes of hello
+counter: hello/mode:{fast,slow}
+description: which mode hello runs in.
+type: partition
+program: example.com/cmd/hello
+version: v1.0.0
+";
+
+const SITE_CONFIG: &str = r#"# telemetry-site settings. Keys are named like the flags of `telemetry-site build`;
+# a flag given on the command line wins. Paths are relative to this folder.
+
+title = "Telemetry"
+description = "Usage statistics uploaded by users who opted in to telemetry."
+# base_url = "https://OWNER.github.io/REPO/"   # for the feed and the 404 page
+
+# pages = "pages"                      # Markdown pages (the default)
+# templates = "../theme/templates"     # templates overriding the built-in ones
+# static = "../theme/static"           # static files overriding the built-in ones
+# upload_config = "upload-config.json" # the default
+# chart_config = "chart-config.txt"    # the default
+
+# max_report_bytes = 102400            # larger reports are skipped
+# max_file_bytes = 4294967296          # largest decompressed file
+# strict = false                       # build: exit 1 when any report is skipped
+# max_age = 3                          # check: exit 1 when no report arrived in 3 days
+# trend_min_uploaders = 30             # trend points on fewer uploaders are low-confidence
+"#;
+
+const INDEX_PAGE: &str = "\
+# Telemetry
+
+These charts summarise the usage reports uploaded by people who opted in to telemetry.
+Each report covers one week of one installation; nothing in it identifies a person.
+
+Until the first reports arrive, the charts are empty: no data has arrived yet.
+";
+
+const PRIVACY_PAGE: &str = "\
+# Privacy
+
+Telemetry is off unless you turn it on. When it is on, your tools count events locally and
+upload, once a week, a report of counters named in the published upload config: program
+versions, operating system, architecture and counts. Reports carry no file names, no
+source code and no personal data. The raw reports are published on this site, as uploaded.
+";
+
+const README: &str = "\
+# Telemetry dashboard
+
+The public dashboard of our telemetry reports, built with `telemetry-site`.
+
+- `data/`: uploaded reports (`<Week>/<X>.json`), the upload and chart configs,
+  `telemetry-site.toml` (site settings) and `pages/` (Markdown pages).
+- `.github/workflows/telemetry-site.yml`: builds the site nightly and publishes it on
+  GitHub Pages (Settings > Pages > Source: GitHub Actions).
+
+Preview locally:
+
+    telemetry-site serve data       # http://127.0.0.1:1111/, rebuilt on every change
+    telemetry-site check data       # validate the configs and every report
+    telemetry-site build data site  # what the workflow publishes
+";
+
+/// The starter files: (path under DIR, contents).
+pub fn files(minimal: bool) -> Vec<(&'static str, &'static str)> {
+    let (upload, chart) =
+        if minimal { (MINIMAL_UPLOAD_CONFIG, MINIMAL_CHART_CONFIG) } else { (GO_UPLOAD_CONFIG, GO_CHART_CONFIG) };
+    vec![
+        ("data/upload-config.json", upload),
+        ("data/chart-config.txt", chart),
+        ("data/telemetry-site.toml", SITE_CONFIG),
+        ("data/pages/index.md", INDEX_PAGE),
+        ("data/pages/privacy.md", PRIVACY_PAGE),
+        (".github/workflows/telemetry-site.yml", WORKFLOW),
+        (".gitignore", "/site\n/build-summary.json\n"),
+        ("README.md", README),
+    ]
+}
+
+pub fn run(args: &InitArgs) -> Result<Exit, Exit> {
+    let mut kept = 0;
+    for (rel, contents) in files(args.minimal) {
+        let path = args.dir.join(rel);
+        if path.exists() && !args.force {
+            eprintln!("kept {} (it exists; --force replaces it)", path.display());
+            kept += 1;
+            continue;
+        }
+        write(&path, contents)?;
+        eprintln!("wrote {}", path.display());
+    }
+    let data = args.dir.join("data");
+    eprintln!(
+        "\nnext:\n  telemetry-site serve {data}          # preview on http://127.0.0.1:1111/\n  \
+         telemetry-site build {data} {site}    # what the workflow publishes",
+        data = data.display(),
+        site = args.dir.join("site").display()
+    );
+    if kept > 0 {
+        eprintln!("note: {kept} existing files left as they were");
+    }
+    Ok(Exit::Success)
+}
+
+fn write(path: &Path, contents: &str) -> Result<(), Exit> {
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent)
+            .map_err(|e| fail(Exit::Usage, format!("`{}`: cannot create the folder: {e}", parent.display())))?;
+    }
+    std::fs::write(path, contents).map_err(|e| fail(Exit::Usage, format!("`{}`: cannot write: {e}", path.display())))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{ChartConfigFile, UploadConfig};
+    use crate::site_config::SiteConfig;
+
+    #[test]
+    fn starter_configs_parse() {
+        for minimal in [false, true] {
+            let files = files(minimal);
+            let get = |name: &str| files.iter().find(|(rel, _)| *rel == name).unwrap().1;
+            UploadConfig::parse(get("data/upload-config.json")).unwrap();
+            ChartConfigFile::parse(get("data/chart-config.txt")).unwrap();
+            SiteConfig::parse(get("data/telemetry-site.toml")).unwrap();
+        }
+    }
+}

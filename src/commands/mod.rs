@@ -1,0 +1,65 @@
+//! One module per subcommand: each takes its parsed arguments, prints what it has to say
+//! (errors as `error: ...` on stderr) and returns the process's [`Exit`] status.
+
+pub mod build;
+pub mod check;
+pub mod completions;
+pub mod init;
+pub mod serve;
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use crate::cli::{Cli, Command};
+use crate::site_config::SiteConfig;
+
+/// The exit statuses, as the README documents them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exit {
+    /// 0: done (an empty DATA included).
+    Success = 0,
+    /// 1: input errors: a report check failed, `--strict` tripped, or no report was valid.
+    Input = 1,
+    /// 2: usage or configuration errors (clap exits 2 on a bad command line too).
+    Usage = 2,
+}
+
+impl From<Exit> for ExitCode {
+    fn from(exit: Exit) -> ExitCode {
+        ExitCode::from(exit as u8)
+    }
+}
+
+/// Runs the parsed command line.
+pub fn run(cli: Cli) -> Exit {
+    let result = match cli.command {
+        Command::Build(args) => build::run(&args),
+        Command::Check(args) => check::run(&args),
+        Command::Serve(args) => serve::run(&args),
+        Command::Init(args) => init::run(&args),
+        Command::Completions(args) => completions::run(&args),
+    };
+    result.unwrap_or_else(|exit| exit)
+}
+
+/// Prints `error: {message}` and gives `exit`, for `?` in the commands.
+pub(crate) fn fail(exit: Exit, message: impl std::fmt::Display) -> Exit {
+    eprintln!("error: {message}");
+    exit
+}
+
+/// Reads `<DATA>/telemetry-site.toml` (exit 2 on a mistake in it).
+pub(crate) fn site_config(data: &Path) -> Result<SiteConfig, Exit> {
+    SiteConfig::load(data).map_err(|e| fail(Exit::Usage, e))
+}
+
+/// Sizes rayon's global pool once, before any parallel work.
+pub(crate) fn set_jobs(jobs: Option<usize>) -> Result<(), Exit> {
+    match jobs {
+        Some(jobs) => rayon::ThreadPoolBuilder::new()
+            .num_threads(jobs.max(1))
+            .build_global()
+            .map_err(|e| fail(Exit::Usage, format!("cannot start {jobs} worker threads: {e}"))),
+        None => Ok(()),
+    }
+}

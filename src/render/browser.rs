@@ -1,0 +1,234 @@
+//! The chart browser: what the home page and each chart set page show of a chart set (a
+//! navigation tree of programs and charts, and every chart with its heading, SVG and
+//! numbers), as plain data for the templates.
+//!
+//! Every uploaded or configured string is passed through [`display_text`] and left to
+//! the templates to escape; only the SVG, which [`svg`] escapes itself, is markup.
+
+use std::collections::HashMap;
+
+use serde::Serialize;
+
+use super::paths::{display_text, is_web_url, short_program_name, Anchors};
+use super::svg::{self, Bar};
+use crate::aggregate::{ChartKind, Plan};
+use crate::chartset::ChartSet;
+use crate::config::ChartConfigFile;
+
+/// What is known of a chart besides its data: its title, description and issues.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ChartInfo {
+    pub title: String,
+    pub description: String,
+    pub issues: Vec<Issue>,
+}
+
+/// An issue of a chart config record: a link when it is a web URL, text otherwise.
+#[derive(Debug, Clone, Serialize)]
+pub struct Issue {
+    pub url: Option<String>,
+    pub text: String,
+}
+
+/// The [`ChartInfo`] of every chart of a plan, found once per build.
+#[derive(Debug, Default)]
+pub struct ChartCatalog {
+    info: HashMap<(String, String), ChartInfo>,
+}
+
+impl ChartCatalog {
+    /// Titles from the chart config for counter charts (matched by program and chart
+    /// name) and built-in ones for the Version, GOOS, GOARCH and GoVersion charts.
+    pub fn new(plan: &Plan, config: &ChartConfigFile) -> ChartCatalog {
+        let mut info = HashMap::new();
+        for program in &plan.programs {
+            for chart in &program.charts {
+                let chart_info = match chart.kind {
+                    ChartKind::Counter => config.find(&program.name, &chart.name).map(|record| ChartInfo {
+                        title: display_text(&record.title),
+                        description: display_text(&record.description),
+                        issues: record.issues.iter().map(|url| issue(url)).collect(),
+                    }),
+                    kind => Some(builtin_info(kind)),
+                };
+                if let Some(chart_info) = chart_info {
+                    info.insert((program.name.clone(), chart.name.clone()), chart_info);
+                }
+            }
+        }
+        ChartCatalog { info }
+    }
+
+    fn get(&self, program: &str, chart: &str) -> Option<&ChartInfo> {
+        self.info.get(&(program.to_string(), chart.to_string()))
+    }
+}
+
+fn builtin_info(kind: ChartKind) -> ChartInfo {
+    let (title, description) = match kind {
+        ChartKind::Version => ("Program version", "The version of the program that sent each report."),
+        ChartKind::Goos => ("Operating system", "The operating system the program ran on (GOOS)."),
+        ChartKind::Goarch => ("Processor architecture", "The architecture the program was built for (GOARCH)."),
+        ChartKind::GoVersion => ("Go version", "The Go toolchain the program was built with."),
+        ChartKind::Counter => ("", ""),
+    };
+    ChartInfo { title: title.into(), description: description.into(), issues: Vec::new() }
+}
+
+fn issue(url: &str) -> Issue {
+    let text = display_text(url);
+    if is_web_url(url) {
+        let short = text.split_once("://").map_or(text.as_str(), |(_, rest)| rest).trim_end_matches('/').to_string();
+        Issue { url: Some(text), text: short }
+    } else {
+        Issue { url: None, text }
+    }
+}
+
+/// One program's charts in a chart set.
+#[derive(Debug, Serialize)]
+pub struct ProgramView {
+    pub name: String,
+    /// The name without a `golang.org/` or `github.com/` prefix.
+    pub short: String,
+    pub anchor: String,
+    pub charts: Vec<ChartView>,
+}
+
+/// One chart: heading, SVG and the numbers behind it.
+#[derive(Debug, Serialize)]
+pub struct ChartView {
+    /// The chart's name: `GOOS`, or a counter's chart name such as `gopls/client`.
+    pub name: String,
+    pub anchor: String,
+    /// From the chart config or built in; empty when neither knows the chart.
+    pub title: String,
+    pub description: String,
+    pub issues: Vec<Issue>,
+    /// The bar chart, escaped markup produced by [`svg::bar_chart`].
+    pub svg: String,
+    pub rows: Vec<Row>,
+}
+
+/// A bucket and its value, with its share of the set's reports (one decimal).
+#[derive(Debug, Serialize)]
+pub struct Row {
+    pub key: String,
+    pub value: u64,
+    pub share: String,
+}
+
+/// The programs and charts of `set`, with anchors unique on the page.
+pub fn programs(set: &ChartSet, catalog: &ChartCatalog) -> Vec<ProgramView> {
+    let mut anchors = Anchors::default();
+    set.programs
+        .iter()
+        .map(|program| {
+            let short = short_program_name(&program.name);
+            let anchor = anchors.unique(short, "program");
+            let charts = program
+                .charts
+                .iter()
+                .map(|chart| {
+                    let info = catalog.get(&program.name, &chart.name).cloned().unwrap_or_default();
+                    let name = display_text(&chart.name);
+                    let heading = if info.title.is_empty() { name.clone() } else { info.title.clone() };
+                    let bars: Vec<Bar<'_>> = chart.data.iter().map(|d| Bar { label: &d.key, value: d.value }).collect();
+                    ChartView {
+                        anchor: anchors.unique(&format!("{short} {}", chart.name), "chart"),
+                        svg: svg::bar_chart(&heading, &bars),
+                        rows: chart
+                            .data
+                            .iter()
+                            .map(|d| Row {
+                                key: display_text(&d.key),
+                                value: d.value,
+                                share: share(d.value, set.num_reports),
+                            })
+                            .collect(),
+                        name,
+                        title: info.title,
+                        description: info.description,
+                        issues: info.issues,
+                    }
+                })
+                .collect();
+            ProgramView { name: display_text(&program.name), short: display_text(short), anchor, charts }
+        })
+        .collect()
+}
+
+/// `value` as a percentage of `total`, one decimal.
+fn share(value: u64, total: u64) -> String {
+    if total == 0 {
+        return String::new();
+    }
+    format!("{:.1}%", value as f64 * 100.0 / total as f64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::chartset::{Chart, Datum, ProgramCharts};
+
+    fn set(program: &str, charts: &[(&str, &[(&str, u64)])]) -> ChartSet {
+        ChartSet {
+            date_range: ["2026-01-01".into(), "2026-01-07".into()],
+            num_reports: 8,
+            programs: vec![ProgramCharts {
+                id: format!("charts:{program}"),
+                name: program.into(),
+                charts: charts
+                    .iter()
+                    .map(|(name, data)| Chart {
+                        id: String::new(),
+                        name: (*name).into(),
+                        kind: "partition".into(),
+                        data: data
+                            .iter()
+                            .map(|&(key, value)| Datum { week: String::new(), key: key.into(), value })
+                            .collect(),
+                    })
+                    .collect(),
+            }],
+        }
+    }
+
+    const UPLOAD: &str = r#"{"GOOS":["linux"],"GOARCH":["amd64"],"GoVersion":["go1.23.1"],"Programs":[{"Name":"golang.org/x/tools/gopls","Versions":["v0.17.0"],"Counters":[{"Name":"gopls/client:{vscode,vim}","Rate":1}]}]}"#;
+    const CHARTS: &str = "title: Editor Distribution\ncounter: gopls/client:{vscode,vim}\ndescription: measure editors.\ntype: partition\nissue: https://go.dev/issue/61038\nissue: javascript:alert(1)\nprogram: golang.org/x/tools/gopls\n";
+
+    #[test]
+    fn charts_get_config_and_builtin_titles() {
+        let upload = crate::config::UploadConfig::parse(UPLOAD).unwrap();
+        let catalog = ChartCatalog::new(&Plan::from_config(&upload), &ChartConfigFile::parse(CHARTS).unwrap());
+        let set = set(
+            "golang.org/x/tools/gopls",
+            &[("GOOS", &[("linux", 4)]), ("gopls/client", &[("vscode", 3), ("vim", 0)])],
+        );
+        let programs = programs(&set, &catalog);
+        assert_eq!(programs[0].short, "x/tools/gopls");
+        assert_eq!(programs[0].anchor, "x-tools-gopls");
+        let [goos, client] = &programs[0].charts[..] else { panic!() };
+        assert_eq!(goos.title, "Operating system");
+        assert_eq!(goos.anchor, "x-tools-gopls-goos");
+        assert_eq!(client.title, "Editor Distribution");
+        assert_eq!(client.description, "measure editors.");
+        assert_eq!(client.issues[0].url.as_deref(), Some("https://go.dev/issue/61038"));
+        assert_eq!(client.issues[0].text, "go.dev/issue/61038");
+        assert_eq!(client.issues[1].url, None);
+        assert_eq!(client.rows[0].share, "37.5%");
+        assert_eq!(client.rows[1].share, "0.0%");
+        assert!(client.svg.contains("aria-label=\"Editor Distribution: "));
+    }
+
+    #[test]
+    fn unknown_charts_are_headed_by_their_name() {
+        let set = set("<b>\u{7}", &[("<i>", &[("x", 1)])]);
+        let programs = programs(&set, &ChartCatalog::default());
+        assert_eq!(programs[0].name, "<b>\u{FFFD}");
+        assert_eq!(programs[0].anchor, "b");
+        assert_eq!(programs[0].charts[0].title, "");
+        assert_eq!(programs[0].charts[0].name, "<i>");
+        assert!(programs[0].charts[0].svg.contains("aria-label=\"&lt;i&gt;: "));
+    }
+}

@@ -1,0 +1,146 @@
+//! Paths and names inside the site: relative links from a page to the site root, anchors
+//! and page names made from text, and the display form of uploaded names.
+//!
+//! Every link the site writes is relative (`../../charts/index.html`), so the site works
+//! from a GitHub Pages project sub-path, any static host and a local folder alike; and it
+//! names files, never directories, because a local folder has no `index.html` fallback.
+//! Uploaded names never become paths: anchors and page names are slugs of `[a-z0-9-]`.
+
+use std::collections::HashSet;
+
+/// The relative path from the page at `rel` (a `/`-separated path from the site root) to
+/// the root: `""` for `index.html`, `"../../"` for `charts/2026-01-05/index.html`.
+pub fn root_of(rel: &str) -> String {
+    "../".repeat(rel.matches('/').count())
+}
+
+/// Lowercase ASCII letters and digits, every other run of characters replaced by one `-`,
+/// no `-` at either end. Empty when `text` has no ASCII letter or digit.
+pub fn slug(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut dash = false;
+    for c in text.chars() {
+        if c.is_ascii_alphanumeric() {
+            if dash && !out.is_empty() {
+                out.push('-');
+            }
+            dash = false;
+            out.push(c.to_ascii_lowercase());
+        } else {
+            dash = true;
+        }
+    }
+    out
+}
+
+/// Hands out distinct anchors (HTML `id`s) on one page.
+#[derive(Debug, Default)]
+pub struct Anchors {
+    used: HashSet<String>,
+}
+
+impl Anchors {
+    /// The slug of `text` (or `fallback` when that is empty), with `-2`, `-3`, ... added
+    /// when it is already taken on this page.
+    pub fn unique(&mut self, text: &str, fallback: &str) -> String {
+        let mut base = slug(text);
+        if base.is_empty() {
+            base = fallback.to_string();
+        }
+        let mut anchor = base.clone();
+        let mut n = 1;
+        while !self.used.insert(anchor.clone()) {
+            n += 1;
+            anchor = format!("{base}-{n}");
+        }
+        anchor
+    }
+}
+
+/// A program's name as telemetry.go.dev shows it: without a `golang.org/` or
+/// `github.com/` prefix (`golang.org/x/tools/gopls` -> `x/tools/gopls`).
+pub fn short_program_name(name: &str) -> &str {
+    let short = name.strip_prefix("golang.org/").or_else(|| name.strip_prefix("github.com/")).unwrap_or(name);
+    if short.is_empty() {
+        name
+    } else {
+        short
+    }
+}
+
+/// An uploaded or configured string made safe to show: control characters (and the
+/// noncharacters XML forbids) become U+FFFD, so the text is valid in HTML and in XML.
+/// Escaping `<`, `&` and quotes is left to the output (tera, or [`super::svg`]).
+pub fn display_text(text: &str) -> String {
+    if !text.chars().any(is_unprintable) {
+        return text.to_string();
+    }
+    text.chars().map(|c| if is_unprintable(c) { '\u{FFFD}' } else { c }).collect()
+}
+
+/// Characters that must not reach HTML or XML output as they are.
+pub fn is_unprintable(c: char) -> bool {
+    c.is_control() || c == '\u{FFFE}' || c == '\u{FFFF}'
+}
+
+/// True for `http://` and `https://` URLs: the only configured URLs made into links (a
+/// `javascript:` URL in a chart config stays text).
+pub fn is_web_url(url: &str) -> bool {
+    let lower = url.get(..8).unwrap_or(url).to_ascii_lowercase();
+    (lower.starts_with("https://") || lower.starts_with("http://")) && !url.contains(char::is_whitespace)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn root_is_one_step_up_per_folder() {
+        assert_eq!(root_of("index.html"), "");
+        assert_eq!(root_of("charts/index.html"), "../");
+        assert_eq!(root_of("charts/2026-01-01_2026-01-07/index.html"), "../../");
+    }
+
+    #[test]
+    fn slugs_keep_only_ascii_letters_and_digits() {
+        assert_eq!(slug("gopls/client"), "gopls-client");
+        assert_eq!(slug("  Hello, World!  "), "hello-world");
+        assert_eq!(slug("<script>alert(1)</script>"), "script-alert-1-script");
+        assert_eq!(slug("\"onmouseover=x"), "onmouseover-x");
+        assert_eq!(slug("Ünïcode"), "n-code");
+        assert_eq!(slug("---"), "");
+    }
+
+    #[test]
+    fn anchors_are_unique_per_page() {
+        let mut anchors = Anchors::default();
+        assert_eq!(anchors.unique("GOOS", "chart"), "goos");
+        assert_eq!(anchors.unique("goos", "chart"), "goos-2");
+        assert_eq!(anchors.unique("<>", "chart"), "chart");
+        assert_eq!(anchors.unique("", "chart"), "chart-2");
+        assert_eq!(anchors.unique("goos-2", "chart"), "goos-2-2");
+    }
+
+    #[test]
+    fn program_names_lose_their_host() {
+        assert_eq!(short_program_name("golang.org/x/tools/gopls"), "x/tools/gopls");
+        assert_eq!(short_program_name("github.com/go-delve/delve/cmd/dlv"), "go-delve/delve/cmd/dlv");
+        assert_eq!(short_program_name("cmd/go"), "cmd/go");
+        assert_eq!(short_program_name("golang.org/"), "golang.org/");
+    }
+
+    #[test]
+    fn control_characters_are_replaced() {
+        assert_eq!(display_text("a\u{0}b\u{1b}[31m\u{7f}\u{85}"), "a\u{FFFD}b\u{FFFD}[31m\u{FFFD}\u{FFFD}");
+        assert_eq!(display_text("plain <text>"), "plain <text>");
+    }
+
+    #[test]
+    fn only_web_urls_are_links() {
+        assert!(is_web_url("https://go.dev/issue/61038"));
+        assert!(is_web_url("HTTP://example.com"));
+        assert!(!is_web_url("javascript:alert(1)"));
+        assert!(!is_web_url("go.dev/issue/1"));
+        assert!(!is_web_url("https://x y"));
+    }
+}

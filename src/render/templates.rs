@@ -1,0 +1,142 @@
+//! The page templates: built-ins embedded in the binary, replaced file by file by a
+//! project's `--templates DIR`.
+//!
+//! A file in DIR with a built-in's name (`base.html`, `chart_set.html`, ...) replaces it,
+//! and any other file becomes a template the others may include or extend, so a project
+//! restyles its dashboard by copying one template and editing it. Templates are parsed
+//! once per build and rendered from many threads. Autoescaping is on for `.html`, `.htm`,
+//! `.xml` and `.svg`, with an escape function that leaves `/` alone (tera's default writes
+//! `&#x2F;` into every relative link).
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use tera::Tera;
+
+use super::RenderError;
+
+/// The built-in templates, by name.
+pub const BUILTIN: &[(&str, &str)] = &[
+    ("base.html", include_str!("../../templates/base.html")),
+    ("chart_browser.html", include_str!("../../templates/chart_browser.html")),
+    ("index.html", include_str!("../../templates/index.html")),
+    ("chart_set.html", include_str!("../../templates/chart_set.html")),
+    ("chart_sets.html", include_str!("../../templates/chart_sets.html")),
+    ("data.html", include_str!("../../templates/data.html")),
+    ("config.html", include_str!("../../templates/config.html")),
+    ("page.html", include_str!("../../templates/page.html")),
+    ("404.html", include_str!("../../templates/404.html")),
+];
+
+/// File name endings read from `--templates DIR`.
+const TEMPLATE_ENDINGS: [&str; 4] = [".html", ".htm", ".xml", ".svg"];
+
+/// The built-in templates with the files of `user_dir` in their place.
+pub fn load(user_dir: Option<&Path>) -> Result<Tera, RenderError> {
+    let mut sources: BTreeMap<String, String> =
+        BUILTIN.iter().map(|&(name, text)| (name.to_string(), text.to_string())).collect();
+    if let Some(dir) = user_dir {
+        sources.extend(read_dir(dir)?);
+    }
+    let mut tera = Tera::default();
+    tera.autoescape_on(vec![".html", ".htm", ".xml", ".svg"]);
+    tera.set_escape_fn(escape);
+    tera.add_raw_templates(sources.iter()).map_err(template_error)?;
+    Ok(tera)
+}
+
+/// Every template file under `dir`, by its `/`-separated path from `dir`.
+fn read_dir(dir: &Path) -> Result<Vec<(String, String)>, RenderError> {
+    let input_error = |path: &Path, reason: String| RenderError::Input { path: path.display().to_string(), reason };
+    if !dir.is_dir() {
+        return Err(input_error(dir, "the templates directory does not exist or is not a directory".into()));
+    }
+    let mut files = Vec::new();
+    for entry in walkdir::WalkDir::new(dir).sort_by_file_name() {
+        let entry = entry.map_err(|e| input_error(dir, e.to_string()))?;
+        let path = entry.path();
+        let Ok(rel) = path.strip_prefix(dir) else { continue };
+        let name = rel.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/");
+        if !entry.file_type().is_file() || !TEMPLATE_ENDINGS.iter().any(|end| name.ends_with(end)) {
+            continue;
+        }
+        let text =
+            std::fs::read_to_string(path).map_err(|e| input_error(path, format!("cannot read the template: {e}")))?;
+        files.push((name, text));
+    }
+    Ok(files)
+}
+
+/// HTML and XML escaping of `&`, `<`, `>` and both quotes.
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// A tera error with its causes, one line: tera's own message names only the template.
+pub fn template_error(error: tera::Error) -> RenderError {
+    let mut message = error.to_string();
+    let mut source = std::error::Error::source(&error);
+    while let Some(cause) = source {
+        message.push_str(": ");
+        message.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    RenderError::Template(message)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builtins_parse() {
+        let tera = load(None).unwrap();
+        for (name, _) in BUILTIN {
+            assert!(tera.get_template_names().any(|n| n == *name), "{name}");
+        }
+    }
+
+    #[test]
+    fn a_user_file_replaces_its_builtin_and_adds_new_ones() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("404.html"), "gone: {{ site.title }}").unwrap();
+        std::fs::create_dir(dir.path().join("parts")).unwrap();
+        std::fs::write(dir.path().join("parts/extra.html"), "extra {{ x }}").unwrap();
+        std::fs::write(dir.path().join("README.md"), "not a template {{").unwrap();
+        let tera = load(Some(dir.path())).unwrap();
+        let mut context = tera::Context::new();
+        context.insert("site", &serde_json::json!({"title": "<T>"}));
+        context.insert("x", "a/b&c");
+        assert_eq!(tera.render("404.html", &context).unwrap(), "gone: &lt;T&gt;");
+        assert_eq!(tera.render("parts/extra.html", &context).unwrap(), "extra a/b&amp;c");
+    }
+
+    #[test]
+    fn a_broken_template_names_itself_and_its_cause() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("base.html"), "{% block content %}").unwrap();
+        let message = load(Some(dir.path())).unwrap_err().to_string();
+        assert!(message.contains("base.html"), "{message}");
+    }
+
+    #[test]
+    fn svg_templates_are_escaped_too() {
+        let mut tera = Tera::default();
+        tera.autoescape_on(vec![".html", ".htm", ".xml", ".svg"]);
+        tera.add_raw_template("x.svg", "<text>{{ name }}</text>").unwrap();
+        let mut context = tera::Context::new();
+        context.insert("name", "<script>\"");
+        assert_eq!(tera.render("x.svg", &context).unwrap(), "<text>&lt;script&gt;&quot;</text>");
+    }
+}

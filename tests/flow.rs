@@ -1,0 +1,227 @@
+//! The maintainer's workflow: `check`, `init`, site config, exit codes, completions, and
+//! output fit for CI logs.
+
+use crate::common::{path_str, run, stderr, Fixture};
+
+/// A valid upload-layout report of gopls for `week`, with `X` = `x`.
+pub fn report(week: &str, x: &str) -> String {
+    format!(
+        "{{\"Week\":\"{week}\",\"LastWeek\":\"\",\"X\":{x},\"Programs\":[{{\"Program\":\"golang.org/x/tools/gopls\",\
+         \"Version\":\"v0.17.0\",\"GoVersion\":\"go1.23.0\",\"GOOS\":\"linux\",\"GOARCH\":\"amd64\",\
+         \"Counters\":{{\"gopls/client:vscode\":3}},\"Stacks\":{{}}}}],\"Config\":\"v0.115.0\"}}\n"
+    )
+}
+
+/// DATA with two good reports, on 2026-11-02 and 2026-11-03.
+pub fn clean() -> Fixture {
+    let f = Fixture::new();
+    f.write("2026-11-02/0.25.json", report("2026-11-02", "0.25"));
+    f.write("2026-11-03/0.5.json", report("2026-11-03", "0.5"));
+    f
+}
+
+#[test]
+fn check_passes_clean_data_and_writes_nothing() {
+    let f = clean();
+    let out = run(&["check", path_str(&f.data()), "--today", "2026-11-04", "--max-age", "3"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stderr(&out).contains("checked 2 reports in 2 files: 2 valid, 0 skipped"), "{}", stderr(&out));
+    assert!(!f.site().exists());
+}
+
+#[test]
+fn check_names_reasons_and_offending_lines() {
+    let f = clean();
+    f.write("2026-11-03/0.75.json", "{\"Week\": ");
+    let line = report("2026-11-04", "0.125");
+    f.write("2026-11-04.json", format!("{line}{}", line.replace("\"Config\":\"v0.115.0\"", "\"Config\":\"oops\"")));
+    let out = run(&["check", path_str(&f.data())]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("1 malformed"), "{err}");
+    assert!(err.contains("1 bad_config"), "{err}");
+    assert!(err.contains("2026-11-03/0.75.json: malformed"), "{err}");
+    assert!(err.contains("2026-11-04.json:2: bad_config"), "{err}");
+    assert!(err.contains("error: 2 of 5 reports skipped"), "{err}");
+}
+
+#[test]
+fn check_max_age_fails_when_uploads_stop() {
+    let f = clean();
+    let data_dir = f.data();
+    let data = path_str(&data_dir);
+    let out = run(&["check", data, "--today", "2026-11-10", "--max-age", "3"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("the newest valid report is from 2026-11-03, 7 days before 2026-11-10"),
+        "{}",
+        stderr(&out)
+    );
+    // From the site config too.
+    f.write("telemetry-site.toml", "max_age = 7\n");
+    assert_eq!(run(&["check", data, "--today", "2026-11-10"]).status.code(), Some(0));
+    assert_eq!(run(&["check", data, "--today", "2026-11-11"]).status.code(), Some(1));
+    let empty = Fixture::new();
+    let out = run(&["check", path_str(&empty.data()), "--max-age", "1"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("no valid report at all"));
+}
+
+#[test]
+fn check_reports_a_broken_config_with_exit_2() {
+    let f = clean();
+    f.write("upload-config.json", "{\"GOOS\": [");
+    let out = run(&["check", path_str(&f.data())]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("upload-config.json"));
+    let out = run(&["check", path_str(&f.data()), "--today", "yesterday"]);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn exit_codes_follow_the_readme() {
+    let empty = Fixture::new();
+    assert_eq!(empty.build(&[]).status.code(), Some(0), "an empty DATA builds");
+    let f = clean();
+    f.write("2026-11-03/0.75.json", "{");
+    assert_eq!(f.build(&[]).status.code(), Some(0));
+    assert_eq!(f.build(&["--strict"]).status.code(), Some(1));
+    let bad = Fixture::new();
+    bad.write("2026-11-03/0.75.json", "{");
+    assert_eq!(bad.build(&[]).status.code(), Some(1), "reports present, none valid");
+    assert_eq!(run(&["build"]).status.code(), Some(2), "usage error");
+    assert_eq!(run(&["build", "/nonexistent/data", path_str(&f.site())]).status.code(), Some(2));
+    assert_eq!(run(&["frobnicate"]).status.code(), Some(2));
+}
+
+#[test]
+fn site_config_sets_what_flags_do_and_flags_win() {
+    let f = clean();
+    f.write("2026-11-03/0.75.json", "{");
+    f.write("telemetry-site.toml", "# settings\ntitle = \"Config title\"\nstrict = true\n");
+    let out = f.build(&[]);
+    assert_eq!(out.status.code(), Some(1), "strict from the config: {}", stderr(&out));
+    f.write("telemetry-site.toml", "max_report_bytes = 10\n");
+    let out = f.build(&["--summary-json", path_str(&f.dir.path().join("s.json"))]);
+    assert_eq!(out.status.code(), Some(1), "every report too large: {}", stderr(&out));
+    let out = f.build(&["--max-report-bytes", "100000"]);
+    assert_eq!(out.status.code(), Some(0), "the flag wins: {}", stderr(&out));
+}
+
+#[test]
+fn unknown_site_config_key_names_key_and_line() {
+    let f = clean();
+    f.write("telemetry-site.toml", "title = \"T\"\n\ntitel = \"typo\"\n");
+    for out in [f.build(&[]), run(&["check", path_str(&f.data())])] {
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(2), "{err}");
+        assert!(err.contains("telemetry-site.toml`:3: unknown key `titel`"), "{err}");
+    }
+}
+
+#[test]
+fn stderr_off_a_terminal_has_no_escape_sequences() {
+    let f = clean();
+    f.write("2026-11-03/0.75.json", "{");
+    for out in [f.build(&[]), f.build(&["-v"]), run(&["check", path_str(&f.data())])] {
+        let err = stderr(&out);
+        assert!(!err.contains('\x1b'), "escape sequence in {err:?}");
+        assert!(!err.contains('\r'), "carriage return in {err:?}");
+    }
+    let err = stderr(&f.build(&[]));
+    assert!(err.contains("reading reports: 3 files in "), "one line per stage: {err}");
+    assert!(err.contains("read 3 reports in 3 files: 2 valid, 1 skipped (1 malformed)"), "{err}");
+}
+
+#[test]
+fn quiet_prints_only_errors() {
+    let f = clean();
+    let out = f.build(&["--quiet"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(stderr(&out), "");
+    f.write("2026-11-03/0.75.json", "{");
+    let out = f.build(&["--quiet", "--strict"]);
+    assert_eq!(stderr(&out), "error: --strict: 1 reports skipped\n");
+}
+
+#[test]
+fn init_then_build_gives_a_site_without_data() {
+    for minimal in [false, true] {
+        let dir = tempfile::tempdir().unwrap();
+        let project = dir.path().join("project");
+        let mut args = vec!["init", path_str(&project)];
+        if minimal {
+            args.push("--minimal");
+        }
+        let out = run(&args);
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        for rel in [
+            "data/upload-config.json",
+            "data/chart-config.txt",
+            "data/telemetry-site.toml",
+            "data/pages/index.md",
+            "data/pages/privacy.md",
+            ".github/workflows/telemetry-site.yml",
+            "README.md",
+        ] {
+            assert!(project.join(rel).is_file(), "{rel} missing");
+        }
+        let workflow = std::fs::read_to_string(project.join(".github/workflows/telemetry-site.yml")).unwrap();
+        assert_eq!(workflow, include_str!("../docs/github-pages-workflow.yml"));
+        let upload = std::fs::read_to_string(project.join("data/upload-config.json")).unwrap();
+        assert_eq!(upload.contains("golang.org/x/tools/gopls"), !minimal);
+        let site = project.join("site");
+        let out = run(&["build", path_str(&project.join("data")), path_str(&site)]);
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        assert!(stderr(&out).contains("read 0 reports in 0 files"), "{}", stderr(&out));
+        assert!(site.is_dir());
+        let out = run(&["check", path_str(&project.join("data"))]);
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    }
+}
+
+#[test]
+fn init_never_overwrites_without_force() {
+    let dir = tempfile::tempdir().unwrap();
+    let project = dir.path();
+    std::fs::create_dir_all(project.join("data/pages")).unwrap();
+    std::fs::write(project.join("README.md"), "mine").unwrap();
+    std::fs::write(project.join("data/pages/index.md"), "# Mine").unwrap();
+    std::fs::write(project.join("notes.txt"), "other").unwrap();
+    let out = run(&["init", path_str(project)]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stderr(&out).contains("--force replaces it"));
+    assert_eq!(std::fs::read_to_string(project.join("README.md")).unwrap(), "mine");
+    assert_eq!(std::fs::read_to_string(project.join("data/pages/index.md")).unwrap(), "# Mine");
+    assert!(project.join("data/pages/privacy.md").is_file());
+    let out = run(&["init", path_str(project), "--force"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert_ne!(std::fs::read_to_string(project.join("README.md")).unwrap(), "mine");
+    assert_eq!(std::fs::read_to_string(project.join("notes.txt")).unwrap(), "other");
+}
+
+#[test]
+fn completions_for_each_shell() {
+    for (shell, marker) in
+        [("bash", "complete -F"), ("zsh", "#compdef telemetry-site"), ("fish", "complete -c telemetry-site")]
+    {
+        let out = run(&["completions", shell]);
+        assert_eq!(out.status.code(), Some(0));
+        let script = String::from_utf8(out.stdout).unwrap();
+        assert!(script.contains(marker), "{shell}: {script:.200}");
+        assert!(script.contains("serve") && script.contains("max-age"), "{shell}");
+    }
+    assert_eq!(run(&["completions", "tcsh"]).status.code(), Some(2));
+}
+
+#[test]
+fn help_ends_with_examples_and_version_prints() {
+    for sub in ["build", "check", "serve", "init", "completions"] {
+        let out = run(&[sub, "--help"]);
+        assert_eq!(out.status.code(), Some(0));
+        let help = String::from_utf8(out.stdout).unwrap();
+        assert!(help.contains("\nExamples:\n"), "{sub}");
+    }
+    let out = run(&["--version"]);
+    assert_eq!(String::from_utf8(out.stdout).unwrap(), format!("telemetry-site {}\n", env!("CARGO_PKG_VERSION")));
+}
