@@ -97,12 +97,11 @@ pub fn render(ctx: &SiteContext<'_>, out: &Staging) -> Result<RenderStats, Rende
     let markdown = pages::read_markdown(ctx.options.pages.as_deref())?;
     downloads::write_chart_sets(ctx.aggregates, out)?;
     downloads::write_raw_data(ctx.ingested, out)?;
-    let beyond = beyond::Beyond::new(ctx)?;
+    let mut beyond = beyond::Beyond::new(ctx)?;
     beyond::write_chart_set_csvs(ctx, out)?;
-    beyond::write_trend_downloads(ctx, &beyond, out)?;
-    beyond::write_feed(ctx, &beyond, out)?;
+    beyond.feed = beyond::write_feed(ctx, &beyond, out)?;
     assets::write(&static_files, out)?;
     out.write(".nojekyll", b"")?;
-    let pages = pages::Pages::new(&tera, ctx, markdown).write_all(out)?;
+    let pages = pages::Pages::new(&tera, ctx, markdown, &beyond).write_all(out)?;
     Ok(RenderStats { pages })
 }
