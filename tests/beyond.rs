@@ -199,3 +199,75 @@ fn hostile_names_stay_inside_the_site_and_are_quoted_in_csv() {
     let trend = f.read_site(&format!("{dir}trend.csv"));
     assert!(trend.ends_with("2026-01-01,2026-01-07,'=1+1,2,2,1.000000\r\n"), "{trend}");
 }
+
+#[test]
+fn pages_exist_and_every_link_resolves() {
+    let f = fixture();
+    build_ok(&f, &["--base-url", "https://example.com/t/"]);
+    let checked = crate::site::check_links(&f.site());
+    assert!(checked > 100, "only {checked} links checked");
+    let dir = trend_dir(GOPLS, "gopls/client");
+    let page = f.read_site(&format!("{dir}index.html"));
+    assert!(page.contains("<h1>Editor Distribution</h1>"), "{page}");
+    assert!(page.contains("href=\"trend.csv\"") && page.contains("href=\"trend-dark.svg\""));
+    assert!(page.contains("role=\"img\""), "inline chart");
+    // The table: newest week first, value and share, the low-confidence mark.
+    let table = &page[page.find("<table").unwrap()..];
+    let newest = table.find("2026-01-15 to 2026-01-21</a>").unwrap();
+    let oldest = table.find("2026-01-01 to 2026-01-07</a>").unwrap();
+    assert!(newest < oldest);
+    assert!(page.contains("<td class=\"num\">2 <span class=\"muted\">66.7%</span></td>"), "{page}");
+    assert!(page.contains("fewer than 30 uploaders: low confidence"));
+    // The embed snippet uses absolute URLs.
+    assert!(page.contains(&format!("srcset=&quot;https://example.com/t/{dir}trend-dark.svg&quot;")), "{page}");
+    // The trends index: every chart of both programs, with a sparkline.
+    let index = f.read_site("trends/index.html");
+    assert!(index.contains(&format!("href=\"{}index.html\"", dir.strip_prefix("trends/").unwrap())));
+    assert!(index.contains("class=\"sparkline\""));
+    assert!(index.contains("Participation"));
+    assert_eq!(index.matches("<tr>").count() - 2, 5 + 4, "gopls 5 charts, cmd/go 4: {index}");
+    // Home: participation chart and a Trends link; the feed in the layout.
+    let home = f.read_site("index.html");
+    assert!(home.contains("Valid reports per day and per week"));
+    assert!(home.contains("rel=\"alternate\" type=\"application/atom+xml\""));
+    assert!(home.contains("href=\"feed.xml\""));
+    // A weekly chart set page: CSV, stacks and a trend link on every chart.
+    let set = f.read_site("charts/2026-01-15_2026-01-21/index.html");
+    assert!(set.contains("href=\"../../charts/2026-01-15_2026-01-21.csv\">CSV</a>"), "{set}");
+    assert!(set.contains("href=\"../../stacks/2026-01-15_2026-01-21/index.html\">Stacks</a>"));
+    let charts = set.matches("<section class=\"chart\"").count();
+    assert!(charts >= 5);
+    assert_eq!(set.matches(">Trend</a>").count(), charts);
+    // A daily set page has no stacks link.
+    assert!(!f.read_site("charts/2026-01-21/index.html").contains("Stacks</a>"));
+}
+
+#[test]
+fn stacks_are_decoded_ranked_and_marked_new() {
+    let f = fixture();
+    build_ok(&f, &[]);
+    let page = f.read_site("stacks/2026-01-15_2026-01-21/index.html");
+    assert!(page.contains("<h2>Bugs</h2>"), "{page}");
+    assert!(page.contains("gopls bug reports, by stack."));
+    // CRASH: 0.8 (4) and 0.7 (1): 2 uploaders, 5, new. BUG: 0.7 (1): 1 uploader, 1,
+    // seen the week before (0.3, 0.5), so not new.
+    let crash = page.find("golang.org/x/tools/gopls/internal/cache.load:+0x1a").unwrap();
+    let bug = page.find("golang.org/x/tools/gopls/internal/util/bug.Reportf:2").unwrap();
+    assert!(crash < bug, "ranked by uploaders");
+    assert!(page.contains("<strong>2</strong> uploaders · total count 5 · <span class=\"badge new\">new</span>"));
+    assert!(page.contains("<strong>1</strong> uploader · total count 1</p>"));
+    assert!(page.contains(
+        "<code>gopls/bug\ngolang.org/x/tools/gopls/internal/util/bug.report:35\n\
+         golang.org/x/tools/gopls/internal/util/bug.Reportf:2</code>"
+    ));
+    assert!(page.contains("2 stacks, 1 new"));
+    // The week before: BUG from 0.3 (2) and 0.5 (1), new then.
+    let before = f.read_site("stacks/2026-01-08_2026-01-14/index.html");
+    assert!(before.contains("<strong>2</strong> uploaders · total count 3 · <span class=\"badge new\">new</span>"));
+    // A stacks page for every weekly set, none seen in the first week.
+    let first = f.read_site("stacks/2026-01-01_2026-01-07/index.html");
+    assert!(first.contains("None this week."));
+    for name in ["2025-12-28_2026-01-03", "2026-01-02_2026-01-08", "2026-01-04_2026-01-10", "2026-01-10_2026-01-16"] {
+        assert!(f.site().join(format!("stacks/{name}/index.html")).is_file(), "{name}");
+    }
+}

@@ -146,7 +146,10 @@ impl Pages<'_> {
             format!(
                 "<picture>\n  <source media=\"(prefers-color-scheme: dark)\" srcset=\"{base}{dir}trend-dark.svg\">\n  \
                  <img alt=\"{alt}\" src=\"{base}{dir}trend.svg\">\n</picture>",
-                alt = super::templates::escape(&format!("{}: {}, share of uploaders per week", trend.program_name, chart)),
+                alt = super::templates::escape(&format!(
+                    "{}: {}, share of uploaders per week",
+                    trend.program_name, chart
+                )),
             )
         });
         context.insert("embed", &embed);
@@ -199,7 +202,11 @@ impl Pages<'_> {
             let other = SetLink::new(&sets[j], "../../");
             (format!("../{}/index.html", other.name), other.range)
         };
-        let crumbs = vec![crumb("Charts", Some("../../charts/index.html".into())), crumb(&set.range, Some(set.href.clone())), crumb("Stacks", None)];
+        let crumbs = vec![
+            crumb("Charts", Some("../../charts/index.html".into())),
+            crumb(&set.range, Some(set.href.clone())),
+            crumb("Stacks", None),
+        ];
         let layout = self.layout(&rel, &format!("Stacks for {}", set.range), "charts", crumbs);
         let mut context = context(&layout)?;
         context.insert("set", &set);

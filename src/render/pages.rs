@@ -19,11 +19,11 @@ use rayon::prelude::*;
 use serde::Serialize;
 use tera::{Context, Tera};
 
+use super::beyond::Beyond;
 use super::browser::{self, ChartCatalog};
 use super::markdown;
 use super::paths::{display_text, root_of, slug};
 use super::templates::template_error;
-use super::beyond::Beyond;
 use super::{RenderError, SiteContext};
 use crate::aggregate::SetCounts;
 use crate::site::Staging;
@@ -208,12 +208,7 @@ pub struct Pages<'a> {
 
 impl Pages<'_> {
     /// Builds the header links and the chart catalog.
-    pub fn new<'a>(
-        tera: &'a Tera,
-        ctx: &'a SiteContext<'a>,
-        markdown: MarkdownPages,
-        beyond: &'a Beyond,
-    ) -> Pages<'a> {
+    pub fn new<'a>(tera: &'a Tera, ctx: &'a SiteContext<'a>, markdown: MarkdownPages, beyond: &'a Beyond) -> Pages<'a> {
         let options = ctx.options;
         let mut nav = vec![
             nav_link("Charts", "charts/index.html", "charts"),
@@ -263,7 +258,13 @@ impl Pages<'_> {
         Layout { site: &self.site, root, page_title: title.to_string(), section, crumbs }
     }
 
-    pub(crate) fn render_to(&self, template: &str, context: &Context, rel: &str, out: &Staging) -> Result<(), RenderError> {
+    pub(crate) fn render_to(
+        &self,
+        template: &str,
+        context: &Context,
+        rel: &str,
+        out: &Staging,
+    ) -> Result<(), RenderError> {
         let html = self.tera.render(template, context).map_err(template_error)?;
         out.write(rel, html.as_bytes())?;
         Ok(())
