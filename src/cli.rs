@@ -47,6 +47,9 @@ pub enum Command {
     /// Start a new project: data folder, configs, pages, site config and a Pages workflow
     #[command(after_help = INIT_EXAMPLES)]
     Init(InitArgs),
+    /// Compact each day folder of the upload layout into one gzipped file, as telemetry.go.dev's merge step does
+    #[command(after_help = MERGE_EXAMPLES)]
+    Merge(MergeArgs),
     /// Print a shell completion script to stdout
     #[command(after_help = COMPLETIONS_EXAMPLES)]
     Completions(CompletionsArgs),
@@ -94,6 +97,21 @@ const COMPLETIONS_EXAMPLES: &str = "Examples:
   telemetry-site completions zsh > ~/.zfunc/_telemetry-site
   telemetry-site completions fish > ~/.config/fish/completions/telemetry-site.fish";
 
+const MERGE_EXAMPLES: &str = "Examples:
+  telemetry-site merge data
+  telemetry-site merge data --before 2026-11-01";
+
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// Directory of reports whose `<DAY>/` folders are merged into `<DAY>.json.gz`
+    pub data: PathBuf,
+    /// Merge only the folders of days before DAY (YYYY-MM-DD) [default: today, UTC]
+    #[arg(long, value_name = "DAY")]
+    pub before: Option<String>,
+    #[command(flatten)]
+    pub inputs: InputArgs,
+}
+
 /// Inputs and site settings shared by `build` and `serve`.
 #[derive(Debug, Args)]
 pub struct SharedArgs {
@@ -136,7 +154,7 @@ pub struct InputArgs {
     /// Largest report accepted, in bytes, its newline not counted [default: 102400]
     #[arg(long, value_name = "BYTES", help_heading = "Inputs")]
     pub max_report_bytes: Option<usize>,
-    /// Largest size a file may decompress to, in bytes [default: 4294967296]
+    /// Largest size a file may decompress to, in bytes; stops gzip bombs [default: 1073741824 (1 GiB)]
     #[arg(long, value_name = "BYTES", help_heading = "Inputs")]
     pub max_file_bytes: Option<u64>,
     /// Worker threads [default: all cores]
@@ -229,7 +247,7 @@ pub struct CompletionsArgs {
 
 impl InputArgs {
     /// The configs and limits, flags first, then the site config, then defaults.
-    fn apply(&self, config: &SiteConfig, opts: &mut BuildOptions) {
+    pub fn apply(&self, config: &SiteConfig, opts: &mut BuildOptions) {
         let defaults = Limits::default();
         opts.upload_config = self.upload_config.clone().or_else(|| config.upload_config.clone());
         opts.chart_config = self.chart_config.clone().or_else(|| config.chart_config.clone());

@@ -14,6 +14,7 @@ pub mod config;
 pub mod day;
 pub mod gofmt;
 pub mod ingest;
+pub mod merge;
 pub mod output;
 pub mod progress;
 pub mod render;

@@ -11,6 +11,7 @@ use std::ffi::CString;
 use std::fs::{self, File};
 use std::io::{self, Write};
 use std::os::unix::ffi::OsStrExt;
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -27,29 +28,100 @@ fn err(path: &Path) -> impl FnOnce(io::Error) -> WriteError + '_ {
     move |source| WriteError { path: path.display().to_string(), source }
 }
 
-/// Holds `<SITE>`'s lock for as long as it lives.
+/// Holds `<SITE>`'s lock for as long as it lives. The kernel releases it when the process
+/// ends, however it ends, so a killed build never leaves a stale lock behind.
 pub struct SiteLock {
     _file: File,
 }
 
 impl SiteLock {
-    /// Takes the lock `.<SITE name>.lock` beside `site`; fails at once if another build holds it.
+    /// Takes the lock `.<SITE name>.lock` beside `site` (never inside it, so it is never
+    /// published); fails at once if another build holds it. That error's kind is
+    /// [`io::ErrorKind::WouldBlock`], its path the lock file's.
     pub fn acquire(site: &Path) -> Result<SiteLock, WriteError> {
-        let (parent, name) = parent_and_name(site);
-        fs::create_dir_all(&parent).map_err(err(&parent))?;
-        let path = parent.join(format!(".{name}.lock"));
-        let file = File::options().create(true).truncate(false).write(true).open(&path).map_err(err(&path))?;
-        use std::os::fd::AsRawFd;
-        // SAFETY: flock on a valid, owned descriptor.
-        let rc = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) };
-        if rc != 0 {
-            return Err(WriteError {
-                path: path.display().to_string(),
-                source: io::Error::other("another build of this site is running (lock held)"),
-            });
-        }
-        Ok(SiteLock { _file: file })
+        SiteLock::take(site, false)
     }
+
+    /// Like [`SiteLock::acquire`], but waits for another build to finish.
+    pub fn wait(site: &Path) -> Result<SiteLock, WriteError> {
+        SiteLock::take(site, true)
+    }
+
+    fn take(site: &Path, wait: bool) -> Result<SiteLock, WriteError> {
+        let path = lock_path(site);
+        if let Some(parent) = path.parent() {
+            fs::create_dir_all(parent).map_err(err(parent))?;
+        }
+        let file = File::options()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC)
+            .open(&path)
+            .map_err(err(&path))?;
+        use std::os::fd::AsRawFd;
+        let operation = if wait { libc::LOCK_EX } else { libc::LOCK_EX | libc::LOCK_NB };
+        loop {
+            // SAFETY: flock on a valid, owned descriptor.
+            let rc = unsafe { libc::flock(file.as_raw_fd(), operation) };
+            if rc == 0 {
+                return Ok(SiteLock { _file: file });
+            }
+            let e = io::Error::last_os_error();
+            if e.kind() == io::ErrorKind::Interrupted {
+                continue;
+            }
+            let source = if e.kind() == io::ErrorKind::WouldBlock {
+                io::Error::new(
+                    io::ErrorKind::WouldBlock,
+                    format!(
+                        "another build of `{}` is running and holds this lock; \
+                         try again when it has finished",
+                        site.display()
+                    ),
+                )
+            } else {
+                e
+            };
+            return Err(WriteError { path: path.display().to_string(), source });
+        }
+    }
+}
+
+/// Length of the random part of a staging directory's name.
+const STAGING_RANDOM: usize = 6;
+
+/// The lock file of `site`: `.<name>.lock` in the same directory.
+pub fn lock_path(site: &Path) -> PathBuf {
+    let (parent, name) = parent_and_name(site);
+    parent.join(format!(".{name}.lock"))
+}
+
+/// Removes staging directories (`.<name>.staging-*` beside `site`) that a build killed
+/// before its end left behind: a partial new site, or an old one not yet removed after
+/// the swap. Call only while holding the [`SiteLock`], so none of them is in use.
+/// Returns how many were removed; one that cannot be removed is left, not an error.
+pub fn remove_stale_staging(site: &Path) -> usize {
+    let (parent, name) = parent_and_name(site);
+    let prefix = format!(".{name}.staging-");
+    let Ok(entries) = fs::read_dir(&parent) else {
+        return 0;
+    };
+    let mut removed = 0;
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        // Exactly the prefix and the random part `Staging::new` adds, so the staging
+        // directories of a site named `<name>.staging-x` beside this one are left alone.
+        let stale = name
+            .as_bytes()
+            .strip_prefix(prefix.as_bytes())
+            .is_some_and(|rest| rest.len() == STAGING_RANDOM && rest.iter().all(u8::is_ascii_alphanumeric))
+            && entry.file_type().is_ok_and(|t| t.is_dir()); // never a link: not followed
+        if stale && fs::remove_dir_all(entry.path()).is_ok() {
+            removed += 1;
+        }
+    }
+    removed
 }
 
 /// A new site being written beside the old one.
@@ -62,12 +134,26 @@ pub struct Staging {
 }
 
 impl Staging {
-    /// A fresh, empty staging directory beside `site`.
+    /// A fresh, empty staging directory beside `site`, after removing any left by a killed
+    /// build. The caller holds the [`SiteLock`].
     pub fn new(site: &Path) -> Result<Staging, WriteError> {
         let (parent, name) = parent_and_name(site);
         fs::create_dir_all(&parent).map_err(err(&parent))?;
+        remove_stale_staging(site);
+        if let Ok(meta) = fs::symlink_metadata(site) {
+            if !meta.is_dir() && !site.is_dir() {
+                return Err(WriteError {
+                    path: site.display().to_string(),
+                    source: io::Error::new(
+                        io::ErrorKind::AlreadyExists,
+                        "exists and is not a directory; refusing to replace it",
+                    ),
+                });
+            }
+        }
         let root = tempfile::Builder::new()
             .prefix(&format!(".{name}.staging-"))
+            .rand_bytes(STAGING_RANDOM)
             .tempdir_in(&parent)
             .map_err(err(&parent))?
             .keep();
@@ -247,10 +333,55 @@ mod tests {
     }
 
     #[test]
-    fn a_second_lock_is_refused() {
+    fn a_second_lock_is_refused_naming_the_lock_file() {
         let dir = tempfile::tempdir().unwrap();
         let site = dir.path().join("site");
-        let _held = SiteLock::acquire(&site).unwrap();
-        assert!(SiteLock::acquire(&site).is_err());
+        let held = SiteLock::acquire(&site).unwrap();
+        let refused = SiteLock::acquire(&site).err().expect("refused");
+        assert_eq!(refused.source.kind(), io::ErrorKind::WouldBlock);
+        assert_eq!(refused.path, dir.path().join(".site.lock").display().to_string());
+        let message = refused.to_string();
+        assert!(message.contains(".site.lock`: another build of"), "{message}");
+        assert!(!message.contains('\n'));
+        // A waiting build gets the lock once the first one ends.
+        let waiter = {
+            let site = site.clone();
+            std::thread::spawn(move || SiteLock::wait(&site).map(|_| ()).is_ok())
+        };
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        drop(held);
+        assert!(waiter.join().unwrap());
+        assert!(SiteLock::acquire(&site).is_ok());
+    }
+
+    #[test]
+    fn stale_staging_dirs_are_removed_and_nothing_else() {
+        let dir = tempfile::tempdir().unwrap();
+        let site = dir.path().join("site");
+        fs::create_dir_all(site.join("keep")).unwrap();
+        for stale in [".site.staging-AbC123", ".site.staging-zzzzzz"] {
+            fs::create_dir_all(dir.path().join(stale).join("a/b")).unwrap();
+            fs::write(dir.path().join(stale).join("a/b/c.json"), b"{}").unwrap();
+        }
+        // Not ours: another site's staging dir, a file, a link to a directory.
+        let others = [".site.staging-x.staging-AbC123", ".site.staging-toolong1", ".other.staging-AbC123"];
+        for other in others {
+            fs::create_dir(dir.path().join(other)).unwrap();
+        }
+        fs::write(dir.path().join(".site.staging-file00"), b"x").unwrap();
+        std::os::unix::fs::symlink(&site, dir.path().join(".site.staging-link00")).unwrap();
+        let staging = Staging::new(&site).unwrap();
+        let mut left: Vec<String> = fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| **n != *staging.root().file_name().unwrap().to_string_lossy())
+            .collect();
+        left.sort();
+        let mut expected: Vec<String> = others.iter().map(|s| s.to_string()).collect();
+        expected.extend([".site.staging-file00".into(), ".site.staging-link00".into(), "site".into()]);
+        expected.sort();
+        assert_eq!(left, expected);
+        assert!(staging.root().is_dir());
+        assert!(site.join("keep").is_dir());
     }
 }

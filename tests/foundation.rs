@@ -4,10 +4,10 @@ use serde_json::{json, Value};
 
 use crate::common::{stderr, Fixture};
 
-const GOPLS: &str = "golang.org/x/tools/gopls";
+pub(crate) const GOPLS: &str = "golang.org/x/tools/gopls";
 
 /// A small upload config: two charted programs and one that never reports.
-fn upload_config() -> String {
+pub(crate) fn upload_config() -> String {
     json!({
         "GOOS": ["linux", "darwin", "windows"],
         "GOARCH": ["amd64", "arm64"],
@@ -24,12 +24,12 @@ fn upload_config() -> String {
     .to_string()
 }
 
-fn program(name: &str, version: &str, go: &str, goos: &str, goarch: &str, counters: Value) -> Value {
+pub(crate) fn program(name: &str, version: &str, go: &str, goos: &str, goarch: &str, counters: Value) -> Value {
     json!({"Program": name, "Version": version, "GoVersion": go, "GOOS": goos, "GOARCH": goarch,
            "Counters": counters, "Stacks": {}})
 }
 
-fn report(week: &str, x: f64, programs: Value) -> String {
+pub(crate) fn report(week: &str, x: f64, programs: Value) -> String {
     json!({"Week": week, "LastWeek": "", "X": x, "Programs": programs, "Config": "v0.115.0"}).to_string()
 }
 
@@ -70,7 +70,7 @@ fn kv(pairs: &[(&str, u64)]) -> Vec<(String, u64)> {
 
 /// Seven reports over four days in both layouts (gzipped, pretty-printed, mixed), with a
 /// duplicate and an uploader (X = 0.1) on two days.
-fn aggregation_fixture() -> Fixture {
+pub(crate) fn aggregation_fixture() -> Fixture {
     let f = Fixture::new();
     f.write("upload-config.json", upload_config());
     // R1: X=0.1 on 01-05, a counter present with count 0 still counts.
@@ -455,7 +455,7 @@ fn output_is_identical_whatever_the_thread_count() {
     assert_eq!(first, read_tree(&f.site()));
 }
 
-fn read_tree(root: &std::path::Path) -> Vec<(String, Vec<u8>)> {
+pub(crate) fn read_tree(root: &std::path::Path) -> Vec<(String, Vec<u8>)> {
     let mut files: Vec<(String, Vec<u8>)> = walkdir::WalkDir::new(root)
         .into_iter()
         .map(|e| e.unwrap())

@@ -3,8 +3,11 @@
 mod beyond;
 mod browser;
 mod common;
+mod crash;
 mod flow;
 mod foundation;
+mod hostile;
+mod incremental;
 mod readme;
 mod serve;
 mod site;

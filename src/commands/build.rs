@@ -15,6 +15,8 @@ pub fn run(args: &BuildArgs) -> Result<Exit, Exit> {
     let summary = build::build(&opts).map_err(|e| {
         let exit = match e {
             BuildError::Config(_) | BuildError::Ingest(_) => Exit::Usage,
+            // Another build holds the site's lock: an environment problem, not bad input.
+            BuildError::Write(ref w) if w.source.kind() == std::io::ErrorKind::WouldBlock => Exit::Usage,
             BuildError::Write(_) | BuildError::Render(_) => Exit::Input,
         };
         fail(exit, e)
@@ -29,8 +31,11 @@ pub fn run(args: &BuildArgs) -> Result<Exit, Exit> {
     if (args.strict || config.strict == Some(true)) && summary.reports_skipped > 0 {
         return Err(fail(Exit::Input, format!("--strict: {} reports skipped", summary.reports_skipped)));
     }
-    if summary.reports_read > 0 && summary.reports_valid == 0 {
-        return Err(fail(Exit::Input, format!("{} reports read, none valid", summary.reports_read)));
+    if (summary.reports_read > 0 || summary.reports_skipped > 0) && summary.reports_valid == 0 {
+        return Err(fail(
+            Exit::Input,
+            format!("{} reports read, {} skipped, none valid", summary.reports_read, summary.reports_skipped),
+        ));
     }
     Ok(Exit::Success)
 }

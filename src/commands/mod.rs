@@ -5,6 +5,7 @@ pub mod build;
 pub mod check;
 pub mod completions;
 pub mod init;
+pub mod merge;
 pub mod serve;
 
 use std::path::Path;
@@ -37,6 +38,7 @@ pub fn run(cli: Cli) -> Exit {
         Command::Check(args) => check::run(&args),
         Command::Serve(args) => serve::run(&args),
         Command::Init(args) => init::run(&args),
+        Command::Merge(args) => merge::run(&args),
         Command::Completions(args) => completions::run(&args),
     };
     result.unwrap_or_else(|exit| exit)

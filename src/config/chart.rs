@@ -469,4 +469,75 @@ mod tests {
         let bug = file.find("golang.org/x/tools/gopls", "gopls/bug").unwrap();
         assert_eq!((bug.kind.as_str(), bug.depth), ("stack", Some(16)));
     }
+
+    mod fuzz {
+        use super::*;
+        use crate::ingest::validate::mutate::{edit, edited};
+        use proptest::prelude::*;
+
+        /// Every key, comments, separators, multi-line counters, and every kind of error.
+        const SEEDS: &[&str] = &[
+            "title: Editor Distribution\nnote: x\n",
+            "title: A\ndescription: B\ntype: partition\nprogram: golang.org/x/tools/gopls\ncounter: gopls/client:{vscode,vim}\nissue: https://go.dev/issue/1#c\nissue: b\ndepth: 2\nerror: 0.1\nversion: v0.14.0\nmodule: M\n---\ntitle: C\n",
+            "# header\n---\ncounter: go/build/flag:{\n\tbuildmode,\n  x # c\n\n}\nprogram: cmd/go\n---\n",
+            "title: A\ntitle: B\n",
+            "titel: A\n",
+            " title: A\n",
+            "--- # note\n",
+            "depth: two\nerror: 1e400\n",
+            "counter: a:{x,\n---\n",
+            "counter: a:{x}}\ntitle: }\ndescription: {\n",
+            "counter: a:{x,}\n",
+            "counter: a:{\n{\n",
+            "\r\n---\r\ntitle: A\r\n",
+        ];
+
+        fn seeds() -> Vec<Vec<u8>> {
+            SEEDS.iter().map(|s| s.as_bytes().to_vec()).collect()
+        }
+
+        fn check(text: &str) {
+            let lines = text.split('\n').count();
+            match ChartConfigFile::parse(text) {
+                Ok(file) => {
+                    for record in &file.records {
+                        assert!(record.line >= 1 && record.line <= lines);
+                        assert!(record.buckets.is_empty());
+                        let _ = file.find(&record.program, counter_chart_name(&record.counter));
+                    }
+                }
+                Err(e) => {
+                    assert!(e.line >= 1 && e.line <= lines, "{e} of {lines} lines");
+                    assert!(!e.reason.is_empty());
+                }
+            }
+        }
+
+        #[test]
+        fn the_seeds_parse_or_fail_as_written() {
+            let ok: Vec<bool> = SEEDS.iter().map(|s| ChartConfigFile::parse(s).is_ok()).collect();
+            assert_eq!(ok, [false, true, true, false, false, false, false, false, false, false, false, false, false]);
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig {
+                cases: 512,
+                max_shrink_time: 10_000,
+                ..ProptestConfig::default()
+            })]
+
+            #[test]
+            fn any_text_parses_or_names_a_line(text in proptest::collection::vec(any::<u8>(), 0..200)) {
+                check(&String::from_utf8_lossy(&text));
+            }
+
+            #[test]
+            fn edited_seeds_parse_or_name_a_line(
+                seed in 0usize..1000,
+                edits in proptest::collection::vec(edit(), 1..6),
+            ) {
+                check(&String::from_utf8_lossy(&edited(&seeds(), seed, &edits)));
+            }
+        }
+    }
 }

@@ -436,4 +436,65 @@ mod tests {
         assert_eq!(config.programs.iter().map(|p| p.counters.len()).sum::<usize>(), 36);
         assert_eq!(config.programs.iter().map(|p| p.stacks.len()).sum::<usize>(), 5);
     }
+
+    mod fuzz {
+        use super::*;
+        use crate::ingest::validate::mutate::{edit, edited};
+        use proptest::prelude::*;
+
+        fn seeds() -> Vec<Vec<u8>> {
+            [
+                SMALL,
+                "null",
+                "{}",
+                r#"{"goos": null, "Programs": [null, {"Name": null, "Counters": [{"Name": "a:{x,y", "Rate": null}]}]}"#,
+                r#"{"GOOS": "linux"}"#,
+                r#"{"SampleRate": "1"}"#,
+                r#"{"Programs": [{"Stacks": [{"Depth": 1.5}]}]}"#,
+                r#"{"\u017fampleRate": 1e400}"#,
+                "[1, 2",
+            ]
+            .iter()
+            .map(|s| s.as_bytes().to_vec())
+            .collect()
+        }
+
+        fn check(text: &str) {
+            match UploadConfig::parse(text) {
+                Ok(config) => {
+                    for program in &config.programs {
+                        let _ = program.expanded_counters();
+                    }
+                    // What we print, we read back the same.
+                    let printed = serde_json::to_string(&config).unwrap();
+                    assert_eq!(UploadConfig::parse(&printed).unwrap(), config, "{printed}");
+                }
+                Err(e) => {
+                    assert!(e.line >= 1 && e.line <= text.split('\n').count() + 1, "{e}");
+                    assert!(!e.reason.is_empty());
+                }
+            }
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig {
+                cases: 512,
+                max_shrink_time: 10_000,
+                ..ProptestConfig::default()
+            })]
+
+            #[test]
+            fn any_text_parses_or_names_a_line(text in proptest::collection::vec(any::<u8>(), 0..200)) {
+                check(&String::from_utf8_lossy(&text));
+            }
+
+            #[test]
+            fn edited_seeds_parse_or_name_a_line(
+                seed in 0usize..1000,
+                edits in proptest::collection::vec(edit(), 1..6),
+            ) {
+                check(&String::from_utf8_lossy(&edited(&seeds(), seed, &edits)));
+            }
+        }
+    }
 }

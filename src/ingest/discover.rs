@@ -9,6 +9,8 @@ use std::path::{Path, PathBuf};
 
 use walkdir::WalkDir;
 
+use super::validate::escape_unprintable;
+
 /// How a file holds its reports.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Layout {
@@ -77,6 +79,10 @@ pub fn discover(data: &Path) -> std::io::Result<Discovery> {
             continue;
         }
         if file_type.is_dir() {
+            // Walked into all the same; named so a report-shaped directory is not missed.
+            if classify(&name, parent_name(entry.path()).as_deref()).is_some() {
+                found.unrecognised.push(Unrecognised { path: rel, why: "a directory named like a report file".into() });
+            }
             continue;
         }
         if file_type.is_symlink() {
@@ -87,8 +93,7 @@ pub fn discover(data: &Path) -> std::io::Result<Discovery> {
             found.unrecognised.push(Unrecognised { path: rel, why: "not a regular file".into() });
             continue;
         }
-        let parent = entry.path().parent().and_then(Path::file_name).map(|n| n.to_string_lossy());
-        match classify(&name, parent.as_deref()) {
+        match classify(&name, parent_name(entry.path()).as_deref()) {
             Some((layout, gzip)) => {
                 found.files.push(InputFile { path: entry.into_path(), rel, layout, gzip });
             }
@@ -121,9 +126,18 @@ fn is_date_shaped(s: &str) -> bool {
     b.len() == 10 && b.iter().enumerate().all(|(i, c)| if i == 4 || i == 7 { *c == b'-' } else { c.is_ascii_digit() })
 }
 
+fn parent_name(path: &Path) -> Option<String> {
+    path.parent().and_then(Path::file_name).map(|n| n.to_string_lossy().into_owned())
+}
+
+/// `path` relative to `root`, `/`-separated, printable: invalid UTF-8 becomes U+FFFD and
+/// control characters (a newline or an escape sequence in an uploaded name) and
+/// bidirectional marks become `\u{..}`, so a name can neither forge nor garble a line of
+/// the summary.
 fn rel_path(root: &Path, path: &Path) -> String {
     let rel = path.strip_prefix(root).unwrap_or(path);
-    let parts: Vec<String> = rel.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect();
+    let parts: Vec<String> =
+        rel.components().map(|c| escape_unprintable(&c.as_os_str().to_string_lossy()).into_owned()).collect();
     parts.join("/")
 }
 

@@ -225,9 +225,15 @@ pub fn ingest(data: &Path, catalog: Catalog, options: &IngestOptions<'_>) -> Res
     };
     let mut records = outcome.records;
     let duplicates = drop_duplicates(&mut records);
+    let mut details: rustc_hash::FxHashMap<u32, usize> = Default::default();
     for record in &duplicates {
         let file = &ingested.files[record.file as usize];
         ingested.skipped[Reason::Duplicate.index()] += 1;
+        let shown = details.entry(record.file).or_default();
+        if *shown >= DETAILS_PER_FILE {
+            continue; // counted, not detailed: a file of one line repeated must not cost memory per line
+        }
+        *shown += 1;
         ingested.skips.push(Skip {
             path: file.rel.clone(),
             line: record.line,
@@ -404,16 +410,25 @@ fn read_file(
         }
     }
 }
+/// A report dropped by the duplicate rule.
+struct Dropped {
+    file: u32,
+    line: u32,
+    day: Day,
+    x: f64,
+}
+
 /// Keeps one record per (day, X): the one from the file whose path sorts last, and within
 /// a file the last line. Returns the others.
-fn drop_duplicates(records: &mut Vec<Record>) -> Vec<Record> {
+fn drop_duplicates(records: &mut Vec<Record>) -> Vec<Dropped> {
     records.par_sort_unstable_by_key(|r| (r.day, r.x.to_bits(), r.file, r.line));
     let mut duplicates = Vec::new();
     let mut kept: Vec<Record> = Vec::with_capacity(records.len());
     for record in records.drain(..) {
         if let Some(last) = kept.last_mut() {
             if last.day == record.day && last.x.to_bits() == record.x.to_bits() {
-                duplicates.push(std::mem::replace(last, record));
+                let dropped = std::mem::replace(last, record);
+                duplicates.push(Dropped { file: dropped.file, line: dropped.line, day: dropped.day, x: dropped.x });
                 continue;
             }
         }

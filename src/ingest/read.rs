@@ -3,6 +3,8 @@
 
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::Path;
 
 use flate2::read::MultiGzDecoder;
 
@@ -13,13 +15,21 @@ use super::discover::{InputFile, Layout};
 pub struct Limits {
     /// A report's size in bytes, its final newline not counted (the upload server's 100 KiB).
     pub max_report_bytes: usize,
-    /// The bytes a file may decompress to (a gzip bomb stops here).
+    /// The bytes a file may hold, after decompression (a gzip bomb stops here).
     pub max_file_bytes: u64,
 }
 
+/// The default of [`Limits::max_report_bytes`]: the upload server's limit, 100 KiB.
+pub const DEFAULT_MAX_REPORT_BYTES: usize = 100 * 1024;
+
+/// The default of [`Limits::max_file_bytes`], 1 GiB: about fifty times a busy day's merged
+/// file, and the most a hostile file can cost: at worst (a gzip bomb of blank lines, one
+/// skip per byte) about 15 seconds of one core in a release build, in constant memory.
+pub const DEFAULT_MAX_FILE_BYTES: u64 = 1 << 30;
+
 impl Default for Limits {
     fn default() -> Self {
-        Limits { max_report_bytes: 100 * 1024, max_file_bytes: 4 << 30 }
+        Limits { max_report_bytes: DEFAULT_MAX_REPORT_BYTES, max_file_bytes: DEFAULT_MAX_FILE_BYTES }
     }
 }
 
@@ -32,40 +42,70 @@ pub enum Piece<'a> {
 /// Calls `each(line, piece)` for every report in `file` (line 0 in the upload layout,
 /// 1-based in the merged layout). An error ends the file: what came before it stands.
 pub fn read_reports(file: &InputFile, limits: &Limits, mut each: impl FnMut(u32, Piece<'_>)) -> io::Result<()> {
-    let raw = File::open(&file.path)?;
+    let (raw, size) = open_regular(&file.path)?;
     let reader: Box<dyn Read> =
         if file.gzip { Box::new(MultiGzDecoder::new(BufReader::new(raw))) } else { Box::new(raw) };
-    let reader = Capped { inner: reader, left: limits.max_file_bytes };
+    let reader = Capped { inner: reader, left: limits.max_file_bytes, limit: limits.max_file_bytes };
     match file.layout {
-        Layout::Upload => read_one(reader, limits, |p| each(0, p)),
+        Layout::Upload => {
+            // A plain file's size is known without reading it; a gzipped one's is not.
+            let size = (!file.gzip).then_some(size);
+            read_one(reader, limits, size, |p| each(0, p))
+        }
         Layout::Merged => read_lines(BufReader::with_capacity(256 * 1024, reader), limits, each),
     }
 }
 
-fn read_one(reader: impl Read, limits: &Limits, mut each: impl FnMut(Piece<'_>)) -> io::Result<()> {
-    let keep = limits.max_report_bytes + 2; // room for a final "\r\n"
-    let mut text = Vec::with_capacity(4096);
-    let read = reader.take(keep as u64 + 1).read_to_end(&mut text)?;
+/// Opens `path` for reading only if it is a regular file, and returns its size.
+///
+/// Discovery lists FIFOs, devices and links without opening them, but the entry may have
+/// been replaced since: `O_NOFOLLOW` refuses a link, and `O_NONBLOCK` makes opening a FIFO
+/// return at once (opening one for reading otherwise waits for a writer, forever), after
+/// which anything but a regular file is refused before a byte is read.
+fn open_regular(path: &Path) -> io::Result<(File, u64)> {
+    let file =
+        File::options().read(true).custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK | libc::O_NOCTTY).open(path)?;
+    let meta = file.metadata()?;
+    if !meta.is_file() {
+        return Err(io::Error::new(io::ErrorKind::InvalidInput, "not a regular file"));
+    }
+    Ok((file, meta.len()))
+}
+
+/// Reads one report, never more than the limit plus a few bytes, whatever the file's
+/// size (`size`, when known, only makes the message of a too-large report exact).
+fn read_one(reader: impl Read, limits: &Limits, size: Option<u64>, mut each: impl FnMut(Piece<'_>)) -> io::Result<()> {
+    let keep = limits.max_report_bytes.saturating_add(2); // room for a final "\r\n"
+    let mut text = Vec::with_capacity(4096.min(keep.saturating_add(1)));
+    let read = reader.take((keep as u64).saturating_add(1)).read_to_end(&mut text)?;
     if read > keep || without_newline(&text).len() > limits.max_report_bytes {
-        each(Piece::TooLarge(read as u64));
+        let len = size.unwrap_or(0).max(read as u64);
+        each(Piece::TooLarge(len));
     } else {
         each(Piece::Text(&text));
     }
     Ok(())
 }
 
+/// Splits `reader` at `\n` and calls `each(line, piece)` for every line, numbered from 1.
+///
+/// Holds at most one buffer plus one line of up to the limit: a longer line is measured
+/// (its length without `\n` or `\r\n`, as for a line within the limit) and dropped as
+/// it streams past, so a 100 MB line costs no more memory than a short one.
 fn read_lines(mut reader: impl BufRead, limits: &Limits, mut each: impl FnMut(u32, Piece<'_>)) -> io::Result<()> {
+    // Room for one `\r`, which `piece` strips, before a line is known to be too long.
+    let keep = limits.max_report_bytes.saturating_add(1);
     let mut line_no: u32 = 0;
     let mut carry: Vec<u8> = Vec::new(); // the start of a line that crossed a buffer boundary
-    let mut too_long: Option<u64> = None; // length so far of a line past the limit
+    let mut too_long: Option<TooLong> = None; // a line past the limit, as measured so far
     loop {
         let buf = reader.fill_buf()?;
         if buf.is_empty() {
-            if let Some(len) = too_long {
-                line_no += 1;
-                each(line_no, Piece::TooLarge(len));
+            if let Some(long) = too_long {
+                line_no = line_no.saturating_add(1);
+                each(line_no, Piece::TooLarge(long.len()));
             } else if !carry.is_empty() {
-                line_no += 1;
+                line_no = line_no.saturating_add(1);
                 each(line_no, piece(&carry, limits));
             }
             return Ok(());
@@ -73,9 +113,10 @@ fn read_lines(mut reader: impl BufRead, limits: &Limits, mut each: impl FnMut(u3
         let mut start = 0;
         while let Some(nl) = memchr::memchr(b'\n', &buf[start..]) {
             let end = start + nl;
-            line_no += 1;
-            if let Some(len) = too_long.take() {
-                each(line_no, Piece::TooLarge(len + (end - start) as u64));
+            line_no = line_no.saturating_add(1);
+            if let Some(mut long) = too_long.take() {
+                long.add(&buf[start..end]);
+                each(line_no, Piece::TooLarge(long.len()));
             } else if carry.is_empty() {
                 each(line_no, piece(&buf[start..end], limits));
             } else {
@@ -86,16 +127,39 @@ fn read_lines(mut reader: impl BufRead, limits: &Limits, mut each: impl FnMut(u3
             start = end + 1;
         }
         let rest = &buf[start..];
-        if let Some(len) = too_long.as_mut() {
-            *len += rest.len() as u64;
-        } else if carry.len() + rest.len() > limits.max_report_bytes + 1 {
-            too_long = Some((carry.len() + rest.len()) as u64);
+        if let Some(long) = too_long.as_mut() {
+            long.add(rest);
+        } else if carry.len() + rest.len() > keep {
+            let mut long = TooLong { bytes: carry.len() as u64, last: carry.last().copied() };
+            long.add(rest);
+            too_long = Some(long);
             carry = Vec::new();
         } else {
             carry.extend_from_slice(rest);
         }
         let used = buf.len();
         reader.consume(used);
+    }
+}
+
+/// A line too long to keep: its bytes so far and the last of them.
+#[derive(Clone, Copy)]
+struct TooLong {
+    bytes: u64,
+    last: Option<u8>,
+}
+
+impl TooLong {
+    fn add(&mut self, part: &[u8]) {
+        self.bytes += part.len() as u64;
+        if let Some(&b) = part.last() {
+            self.last = Some(b);
+        }
+    }
+
+    /// The length without a final `\r`, as [`without_newline`] measures a kept line.
+    fn len(self) -> u64 {
+        self.bytes - u64::from(self.last == Some(b'\r'))
     }
 }
 
@@ -114,10 +178,11 @@ pub fn without_newline(text: &[u8]) -> &[u8] {
     text.strip_suffix(b"\r").unwrap_or(text)
 }
 
-/// A reader that fails once it has given `left` bytes and more remain.
+/// A reader that fails once it has given `limit` bytes and more remain.
 struct Capped<R> {
     inner: R,
     left: u64,
+    limit: u64,
 }
 
 impl<R: Read> Read for Capped<R> {
@@ -126,7 +191,10 @@ impl<R: Read> Read for Capped<R> {
             let mut probe = [0u8; 1];
             return match self.inner.read(&mut probe)? {
                 0 => Ok(0),
-                _ => Err(io::Error::other("the file decompresses to more than the limit (--max-file-bytes)")),
+                _ => Err(io::Error::other(format!(
+                    "more than {} bytes (decompressed), the limit set by --max-file-bytes",
+                    self.limit
+                ))),
             };
         }
         let want = buf.len().min(self.left.min(usize::MAX as u64) as usize);
@@ -177,12 +245,152 @@ mod tests {
     }
 
     #[test]
+    fn a_fifo_or_link_put_in_place_of_a_file_is_refused_without_blocking() {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("0.5.json");
+        let c = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+        // SAFETY: a valid NUL-terminated path.
+        assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o644) }, 0);
+        let link = dir.path().join("0.6.json");
+        std::os::unix::fs::symlink("/dev/zero", &link).unwrap();
+        for path in [fifo, link] {
+            let file = InputFile { path, rel: "x".into(), layout: Layout::Upload, gzip: false };
+            let mut called = false;
+            let got = read_reports(&file, &Limits::default(), |_, _| called = true);
+            assert!(got.is_err() && !called);
+        }
+    }
+
+    #[test]
     fn caps_decompressed_bytes() {
-        let mut capped = Capped { inner: &[0u8; 100][..], left: 10 };
+        let mut capped = Capped { inner: &[0u8; 100][..], left: 10, limit: 10 };
         let mut out = Vec::new();
         assert!(capped.read_to_end(&mut out).is_err());
-        let mut fits = Capped { inner: &[0u8; 10][..], left: 10 };
+        let mut fits = Capped { inner: &[0u8; 10][..], left: 10, limit: 10 };
         out.clear();
         assert_eq!(fits.read_to_end(&mut out).unwrap(), 10);
+    }
+
+    /// The lines `read_lines` must give for `input`: split at `\n` (no line after a final
+    /// one), each measured without one final `\r`.
+    fn model(input: &[u8], max: usize) -> Vec<(u32, Result<Vec<u8>, u64>)> {
+        let mut parts: Vec<&[u8]> = input.split(|&b| b == b'\n').collect();
+        if input.is_empty() || input.ends_with(b"\n") {
+            parts.pop();
+        }
+        parts
+            .into_iter()
+            .enumerate()
+            .map(|(i, line)| {
+                let text = line.strip_suffix(b"\r").unwrap_or(line);
+                let got = if text.len() > max { Err(text.len() as u64) } else { Ok(text.to_vec()) };
+                (i as u32 + 1, got)
+            })
+            .collect()
+    }
+
+    fn lines_with(input: &[u8], max: usize, capacity: usize) -> Vec<(u32, Result<Vec<u8>, u64>)> {
+        let limits = Limits { max_report_bytes: max, max_file_bytes: 1 << 20 };
+        let mut out = Vec::new();
+        let reader = BufReader::with_capacity(capacity, input);
+        read_lines(reader, &limits, |n, p| {
+            out.push((
+                n,
+                match p {
+                    Piece::Text(t) => Ok(t.to_vec()),
+                    Piece::TooLarge(len) => Err(len),
+                },
+            ))
+        })
+        .unwrap();
+        out
+    }
+
+    /// Counts the bytes read through it.
+    struct Counting<'a> {
+        inner: &'a [u8],
+        read: usize,
+    }
+
+    impl Read for Counting<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            let n = self.inner.read(buf)?;
+            self.read += n;
+            Ok(n)
+        }
+    }
+
+    use proptest::prelude::*;
+
+    /// Text made of few symbols, so that newlines, `\r\n` and long lines are common.
+    fn text() -> impl Strategy<Value = Vec<u8>> {
+        proptest::collection::vec(
+            prop_oneof![
+                4 => Just(b'a'),
+                2 => Just(b'\n'),
+                1 => Just(b'\r'),
+                1 => any::<u8>(),
+            ],
+            0..400,
+        )
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig {
+            cases: 256,
+            max_shrink_time: 10_000,
+            ..ProptestConfig::default()
+        })]
+
+        #[test]
+        fn lines_and_numbers_survive_any_buffer_size(
+            input in text(),
+            max in 0usize..24,
+            capacity in 1usize..64,
+        ) {
+            prop_assert_eq!(lines_with(&input, max, capacity), model(&input, max));
+        }
+
+        #[test]
+        fn one_report_is_read_within_the_limit(input in text(), max in 0usize..64) {
+            let limits = Limits { max_report_bytes: max, max_file_bytes: 1 << 20 };
+            let mut reader = Counting { inner: &input, read: 0 };
+            let mut got = None;
+            read_one(&mut reader, &limits, Some(input.len() as u64), |p| {
+                got = Some(match p {
+                    Piece::Text(t) => Ok(t.to_vec()),
+                    Piece::TooLarge(n) => Err(n),
+                })
+            })
+            .unwrap();
+            prop_assert!(reader.read <= max + 3, "read {} of {}", reader.read, input.len());
+            match got.unwrap() {
+                Ok(text) => {
+                    prop_assert_eq!(&text, &input);
+                    prop_assert!(without_newline(&text).len() <= max);
+                }
+                Err(n) => {
+                    prop_assert_eq!(n, input.len() as u64);
+                    prop_assert!(without_newline(&input).len() > max);
+                }
+            }
+        }
+
+        #[test]
+        fn the_file_cap_holds_for_any_reads(len in 0usize..300, limit in 0u64..300, chunk in 1usize..40) {
+            let data = vec![b'x'; len];
+            let mut capped = Capped { inner: &data[..], left: limit, limit };
+            let mut total = 0usize;
+            let mut buf = vec![0u8; chunk];
+            let result = loop {
+                match capped.read(&mut buf) {
+                    Ok(0) => break Ok(()),
+                    Ok(n) => total += n,
+                    Err(e) => break Err(e),
+                }
+            };
+            prop_assert!(total as u64 <= limit);
+            prop_assert_eq!(result.is_ok(), len as u64 <= limit);
+        }
     }
 }

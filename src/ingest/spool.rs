@@ -43,6 +43,8 @@ impl Spool {
             let path = dir.path().join(format!("{i}.jsonl"));
             let file = File::create(&path)?;
             readers.push(File::open(&path)?);
+            // Unlinked at once: the handles keep it alive, and a killed build leaves nothing.
+            std::fs::remove_file(&path)?;
             slots.push(Mutex::new(Slot { writer: BufWriter::with_capacity(1 << 20, file), offset: 0 }));
         }
         Ok(Spool { _dir: dir, slots, readers })

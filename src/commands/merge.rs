@@ -1,0 +1,35 @@
+//! `telemetry-site merge DATA`: compact the upload layout's day folders (see [`crate::merge`]).
+
+use crate::build::{self, BuildOptions};
+use crate::cli::MergeArgs;
+use crate::day::Day;
+
+use super::{fail, Exit};
+
+pub fn run(args: &MergeArgs) -> Result<Exit, Exit> {
+    let config = super::site_config(&args.data)?;
+    super::set_jobs(args.inputs.jobs)?;
+    let before = match &args.before {
+        Some(text) => {
+            Day::parse(text).ok_or_else(|| fail(Exit::Usage, format!("--before: not a YYYY-MM-DD date: `{text}`")))?
+        }
+        None => super::check::today_utc(),
+    };
+    let mut opts = BuildOptions { data: args.data.clone(), ..BuildOptions::default() };
+    args.inputs.apply(&config, &mut opts);
+    if !opts.data.is_dir() {
+        return Err(fail(Exit::Usage, format!("`{}`: the data directory does not exist", opts.data.display())));
+    }
+    let configs = build::load_configs(&opts.data, opts.upload_config.as_deref(), opts.chart_config.as_deref())
+        .map_err(|e| fail(Exit::Usage, e))?;
+    let upload = configs.upload.as_ref().map(|(config, _)| config);
+    let summary = crate::merge::merge(&opts.data, upload, &opts.limits, before).map_err(|e| fail(Exit::Input, e))?;
+    eprintln!(
+        "merged {} day folders: {} reports into <DAY>.json.gz files, {} files moved to rejected/, {} already merged",
+        summary.days.len(),
+        summary.reports_merged,
+        summary.files_rejected,
+        summary.files_already_merged
+    );
+    Ok(Exit::Success)
+}

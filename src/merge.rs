@@ -1,0 +1,211 @@
+//! `telemetry-site merge`: telemetry.go.dev's merge step for the upload layout.
+//!
+//! Each day folder `<DAY>/` of one-report files becomes one gzipped newline-delimited file
+//! `<DAY>.json.gz` of its valid reports, one per line, ordered by object name
+//! (`<%g of X>.json`, then the original path), so a data repository holds hundreds of
+//! files instead of a million. Files that hold invalid reports (and anything else in the
+//! folder) move to `rejected/<DAY>/`, so nothing is lost and a later build counts the same
+//! skips. Reports that lose to another under the duplicate rule stay in the merged file, in
+//! their original order, so the build keeps the same winner: a build after `merge` gives
+//! the same site, byte for byte.
+//!
+//! The merged file is written to a temporary file, synced and renamed into place before any
+//! original file is removed. If `<DAY>.json.gz` already exists (late uploads to a merged
+//! day), its lines are kept first and the folder's reports follow; a report whose text is
+//! already in it is only removed from the folder (so a merge cut short is finished by the
+//! next one, without duplicates).
+
+use std::collections::HashSet;
+use std::fs::{self, File};
+use std::io::{self, BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+
+use flate2::write::GzEncoder;
+use flate2::Compression;
+
+use crate::config::UploadConfig;
+use crate::day::Day;
+use crate::ingest::discover::{classify, Layout};
+use crate::ingest::read::{self, Limits, Piece};
+use crate::ingest::report;
+use crate::ingest::{compact, validate, Catalog};
+
+/// What a merge did.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct MergeSummary {
+    pub days: Vec<String>,
+    pub reports_merged: u64,
+    pub files_rejected: u64,
+    pub files_already_merged: u64,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("`{path}`: {source}")]
+pub struct MergeError {
+    pub path: String,
+    #[source]
+    pub source: io::Error,
+}
+
+fn err(path: &Path) -> impl FnOnce(io::Error) -> MergeError + '_ {
+    move |source| MergeError { path: path.display().to_string(), source }
+}
+
+/// Merges every day folder at the top of `data` whose day is before `before`.
+pub fn merge(
+    data: &Path,
+    config: Option<&UploadConfig>,
+    limits: &Limits,
+    before: Day,
+) -> Result<MergeSummary, MergeError> {
+    let catalog = match config {
+        Some(config) => Catalog::fixed(config),
+        None => Catalog::open(),
+    };
+    let mut days: Vec<(Day, PathBuf)> = Vec::new();
+    for entry in fs::read_dir(data).map_err(err(data))? {
+        let entry = entry.map_err(err(data))?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let is_dir = entry.file_type().map_err(err(&entry.path()))?.is_dir();
+        if let (true, Some(day)) = (is_dir, Day::parse(&name)) {
+            if day < before {
+                days.push((day, entry.path()));
+            }
+        }
+        if name.starts_with(".merge-") {
+            let _ = fs::remove_file(entry.path()); // left by a merge that was killed
+        }
+    }
+    days.sort();
+    let mut summary = MergeSummary::default();
+    for (day, folder) in days {
+        merge_day(data, day, &folder, &catalog, limits, &mut summary)?;
+        summary.days.push(day.to_string());
+    }
+    Ok(summary)
+}
+
+/// A report line and the keys it sorts by.
+struct Line {
+    name: String,
+    origin: String,
+    text: Vec<u8>,
+}
+
+fn merge_day(
+    data: &Path,
+    day: Day,
+    folder: &Path,
+    catalog: &Catalog,
+    limits: &Limits,
+    summary: &mut MergeSummary,
+) -> Result<(), MergeError> {
+    let target = data.join(format!("{day}.json.gz"));
+    let existing = read_existing(&target, limits)?;
+    let already: HashSet<&[u8]> = existing.iter().map(Vec::as_slice).collect();
+    let mut entries: Vec<PathBuf> = fs::read_dir(folder)
+        .map_err(err(folder))?
+        .map(|e| e.map(|e| e.path()))
+        .collect::<Result<_, _>>()
+        .map_err(err(folder))?;
+    entries.sort();
+    let mut lines: Vec<Line> = Vec::new();
+    let mut merged_files: Vec<PathBuf> = Vec::new();
+    let mut rejected: Vec<PathBuf> = Vec::new();
+    let folder_name = folder.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    for path in entries {
+        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let meta = fs::symlink_metadata(&path).map_err(err(&path))?;
+        let is_report_file = meta.is_file() && classify(&name, Some(&folder_name)) == Some((Layout::Upload, false));
+        let text = if is_report_file { valid_text(&path, catalog, limits) } else { None };
+        match text {
+            Some(text) if already.contains(text.as_slice()) => {
+                summary.files_already_merged += 1;
+                merged_files.push(path);
+            }
+            Some(text) => {
+                let x = report::parse(std::str::from_utf8(&text).expect("checked")).expect("checked").x;
+                let mut object = crate::gofmt::format_g(x);
+                object.push_str(".json");
+                lines.push(Line { name: object, origin: name, text });
+                merged_files.push(path);
+            }
+            None => rejected.push(path),
+        }
+    }
+    lines.sort_by(|a, b| a.name.cmp(&b.name).then_with(|| a.origin.as_bytes().cmp(b.origin.as_bytes())));
+    if !lines.is_empty() {
+        write_merged(data, &target, &existing, &lines)?;
+    }
+    summary.reports_merged += lines.len() as u64;
+    if !rejected.is_empty() {
+        let dir = data.join("rejected").join(day.to_string());
+        fs::create_dir_all(&dir).map_err(err(&dir))?;
+        for path in rejected {
+            let to = dir.join(path.file_name().expect("a file name"));
+            fs::rename(&path, &to).map_err(err(&path))?;
+            summary.files_rejected += 1;
+        }
+    }
+    for path in merged_files {
+        fs::remove_file(&path).map_err(err(&path))?;
+    }
+    fs::remove_dir(folder).map_err(err(folder))?;
+    Ok(())
+}
+
+/// The compact text of the report in `path` when it is valid (the duplicate rule aside).
+fn valid_text(path: &Path, catalog: &Catalog, limits: &Limits) -> Option<Vec<u8>> {
+    let file =
+        crate::ingest::InputFile { path: path.to_path_buf(), rel: String::new(), layout: Layout::Upload, gzip: false };
+    let mut out = None;
+    let read = read::read_reports(&file, limits, |_, piece| {
+        if let Piece::Text(text) = piece {
+            let text = read::without_newline(text);
+            let mut keys = Vec::new();
+            if validate::check(text, limits.max_report_bytes, catalog, &mut keys).is_ok() {
+                let mut line = Vec::with_capacity(text.len());
+                compact::compact_into(text, &mut line);
+                out = Some(line);
+            }
+        }
+    });
+    read.ok().and(out)
+}
+
+/// The lines of an existing merged file, verbatim.
+fn read_existing(target: &Path, limits: &Limits) -> Result<Vec<Vec<u8>>, MergeError> {
+    let file = match File::open(target) {
+        Ok(file) => file,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(err(target)(e)),
+    };
+    let reader = BufReader::new(flate2::read::MultiGzDecoder::new(BufReader::new(file)));
+    let mut lines = Vec::new();
+    let mut total = 0u64;
+    for line in reader.split(b'\n') {
+        let line = line.map_err(err(target))?;
+        total += line.len() as u64 + 1;
+        if total > limits.max_file_bytes {
+            return Err(err(target)(io::Error::other("the merged file decompresses to more than the limit")));
+        }
+        lines.push(line);
+    }
+    Ok(lines)
+}
+
+fn write_merged(data: &Path, target: &Path, existing: &[Vec<u8>], lines: &[Line]) -> Result<(), MergeError> {
+    let mut tmp = tempfile::Builder::new().prefix(".merge-").tempfile_in(data).map_err(err(data))?;
+    {
+        let mut gz = GzEncoder::new(io::BufWriter::new(tmp.as_file_mut()), Compression::new(6));
+        for line in existing.iter().map(Vec::as_slice).chain(lines.iter().map(|l| l.text.as_slice())) {
+            gz.write_all(line).map_err(err(target))?;
+            gz.write_all(b"\n").map_err(err(target))?;
+        }
+        gz.finish().map_err(err(target))?.flush().map_err(err(target))?;
+    }
+    tmp.as_file().sync_all().map_err(err(target))?;
+    tmp.persist(target).map_err(|e| err(target)(e.error))?;
+    File::open(data).and_then(|d| d.sync_all()).map_err(err(data))?;
+    Ok(())
+}

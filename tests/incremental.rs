@@ -1,0 +1,202 @@
+//! Incremental builds and `merge`: after every kind of change, a build that uses the cache
+//! gives the same site, byte for byte, as a clean build (`--no-cache`) of the same inputs.
+
+use std::path::Path;
+
+use serde_json::json;
+
+use crate::common::{path_str, run, stderr, Fixture};
+use crate::foundation::{aggregation_fixture, program, read_tree, report, GOPLS};
+
+/// Builds `f` incrementally into its site, then from scratch into a second site, and
+/// checks both trees are identical. Returns the incremental build's stderr.
+fn assert_same_as_clean(f: &Fixture, extra: &[&str]) -> String {
+    let out = f.build(&[&["-v"], extra].concat());
+    assert!(out.status.success(), "{}", stderr(&out));
+    let clean = f.dir.path().join("clean");
+    let clean_cache = f.dir.path().join("clean-cache");
+    let data = f.data();
+    let args =
+        [&["build", path_str(&data), path_str(&clean), "--no-cache", "--cache", path_str(&clean_cache)], extra]
+            .concat();
+    let fresh = run(&args);
+    assert!(fresh.status.success(), "{}", stderr(&fresh));
+    assert_eq!(tree_names(&f.site()), tree_names(&clean));
+    assert!(read_tree(&f.site()) == read_tree(&clean), "incremental and clean builds differ");
+    std::fs::remove_dir_all(&clean).unwrap();
+    stderr(&out)
+}
+
+fn tree_names(root: &Path) -> Vec<String> {
+    read_tree(root).into_iter().map(|(name, _)| name).collect()
+}
+
+fn late_report() -> String {
+    report("2026-01-05", 0.9, json!([program(GOPLS, "v0.10.0", "go1.22.0", "windows", "arm64", json!({}))]))
+}
+
+#[test]
+fn a_rebuild_without_changes_reuses_every_file() {
+    let f = aggregation_fixture();
+    assert_same_as_clean(&f, &[]);
+    let text = assert_same_as_clean(&f, &[]);
+    assert!(text.contains("incremental: 6 of 6 files taken from the cache"), "{text}");
+    assert!(f.dir.path().join(".site.cache/cache.bin").is_file(), "the cache sits beside SITE");
+    assert!(!f.site().join("cache.bin").exists());
+}
+
+#[test]
+fn a_new_day_a_late_report_a_change_and_a_deletion() {
+    let f = aggregation_fixture();
+    assert_same_as_clean(&f, &[]);
+    // A new day.
+    f.write(
+        "2026-01-09/0.6.json",
+        report("2026-01-09", 0.6, json!([program("cmd/go", "go1.22.0", "go1.22.0", "linux", "amd64", json!({}))])),
+    );
+    let text = assert_same_as_clean(&f, &[]);
+    assert!(text.contains("incremental: 6 of 7 files taken"), "{text}");
+    // A late report for a day that was built already, uploaded into a later folder.
+    f.write("2026-01-09/0.9.json", late_report());
+    let text = assert_same_as_clean(&f, &[]);
+    assert!(f.read_site("data/2026-01-05.json").contains("\"X\":0.9"));
+    // Files holding reports of 01-05 are parsed again: 0.1, 0.2 and the late one.
+    assert!(text.contains("incremental: 5 of 8 files taken"), "{text}");
+    // A changed report (different size, so different stat).
+    f.write(
+        "2026-01-05/0.1.json",
+        report(
+            "2026-01-05",
+            0.1,
+            json!([program(GOPLS, "v0.9.0", "go1.21.3", "darwin", "arm64", json!({"gopls/client:eglot": 1}))]),
+        ),
+    );
+    assert_same_as_clean(&f, &[]);
+    // The same size, a new inode: content changed behind the size.
+    let path = f.data().join("2026-01-05/0.1.json");
+    let old = std::fs::read_to_string(&path).unwrap();
+    std::fs::remove_file(&path).unwrap();
+    f.write("2026-01-05/0.1.json", old.replace("darwin", "linux "));
+    assert_same_as_clean(&f, &[]);
+    // A deleted report.
+    std::fs::remove_file(f.data().join("2026-01-05/0.2.json")).unwrap();
+    assert_same_as_clean(&f, &[]);
+    // A deleted day: its pages and raw data go.
+    std::fs::remove_dir_all(f.data().join("2026-01-09")).unwrap();
+    assert_same_as_clean(&f, &[]);
+    assert!(!f.site().join("data/2026-01-09.json").exists());
+}
+
+#[test]
+fn a_changed_config_or_template_rebuilds() {
+    let f = aggregation_fixture();
+    assert_same_as_clean(&f, &[]);
+    let config = crate::foundation::upload_config().replace("\"windows\"", "\"windows\", \"plan9\"");
+    f.write("upload-config.json", config);
+    let text = assert_same_as_clean(&f, &[]);
+    assert!(!text.contains("taken from the cache"), "a new upload config invalidates the cache: {text}");
+    assert!(f.read_site("charts/2026-01-05.json").contains("plan9"));
+    // A template override changes every page, not the data.
+    let templates = f.dir.path().join("templates");
+    std::fs::create_dir_all(&templates).unwrap();
+    let base = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("templates/base.html")).unwrap();
+    std::fs::write(templates.join("base.html"), base.replacen("<body", "<!-- restyled --><body", 1)).unwrap();
+    let text = assert_same_as_clean(&f, &["--templates", path_str(&templates)]);
+    assert!(text.contains("taken from the cache"), "{text}");
+    assert!(f.read_site("index.html").contains("<!-- restyled -->"));
+}
+
+#[test]
+fn a_damaged_cache_is_ignored_never_trusted() {
+    let f = aggregation_fixture();
+    assert_same_as_clean(&f, &[]);
+    let cache = f.dir.path().join(".site.cache/cache.bin");
+    let bytes = std::fs::read(&cache).unwrap();
+    // Truncated: noticed, rebuilt from scratch.
+    std::fs::write(&cache, &bytes[..bytes.len() / 2]).unwrap();
+    f.write("2026-01-09/0.6.json", report("2026-01-09", 0.6, json!(null)));
+    let text = assert_same_as_clean(&f, &[]);
+    assert!(text.contains("ignored (truncated)"), "{text}");
+    // Garbled: a flipped byte in the middle.
+    let mut bytes = std::fs::read(&cache).unwrap();
+    let middle = bytes.len() / 2;
+    bytes[middle] ^= 0x5a;
+    std::fs::write(&cache, &bytes).unwrap();
+    let text = assert_same_as_clean(&f, &[]);
+    assert!(text.contains("checksum mismatch"), "{text}");
+    // Deleted: a plain rebuild.
+    std::fs::remove_dir_all(f.dir.path().join(".site.cache")).unwrap();
+    assert_same_as_clean(&f, &[]);
+    // A published raw data file edited by hand is regenerated, not trusted.
+    std::fs::write(f.site().join("data/2026-01-05.json"), "tampered\n").unwrap();
+    assert_same_as_clean(&f, &[]);
+    assert!(!f.read_site("data/2026-01-05.json").contains("tampered"));
+}
+
+#[test]
+fn merge_keeps_the_site_and_the_skips() {
+    let f = aggregation_fixture();
+    f.write("2026-01-06/0.71.json", "{\"Week\": ");
+    f.write("2026-01-06/notes.txt", "kept");
+    // A duplicate of R1 (day 01-05, X 0.1) in a folder that sorts after it: it wins.
+    f.write(
+        "2026-01-06/0.1.json",
+        report("2026-01-05", 0.1, json!([program(GOPLS, "v0.9.0", "go1.21.3", "windows", "amd64", json!({}))])),
+    );
+    let before_json = f.dir.path().join("before.json");
+    let out = f.build(&["--summary-json", path_str(&before_json)]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let before = read_tree(&f.site());
+    let out = run(&["merge", path_str(&f.data()), "--before", "2026-01-08"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(f.data().join("2026-01-05.json.gz").is_file());
+    assert!(f.data().join("2026-01-06.json.gz").is_file());
+    assert!(!f.data().join("2026-01-05").exists() && !f.data().join("2026-01-06").exists());
+    assert!(f.data().join("2026-01-08").is_dir(), "days from --before on are left alone");
+    assert_eq!(std::fs::read_to_string(f.data().join("rejected/2026-01-06/0.71.json")).unwrap(), "{\"Week\": ");
+    assert!(f.data().join("rejected/2026-01-06/notes.txt").is_file());
+    let after_json = f.dir.path().join("after.json");
+    let out = f.build(&["--summary-json", path_str(&after_json)]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(read_tree(&f.site()) == before, "the site changed after merge");
+    let summary =
+        |p: &Path| -> serde_json::Value { serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap() };
+    let (b, a) = (summary(&before_json), summary(&after_json));
+    assert_eq!(b["skipped_by_reason"], a["skipped_by_reason"]);
+    assert_eq!(b["reports_valid"], a["reports_valid"]);
+    assert_eq!(b["skipped_by_reason"], json!([["malformed", 1], ["duplicate", 2]]));
+    // A second merge has nothing left to do; a clean build agrees with the cached one.
+    let out = run(&["merge", path_str(&f.data()), "--before", "2026-01-08"]);
+    assert!(stderr(&out).contains("merged 0 day folders"), "{}", stderr(&out));
+    assert_same_as_clean(&f, &[]);
+}
+
+#[test]
+fn a_merge_cut_short_is_finished_by_the_next_one() {
+    let f = aggregation_fixture();
+    let out = f.build(&[]);
+    assert!(out.status.success());
+    let before = read_tree(&f.site());
+    // Simulate a merge killed after its merged file was written but before the folder was
+    // removed: the folder's reports are both in the merged file and in the folder.
+    let folder = f.data().join("2026-01-05");
+    let saved = f.dir.path().join("saved");
+    copy_dir(&folder, &saved);
+    let out = run(&["merge", path_str(&f.data()), "--before", "2026-01-06"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    copy_dir(&saved, &folder);
+    let out = run(&["merge", path_str(&f.data()), "--before", "2026-01-06"]);
+    assert!(stderr(&out).contains("2 already merged"), "{}", stderr(&out));
+    assert!(!folder.exists());
+    let out = f.build(&[]);
+    assert!(out.status.success());
+    assert!(read_tree(&f.site()) == before);
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        std::fs::copy(entry.path(), to.join(entry.file_name())).unwrap();
+    }
+}
