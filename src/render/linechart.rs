@@ -550,11 +550,8 @@ mod tests {
         let line = all.iter().find(|e| e.name == "polyline").unwrap();
         // Axis top 50% (step 10%): y(0) = 16 + 220 = 236, y(0.5) = 16; x from 56 to 700.
         assert_eq!(line.attr("points"), Some("56.0,236.0 700.0,16.0"));
-        let labels: Vec<&str> = all
-            .iter()
-            .filter(|e| e.name == "text" && e.attr("x") == Some("50.0"))
-            .map(|e| e.text.as_str())
-            .collect();
+        let labels: Vec<&str> =
+            all.iter().filter(|e| e.name == "text" && e.attr("x") == Some("50.0")).map(|e| e.text.as_str()).collect();
         assert_eq!(labels, vec!["0%", "10%", "20%", "30%", "40%", "50%"]);
     }
 
