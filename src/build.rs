@@ -228,6 +228,9 @@ pub fn build(opts: &BuildOptions) -> Result<Summary, BuildError> {
             analysis.ingested.files.len()
         ));
     }
+    if opts.site_options.base_url.is_none() {
+        notes.push("no base URL (`--base-url`): `feed.xml` left out, as a feed needs absolute links".into());
+    }
     summary.notes.extend(notes);
     summary.pages = stats.pages;
     summary.files_written = files_written;

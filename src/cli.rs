@@ -137,6 +137,9 @@ pub struct SharedArgs {
     /// Directory of Markdown pages [default: <DATA>/pages when it exists]
     #[arg(long, value_name = "DIR", help_heading = "Site")]
     pub pages: Option<PathBuf>,
+    /// Mark trend points resting on fewer than N uploaders as low-confidence [default: 30]
+    #[arg(long, value_name = "N", help_heading = "Site")]
+    pub trend_min_uploaders: Option<u32>,
 }
 
 /// The configs and limits reports are read with (`build`, `check`, `serve`).
@@ -278,6 +281,10 @@ impl SharedArgs {
                 templates: self.templates.clone().or_else(|| config.templates.clone()),
                 static_dir: self.static_dir.clone().or_else(|| config.static_dir.clone()),
                 pages,
+                trend_min_uploaders: self
+                    .trend_min_uploaders
+                    .or(config.trend_min_uploaders)
+                    .unwrap_or(crate::trends::DEFAULT_MIN_UPLOADERS),
             },
             progress,
             ..BuildOptions::default()

@@ -20,5 +20,7 @@ pub mod progress;
 pub mod render;
 pub mod site;
 pub mod site_config;
+pub mod stacks;
 pub mod summary;
+pub mod trends;
 pub mod version;

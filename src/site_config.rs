@@ -41,6 +41,8 @@ pub struct SiteConfig {
     pub strict: Option<bool>,
     /// `--max-age` (check)
     pub max_age: Option<u32>,
+    /// `--trend-min-uploaders`
+    pub trend_min_uploaders: Option<u32>,
 }
 
 /// A site config that cannot be read or has a mistake.
@@ -103,12 +105,14 @@ mod tests {
     fn reads_every_key() {
         let text = "title = \"Go\"\ndescription = \"d\"\nbase_url = \"https://x.example/\"\npages = \"p\"\n\
                     templates = \"t\"\nstatic = \"s\"\nupload_config = \"u.json\"\nchart_config = \"c.txt\"\n\
-                    max_report_bytes = 10\nmax_file_bytes = 20\nstrict = true\nmax_age = 3\n";
+                    max_report_bytes = 10\nmax_file_bytes = 20\nstrict = true\nmax_age = 3\n\
+                    trend_min_uploaders = 5\n";
         let config = SiteConfig::parse(text).unwrap();
         assert_eq!(config.title.as_deref(), Some("Go"));
         assert_eq!(config.static_dir, Some(PathBuf::from("s")));
         assert_eq!(config.max_file_bytes, Some(20));
         assert_eq!(config.max_age, Some(3));
+        assert_eq!(config.trend_min_uploaders, Some(5));
     }
 
     #[test]

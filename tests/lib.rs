@@ -1,5 +1,6 @@
 //! The integration test crate: runs the real binary on fixtures written at test time.
 
+mod beyond;
 mod browser;
 mod common;
 mod crash;

@@ -240,8 +240,9 @@ fn pages_and_headings() {
     assert!(f.read_site("static/style.css").contains("prefers-color-scheme: dark"));
     assert!(f.read_site("static/favicon.svg").starts_with("<svg"));
     let out = f.build(&[]);
-    // 6 chart sets (3 days, daily and weekly), 5 pages of the site, 1 Markdown page.
-    assert!(stderr(&out).contains(", 12 pages,"), "{}", stderr(&out));
+    // 6 chart sets (3 days, daily and weekly), 5 pages of the site, 1 Markdown page,
+    // 9 trends (gopls: 5 charts, cmd/go: 4) and the trends index.
+    assert!(stderr(&out).contains(", 22 pages,"), "{}", stderr(&out));
 }
 
 #[test]

@@ -76,6 +76,7 @@ description = "Usage statistics uploaded by users who opted in to telemetry."
 # max_file_bytes = 4294967296          # largest decompressed file
 # strict = false                       # build: exit 1 when any report is skipped
 # max_age = 3                          # check: exit 1 when no report arrived in 3 days
+# trend_min_uploaders = 30             # trend points on fewer uploaders are low-confidence
 "#;
 
 const INDEX_PAGE: &str = "\

@@ -11,6 +11,7 @@ use serde::Serialize;
 
 use super::paths::{display_text, is_web_url, short_program_name, Anchors};
 use super::svg::{self, Bar};
+use super::trend_pages::TrendPaths;
 use crate::aggregate::{ChartKind, Plan};
 use crate::chartset::ChartSet;
 use crate::config::ChartConfigFile;
@@ -34,6 +35,7 @@ pub struct Issue {
 #[derive(Debug, Default)]
 pub struct ChartCatalog {
     info: HashMap<(String, String), ChartInfo>,
+    trends: TrendPaths,
 }
 
 impl ChartCatalog {
@@ -56,11 +58,16 @@ impl ChartCatalog {
                 }
             }
         }
-        ChartCatalog { info }
+        ChartCatalog { info, trends: TrendPaths::new(plan) }
     }
 
-    fn get(&self, program: &str, chart: &str) -> Option<&ChartInfo> {
+    pub(crate) fn get(&self, program: &str, chart: &str) -> Option<&ChartInfo> {
         self.info.get(&(program.to_string(), chart.to_string()))
+    }
+
+    /// The chart's trend page from the site root: `trends/<program>/<chart>/index.html`.
+    pub(crate) fn trend_href(&self, program: &str, chart: &str) -> Option<String> {
+        self.trends.dir(program, chart).map(|dir| format!("{dir}index.html"))
     }
 }
 
@@ -108,6 +115,8 @@ pub struct ChartView {
     /// The bar chart, escaped markup produced by [`svg::bar_chart`].
     pub svg: String,
     pub rows: Vec<Row>,
+    /// The chart's trend page, from the site root.
+    pub trend: Option<String>,
 }
 
 /// A bucket and its value, with its share of the set's reports (one decimal).
@@ -135,6 +144,7 @@ pub fn programs(set: &ChartSet, catalog: &ChartCatalog) -> Vec<ProgramView> {
                     let heading = if info.title.is_empty() { name.clone() } else { info.title.clone() };
                     let bars: Vec<Bar<'_>> = chart.data.iter().map(|d| Bar { label: &d.key, value: d.value }).collect();
                     ChartView {
+                        trend: catalog.trend_href(&program.name, &chart.name),
                         anchor: anchors.unique(&format!("{short} {}", chart.name), "chart"),
                         svg: svg::bar_chart(&heading, &bars),
                         rows: chart

@@ -6,13 +6,21 @@
 //! chart set pages render in parallel, each materialising its own chart set.
 
 pub mod assets;
+pub mod beyond;
 pub mod browser;
+pub mod csv;
 pub mod downloads;
+pub mod feed;
+pub mod linechart;
 pub mod markdown;
 pub mod pages;
 pub mod paths;
+pub mod slug;
+pub mod stack_pages;
 pub mod svg;
 pub mod templates;
+pub mod trend_pages;
+pub mod xml;
 
 use std::path::PathBuf;
 
@@ -23,7 +31,7 @@ use crate::ingest::Ingested;
 use crate::site::{Staging, WriteError};
 
 /// Settings of the site itself (not of the data).
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct SiteOptions {
     pub title: String,
     pub description: String,
@@ -33,6 +41,22 @@ pub struct SiteOptions {
     pub static_dir: Option<PathBuf>,
     /// Markdown pages (`<DATA>/pages` by default).
     pub pages: Option<PathBuf>,
+    /// Trend points with fewer uploaders are marked low-confidence.
+    pub trend_min_uploaders: u32,
+}
+
+impl Default for SiteOptions {
+    fn default() -> Self {
+        SiteOptions {
+            title: String::new(),
+            description: String::new(),
+            base_url: None,
+            templates: None,
+            static_dir: None,
+            pages: None,
+            trend_min_uploaders: crate::trends::DEFAULT_MIN_UPLOADERS,
+        }
+    }
 }
 
 /// Everything the site is rendered from.
@@ -73,8 +97,11 @@ pub fn render(ctx: &SiteContext<'_>, out: &Staging) -> Result<RenderStats, Rende
     let markdown = pages::read_markdown(ctx.options.pages.as_deref())?;
     downloads::write_chart_sets(ctx.aggregates, out)?;
     downloads::write_raw_data(ctx.ingested, out)?;
+    let mut beyond = beyond::Beyond::new(ctx)?;
+    beyond::write_chart_set_csvs(ctx, out)?;
+    beyond.feed = beyond::write_feed(ctx, &beyond, out)?;
     assets::write(&static_files, out)?;
     out.write(".nojekyll", b"")?;
-    let pages = pages::Pages::new(&tera, ctx, markdown).write_all(out)?;
+    let pages = pages::Pages::new(&tera, ctx, markdown, &beyond).write_all(out)?;
     Ok(RenderStats { pages })
 }

@@ -19,6 +19,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 use tera::{Context, Tera};
 
+use super::beyond::Beyond;
 use super::browser::{self, ChartCatalog};
 use super::markdown;
 use super::paths::{display_text, root_of, slug};
@@ -45,6 +46,8 @@ pub struct SiteInfo {
     pub newest_day: Option<String>,
     /// The header's links, in order; later pages (trends, feeds) add theirs here.
     pub nav: Vec<NavLink>,
+    /// Whether `feed.xml` exists (the layout links it).
+    pub feed: bool,
 }
 
 /// A link in the site's header.
@@ -91,10 +94,11 @@ pub struct SetLink {
     /// Relative to the page mentioning it.
     pub href: String,
     pub json_href: String,
+    pub csv_href: String,
 }
 
 impl SetLink {
-    fn new(set: &SetCounts, root: &str) -> SetLink {
+    pub(crate) fn new(set: &SetCounts, root: &str) -> SetLink {
         let name = set.name();
         let (start, end) = (set.start.to_string(), set.end.to_string());
         let (heading, range) = if set.is_daily() {
@@ -105,6 +109,7 @@ impl SetLink {
         SetLink {
             href: format!("{root}charts/{name}/index.html"),
             json_href: format!("{root}charts/{name}.json"),
+            csv_href: format!("{root}charts/{name}.csv"),
             name,
             daily: set.is_daily(),
             start,
@@ -197,14 +202,17 @@ pub struct Pages<'a> {
     pub site: SiteInfo,
     pub catalog: ChartCatalog,
     pub markdown: MarkdownPages,
+    /// Trends and stacks (see [`super::beyond`]).
+    pub beyond: &'a Beyond,
 }
 
 impl Pages<'_> {
     /// Builds the header links and the chart catalog.
-    pub fn new<'a>(tera: &'a Tera, ctx: &'a SiteContext<'a>, markdown: MarkdownPages) -> Pages<'a> {
+    pub fn new<'a>(tera: &'a Tera, ctx: &'a SiteContext<'a>, markdown: MarkdownPages, beyond: &'a Beyond) -> Pages<'a> {
         let options = ctx.options;
         let mut nav = vec![
             nav_link("Charts", "charts/index.html", "charts"),
+            nav_link("Trends", "trends/index.html", "trends"),
             nav_link("Data", "data/index.html", "data"),
             nav_link("Configuration", "config/index.html", "config"),
         ];
@@ -216,9 +224,10 @@ impl Pages<'_> {
             base_url: options.base_url.clone(),
             newest_day: ctx.newest_day.map(|d| d.to_string()),
             nav,
+            feed: beyond.feed,
         };
         let catalog = ChartCatalog::new(&ctx.aggregates.plan, ctx.chart_config);
-        Pages { tera, ctx, site, catalog, markdown }
+        Pages { tera, ctx, site, catalog, markdown, beyond }
     }
 
     /// Writes every page into `out`; returns the number of pages.
@@ -229,7 +238,8 @@ impl Pages<'_> {
         (0..sets).into_par_iter().try_for_each(|i| self.chart_set(i, out))?;
         singles.par_iter().try_for_each(|write| write(self, out))?;
         self.markdown.pages.par_iter().try_for_each(|page| self.markdown_page(page, out))?;
-        Ok((sets + singles.len() + self.markdown.pages.len()) as u64)
+        let beyond = self.write_beyond(out)?;
+        Ok((sets + singles.len() + self.markdown.pages.len()) as u64 + beyond)
     }
 
     fn markdown_page(&self, page: &MarkdownPage, out: &Staging) -> Result<(), RenderError> {
@@ -240,7 +250,7 @@ impl Pages<'_> {
         self.render_to("page.html", &context, &rel, out)
     }
 
-    fn layout<'s>(&'s self, rel: &str, title: &str, section: &'s str, mut crumbs: Vec<Crumb>) -> Layout<'s> {
+    pub(crate) fn layout<'s>(&'s self, rel: &str, title: &str, section: &'s str, mut crumbs: Vec<Crumb>) -> Layout<'s> {
         let root = root_of(rel);
         if rel != "index.html" {
             crumbs.insert(0, crumb(&self.site.title, Some(format!("{root}index.html"))));
@@ -248,7 +258,13 @@ impl Pages<'_> {
         Layout { site: &self.site, root, page_title: title.to_string(), section, crumbs }
     }
 
-    fn render_to(&self, template: &str, context: &Context, rel: &str, out: &Staging) -> Result<(), RenderError> {
+    pub(crate) fn render_to(
+        &self,
+        template: &str,
+        context: &Context,
+        rel: &str,
+        out: &Staging,
+    ) -> Result<(), RenderError> {
         let html = self.tera.render(template, context).map_err(template_error)?;
         out.write(rel, html.as_bytes())?;
         Ok(())
@@ -265,6 +281,7 @@ impl Pages<'_> {
         let layout = self.layout("index.html", &self.site.title, "home", vec![crumb(&self.site.title, None)]);
         let mut context = context(&layout)?;
         context.insert("intro", &self.markdown.intro);
+        context.insert("participation", &self.beyond.participation_svg(self.ctx));
         if let Some(i) = self.newest_set() {
             let sets = &self.ctx.aggregates.sets;
             context.insert("set", &SetLink::new(&sets[i], ""));
@@ -284,6 +301,8 @@ impl Pages<'_> {
         let layout = self.layout(&rel, &set.heading, "charts", crumbs);
         let mut context = context(&layout)?;
         context.insert("programs", &browser::programs(&self.ctx.aggregates.chart_set(i), &self.catalog));
+        let stacks = !set.daily && self.beyond.has_stacks();
+        context.insert("stacks_href", &stacks.then(|| format!("../../stacks/{}/index.html", set.name)));
         context.insert("set", &set);
         context.insert("previous", &previous);
         context.insert("next", &next);
@@ -355,11 +374,11 @@ fn nav_link(title: &str, path: &str, section: &str) -> NavLink {
     NavLink { title: title.to_string(), path: path.to_string(), section: section.to_string() }
 }
 
-fn crumb(title: &str, href: Option<String>) -> Crumb {
+pub(crate) fn crumb(title: &str, href: Option<String>) -> Crumb {
     Crumb { title: title.to_string(), href }
 }
 
-fn context(layout: &Layout<'_>) -> Result<Context, RenderError> {
+pub(crate) fn context(layout: &Layout<'_>) -> Result<Context, RenderError> {
     Context::from_serialize(layout).map_err(template_error)
 }
 

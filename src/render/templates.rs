@@ -26,6 +26,9 @@ pub const BUILTIN: &[(&str, &str)] = &[
     ("config.html", include_str!("../../templates/config.html")),
     ("page.html", include_str!("../../templates/page.html")),
     ("404.html", include_str!("../../templates/404.html")),
+    ("trend.html", include_str!("../../templates/trend.html")),
+    ("trends.html", include_str!("../../templates/trends.html")),
+    ("stacks.html", include_str!("../../templates/stacks.html")),
 ];
 
 /// File name endings read from `--templates DIR`.

@@ -1,0 +1,223 @@
+//! The files beyond telemetry.go.dev's: trends (pages, CSV, standalone SVGs), stacks
+//! pages, chart set CSVs and the Atom feed. [`Beyond`] computes what they share once per
+//! build; the writers run in parallel.
+
+use rayon::prelude::*;
+use serde::Serialize;
+
+use super::linechart::{self, Theme};
+use super::pages::{context, crumb, Pages, SetLink};
+use super::paths::{display_text, short_program_name};
+use super::stack_pages::StacksView;
+use super::trend_pages::{trend_files, TrendLink, TrendPaths};
+use super::{csv, feed, RenderError, SiteContext};
+use crate::site::{Staging, WriteError};
+use crate::stacks::StackIndex;
+use crate::trends::{self, Trend, TrendWeek};
+
+/// What the trend and stack pages share.
+pub struct Beyond {
+    pub weeks: Vec<TrendWeek>,
+    /// Every program's every chart, in plan order.
+    pub trends: Vec<Trend>,
+    pub paths: TrendPaths,
+    pub stacks: StackIndex,
+    /// (program, stack counter) named by the upload config, sorted.
+    pub stack_counters: Vec<(String, String)>,
+    /// Whether `feed.xml` was written.
+    pub feed: bool,
+}
+
+impl Beyond {
+    pub fn new(ctx: &SiteContext<'_>) -> Result<Beyond, RenderError> {
+        let aggregates = ctx.aggregates;
+        let weeks = trends::weeks(aggregates);
+        let trends = trends::trends(aggregates, &weeks, ctx.options.trend_min_uploaders);
+        let stacks = StackIndex::read(ctx.ingested).map_err(|source| WriteError { path: "spool".into(), source })?;
+        let mut stack_counters: Vec<(String, String)> = ctx
+            .upload_config
+            .programs
+            .iter()
+            .flat_map(|p| p.stacks.iter().map(|s| (p.name.clone(), s.name.clone())))
+            .collect();
+        stack_counters.sort_unstable();
+        stack_counters.dedup();
+        Ok(Beyond { paths: TrendPaths::new(&aggregates.plan), weeks, trends, stacks, stack_counters, feed: false })
+    }
+
+    /// Whether the site has stacks pages: some program has stack counters in the upload
+    /// config, or stacks were uploaded.
+    pub fn has_stacks(&self) -> bool {
+        !self.stack_counters.is_empty() || !self.stacks.is_empty()
+    }
+
+    /// The participation chart (valid reports per day and per week), for inline use.
+    pub fn participation_svg(&self, ctx: &SiteContext<'_>) -> Option<String> {
+        let chart = linechart::participation_chart(ctx.aggregates, &self.weeks);
+        (!chart.x_labels.is_empty()).then(|| linechart::svg(&chart, Theme::Auto))
+    }
+
+    /// The directory of a trend from the site root: `trends/<program>/<chart>/`.
+    pub fn trend_dir(&self, trend: &Trend) -> String {
+        self.paths.dir(&trend.program_name, &trend.chart_name).expect("every trend's program and chart are in the plan")
+    }
+}
+
+/// `charts/<NAME>.csv` for every chart set.
+pub fn write_chart_set_csvs(ctx: &SiteContext<'_>, out: &Staging) -> Result<(), WriteError> {
+    let aggregates = ctx.aggregates;
+    (0..aggregates.sets.len()).into_par_iter().try_for_each(|i| {
+        let name = aggregates.sets[i].name();
+        let text = csv::chart_set(&aggregates.chart_set(i));
+        out.write(&format!("charts/{name}.csv"), text.as_bytes())
+    })
+}
+
+/// `feed.xml` when the base URL is known; returns whether it was written.
+pub fn write_feed(ctx: &SiteContext<'_>, beyond: &Beyond, out: &Staging) -> Result<bool, WriteError> {
+    let options = ctx.options;
+    match feed::atom(ctx.aggregates, &beyond.weeks, &options.title, options.base_url.as_deref()) {
+        Some(text) => out.write("feed.xml", text.as_bytes()).map(|()| true),
+        None => Ok(false),
+    }
+}
+
+/// A program's trends on `trends/index.html`.
+#[derive(Debug, Serialize)]
+struct ProgramTrends {
+    name: String,
+    short: String,
+    anchor: String,
+    trends: Vec<TrendLink>,
+}
+
+impl Pages<'_> {
+    /// The trend pages, `trends/index.html` and the stacks pages, with the trends' CSV
+    /// and SVG files; returns the number of pages.
+    pub(crate) fn write_beyond(&self, out: &Staging) -> Result<u64, RenderError> {
+        let beyond = self.beyond;
+        beyond.trends.par_iter().try_for_each(|trend| self.trend_page(trend, out))?;
+        self.trends_index(out)?;
+        let weekly: Vec<usize> = if beyond.has_stacks() {
+            let sets = &self.ctx.aggregates.sets;
+            (0..sets.len()).filter(|&i| !sets[i].is_daily()).collect()
+        } else {
+            Vec::new()
+        };
+        weekly.par_iter().enumerate().try_for_each(|(n, &i)| {
+            let previous = n.checked_sub(1).map(|p| weekly[p]);
+            self.stacks_page(i, previous, weekly.get(n + 1).copied(), out)
+        })?;
+        Ok((beyond.trends.len() + 1 + weekly.len()) as u64)
+    }
+
+    fn chart_title(&self, trend: &Trend) -> (String, String) {
+        self.catalog
+            .get(&trend.program_name, &trend.chart_name)
+            .map(|info| (info.title.clone(), info.description.clone()))
+            .unwrap_or_default()
+    }
+
+    fn trend_page(&self, trend: &Trend, out: &Staging) -> Result<(), RenderError> {
+        let beyond = self.beyond;
+        let dir = beyond.trend_dir(trend);
+        let rel = format!("{dir}index.html");
+        let (title, description) = self.chart_title(trend);
+        let min_uploaders = self.ctx.options.trend_min_uploaders;
+        let files = trend_files(trend, &beyond.weeks, &title, &description, min_uploaders, "../../../");
+        out.write(&format!("{dir}trend.csv"), files.csv.as_bytes())?;
+        out.write(&format!("{dir}trend.svg"), files.light_svg.as_bytes())?;
+        out.write(&format!("{dir}trend-dark.svg"), files.dark_svg.as_bytes())?;
+        let program = display_text(short_program_name(&trend.program_name));
+        let chart = display_text(&trend.chart_name);
+        let heading = if title.is_empty() { chart.clone() } else { display_text(&title) };
+        let crumbs = vec![
+            crumb("Trends", Some("../../index.html".into())),
+            crumb(&program, Some(format!("../../index.html#{}", program_anchor(&trend.program_name)))),
+            crumb(&chart, None),
+        ];
+        let page_title = format!("{heading} · {program}");
+        let layout = self.layout(&rel, &page_title, "trends", crumbs);
+        let mut context = context(&layout)?;
+        context.insert("heading", &heading);
+        context.insert("program_short", &program);
+        context.insert("trend", &files.view);
+        let embed = self.site.base_url.as_ref().map(|base| {
+            format!(
+                "<picture>\n  <source media=\"(prefers-color-scheme: dark)\" srcset=\"{base}{dir}trend-dark.svg\">\n  \
+                 <img alt=\"{alt}\" src=\"{base}{dir}trend.svg\">\n</picture>",
+                alt = super::templates::escape(&format!(
+                    "{}: {}, share of uploaders per week",
+                    trend.program_name, chart
+                )),
+            )
+        });
+        context.insert("embed", &embed);
+        self.render_to("trend.html", &context, &rel, out)
+    }
+
+    fn trends_index(&self, out: &Staging) -> Result<(), RenderError> {
+        let beyond = self.beyond;
+        let rel = "trends/index.html";
+        let layout = self.layout(rel, "Trends", "trends", vec![crumb("Trends", None)]);
+        let mut programs: Vec<ProgramTrends> = Vec::new();
+        for trend in &beyond.trends {
+            if programs.len() <= trend.program {
+                programs.push(ProgramTrends {
+                    name: display_text(&trend.program_name),
+                    short: display_text(short_program_name(&trend.program_name)),
+                    anchor: program_anchor(&trend.program_name),
+                    trends: Vec::new(),
+                });
+            }
+            let (title, _) = self.chart_title(trend);
+            let link = TrendLink::new(trend, &title, &beyond.trend_dir(trend));
+            programs[trend.program].trends.push(link);
+        }
+        let mut context = context(&layout)?;
+        context.insert("programs", &programs);
+        context.insert("participation", &beyond.participation_svg(self.ctx));
+        context.insert("weeks", &beyond.weeks.len());
+        context.insert("min_uploaders", &self.ctx.options.trend_min_uploaders);
+        context.insert("has_stacks", &beyond.has_stacks());
+        self.render_to("trends.html", &context, rel, out)
+    }
+
+    fn stacks_page(
+        &self,
+        i: usize,
+        previous: Option<usize>,
+        next: Option<usize>,
+        out: &Staging,
+    ) -> Result<(), RenderError> {
+        let sets = &self.ctx.aggregates.sets;
+        let set = SetLink::new(&sets[i], "../../");
+        let rel = format!("stacks/{}/index.html", set.name);
+        let window = self.beyond.stacks.week(sets[i].end, &self.beyond.stack_counters, self.ctx.chart_config);
+        let mut view = StacksView::new(&window);
+        for counter in &mut view.counters {
+            counter.program = display_text(short_program_name(&counter.program));
+        }
+        let link = |j: usize| {
+            let other = SetLink::new(&sets[j], "../../");
+            (format!("../{}/index.html", other.name), other.range)
+        };
+        let crumbs = vec![
+            crumb("Charts", Some("../../charts/index.html".into())),
+            crumb(&set.range, Some(set.href.clone())),
+            crumb("Stacks", None),
+        ];
+        let layout = self.layout(&rel, &format!("Stacks for {}", set.range), "charts", crumbs);
+        let mut context = context(&layout)?;
+        context.insert("set", &set);
+        context.insert("stacks", &view);
+        context.insert("previous", &previous.map(link));
+        context.insert("next", &next.map(link));
+        self.render_to("stacks.html", &context, &rel, out)
+    }
+}
+
+/// The anchor of a program on `trends/index.html`: its path segment, unique per program.
+fn program_anchor(program: &str) -> String {
+    super::slug::slug(program)
+}

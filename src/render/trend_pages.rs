@@ -1,0 +1,301 @@
+//! What the trend pages show, as plain data for their templates: one page per program
+//! and chart (`trends/<program>/<chart>/index.html`, beside its `trend.csv`, `trend.svg`
+//! and `trend-dark.svg`) and the index of every trend (`trends/index.html`).
+//!
+//! Paths come from [`TrendPaths`]: slugs of the program and chart names, distinct for
+//! distinct names, so an uploaded name never becomes a path. Every uploaded string is
+//! made printable here and escaped by the templates; only the SVGs, which
+//! [`linechart`] escapes itself, are markup.
+
+use serde::Serialize;
+
+use super::linechart::{self, Theme};
+use super::slug::Slugs;
+use crate::aggregate::Plan;
+use crate::trends::{share, Trend, TrendWeek};
+
+/// Where each program's and chart's trend lives.
+#[derive(Debug, Clone, Default)]
+pub struct TrendPaths {
+    programs: Slugs,
+    /// Per program name: its chart names' slugs.
+    charts: std::collections::BTreeMap<String, Slugs>,
+}
+
+impl TrendPaths {
+    pub fn new(plan: &Plan) -> TrendPaths {
+        TrendPaths {
+            programs: Slugs::new(plan.programs.iter().map(|p| p.name.as_str())),
+            charts: plan
+                .programs
+                .iter()
+                .map(|p| {
+                    let names = p.charts.iter().map(|c| c.name.as_str());
+                    (p.name.clone(), Slugs::new(names))
+                })
+                .collect(),
+        }
+    }
+
+    /// `trends/<program>/<chart>/` from the site root, for a chart of the plan.
+    pub fn dir(&self, program: &str, chart: &str) -> Option<String> {
+        let p = self.programs.get(program)?;
+        let c = self.charts.get(program)?.get(chart)?;
+        Some(format!("trends/{p}/{c}/"))
+    }
+}
+
+/// An uploaded string made safe to show: control characters (but tab and newline)
+/// become U+FFFD. Escaping is the template's.
+pub fn printable(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            if (c.is_control() && c != '\n' && c != '\t') || c == '\u{FFFE}' || c == '\u{FFFF}' {
+                '\u{FFFD}'
+            } else {
+                c
+            }
+        })
+        .collect()
+}
+
+/// A share as a percentage with one decimal: `75.0%`.
+pub fn percent(value: u32, uploaders: u32) -> String {
+    format!("{:.1}%", share(value, uploaders) * 100.0)
+}
+
+/// A column of the trend table.
+#[derive(Debug, Clone, Serialize)]
+pub struct Column {
+    pub name: String,
+    /// Drawn as a line (else folded into "other", or "other" itself).
+    pub drawn: bool,
+    pub other: bool,
+}
+
+/// A cell of the trend table.
+#[derive(Debug, Clone, Serialize)]
+pub struct Cell {
+    pub value: u32,
+    pub share: String,
+}
+
+/// A week of the trend table.
+#[derive(Debug, Clone, Serialize)]
+pub struct WeekRow {
+    pub start: String,
+    pub end: String,
+    /// The weekly chart set page, relative to the trend page.
+    pub set_href: String,
+    pub uploaders: u32,
+    pub low_confidence: bool,
+    /// One per column.
+    pub cells: Vec<Cell>,
+}
+
+/// A trend page.
+#[derive(Debug, Clone, Serialize)]
+pub struct TrendView {
+    pub program: String,
+    pub chart: String,
+    pub title: String,
+    pub description: String,
+    /// The chart, inline, following the page's colour scheme.
+    pub svg: String,
+    pub columns: Vec<Column>,
+    /// Newest week first.
+    pub rows: Vec<WeekRow>,
+    pub has_data: bool,
+    pub folded: usize,
+    pub min_uploaders: u32,
+    pub low_confidence_weeks: usize,
+}
+
+/// The files of one trend: its page's data and the standalone SVGs and CSV.
+pub struct TrendFiles {
+    pub view: TrendView,
+    pub light_svg: String,
+    pub dark_svg: String,
+    pub csv: String,
+}
+
+/// Everything of one trend. `root` is the path from the trend page to the site root.
+pub fn trend_files(
+    trend: &Trend,
+    weeks: &[TrendWeek],
+    title: &str,
+    description: &str,
+    min_uploaders: u32,
+    root: &str,
+) -> TrendFiles {
+    let chart = linechart::trend_chart(trend, weeks, min_uploaders);
+    let folded: Vec<usize> = {
+        let mut rest: Vec<usize> = (0..trend.buckets.len()).filter(|b| !trend.top.contains(b)).collect();
+        rest.sort_unstable(); // chart order
+        rest
+    };
+    let mut columns: Vec<Column> = trend
+        .top
+        .iter()
+        .map(|&b| Column { name: printable(&trend.buckets[b].name), drawn: true, other: false })
+        .collect();
+    if trend.other.is_some() {
+        columns.push(Column { name: "other (sum)".into(), drawn: true, other: true });
+    }
+    columns.extend(folded.iter().map(|&b| Column {
+        name: printable(&trend.buckets[b].name),
+        drawn: false,
+        other: false,
+    }));
+    let rows = weeks
+        .iter()
+        .enumerate()
+        .rev()
+        .map(|(w, week)| {
+            let uploaders = trend.uploaders[w];
+            let cell = |value: u32| Cell { value, share: percent(value, uploaders) };
+            let mut cells: Vec<Cell> = trend.top.iter().map(|&b| cell(trend.buckets[b].values[w])).collect();
+            if let Some(other) = &trend.other {
+                cells.push(cell(other.values[w]));
+            }
+            cells.extend(folded.iter().map(|&b| cell(trend.buckets[b].values[w])));
+            WeekRow {
+                start: week.start.to_string(),
+                end: week.end.to_string(),
+                set_href: format!("{root}charts/{}/index.html", week.name()),
+                uploaders,
+                low_confidence: trend.low_confidence[w],
+                cells,
+            }
+        })
+        .collect();
+    TrendFiles {
+        view: TrendView {
+            program: printable(&trend.program_name),
+            chart: printable(&trend.chart_name),
+            title: printable(title),
+            description: printable(description),
+            svg: linechart::svg(&chart, Theme::Auto),
+            columns,
+            rows,
+            has_data: trend.has_data(),
+            folded: trend.folded(),
+            min_uploaders,
+            low_confidence_weeks: trend.low_confidence.iter().filter(|&&l| l).count(),
+        },
+        light_svg: linechart::svg(&chart, Theme::Light),
+        dark_svg: linechart::svg(&chart, Theme::Dark),
+        csv: super::csv::trend(trend, weeks),
+    }
+}
+
+/// A trend as `trends/index.html` lists it.
+#[derive(Debug, Clone, Serialize)]
+pub struct TrendLink {
+    pub chart: String,
+    pub title: String,
+    /// Relative to `trends/index.html`.
+    pub href: String,
+    pub has_data: bool,
+    /// The top bucket's share per week, when there is data.
+    pub sparkline: Option<String>,
+    pub top_bucket: Option<String>,
+    /// The top bucket's newest share.
+    pub top_share: Option<String>,
+}
+
+impl TrendLink {
+    /// `dir` is the trend's directory from the site root (see [`TrendPaths::dir`]).
+    pub fn new(trend: &Trend, title: &str, dir: &str) -> TrendLink {
+        let top = trend.top_bucket();
+        let newest = trend.uploaders.len().checked_sub(1);
+        TrendLink {
+            chart: printable(&trend.chart_name),
+            title: printable(title),
+            href: format!("{}index.html", dir.strip_prefix("trends/").unwrap_or(dir)),
+            has_data: trend.has_data(),
+            sparkline: top.map(|bucket| {
+                let shares: Vec<f64> = bucket.values.iter().zip(&trend.uploaders).map(|(&v, &u)| share(v, u)).collect();
+                let label = format!("{}: share of uploaders with {} per week", trend.chart_name, bucket.name);
+                linechart::sparkline(&shares, &trend.low_confidence, &printable(&label))
+            }),
+            top_bucket: top.map(|b| printable(&b.name)),
+            top_share: top.zip(newest).map(|(b, w)| percent(b.values[w], trend.uploaders[w])),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::aggregate::{plan::ProgramLists, ChartKind};
+    use crate::day::Day;
+    use crate::trends::BucketSeries;
+
+    #[test]
+    fn paths_are_slugs_distinct_per_program_and_chart() {
+        let plan = Plan::build(
+            [
+                ProgramLists {
+                    name: "golang.org/x/tools/gopls",
+                    versions: vec!["v1"],
+                    counters: vec![("gopls/client".into(), vec!["gopls/client:vscode".into()])],
+                },
+                ProgramLists { name: "../../etc", versions: Vec::new(), counters: Vec::new() },
+            ],
+            &["linux".to_string()],
+            &[],
+            &[],
+        );
+        let paths = TrendPaths::new(&plan);
+        let gopls = paths.dir("golang.org/x/tools/gopls", "gopls/client").unwrap();
+        assert!(gopls.starts_with("trends/golang-org-x-tools-gopls--"), "{gopls}");
+        assert!(gopls.contains("/gopls-client--"), "{gopls}");
+        let evil = paths.dir("../../etc", "GOOS").unwrap();
+        assert!(evil.starts_with("trends/etc--") && !evil.contains(".."), "{evil}");
+        assert_eq!(paths.dir("nope", "GOOS"), None);
+        assert_eq!(paths.dir("golang.org/x/tools/gopls", "nope"), None);
+    }
+
+    #[test]
+    fn trend_table_lists_drawn_then_other_then_folded_newest_week_first() {
+        let weeks: Vec<TrendWeek> = (0..2)
+            .map(|w| TrendWeek { set: 2 * w + 1, start: Day(100 + 7 * w as i32), end: Day(106 + 7 * w as i32) })
+            .collect();
+        let mut buckets: Vec<BucketSeries> =
+            (0..10).map(|i| BucketSeries { name: format!("b{i}"), values: vec![1, 10 - i] }).collect();
+        buckets[0].name = "bad\u{1b}[31m".into();
+        let trend = Trend {
+            program: 0,
+            chart: 0,
+            program_name: "p".into(),
+            chart_name: "c".into(),
+            kind: ChartKind::Counter,
+            uploaders: vec![20, 40],
+            low_confidence: vec![true, false],
+            top: (0..8).collect(),
+            other: Some(BucketSeries { name: "other".into(), values: vec![2, 3] }),
+            buckets,
+        };
+        let files = trend_files(&trend, &weeks, "T", "D", 30, "../../../");
+        let names: Vec<&str> = files.view.columns.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(names[0], "bad\u{FFFD}[31m");
+        assert_eq!(&names[7..], &["b7", "other (sum)", "b8", "b9"]);
+        let newest = &files.view.rows[0];
+        assert_eq!(newest.end, Day(113).to_string());
+        assert_eq!(newest.uploaders, 40);
+        assert!(!newest.low_confidence && files.view.rows[1].low_confidence);
+        assert_eq!(newest.cells[0].value, 10);
+        assert_eq!(newest.cells[0].share, "25.0%");
+        assert_eq!(newest.cells[8].share, "7.5%"); // other: 3 of 40
+        assert_eq!(newest.set_href, format!("../../../charts/{}_{}/index.html", Day(107), Day(113)));
+        assert_eq!(files.view.low_confidence_weeks, 1);
+        assert_eq!(files.view.folded, 2);
+        assert!(files.csv.starts_with("week_start,week_end,bucket,value,uploaders,share\r\n"));
+        assert!(files.light_svg.contains("#ffffff") && files.dark_svg.contains("#0d1117"));
+        let link = TrendLink::new(&trend, "T", "trends/p/c/");
+        assert_eq!(link.href, "p/c/index.html");
+        assert_eq!(link.top_share.as_deref(), Some("25.0%"));
+        assert!(link.sparkline.unwrap().starts_with("<svg"));
+    }
+}

@@ -1,0 +1,387 @@
+//! Stack counters: which crash and bug stacks uploaders saw, week by week.
+//!
+//! A stack counter's key is its name, then one frame per line, in the client's encoding
+//! (`golang.org/x/telemetry`, `internal/counter/stackcounter.go`, `EncodeStack`): a frame
+//! is `<import path>.<function>:<line offset>`, where the import path is everything before
+//! the last `.`, and a frame whose path equals the previous frame's is written with `"` in
+//! its place. [`decode`] is a port of Go's `DecodeStack`; offsets (`:12`, `:+12`,
+//! `+0x1a`, `:?12`) are kept as they are.
+//!
+//! Only reports flagged [`Record::has_stacks`] are read back from the spool, in parallel,
+//! once; each day's stacks are kept as (stack id, uploader, count) rows, so any window of
+//! days (a weekly chart set and the week before it) is a cheap merge.
+
+use std::collections::BTreeMap;
+
+use rayon::prelude::*;
+use rustc_hash::FxHashMap;
+
+use crate::config::ChartConfigFile;
+use crate::day::Day;
+use crate::ingest::{report, Ingested, Record};
+
+/// Expands `"` ditto marks, exactly as Go's `DecodeStack` does: every line (the name
+/// too) is split at its last `.`; a line whose part before it is exactly `"` gets the
+/// last full path instead; a line with another path sets the last path.
+pub fn decode(encoded: &str) -> String {
+    if !encoded.contains('\n') {
+        return encoded.to_string(); // not a stack counter
+    }
+    let mut last_path = String::new(); // empty or ends with `.`
+    let lines: Vec<String> = encoded
+        .split('\n')
+        .map(|line| {
+            let Some((path, rest)) = line.rsplit_once('.') else {
+                return line.to_string(); // no path: unchanged
+            };
+            if path.is_empty() {
+                line.to_string()
+            } else if path == "\"" {
+                format!("{last_path}{rest}")
+            } else {
+                last_path = format!("{path}.");
+                line.to_string()
+            }
+        })
+        .collect();
+    lines.join("\n")
+}
+
+/// A stack as shown: the counter name and the decoded frames, one per line (a trailing
+/// empty line, as after `truncated`, dropped).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stack {
+    pub program: String,
+    pub counter: String,
+    pub frames: Vec<String>,
+    /// The key as uploaded.
+    pub encoded: String,
+}
+
+impl Stack {
+    pub fn new(program: &str, encoded: &str) -> Stack {
+        let decoded = decode(encoded);
+        let mut lines = decoded.split('\n');
+        let counter = lines.next().unwrap_or_default().to_string();
+        let mut frames: Vec<String> = lines.map(str::to_string).collect();
+        while frames.last().is_some_and(|f| f.is_empty()) {
+            frames.pop();
+        }
+        Stack { program: program.to_string(), counter, frames, encoded: encoded.to_string() }
+    }
+}
+
+/// One uploaded report's stacks: (program, encoded key, count).
+pub type ReportStacks = Vec<(String, String, u64)>;
+
+/// One uploader's count of one stack on one day.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+struct Row {
+    stack: u32,
+    x: u64,
+    count: u64,
+}
+
+/// Every stack seen, and per day who saw which.
+#[derive(Debug, Clone, Default)]
+pub struct StackIndex {
+    stacks: Vec<Stack>,
+    /// Days in order, each with its rows sorted.
+    days: Vec<(Day, Vec<Row>)>,
+}
+
+/// One stack in a window: its uploaders and total count.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StackRow<'a> {
+    pub stack: &'a Stack,
+    /// Distinct uploaders (`X`) whose reports in the window hold the stack.
+    pub uploaders: u32,
+    /// The stack's counts summed over those reports.
+    pub total: u64,
+    /// Not seen in the previous non-overlapping week (the seven days before the window).
+    pub new: bool,
+}
+
+/// One stack counter's stacks in a window, ranked.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CounterStacks<'a> {
+    pub program: String,
+    pub counter: String,
+    /// From the chart config, when it has a record for the counter.
+    pub title: Option<String>,
+    pub description: Option<String>,
+    /// By distinct uploaders, then total count, then text, descending then ascending.
+    pub stacks: Vec<StackRow<'a>>,
+}
+
+/// The stacks of a window of days, by program then counter name.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WindowStacks<'a> {
+    pub start: Day,
+    pub end: Day,
+    pub counters: Vec<CounterStacks<'a>>,
+}
+
+impl WindowStacks<'_> {
+    pub fn stack_count(&self) -> usize {
+        self.counters.iter().map(|c| c.stacks.len()).sum()
+    }
+}
+
+impl StackIndex {
+    /// Reads the stacks of every record with stacks back from the spool, in parallel.
+    pub fn read(ingested: &Ingested) -> std::io::Result<StackIndex> {
+        let with_stacks: Vec<&Record> = ingested.records.iter().filter(|r| r.has_stacks).collect();
+        let reports: Vec<(Day, f64, ReportStacks)> = with_stacks
+            .par_iter()
+            .map(|record| {
+                let mut text = Vec::new();
+                ingested.text_into(record, &mut text)?;
+                Ok((record.day, record.x, stacks_of(&text)))
+            })
+            .collect::<std::io::Result<_>>()?;
+        Ok(StackIndex::from_reports(reports))
+    }
+
+    /// Builds the index from reports' stacks, given as (day, X, stacks).
+    pub fn from_reports(reports: impl IntoIterator<Item = (Day, f64, ReportStacks)>) -> StackIndex {
+        let mut ids: FxHashMap<(String, String), u32> = FxHashMap::default();
+        let mut stacks = Vec::new();
+        let mut days: BTreeMap<Day, Vec<Row>> = BTreeMap::new();
+        for (day, x, report) in reports {
+            let rows = days.entry(day).or_default();
+            for (program, encoded, count) in report {
+                let next = stacks.len() as u32;
+                let id = *ids.entry((program.clone(), encoded.clone())).or_insert_with(|| {
+                    stacks.push(Stack::new(&program, &encoded));
+                    next
+                });
+                rows.push(Row { stack: id, x: x.to_bits(), count });
+            }
+        }
+        let days = days
+            .into_iter()
+            .map(|(day, mut rows)| {
+                rows.sort_unstable();
+                (day, rows)
+            })
+            .collect();
+        StackIndex { stacks, days }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.stacks.is_empty()
+    }
+
+    /// (program, counter name) of every stack counter seen, sorted.
+    pub fn counters(&self) -> Vec<(String, String)> {
+        let mut names: Vec<(String, String)> =
+            self.stacks.iter().map(|s| (s.program.clone(), s.counter.clone())).collect();
+        names.sort_unstable();
+        names.dedup();
+        names
+    }
+
+    /// The stacks of days `end - 6 ..= end`, for every counter in `counters` (those the
+    /// upload config names, say) and every counter seen in the window, ranked; "new"
+    /// against the seven days before.
+    pub fn week(&self, end: Day, counters: &[(String, String)], chart_config: &ChartConfigFile) -> WindowStacks<'_> {
+        let start = end.plus(-6);
+        let rows = self.rows(start, end);
+        let before: std::collections::HashSet<u32> =
+            self.rows(start.plus(-7), start.plus(-1)).iter().map(|r| r.stack).collect();
+        let mut by_counter: BTreeMap<(String, String), Vec<StackRow<'_>>> =
+            counters.iter().map(|key| (key.clone(), Vec::new())).collect();
+        for group in rows.chunk_by(|a, b| a.stack == b.stack) {
+            let stack = &self.stacks[group[0].stack as usize];
+            let mut uploaders = 0u32;
+            let mut last_x = None;
+            for row in group {
+                if last_x != Some(row.x) {
+                    uploaders += 1;
+                    last_x = Some(row.x);
+                }
+            }
+            by_counter.entry((stack.program.clone(), stack.counter.clone())).or_default().push(StackRow {
+                stack,
+                uploaders,
+                total: group.iter().map(|r| r.count).sum(),
+                new: !before.contains(&group[0].stack),
+            });
+        }
+        let counters = by_counter
+            .into_iter()
+            .map(|((program, counter), mut stacks)| {
+                stacks.sort_by(|a, b| {
+                    b.uploaders
+                        .cmp(&a.uploaders)
+                        .then(b.total.cmp(&a.total))
+                        .then_with(|| a.stack.frames.cmp(&b.stack.frames))
+                        .then_with(|| a.stack.encoded.cmp(&b.stack.encoded))
+                });
+                let record = chart_config.find(&program, &counter);
+                CounterStacks {
+                    title: record.map(|r| r.title.clone()).filter(|t| !t.is_empty()),
+                    description: record.map(|r| r.description.clone()).filter(|d| !d.is_empty()),
+                    program,
+                    counter,
+                    stacks,
+                }
+            })
+            .collect();
+        WindowStacks { start, end, counters }
+    }
+
+    /// The rows of days `start..=end`, sorted by (stack, X, count).
+    fn rows(&self, start: Day, end: Day) -> Vec<Row> {
+        let from = self.days.partition_point(|(d, _)| *d < start);
+        let mut rows: Vec<Row> = self.days[from..]
+            .iter()
+            .take_while(|(d, _)| *d <= end)
+            .flat_map(|(_, rows)| rows.iter().copied())
+            .collect();
+        rows.sort_unstable();
+        rows
+    }
+}
+
+/// The stacks of one valid report's text; none when it does not parse (it did at ingest).
+fn stacks_of(text: &[u8]) -> ReportStacks {
+    let Ok(text) = std::str::from_utf8(text) else {
+        return Vec::new();
+    };
+    let Ok(report) = report::parse(text) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for program in &report.programs {
+        for (key, count) in &program.stacks {
+            out.push((program.program.to_string(), key.to_string(), u64::try_from(*count).unwrap_or(0)));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decode_expands_ditto_marks_like_go() {
+        let encoded = "gopls/bug\n\
+            golang.org/x/tools/gopls/internal/util/bug.report:35\n\
+            \".Reportf:2\n\
+            golang.org/x/tools/gopls/internal/cache.(*Snapshot).load:+0x1a\n\
+            \".initialize:7\n\
+            runtime.goexit:0";
+        assert_eq!(
+            decode(encoded),
+            "gopls/bug\n\
+            golang.org/x/tools/gopls/internal/util/bug.report:35\n\
+            golang.org/x/tools/gopls/internal/util/bug.Reportf:2\n\
+            golang.org/x/tools/gopls/internal/cache.(*Snapshot).load:+0x1a\n\
+            golang.org/x/tools/gopls/internal/cache.(*Snapshot).initialize:7\n\
+            runtime.goexit:0"
+        );
+    }
+
+    #[test]
+    fn decode_follows_go_on_edge_cases() {
+        // Not a stack: unchanged.
+        assert_eq!(decode("crash/crash"), "crash/crash");
+        assert_eq!(decode("a.b"), "a.b");
+        // Method frames: the "path" is everything before the last dot, as encoded.
+        assert_eq!(decode("c\npkg.(*T).M:1\n\".N:2"), "c\npkg.(*T).M:1\npkg.(*T).N:2");
+        // A ditto before any path expands to the bare rest.
+        assert_eq!(decode("c\n\".f:1"), "c\nf:1");
+        // A name with a dot sets the path (Go treats every line alike).
+        assert_eq!(decode("go.x\n\".f:1"), "go.x\ngo.f:1");
+        // Lines without a dot, `:?N` and `:??N` frames and `truncated` pass through.
+        assert_eq!(decode("c\nruntime.f:?12\n\".g:??3\ntruncated\n"), "c\nruntime.f:?12\nruntime.g:??3\ntruncated\n");
+        // A `"` that is not the whole path is a path.
+        assert_eq!(decode("c\n\"x\".f:1\n\".g:2"), "c\n\"x\".f:1\n\"x\".g:2");
+        // Empty lines and a leading dot (empty path) are unchanged.
+        assert_eq!(decode("c\n\n.f:1\n\".g"), "c\n\n.f:1\ng");
+    }
+
+    #[test]
+    fn stack_splits_name_and_frames_dropping_a_trailing_empty_line() {
+        let stack = Stack::new("p", "gopls/bug\na.f:1\n\".g:2\ntruncated\n");
+        assert_eq!(stack.counter, "gopls/bug");
+        assert_eq!(stack.frames, vec!["a.f:1", "a.g:2", "truncated"]);
+        let bare = Stack::new("p", "crash/crash");
+        assert_eq!(bare.counter, "crash/crash");
+        assert!(bare.frames.is_empty());
+    }
+
+    fn s(program: &str, key: &str, count: u64) -> (String, String, u64) {
+        (program.to_string(), key.to_string(), count)
+    }
+
+    #[test]
+    fn ranks_by_uploaders_then_total_then_text_and_marks_new() {
+        const A: &str = "gopls/bug\na.f:1"; // seen the week before too
+        const B: &str = "gopls/bug\nb.f:1";
+        const C: &str = "gopls/bug\nc.f:1";
+        const D: &str = "gopls/bug\nd.f:1";
+        let day = |n| Day(20_000 + n);
+        let index = StackIndex::from_reports([
+            // The week before: days 0..=6.
+            (day(3), 0.9, vec![s("gopls", A, 1)]),
+            (day(5), 0.8, vec![s("gopls", "crash/crash\nruntime.f:1", 4)]),
+            // The week: days 7..=13.
+            (day(7), 0.1, vec![s("gopls", A, 5), s("gopls", B, 1)]),
+            (day(8), 0.1, vec![s("gopls", A, 5)]), // same uploader on another day: 1 uploader
+            (day(8), 0.2, vec![s("gopls", B, 2), s("gopls", C, 1)]),
+            (day(9), 0.3, vec![s("gopls", C, 1), s("gopls", D, 2)]),
+            (day(13), 0.4, vec![s("gopls", D, 1)]),
+            // After: not in the window.
+            (day(14), 0.5, vec![s("gopls", C, 100)]),
+        ]);
+        let mut config = ChartConfigFile::default();
+        config.records.push(crate::config::ChartConfig {
+            title: "Bugs".into(),
+            description: "gopls bug reports".into(),
+            kind: "stack".into(),
+            program: "gopls".into(),
+            counter: "gopls/bug".into(),
+            ..Default::default()
+        });
+        let configured =
+            vec![("gopls".to_string(), "crash/crash".to_string()), ("gopls".to_string(), "gopls/bug".to_string())];
+        let week = index.week(day(13), &configured, &config);
+        assert_eq!((week.start, week.end), (day(7), day(13)));
+        // crash/crash is configured, not seen this week: listed, empty.
+        assert_eq!(week.counters.len(), 2);
+        assert_eq!(week.counters[0].counter, "crash/crash");
+        assert!(week.counters[0].stacks.is_empty());
+        assert_eq!(week.counters[0].title, None);
+        let bug = &week.counters[1];
+        assert_eq!(bug.title.as_deref(), Some("Bugs"));
+        assert_eq!(bug.description.as_deref(), Some("gopls bug reports"));
+        let got: Vec<(&str, u32, u64, bool)> =
+            bug.stacks.iter().map(|r| (r.stack.frames[0].as_str(), r.uploaders, r.total, r.new)).collect();
+        // B: 0.1, 0.2 -> 2 uploaders, 3; C: 0.2, 0.3 -> 2, 2; D: 0.3, 0.4 -> 2, 3;
+        // A: 0.1 twice -> 1 uploader, 10. B and D tie on uploaders and total: by text.
+        assert_eq!(
+            got,
+            vec![("b.f:1", 2, 3, true), ("d.f:1", 2, 3, true), ("c.f:1", 2, 2, true), ("a.f:1", 1, 10, false),]
+        );
+        assert_eq!(week.stack_count(), 4);
+        // The first week: everything is new, the counter seen is listed even unconfigured.
+        let first = index.week(day(6), &[], &config);
+        assert_eq!(first.counters.len(), 2);
+        assert!(first.counters.iter().all(|c| c.stacks.iter().all(|r| r.new)));
+        assert_eq!(
+            index.counters(),
+            vec![("gopls".to_string(), "crash/crash".to_string()), ("gopls".to_string(), "gopls/bug".to_string())]
+        );
+    }
+
+    #[test]
+    fn reads_stacks_from_report_text() {
+        let text = br#"{"Week":"2026-01-07","LastWeek":"","X":0.5,"Programs":[{"Program":"gopls","Version":"v1","GoVersion":"go1.22","GOOS":"linux","GOARCH":"amd64","Counters":{},"Stacks":{"gopls/bug\na.f:1\n\".g:2":3}}],"Config":"v1"}"#;
+        assert_eq!(stacks_of(text), vec![s("gopls", "gopls/bug\na.f:1\n\".g:2", 3)]);
+        assert!(stacks_of(b"not json").is_empty());
+    }
+}
