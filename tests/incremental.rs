@@ -16,9 +16,8 @@ fn assert_same_as_clean(f: &Fixture, extra: &[&str]) -> String {
     let clean = f.dir.path().join("clean");
     let clean_cache = f.dir.path().join("clean-cache");
     let data = f.data();
-    let args =
-        [&["build", path_str(&data), path_str(&clean), "--no-cache", "--cache", path_str(&clean_cache)], extra]
-            .concat();
+    let args = [&["build", path_str(&data), path_str(&clean), "--no-cache", "--cache", path_str(&clean_cache)], extra]
+        .concat();
     let fresh = run(&args);
     assert!(fresh.status.success(), "{}", stderr(&fresh));
     assert_eq!(tree_names(&f.site()), tree_names(&clean));
