@@ -26,7 +26,7 @@ def main():
     else:
         source = (f"SELECT line FROM read_csv('{data}/*.json.gz', columns={{'line': 'VARCHAR'}}, "
                   "delim=chr(1), quote='', escape='', header=false, compression='gzip', "
-                  "ignore_errors=true, strict_mode=false, max_line_size=200000)")
+                  "ignore_errors=true, strict_mode=false, max_line_size=20000000)")
     con.execute(f"""
         CREATE TEMP TABLE reports AS
         SELECT r.Week AS week, r.X AS x, r.Programs AS programs

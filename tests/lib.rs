@@ -8,6 +8,7 @@ mod flow;
 mod foundation;
 mod hostile;
 mod incremental;
+mod manifest;
 mod readme;
 mod serve;
 mod site;

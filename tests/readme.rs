@@ -8,7 +8,7 @@ use std::path::Path;
 use crate::common::{path_str, run, stderr};
 
 const README: &str = include_str!("../README.md");
-const SUBCOMMANDS: [&str; 5] = ["build", "check", "serve", "init", "completions"];
+const SUBCOMMANDS: [&str; 6] = ["build", "check", "serve", "init", "merge", "completions"];
 /// Flags of other programs the README shows (cargo, cargo fmt).
 const NOT_OURS: [&str; 7] = ["--release", "--example", "--locked", "--path", "--git", "--branch", "--check"];
 
