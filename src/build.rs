@@ -188,7 +188,10 @@ pub fn build(opts: &BuildOptions) -> Result<Summary, BuildError> {
     let mut analysis = analyse_with(opts, &spool_parent, previous, make_cache)?;
     let mut stages = analysis.stages.clone();
     let mut clock = Instant::now();
-    let staging = Staging::new(&opts.site)?;
+    let mut staging = Staging::new(&opts.site)?;
+    if let Some(previous) = &previous_cache {
+        staging.remember(previous.outputs.clone());
+    }
     let ctx = SiteContext {
         aggregates: &analysis.aggregates,
         ingested: &analysis.ingested,
@@ -206,12 +209,18 @@ pub fn build(opts: &BuildOptions) -> Result<Summary, BuildError> {
     clock = Instant::now();
     let (files_written, bytes_written) = staging.totals();
     let stage = opts.progress.stage("writing the site", "");
+    let (memo, reused) = staging.memo();
     staging.commit(&opts.site)?;
     if let (Some(mut cache), Some(print)) = (analysis.ingested.cache.take(), fingerprint) {
         for day in analysis.aggregates.days() {
             let path = opts.site.join(format!("data/{}.json", day.end));
             if let Ok(stat) = cache::FileStat::of(&path) {
                 cache.data_files.insert(day.end.0, stat);
+            }
+        }
+        for (rel, page_print) in memo {
+            if let Ok(stat) = cache::FileStat::of(&opts.site.join(&rel)) {
+                cache.outputs.insert(rel, (page_print, stat));
             }
         }
         if let Err(e) = cache::save(&cache_dir, print, &cache) {
@@ -223,7 +232,7 @@ pub fn build(opts: &BuildOptions) -> Result<Summary, BuildError> {
     let mut summary = summarise(&analysis, stages);
     if previous_cache.is_some() {
         notes.push(format!(
-            "incremental: {} of {} files taken from the cache",
+            "incremental: {} of {} files taken from the cache, {reused} outputs reused",
             analysis.ingested.files_reused,
             analysis.ingested.files.len()
         ));

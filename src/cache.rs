@@ -21,7 +21,7 @@ use serde::{Deserialize, Serialize};
 use crate::ingest::Reason;
 
 const MAGIC: &[u8; 8] = b"TSCACHE\0";
-const FORMAT: u32 = 1;
+const FORMAT: u32 = 2;
 
 /// What identifies a file's content without reading it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -80,6 +80,8 @@ pub struct Cache {
     pub files: BTreeMap<String, FileEntry>,
     /// The published `data/<D>.json` of each day, as this build left it.
     pub data_files: BTreeMap<i32, FileStat>,
+    /// Rendered outputs: path -> (fingerprint of what it was rendered from, the file as left).
+    pub outputs: BTreeMap<String, (u64, FileStat)>,
 }
 
 /// The fingerprint of everything that decides a file's outcome.

@@ -131,6 +131,11 @@ pub struct Staging {
     bytes: AtomicU64,
     files: AtomicU64,
     kept: bool,
+    /// The previous build's outputs: path -> (fingerprint, the file as that build left it).
+    previous: std::collections::BTreeMap<String, (u64, crate::cache::FileStat)>,
+    /// This build's memoized outputs: (path, fingerprint).
+    memo: std::sync::Mutex<Vec<(String, u64)>>,
+    reused: AtomicU64,
 }
 
 impl Staging {
@@ -158,7 +163,16 @@ impl Staging {
             .map_err(err(&parent))?
             .keep();
         let old = site.is_dir().then(|| site.to_path_buf());
-        Ok(Staging { root, old, bytes: AtomicU64::new(0), files: AtomicU64::new(0), kept: false })
+        Ok(Staging {
+            root,
+            old,
+            bytes: AtomicU64::new(0),
+            files: AtomicU64::new(0),
+            kept: false,
+            previous: Default::default(),
+            memo: Default::default(),
+            reused: AtomicU64::new(0),
+        })
     }
 
     pub fn root(&self) -> &Path {
@@ -200,6 +214,38 @@ impl Staging {
         fs::hard_link(&old, &path).map_err(err(&old))?;
         self.files.fetch_add(1, Ordering::Relaxed);
         Ok(())
+    }
+
+    /// Gives the previous build's memo of rendered outputs (see [`Staging::memoized`]).
+    pub fn remember(&mut self, previous: std::collections::BTreeMap<String, (u64, crate::cache::FileStat)>) {
+        self.previous = previous;
+    }
+
+    /// Writes the output at `rel` that `render` makes from inputs whose hash is
+    /// `fingerprint`; when the previous build rendered it from the same inputs and its file
+    /// is as that build left it, that file is reused (hard-linked) and `render` not called.
+    pub fn memoized<E: From<WriteError>>(
+        &self,
+        rel: &str,
+        fingerprint: u64,
+        render: impl FnOnce() -> Result<Vec<u8>, E>,
+    ) -> Result<(), E> {
+        self.memo.lock().expect("memo lock").push((rel.to_string(), fingerprint));
+        if let (Some((old_print, stat)), Some(old)) = (self.previous.get(rel), &self.old) {
+            let same_file = crate::cache::FileStat::of(&old.join(rel)).ok().as_ref() == Some(stat);
+            if *old_print == fingerprint && same_file && self.reuse(rel).is_ok() {
+                self.reused.fetch_add(1, Ordering::Relaxed);
+                return Ok(());
+            }
+        }
+        let bytes = render()?;
+        self.write(rel, &bytes)?;
+        Ok(())
+    }
+
+    /// This build's memoized outputs, and how many were reused.
+    pub fn memo(&self) -> (Vec<(String, u64)>, u64) {
+        (std::mem::take(&mut *self.memo.lock().expect("memo lock")), self.reused.load(Ordering::Relaxed))
     }
 
     /// Files and bytes written so far.

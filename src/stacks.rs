@@ -173,6 +173,25 @@ impl StackIndex {
         self.stacks.is_empty()
     }
 
+    /// A hash of everything the index holds for days `start..=end` (stacks by their text,
+    /// uploaders, counts), for the page memo of incremental builds.
+    pub fn window_hash(&self, start: Day, end: Day) -> u64 {
+        let mut hash = xxhash_rust::xxh3::Xxh3::new();
+        for (day, rows) in self.days.iter().filter(|(d, _)| *d >= start && *d <= end) {
+            hash.update(&day.0.to_le_bytes());
+            for row in rows {
+                let stack = &self.stacks[row.stack as usize];
+                hash.update(stack.program.as_bytes());
+                hash.update(&[0]);
+                hash.update(stack.encoded.as_bytes());
+                hash.update(&[0]);
+                hash.update(&row.x.to_le_bytes());
+                hash.update(&row.count.to_le_bytes());
+            }
+        }
+        hash.digest()
+    }
+
     /// (program, counter name) of every stack counter seen, sorted.
     pub fn counters(&self) -> Vec<(String, String)> {
         let mut names: Vec<(String, String)> =

@@ -40,6 +40,9 @@ fn a_rebuild_without_changes_reuses_every_file() {
     assert_same_as_clean(&f, &[]);
     let text = assert_same_as_clean(&f, &[]);
     assert!(text.contains("incremental: 6 of 6 files taken from the cache"), "{text}");
+    // Every chart set's page, JSON and CSV, and every stacks page, is reused, not rendered
+    // again: 4 days, 8 sets, 4 weekly stacks pages.
+    assert!(text.contains(", 28 outputs reused"), "{text}");
     assert!(f.dir.path().join(".site.cache/cache.bin").is_file(), "the cache sits beside SITE");
     assert!(!f.site().join("cache.bin").exists());
 }

@@ -64,12 +64,14 @@ impl Beyond {
 }
 
 /// `charts/<NAME>.csv` for every chart set.
-pub fn write_chart_set_csvs(ctx: &SiteContext<'_>, out: &Staging) -> Result<(), WriteError> {
+pub fn write_chart_set_csvs(ctx: &SiteContext<'_>, prints: &super::Prints, out: &Staging) -> Result<(), WriteError> {
     let aggregates = ctx.aggregates;
     (0..aggregates.sets.len()).into_par_iter().try_for_each(|i| {
         let name = aggregates.sets[i].name();
-        let text = csv::chart_set(&aggregates.chart_set(i));
-        out.write(&format!("charts/{name}.csv"), text.as_bytes())
+        let print = prints.set(aggregates, i, "csv", &[]);
+        out.memoized(&format!("charts/{name}.csv"), print, || {
+            Ok::<_, WriteError>(csv::chart_set(&aggregates.chart_set(i)).into_bytes())
+        })
     })
 }
 
@@ -193,6 +195,24 @@ impl Pages<'_> {
         let sets = &self.ctx.aggregates.sets;
         let set = SetLink::new(&sets[i], "../../");
         let rel = format!("stacks/{}/index.html", set.name);
+        let end = sets[i].end;
+        // The page shows days end-6..=end, marked "new" against the seven days before.
+        let window_hash = self.beyond.stacks.window_hash(end.plus(-13), end).to_string();
+        let counters = format!("{:?}", self.beyond.stack_counters);
+        let names = [previous, next].map(|j| j.map(|j| sets[j].name()).unwrap_or_default());
+        let print = self.prints.set(self.ctx.aggregates, i, "stacks", &[&window_hash, &counters, &names[0], &names[1]]);
+        out.memoized(&rel, print, || self.stacks_html(i, previous, next, &set, &rel))
+    }
+
+    fn stacks_html(
+        &self,
+        i: usize,
+        previous: Option<usize>,
+        next: Option<usize>,
+        set: &SetLink,
+        rel: &str,
+    ) -> Result<Vec<u8>, RenderError> {
+        let sets = &self.ctx.aggregates.sets;
         let window = self.beyond.stacks.week(sets[i].end, &self.beyond.stack_counters, self.ctx.chart_config);
         let mut view = StacksView::new(&window);
         for counter in &mut view.counters {
@@ -207,13 +227,13 @@ impl Pages<'_> {
             crumb(&set.range, Some(set.href.clone())),
             crumb("Stacks", None),
         ];
-        let layout = self.layout(&rel, &format!("Stacks for {}", set.range), "charts", crumbs);
+        let layout = self.layout(rel, &format!("Stacks for {}", set.range), "charts", crumbs);
         let mut context = context(&layout)?;
         context.insert("set", &set);
         context.insert("stacks", &view);
         context.insert("previous", &previous.map(link));
         context.insert("next", &next.map(link));
-        self.render_to("stacks.html", &context, &rel, out)
+        self.render_bytes("stacks.html", &context)
     }
 }
 

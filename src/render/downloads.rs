@@ -8,10 +8,11 @@ use crate::ingest::Ingested;
 use crate::site::{Staging, WriteError};
 
 /// Writes `charts/<NAME>.json` for every chart set.
-pub fn write_chart_sets(aggregates: &Aggregates, out: &Staging) -> Result<(), WriteError> {
+pub fn write_chart_sets(aggregates: &Aggregates, prints: &super::Prints, out: &Staging) -> Result<(), WriteError> {
     (0..aggregates.sets.len()).into_par_iter().try_for_each(|i| {
         let name = aggregates.sets[i].name();
-        out.write(&format!("charts/{name}.json"), &aggregates.chart_set(i).to_json())
+        let print = prints.set(aggregates, i, "json", &[]);
+        out.memoized(&format!("charts/{name}.json"), print, || Ok::<_, WriteError>(aggregates.chart_set(i).to_json()))
     })
 }
 

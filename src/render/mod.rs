@@ -92,16 +92,60 @@ pub struct RenderStats {
 
 /// Writes every file of the site into `out`.
 pub fn render(ctx: &SiteContext<'_>, out: &Staging) -> Result<RenderStats, RenderError> {
-    let tera = templates::load(ctx.options.templates.as_deref())?;
+    let (tera, templates_hash) = templates::load(ctx.options.templates.as_deref())?;
     let static_files = assets::collect(ctx.options.static_dir.as_deref())?;
     let markdown = pages::read_markdown(ctx.options.pages.as_deref())?;
-    downloads::write_chart_sets(ctx.aggregates, out)?;
-    downloads::write_raw_data(ctx.ingested, out)?;
     let mut beyond = beyond::Beyond::new(ctx)?;
-    beyond::write_chart_set_csvs(ctx, out)?;
     beyond.feed = beyond::write_feed(ctx, &beyond, out)?;
+    let prints = Prints::new(ctx, templates_hash, &markdown, [beyond.feed, beyond.has_stacks()]);
+    downloads::write_chart_sets(ctx.aggregates, &prints, out)?;
+    downloads::write_raw_data(ctx.ingested, out)?;
+    beyond::write_chart_set_csvs(ctx, &prints, out)?;
     assets::write(&static_files, out)?;
     out.write(".nojekyll", b"")?;
-    let pages = pages::Pages::new(&tera, ctx, markdown, &beyond).write_all(out)?;
+    let pages = pages::Pages::new(&tera, ctx, markdown, &beyond, prints).write_all(out)?;
     Ok(RenderStats { pages })
+}
+
+/// Hashes of what outputs are rendered from, for the page memo of incremental builds
+/// ([`Staging::memoized`]): an output whose inputs hash the same as in the previous build
+/// is reused instead of rendered.
+#[derive(Debug, Clone, Copy)]
+pub struct Prints {
+    /// Everything every page depends on: the tool, the templates, both configs, the site
+    /// options, the Markdown pages (the header links), whether a feed and stacks pages exist.
+    pub site: u64,
+}
+
+impl Prints {
+    fn new(ctx: &SiteContext<'_>, templates_hash: u64, markdown: &pages::MarkdownPages, flags: [bool; 2]) -> Prints {
+        let mut hash = xxhash_rust::xxh3::Xxh3::new();
+        hash.update(env!("CARGO_PKG_VERSION").as_bytes());
+        hash.update(&templates_hash.to_le_bytes());
+        hash.update(&serde_json::to_vec(ctx.upload_config).unwrap_or_default());
+        hash.update(ctx.chart_config_text.unwrap_or("").as_bytes());
+        hash.update(format!("{:?}|{}|{flags:?}", ctx.options, ctx.upload_config_inferred).as_bytes());
+        for page in &markdown.pages {
+            hash.update(format!("{}\0{}\0", page.stem, page.title).as_bytes());
+        }
+        Prints { site: hash.digest() }
+    }
+
+    /// The hash of `sets[index]` for an output of kind `tag`, with `extra` inputs.
+    pub fn set(&self, aggregates: &Aggregates, index: usize, tag: &str, extra: &[&str]) -> u64 {
+        let set = &aggregates.sets[index];
+        let mut hash = xxhash_rust::xxh3::Xxh3::new();
+        hash.update(&self.site.to_le_bytes());
+        hash.update(tag.as_bytes());
+        hash.update(&[0]);
+        hash.update(format!("{}|{}|{:?}|", set.name(), set.num_reports, set.week).as_bytes());
+        for count in &set.counts {
+            hash.update(&count.to_le_bytes());
+        }
+        for item in extra {
+            hash.update(item.as_bytes());
+            hash.update(&[0]);
+        }
+        hash.digest()
+    }
 }

@@ -204,11 +204,19 @@ pub struct Pages<'a> {
     pub markdown: MarkdownPages,
     /// Trends and stacks (see [`super::beyond`]).
     pub beyond: &'a Beyond,
+    /// What pages are rendered from, for the page memo.
+    pub prints: super::Prints,
 }
 
 impl Pages<'_> {
     /// Builds the header links and the chart catalog.
-    pub fn new<'a>(tera: &'a Tera, ctx: &'a SiteContext<'a>, markdown: MarkdownPages, beyond: &'a Beyond) -> Pages<'a> {
+    pub fn new<'a>(
+        tera: &'a Tera,
+        ctx: &'a SiteContext<'a>,
+        markdown: MarkdownPages,
+        beyond: &'a Beyond,
+        prints: super::Prints,
+    ) -> Pages<'a> {
         let options = ctx.options;
         let mut nav = vec![
             nav_link("Charts", "charts/index.html", "charts"),
@@ -227,7 +235,7 @@ impl Pages<'_> {
             feed: beyond.feed,
         };
         let catalog = ChartCatalog::new(&ctx.aggregates.plan, ctx.chart_config);
-        Pages { tera, ctx, site, catalog, markdown, beyond }
+        Pages { tera, ctx, site, catalog, markdown, beyond, prints }
     }
 
     /// Writes every page into `out`; returns the number of pages.
@@ -265,9 +273,12 @@ impl Pages<'_> {
         rel: &str,
         out: &Staging,
     ) -> Result<(), RenderError> {
-        let html = self.tera.render(template, context).map_err(template_error)?;
-        out.write(rel, html.as_bytes())?;
+        out.write(rel, &self.render_bytes(template, context)?)?;
         Ok(())
+    }
+
+    pub(crate) fn render_bytes(&self, template: &str, context: &Context) -> Result<Vec<u8>, RenderError> {
+        Ok(self.tera.render(template, context).map_err(template_error)?.into_bytes())
     }
 
     /// The newest weekly set (a daily one only when there is no weekly set).
@@ -292,13 +303,29 @@ impl Pages<'_> {
 
     fn chart_set(&self, i: usize, out: &Staging) -> Result<(), RenderError> {
         let sets = &self.ctx.aggregates.sets;
+        let daily = sets[i].is_daily();
+        let same_kind = |j: &usize| sets[*j].is_daily() == daily;
+        let previous = (0..i).rev().find(same_kind);
+        let next = (i + 1..sets.len()).find(same_kind);
+        let rel = format!("charts/{}/index.html", sets[i].name());
+        let names = [previous, next].map(|j| j.map(|j| sets[j].name()).unwrap_or_default());
+        let print = self.prints.set(self.ctx.aggregates, i, "page", &[&names[0], &names[1]]);
+        out.memoized(&rel, print, || self.chart_set_html(i, previous, next, &rel))
+    }
+
+    fn chart_set_html(
+        &self,
+        i: usize,
+        previous: Option<usize>,
+        next: Option<usize>,
+        rel: &str,
+    ) -> Result<Vec<u8>, RenderError> {
+        let sets = &self.ctx.aggregates.sets;
         let set = SetLink::new(&sets[i], "../../");
-        let rel = format!("charts/{}/index.html", set.name);
-        let same_kind = |j: &usize| sets[*j].is_daily() == set.daily;
-        let previous = (0..i).rev().find(same_kind).map(|j| SetLink::new(&sets[j], "../../"));
-        let next = (i + 1..sets.len()).find(same_kind).map(|j| SetLink::new(&sets[j], "../../"));
+        let previous = previous.map(|j| SetLink::new(&sets[j], "../../"));
+        let next = next.map(|j| SetLink::new(&sets[j], "../../"));
         let crumbs = vec![crumb("Charts", Some("../index.html".into())), crumb(&set.range, None)];
-        let layout = self.layout(&rel, &set.heading, "charts", crumbs);
+        let layout = self.layout(rel, &set.heading, "charts", crumbs);
         let mut context = context(&layout)?;
         context.insert("programs", &browser::programs(&self.ctx.aggregates.chart_set(i), &self.catalog));
         let stacks = !set.daily && self.beyond.has_stacks();
@@ -306,7 +333,7 @@ impl Pages<'_> {
         context.insert("set", &set);
         context.insert("previous", &previous);
         context.insert("next", &next);
-        self.render_to("chart_set.html", &context, &rel, out)
+        self.render_bytes("chart_set.html", &context)
     }
 
     fn chart_sets(&self, out: &Staging) -> Result<(), RenderError> {

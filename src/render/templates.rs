@@ -35,7 +35,8 @@ pub const BUILTIN: &[(&str, &str)] = &[
 const TEMPLATE_ENDINGS: [&str; 4] = [".html", ".htm", ".xml", ".svg"];
 
 /// The built-in templates with the files of `user_dir` in their place.
-pub fn load(user_dir: Option<&Path>) -> Result<Tera, RenderError> {
+/// The templates, and a hash of every template's name and text (for the page memo).
+pub fn load(user_dir: Option<&Path>) -> Result<(Tera, u64), RenderError> {
     let mut sources: BTreeMap<String, String> =
         BUILTIN.iter().map(|&(name, text)| (name.to_string(), text.to_string())).collect();
     if let Some(dir) = user_dir {
@@ -45,7 +46,14 @@ pub fn load(user_dir: Option<&Path>) -> Result<Tera, RenderError> {
     tera.autoescape_on(vec![".html", ".htm", ".xml", ".svg"]);
     tera.set_escape_fn(escape);
     tera.add_raw_templates(sources.iter()).map_err(template_error)?;
-    Ok(tera)
+    let mut hash = xxhash_rust::xxh3::Xxh3::new();
+    for (name, text) in &sources {
+        hash.update(name.as_bytes());
+        hash.update(&[0]);
+        hash.update(text.as_bytes());
+        hash.update(&[0]);
+    }
+    Ok((tera, hash.digest()))
 }
 
 /// Every template file under `dir`, by its `/`-separated path from `dir`.
@@ -104,7 +112,7 @@ mod tests {
 
     #[test]
     fn builtins_parse() {
-        let tera = load(None).unwrap();
+        let (tera, _) = load(None).unwrap();
         for (name, _) in BUILTIN {
             assert!(tera.get_template_names().any(|n| n == *name), "{name}");
         }
@@ -117,7 +125,8 @@ mod tests {
         std::fs::create_dir(dir.path().join("parts")).unwrap();
         std::fs::write(dir.path().join("parts/extra.html"), "extra {{ x }}").unwrap();
         std::fs::write(dir.path().join("README.md"), "not a template {{").unwrap();
-        let tera = load(Some(dir.path())).unwrap();
+        let (tera, hash) = load(Some(dir.path())).unwrap();
+        assert_ne!(hash, load(None).unwrap().1, "an override changes the templates hash");
         let mut context = tera::Context::new();
         context.insert("site", &serde_json::json!({"title": "<T>"}));
         context.insert("x", "a/b&c");
