@@ -171,7 +171,7 @@ pub fn build(opts: &BuildOptions) -> Result<Summary, BuildError> {
     let mut notes = Vec::new();
     let cache_dir = opts.cache_dir();
     let fingerprint = upload_config_fingerprint(opts)?;
-    let previous_cache = match (&fingerprint, opts.no_cache) {
+    let mut previous_cache = match (&fingerprint, opts.no_cache) {
         (Some(print), false) if opts.site.is_dir() => match cache::load(&cache_dir, *print) {
             Ok(cache) => Some(cache),
             Err(why) => {
@@ -210,8 +210,18 @@ pub fn build(opts: &BuildOptions) -> Result<Summary, BuildError> {
     let (files_written, bytes_written) = staging.totals();
     let stage = opts.progress.stage("writing the site", "");
     let (memo, reused) = staging.memo();
+    let incremental = previous_cache.is_some();
     staging.commit(&opts.site)?;
-    if let (Some(mut cache), Some(print)) = (analysis.ingested.cache.take(), fingerprint) {
+    let unchanged = analysis.ingested.unchanged;
+    let outputs_before = previous_cache.as_ref().map(|c| (c.data_files.clone(), c.outputs.clone()));
+    let next_cache = match analysis.ingested.cache.take() {
+        Some(cache) => Some(cache),
+        None if unchanged => previous_cache.take(),
+        None => None,
+    };
+    if let (Some(mut cache), Some(print)) = (next_cache, fingerprint) {
+        cache.data_files.clear();
+        cache.outputs.clear();
         for day in analysis.aggregates.days() {
             let path = opts.site.join(format!("data/{}.json", day.end));
             if let Ok(stat) = cache::FileStat::of(&path) {
@@ -223,14 +233,17 @@ pub fn build(opts: &BuildOptions) -> Result<Summary, BuildError> {
                 cache.outputs.insert(rel, (page_print, stat));
             }
         }
-        if let Err(e) = cache::save(&cache_dir, print, &cache) {
-            notes.push(format!("cache `{}` not saved: {e}", cache_dir.display()));
+        let same = unchanged && outputs_before == Some((cache.data_files.clone(), cache.outputs.clone()));
+        if !same {
+            if let Err(e) = cache::save(&cache_dir, print, &cache) {
+                notes.push(format!("cache `{}` not saved: {e}", cache_dir.display()));
+            }
         }
     }
     stage.finish();
     stages.push(("write".into(), clock.elapsed().as_secs_f64()));
     let mut summary = summarise(&analysis, stages);
-    if previous_cache.is_some() {
+    if incremental {
         notes.push(format!(
             "incremental: {} of {} files taken from the cache, {reused} outputs reused",
             analysis.ingested.files_reused,

@@ -81,6 +81,9 @@ pub struct Ingested {
     pub linkable_days: BTreeSet<Day>,
     /// Input files taken from the cache instead of being parsed.
     pub files_reused: u64,
+    /// Every file was taken from the previous cache, which still holds (so it need not be
+    /// made again: [`Ingested::cache`] is `None`).
+    pub unchanged: bool,
 }
 
 impl Ingested {
@@ -202,7 +205,12 @@ pub fn ingest(data: &Path, catalog: Catalog, options: &IngestOptions<'_>) -> Res
     if let Err(e) = spool.flush() {
         return Err(IngestError::Spool { path: spool_parent.display().to_string(), source: e });
     }
-    let new_cache = options.make_cache.then(|| make_cache(&mut outcome, files, &ids, &spool));
+    // Nothing parsed, nothing deleted: the previous cache still describes every file.
+    let unchanged = options
+        .previous
+        .as_ref()
+        .is_some_and(|p| files_reused == files.len() as u64 && p.cache.files.len() == files.len() && dirty.is_empty());
+    let new_cache = (options.make_cache && !unchanged).then(|| make_cache(&mut outcome, files, &ids, &spool));
     let mut linkable_days: BTreeSet<Day> = BTreeSet::new();
     if options.previous.is_some() {
         for entry in reuse.iter().flatten() {
@@ -222,6 +230,7 @@ pub fn ingest(data: &Path, catalog: Catalog, options: &IngestOptions<'_>) -> Res
         cache: new_cache,
         linkable_days,
         files_reused,
+        unchanged,
     };
     let mut records = outcome.records;
     let duplicates = drop_duplicates(&mut records);
@@ -440,21 +449,71 @@ fn drop_duplicates(records: &mut Vec<Record>) -> Vec<Dropped> {
 
 /// Orders records by day, then as the upload server names objects: `<%g of X>.json`.
 fn sort_by_object_name(records: &mut [Record]) {
-    records.par_sort_unstable_by_key(|r| (r.day, r.x.to_bits()));
-    let mut days: Vec<&mut [Record]> = Vec::new();
-    let mut rest = records;
-    while !rest.is_empty() {
-        let day = rest[0].day;
-        let n = rest.iter().position(|r| r.day != day).unwrap_or(rest.len());
-        let (head, tail) = rest.split_at_mut(n);
-        days.push(head);
-        rest = tail;
+    records.par_sort_unstable_by(|a, b| a.day.cmp(&b.day).then_with(|| object_name_order(a.x, b.x)));
+}
+
+/// The byte order of the object names `<%g of a>.json` and `<%g of b>.json`, for valid X
+/// (0 < X < 1), without formatting in the common case. For 1e-4 <= X < 1, `%g` writes the
+/// shortest digits as `0.ddd`, and those names sort as the numbers do: where two digit
+/// strings differ they order like the numbers, and where one is a prefix of the other the
+/// shorter is smaller and its `.json` sorts before any digit. Below 1e-4, `%g` writes
+/// `d.ddde-05`, which sorts after every `0.` name, and among themselves by their text.
+pub fn object_name_order(a: f64, b: f64) -> std::cmp::Ordering {
+    const EXPONENT_FORM: f64 = 1e-4;
+    match (a < EXPONENT_FORM, b < EXPONENT_FORM) {
+        (false, false) => a.total_cmp(&b),
+        (false, true) => std::cmp::Ordering::Less,
+        (true, false) => std::cmp::Ordering::Greater,
+        (true, true) => {
+            let name = |x: f64| crate::gofmt::format_g(x) + ".json";
+            name(a).cmp(&name(b))
+        }
     }
-    days.into_par_iter().for_each(|day| {
-        day.sort_by_cached_key(|r| {
-            let mut name = crate::gofmt::format_g(r.x);
-            name.push_str(".json");
-            name
-        })
-    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::object_name_order;
+
+    /// The order of the object names as strings, the definition, against the shortcut.
+    #[test]
+    fn object_name_order_is_the_order_of_the_names() {
+        let mut xs: Vec<f64> = vec![
+            0.5,
+            0.55,
+            0.50001,
+            0.1,
+            0.0001,
+            0.00010000000000000002,
+            9.999999999999999e-05,
+            1.5e-05,
+            2e-06,
+            1.2345e-05,
+            0.9999999999999999,
+            0.12,
+            0.125,
+            0.3,
+            0.30000000000000004,
+            4.9e-324,
+            1e-300,
+        ];
+        let mut state = 0x2545_F491_4F6C_DD1Du64;
+        for _ in 0..20_000 {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            let k = state >> 12; // 52 bits, as clients draw X
+            if k != 0 {
+                let x = k as f64 / 4_503_599_627_370_496.0;
+                xs.push(x);
+                xs.push(x / 100_000.0);
+            }
+        }
+        let name = |x: &f64| crate::gofmt::format_g(*x) + ".json";
+        let mut by_name = xs.clone();
+        by_name.sort_by_key(name);
+        let mut by_shortcut = xs;
+        by_shortcut.sort_by(|a, b| object_name_order(*a, *b));
+        assert!(by_name.iter().map(name).eq(by_shortcut.iter().map(name)));
+    }
 }
