@@ -30,7 +30,6 @@
 
 use std::fmt::Write;
 
-use super::paths::is_unprintable;
 
 /// One bar: a bucket and its number of reports.
 #[derive(Debug, Clone, Copy)]
@@ -273,19 +272,9 @@ fn text_width(text: &str) -> f64 {
 }
 
 /// Appends `text` escaped for XML text and attribute values, control characters and
-/// XML's forbidden noncharacters replaced by U+FFFD.
+/// XML's forbidden noncharacters replaced by U+FFFD (see [`super::xml`]).
 pub fn escape_into(out: &mut String, text: &str) {
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            c if is_unprintable(c) => out.push('\u{FFFD}'),
-            c => out.push(c),
-        }
-    }
+    super::xml::push_text(out, text);
 }
 
 #[cfg(test)]
