@@ -113,12 +113,18 @@ pub fn weeks(aggregates: &Aggregates) -> Vec<TrendWeek> {
 
 /// Every program's every chart, in plan order, as trends over `weeks` (see [`weeks`]).
 /// A week is low-confidence when the program had fewer than `min_uploaders` uploaders.
+/// A (program, chart) named twice (a program the config lists twice, or two counter
+/// entries with one chart name) has one trend, the first: they share one page.
 pub fn trends(aggregates: &Aggregates, weeks: &[TrendWeek], min_uploaders: u32) -> Vec<Trend> {
     let mut out = Vec::new();
+    let mut seen: std::collections::HashSet<(&str, &str)> = std::collections::HashSet::new();
     for (p, program) in aggregates.plan.programs.iter().enumerate() {
         let uploaders: Vec<u32> = weeks.iter().map(|w| aggregates.uploaders(w.set, p)).collect();
         let low_confidence: Vec<bool> = uploaders.iter().map(|&u| u < min_uploaders).collect();
         for (c, chart) in program.charts.iter().enumerate() {
+            if !seen.insert((program.name.as_str(), chart.name.as_str())) {
+                continue;
+            }
             let buckets: Vec<BucketSeries> = chart
                 .buckets
                 .iter()

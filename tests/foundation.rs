@@ -465,3 +465,47 @@ pub(crate) fn read_tree(root: &std::path::Path) -> Vec<(String, Vec<u8>)> {
     files.sort();
     files
 }
+
+#[test]
+fn a_program_or_chart_named_twice_in_the_config_is_charted_twice_from_the_same_reports() {
+    let f = Fixture::new();
+    let config = json!({
+        "GOOS": ["linux"], "GOARCH": ["amd64"], "GoVersion": ["go1.22.0"], "SampleRate": 1,
+        "Programs": [
+            {"Name": "cmd/go", "Versions": ["go1.22.0"], "Counters": [{"Name": "go/invocations", "Rate": 1},
+                {"Name": "go/x:{a,b}", "Rate": 1}, {"Name": "go/x:{b,c}", "Rate": 1}]},
+            {"Name": "cmd/go", "Versions": ["go1.22.0"]}
+        ]
+    });
+    f.write("upload-config.json", config.to_string());
+    f.write(
+        "2026-02-01/0.5.json",
+        report(
+            "2026-02-01",
+            0.5,
+            json!([program("cmd/go", "go1.22.0", "go1.22.0", "linux", "amd64", json!({"go/invocations": 1}))]),
+        ),
+    );
+    let out = f.build(&[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let set = chart_set(&f, "2026-02-01");
+    let programs = set["Programs"].as_array().unwrap();
+    assert_eq!(programs.len(), 2);
+    let names = |p: &Value| p["Charts"].as_array().unwrap().iter().map(|c| c["Name"].clone()).collect::<Vec<_>>();
+    assert_eq!(
+        names(&programs[0]),
+        [json!("GOOS"), json!("GOARCH"), json!("GoVersion"), json!("go/invocations"), json!("go/x"), json!("go/x")]
+    );
+    // `go/x:b` counts in both charts that list it.
+    let x = |i: usize| programs[0]["Charts"][i]["Data"].clone();
+    assert_eq!(
+        x(4),
+        json!([{"Week": "2026-02-01", "Key": "a", "Value": 0}, {"Week": "2026-02-01", "Key": "b", "Value": 1}])
+    );
+    assert_eq!(
+        x(5),
+        json!([{"Week": "2026-02-01", "Key": "b", "Value": 1}, {"Week": "2026-02-01", "Key": "c", "Value": 0}])
+    );
+    assert_eq!(names(&programs[1]), [json!("GOOS"), json!("GOARCH"), json!("GoVersion")]);
+    assert_eq!(programs[0]["Charts"][0], programs[1]["Charts"][0]);
+}

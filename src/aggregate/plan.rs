@@ -155,38 +155,46 @@ impl Plan {
 
     /// For each key id, the global ids of the buckets it counts in.
     pub fn key_buckets(&self, keys: &[Key], program_names: &[String]) -> Vec<Vec<u32>> {
-        let by_name: FxHashMap<&str, &ProgramPlan> = self.programs.iter().map(|p| (p.name.as_str(), p)).collect();
+        // A program the config lists twice gets its charts twice, from the same reports.
+        let mut by_name: FxHashMap<&str, Vec<&ProgramPlan>> = FxHashMap::default();
+        for program in &self.programs {
+            by_name.entry(program.name.as_str()).or_default().push(program);
+        }
         keys.iter()
             .map(|key| {
-                let Some(program) = by_name.get(program_names[key.program as usize].as_str()) else {
-                    return Vec::new();
-                };
                 let mut ids = Vec::new();
-                for chart in &program.charts {
-                    let index = match (key.dimension, chart.kind) {
-                        (Dimension::Version, ChartKind::Version)
-                        | (Dimension::Goos, ChartKind::Goos)
-                        | (Dimension::Goarch, ChartKind::Goarch) => chart.buckets.iter().position(|b| *b == key.value),
-                        (Dimension::GoVersion, ChartKind::GoVersion) => {
-                            let lang = go_lang(&key.value);
-                            chart.buckets.iter().position(|b| *b == lang)
-                        }
-                        (Dimension::Counter, ChartKind::Counter) => {
-                            chart.counter_names.get(&key.value).map(|&i| i as usize)
-                        }
-                        _ => None,
-                    };
-                    if let Some(i) = index {
-                        ids.push(chart.first_bucket + i as u32);
-                    }
-                }
-                // Every program report has exactly one GOOS key: it marks the uploader.
-                if key.dimension == Dimension::Goos {
-                    ids.push(program.uploaders_bucket);
+                for program in by_name.get(program_names[key.program as usize].as_str()).into_iter().flatten() {
+                    program.key_buckets(key, &mut ids);
                 }
                 ids
             })
             .collect()
+    }
+}
+
+impl ProgramPlan {
+    /// Appends the ids of this program's buckets that `key` counts in.
+    fn key_buckets(&self, key: &Key, ids: &mut Vec<u32>) {
+        for chart in &self.charts {
+            let index = match (key.dimension, chart.kind) {
+                (Dimension::Version, ChartKind::Version)
+                | (Dimension::Goos, ChartKind::Goos)
+                | (Dimension::Goarch, ChartKind::Goarch) => chart.buckets.iter().position(|b| *b == key.value),
+                (Dimension::GoVersion, ChartKind::GoVersion) => {
+                    let lang = go_lang(&key.value);
+                    chart.buckets.iter().position(|b| *b == lang)
+                }
+                (Dimension::Counter, ChartKind::Counter) => chart.counter_names.get(&key.value).map(|&i| i as usize),
+                _ => None,
+            };
+            if let Some(i) = index {
+                ids.push(chart.first_bucket + i as u32);
+            }
+        }
+        // Every program report has exactly one GOOS key: it marks the uploader.
+        if key.dimension == Dimension::Goos {
+            ids.push(self.uploaders_bucket);
+        }
     }
 }
 

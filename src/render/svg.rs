@@ -30,7 +30,6 @@
 
 use std::fmt::Write;
 
-
 /// One bar: a bucket and its number of reports.
 #[derive(Debug, Clone, Copy)]
 pub struct Bar<'a> {

@@ -24,15 +24,25 @@ pub struct TrendPaths {
 
 impl TrendPaths {
     pub fn new(plan: &Plan) -> TrendPaths {
+        // A program may be listed twice, and a chart name may repeat: one path each.
+        let mut charts: std::collections::BTreeMap<&str, Vec<&str>> = Default::default();
+        let mut programs: Vec<&str> = Vec::new();
+        for program in &plan.programs {
+            let names = charts.entry(program.name.as_str()).or_insert_with(|| {
+                programs.push(program.name.as_str());
+                Vec::new()
+            });
+            for chart in &program.charts {
+                if !names.contains(&chart.name.as_str()) {
+                    names.push(chart.name.as_str());
+                }
+            }
+        }
         TrendPaths {
-            programs: Slugs::new(plan.programs.iter().map(|p| p.name.as_str())),
-            charts: plan
-                .programs
-                .iter()
-                .map(|p| {
-                    let names = p.charts.iter().map(|c| c.name.as_str());
-                    (p.name.clone(), Slugs::new(names))
-                })
+            programs: Slugs::new(programs.into_iter()),
+            charts: charts
+                .into_iter()
+                .map(|(name, charts)| (name.to_string(), Slugs::new(charts.into_iter())))
                 .collect(),
         }
     }
