@@ -483,7 +483,14 @@ fn a_program_or_chart_named_twice_in_the_config_is_charted_twice_from_the_same_r
         report(
             "2026-02-01",
             0.5,
-            json!([program("cmd/go", "go1.22.0", "go1.22.0", "linux", "amd64", json!({"go/invocations": 1}))]),
+            json!([program(
+                "cmd/go",
+                "go1.22.0",
+                "go1.22.0",
+                "linux",
+                "amd64",
+                json!({"go/invocations": 1, "go/x:b": 2})
+            )]),
         ),
     );
     let out = f.build(&[]);

@@ -39,11 +39,8 @@ impl TrendPaths {
             }
         }
         TrendPaths {
-            programs: Slugs::new(programs.into_iter()),
-            charts: charts
-                .into_iter()
-                .map(|(name, charts)| (name.to_string(), Slugs::new(charts.into_iter())))
-                .collect(),
+            programs: Slugs::new(programs),
+            charts: charts.into_iter().map(|(name, charts)| (name.to_string(), Slugs::new(charts))).collect(),
         }
     }
 
