@@ -114,13 +114,13 @@ pub struct Analysis {
 
 /// Reads, checks and aggregates DATA (the part of a build that `check` shares).
 pub fn analyse(opts: &BuildOptions, spool_parent: &Path) -> Result<Analysis, BuildError> {
-    analyse_with(opts, spool_parent, None, false)
+    analyse_with(opts, (spool_parent, ".telemetry-site-spool-"), None, false)
 }
 
 /// [`analyse`], reusing what `previous` proves unchanged, and making a cache when asked.
 pub fn analyse_with(
     opts: &BuildOptions,
-    spool_parent: &Path,
+    (spool_parent, spool_prefix): (&Path, &str),
     previous: Option<ingest::incremental::Previous<'_>>,
     make_cache: bool,
 ) -> Result<Analysis, BuildError> {
@@ -143,7 +143,14 @@ pub fn analyse_with(
         None => Catalog::open(),
     };
     let stage = opts.progress.stage("reading reports", "files");
-    let options = ingest::IngestOptions { limits: &opts.limits, spool_parent, previous, make_cache, progress: &stage };
+    let options = ingest::IngestOptions {
+        limits: &opts.limits,
+        spool_parent,
+        spool_prefix,
+        previous,
+        make_cache,
+        progress: &stage,
+    };
     let ingested = ingest::ingest(&opts.data, catalog, &options)?;
     stage.finish();
     lap("ingest", &mut stages);
@@ -167,7 +174,8 @@ pub fn analyse_with(
 pub fn build(opts: &BuildOptions) -> Result<Summary, BuildError> {
     let started = Instant::now();
     let _lock = SiteLock::acquire(&opts.site)?;
-    let spool_parent = std::env::temp_dir();
+    crate::site::remove_stale_spools(&opts.site);
+    let (spool_parent, spool_prefix) = crate::site::spool_prefix(&opts.site);
     let mut notes = Vec::new();
     let cache_dir = opts.cache_dir();
     let fingerprint = upload_config_fingerprint(opts)?;
@@ -185,7 +193,7 @@ pub fn build(opts: &BuildOptions) -> Result<Summary, BuildError> {
     };
     let previous = previous_cache.as_ref().map(|cache| ingest::incremental::Previous { cache, site: &opts.site });
     let make_cache = fingerprint.is_some() && !opts.no_cache;
-    let mut analysis = analyse_with(opts, &spool_parent, previous, make_cache)?;
+    let mut analysis = analyse_with(opts, (&spool_parent, &spool_prefix), previous, make_cache)?;
     let mut stages = analysis.stages.clone();
     let mut clock = Instant::now();
     let mut staging = Staging::new(&opts.site)?;

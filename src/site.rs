@@ -102,8 +102,25 @@ pub fn lock_path(site: &Path) -> PathBuf {
 /// the swap. Call only while holding the [`SiteLock`], so none of them is in use.
 /// Returns how many were removed; one that cannot be removed is left, not an error.
 pub fn remove_stale_staging(site: &Path) -> usize {
+    remove_stale(site, "staging")
+}
+
+/// Removes the spool directories (see [`spool_prefix`]) a killed build left beside `site`.
+/// Call only while holding the [`SiteLock`] and before this build makes its spool.
+pub fn remove_stale_spools(site: &Path) -> usize {
+    remove_stale(site, "spool")
+}
+
+/// `.<SITE name>.spool-`: the prefix of the spool directory a build of `site` keeps beside
+/// it, on the site's file system, so raw data can be hard-linked from it.
+pub fn spool_prefix(site: &Path) -> (PathBuf, String) {
     let (parent, name) = parent_and_name(site);
-    let prefix = format!(".{name}.staging-");
+    (parent, format!(".{name}.spool-"))
+}
+
+fn remove_stale(site: &Path, kind: &str) -> usize {
+    let (parent, name) = parent_and_name(site);
+    let prefix = format!(".{name}.{kind}-");
     let Ok(entries) = fs::read_dir(&parent) else {
         return 0;
     };
@@ -246,6 +263,23 @@ impl Staging {
     /// This build's memoized outputs, and how many were reused.
     pub fn memo(&self) -> (Vec<(String, u64)>, u64) {
         (std::mem::take(&mut *self.memo.lock().expect("memo lock")), self.reused.load(Ordering::Relaxed))
+    }
+
+    /// Puts the file at `from` (on the same file system, as the spool is) at `rel` in the
+    /// new site: a hard link, or a copy where linking fails.
+    pub fn link_file(&self, from: &Path, rel: &str) -> Result<(), WriteError> {
+        let rel_path = checked(rel).map_err(err(Path::new(rel)))?;
+        let path = self.root.join(&rel_path);
+        if let Some(dir) = path.parent() {
+            fs::create_dir_all(dir).map_err(err(dir))?;
+        }
+        if fs::hard_link(from, &path).is_err() {
+            fs::copy(from, &path).map_err(err(from))?;
+        }
+        let len = fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
+        self.files.fetch_add(1, Ordering::Relaxed);
+        self.bytes.fetch_add(len, Ordering::Relaxed);
+        Ok(())
     }
 
     /// Files and bytes written so far.

@@ -169,9 +169,21 @@ fn leftovers_of_a_killed_build_do_not_break_the_next() {
         fs::create_dir_all(f.dir.path().join(stale).join("charts")).unwrap();
         fs::write(f.dir.path().join(stale).join("charts/x.json"), b"{").unwrap();
     }
+    // And a spool folder a killed build left (its reports' texts), plus a look-alike of
+    // another site's that must stay.
+    fs::create_dir_all(f.dir.path().join(".site.spool-Xy12z9")).unwrap();
+    fs::write(f.dir.path().join(".site.spool-Xy12z9/f0.jsonl"), b"{}\n").unwrap();
+    fs::create_dir_all(f.dir.path().join(".site2.spool-Xy12z9")).unwrap();
     build_ok(&f, &f.data(), &f.site());
     assert_eq!(staging_dirs(f.dir.path()), Vec::<PathBuf>::new());
     assert!(f.site().join("charts").is_dir());
+    assert!(!f.dir.path().join(".site.spool-Xy12z9").exists(), "a stale spool is removed");
+    assert!(f.dir.path().join(".site2.spool-Xy12z9").exists(), "another site's spool is left alone");
+    let spools = fs::read_dir(f.dir.path())
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().starts_with(".site.spool-"));
+    assert_eq!(spools.count(), 0, "the build removes its own spool");
 }
 
 /// Whether process `pid` holds an flock on `path` (from `/proc/locks`).

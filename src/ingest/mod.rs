@@ -145,6 +145,8 @@ impl FileOutcome {
 pub struct IngestOptions<'a> {
     pub limits: &'a Limits,
     pub spool_parent: &'a Path,
+    /// The name prefix of the spool directory (see [`crate::site::spool_prefix`]).
+    pub spool_prefix: &'a str,
     /// The previous build's cache and site: unchanged files are taken from it.
     pub previous: Option<incremental::Previous<'a>>,
     /// Whether to return a cache for the next build.
@@ -160,7 +162,7 @@ pub fn ingest(data: &Path, catalog: Catalog, options: &IngestOptions<'_>) -> Res
     let found =
         discover::discover(data).map_err(|source| IngestError::Data { path: data.display().to_string(), source })?;
     let spool_parent = options.spool_parent;
-    let spool = Spool::new(spool_parent)
+    let spool = Spool::new(spool_parent, options.spool_prefix)
         .map_err(|source| IngestError::Spool { path: spool_parent.display().to_string(), source })?;
     let files = &found.files;
     let ids = if options.make_cache || options.previous.is_some() {
@@ -367,6 +369,8 @@ fn read_file(
     let before = outcome.skipped;
     let mut keys = Vec::with_capacity(64);
     let mut line_text = Vec::with_capacity(2048);
+    // A newline-delimited file's reports go to a spool file of their own (see `spool`).
+    let mut file_spool = if file.layout == Layout::Merged { spool.file_slot().ok() } else { None };
     let result = read::read_reports(file, limits, |line, piece| {
         outcome.reports += 1;
         let text = match piece {
@@ -383,7 +387,11 @@ fn read_file(
             Ok(valid) => {
                 line_text.clear();
                 compact::compact_into(text, &mut line_text);
-                match spool.put(&line_text) {
+                let put = match &mut file_spool {
+                    Some(own) => own.put(&line_text),
+                    None => spool.put(&line_text),
+                };
+                match put {
                     Ok(at) => {
                         keys.sort_unstable();
                         keys.dedup();
@@ -412,6 +420,15 @@ fn read_file(
     });
     if let Err(e) = result {
         outcome.skip(&mut details, file, 0, Reason::Unreadable, format!("cannot read the file: {e}"));
+    }
+    if let Some(own) = file_spool {
+        if let Err(e) = spool.finish(own) {
+            // Its texts cannot be read back: the file's reports cannot be published.
+            let lost = outcome.records.iter().filter(|r| r.file == index).count() as u64;
+            outcome.records.retain(|r| r.file != index);
+            outcome.skipped[Reason::Unreadable.index()] += lost;
+            outcome.skip(&mut details, file, 0, Reason::Unreadable, format!("cannot spool the file's reports: {e}"));
+        }
     }
     for (reason, (now, was)) in Reason::ALL.iter().zip(outcome.skipped.iter().zip(before)) {
         if *now > was {

@@ -1,5 +1,8 @@
-//! Valid report texts set aside during ingest, one spool file per worker thread, so the
-//! raw-data downloads can be written without holding every report in memory.
+//! Valid report texts set aside during ingest, so the raw-data downloads can be written
+//! without holding every report in memory: one spool file per worker thread for
+//! one-report files, and one per newline-delimited input file, each report on its own
+//! line. When a day's reports are exactly one such file's lines, in order (the usual case
+//! for a merged day file), its `data/<D>.json` is that spool file, hard-linked.
 
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
@@ -10,10 +13,14 @@ use std::sync::Mutex;
 /// Where one report's text sits in the spool.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct SpoolRef {
-    pub slot: u16,
+    /// A thread slot below [`FILE_SLOTS`], a file slot from it on.
+    pub slot: u32,
     pub len: u32,
     pub offset: u64,
 }
+
+/// The first file slot.
+const FILE_SLOTS: u32 = 1 << 16;
 
 struct Slot {
     writer: BufWriter<File>,
@@ -22,20 +29,42 @@ struct Slot {
 
 /// Append-only text store in a temporary directory, removed when dropped.
 pub struct Spool {
-    _dir: tempfile::TempDir,
+    dir: tempfile::TempDir,
     slots: Vec<Mutex<Slot>>,
     readers: Vec<File>,
+    /// Per file slot: its reader and length once finished.
+    files: std::sync::RwLock<Vec<Option<(File, u64)>>>,
+}
+
+/// The spool file of one newline-delimited input: each report then `\n`.
+pub struct FileSpool {
+    slot: u32,
+    path: std::path::PathBuf,
+    writer: BufWriter<File>,
+    offset: u64,
+}
+
+impl FileSpool {
+    /// Stores `text` as the next line.
+    pub fn put(&mut self, text: &[u8]) -> io::Result<SpoolRef> {
+        self.writer.write_all(text)?;
+        self.writer.write_all(b"\n")?;
+        let at = SpoolRef { slot: self.slot, len: text.len() as u32, offset: self.offset };
+        self.offset += text.len() as u64 + 1;
+        Ok(at)
+    }
 }
 
 impl SpoolRef {
     /// No text: a report taken from the cache without its text.
-    pub const NONE: SpoolRef = SpoolRef { slot: u16::MAX, len: 0, offset: 0 };
+    pub const NONE: SpoolRef = SpoolRef { slot: u32::MAX, len: 0, offset: 0 };
 }
 
 impl Spool {
-    /// A spool with one slot per rayon thread, in a new temporary directory under `parent`.
-    pub fn new(parent: &Path) -> io::Result<Spool> {
-        let dir = tempfile::Builder::new().prefix(".telemetry-site-spool-").tempdir_in(parent)?;
+    /// A spool with one slot per rayon thread, in a new temporary directory under `parent`
+    /// whose name starts with `prefix`.
+    pub fn new(parent: &Path, prefix: &str) -> io::Result<Spool> {
+        let dir = tempfile::Builder::new().prefix(prefix).tempdir_in(parent)?;
         let count = rayon::current_num_threads() + 1;
         let mut slots = Vec::with_capacity(count);
         let mut readers = Vec::with_capacity(count);
@@ -47,7 +76,53 @@ impl Spool {
             std::fs::remove_file(&path)?;
             slots.push(Mutex::new(Slot { writer: BufWriter::with_capacity(1 << 20, file), offset: 0 }));
         }
-        Ok(Spool { _dir: dir, slots, readers })
+        Ok(Spool { dir, slots, readers, files: Default::default() })
+    }
+
+    /// A new file slot, for one newline-delimited input file.
+    pub fn file_slot(&self) -> io::Result<FileSpool> {
+        let n = {
+            let mut files = self.files.write().expect("spool files");
+            files.push(None);
+            files.len() - 1
+        };
+        let path = self.dir.path().join(format!("f{n}.jsonl"));
+        let file = File::create(&path)?;
+        Ok(FileSpool {
+            slot: FILE_SLOTS + n as u32,
+            path,
+            writer: BufWriter::with_capacity(256 * 1024, file),
+            offset: 0,
+        })
+    }
+
+    /// Ends a file slot: its texts become readable.
+    pub fn finish(&self, spool: FileSpool) -> io::Result<()> {
+        let FileSpool { slot, path, writer, offset } = spool;
+        writer.into_inner().map_err(|e| e.into_error())?;
+        let reader = File::open(&path)?;
+        self.files.write().expect("spool files")[(slot - FILE_SLOTS) as usize] = Some((reader, offset));
+        Ok(())
+    }
+
+    /// The spool file holding exactly the texts of `records`' references, in that order and
+    /// nothing else, when there is one.
+    pub fn whole_file(&self, refs: impl IntoIterator<Item = SpoolRef>) -> Option<std::path::PathBuf> {
+        let mut refs = refs.into_iter();
+        let first = refs.next()?;
+        if first.slot < FILE_SLOTS || first.slot == u32::MAX || first.offset != 0 {
+            return None;
+        }
+        let mut end = u64::from(first.len) + 1;
+        for at in refs {
+            if at.slot != first.slot || at.offset != end {
+                return None;
+            }
+            end += u64::from(at.len) + 1;
+        }
+        let files = self.files.read().expect("spool files");
+        let (_, len) = files.get((first.slot - FILE_SLOTS) as usize)?.as_ref()?;
+        (*len == end).then(|| self.dir.path().join(format!("f{}.jsonl", first.slot - FILE_SLOTS)))
     }
 
     /// Stores `text` in the calling thread's slot.
@@ -55,7 +130,7 @@ impl Spool {
         let index = rayon::current_thread_index().map_or(self.slots.len() - 1, |i| i.min(self.slots.len() - 1));
         let mut slot = self.slots[index].lock().expect("spool slot");
         slot.writer.write_all(text)?;
-        let at = SpoolRef { slot: index as u16, len: text.len() as u32, offset: slot.offset };
+        let at = SpoolRef { slot: index as u32, len: text.len() as u32, offset: slot.offset };
         slot.offset += text.len() as u64;
         Ok(at)
     }
@@ -70,7 +145,7 @@ impl Spool {
 
     /// Appends the text at `at` to `out` (after [`Spool::flush`]).
     pub fn read_into(&self, at: SpoolRef, out: &mut Vec<u8>) -> io::Result<()> {
-        if at.slot == u16::MAX {
+        if at.slot == u32::MAX {
             return Err(io::Error::new(
                 io::ErrorKind::NotFound,
                 "the report's text was not kept (taken from the cache)",
@@ -78,6 +153,38 @@ impl Spool {
         }
         let start = out.len();
         out.resize(start + at.len as usize, 0);
-        self.readers[at.slot as usize].read_exact_at(&mut out[start..], at.offset)
+        if at.slot < FILE_SLOTS {
+            return self.readers[at.slot as usize].read_exact_at(&mut out[start..], at.offset);
+        }
+        let files = self.files.read().expect("spool files");
+        match files.get((at.slot - FILE_SLOTS) as usize) {
+            Some(Some((reader, _))) => reader.read_exact_at(&mut out[start..], at.offset),
+            _ => Err(io::Error::other("a spool file was not finished")),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_file_slot_is_the_whole_file_only_for_all_its_lines_in_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let spool = Spool::new(dir.path(), ".test-spool-").unwrap();
+        let mut own = spool.file_slot().unwrap();
+        let refs: Vec<SpoolRef> =
+            ["{\"a\":1}", "{\"b\":2}", "{}"].iter().map(|t| own.put(t.as_bytes()).unwrap()).collect();
+        spool.finish(own).unwrap();
+        let path = spool.whole_file(refs.iter().copied()).expect("every line, in order");
+        assert_eq!(std::fs::read_to_string(path).unwrap(), "{\"a\":1}\n{\"b\":2}\n{}\n");
+        assert_eq!(spool.whole_file(refs[..2].iter().copied()), None, "a line missing at the end");
+        assert_eq!(spool.whole_file(refs[1..].iter().copied()), None, "a line missing at the start");
+        assert_eq!(spool.whole_file([refs[0], refs[2], refs[1]]), None, "out of order");
+        let thread = spool.put(b"{}").unwrap();
+        assert_eq!(spool.whole_file([thread]), None, "a thread slot is shared");
+        let mut text = Vec::new();
+        spool.read_into(refs[1], &mut text).unwrap();
+        assert_eq!(text, b"{\"b\":2}");
     }
 }

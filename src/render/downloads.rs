@@ -25,6 +25,9 @@ pub fn write_raw_data(ingested: &Ingested, out: &Staging) -> Result<(), WriteErr
         if ingested.linkable_days.contains(&records[0].day) {
             return out.reuse(&rel);
         }
+        if let Some(path) = ingested.spool.whole_file(records.iter().map(|r| r.text)) {
+            return out.link_file(&path, &rel);
+        }
         let mut text = Vec::with_capacity(records.len() * 800);
         for record in records.iter() {
             ingested.text_into(record, &mut text).map_err(|source| WriteError { path: "spool".into(), source })?;
