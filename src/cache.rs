@@ -42,16 +42,17 @@ impl FileStat {
     }
 }
 
-/// A valid report as cached: no text, except for reports with stack counters.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// A valid report as cached: no text (reports with stack counters keep theirs apart).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct CachedRecord {
     pub day: i32,
     pub x: f64,
     pub line: u32,
     pub has_programs: bool,
-    pub keys: Vec<u32>,
-    /// The report's text when it holds stack counters (stack pages read it).
-    pub stack_text: Option<String>,
+    pub has_stacks: bool,
+    /// Where its key ids start in [`Cache::keys`], in key units.
+    pub first_key: u32,
+    pub key_count: u16,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -61,27 +62,94 @@ pub struct CachedSkip {
     pub message: String,
 }
 
-/// What one input file gave.
+/// What one input file gave; its records and skips are ranges of the cache's tables.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct FileEntry {
+    /// Path relative to DATA; [`Cache::files`] is sorted by it, byte order.
+    pub rel: String,
     pub stat: FileStat,
     /// xxh3 of the file's bytes, for newline-delimited files; 0 when not computed.
     pub hash: u64,
     pub reports: u64,
-    pub skipped: Vec<u64>,
-    pub skips: Vec<CachedSkip>,
-    pub records: Vec<CachedRecord>,
+    /// Skipped reports by reason, only the reasons with any.
+    pub skipped: Vec<(Reason, u64)>,
+    pub records: (u32, u32),
+    pub skips: (u32, u32),
 }
 
-/// The cache of one site.
+/// The cache of one site, flat: a few large tables, not a value per record, so a year of
+/// one-report files loads, saves and fits in memory cheaply.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct Cache {
-    /// Input files by path relative to DATA.
-    pub files: BTreeMap<String, FileEntry>,
+    pub files: Vec<FileEntry>,
+    pub records: Vec<CachedRecord>,
+    /// Every record's key ids, as little-endian `u16`s.
+    #[serde(with = "serde_bytes")]
+    pub keys: Vec<u8>,
+    /// The texts of the reports with stack counters: (index in `records`, text).
+    pub stack_texts: Vec<(u32, String)>,
+    pub skips: Vec<CachedSkip>,
     /// The published `data/<D>.json` of each day, as this build left it.
     pub data_files: BTreeMap<i32, FileStat>,
     /// Rendered outputs: path -> (fingerprint of what it was rendered from, the file as left).
     pub outputs: BTreeMap<String, (u64, FileStat)>,
+}
+
+impl Cache {
+    /// The entry of the input file at `rel`.
+    pub fn file(&self, rel: &str) -> Option<&FileEntry> {
+        self.files.binary_search_by(|f| f.rel.as_bytes().cmp(rel.as_bytes())).ok().map(|i| &self.files[i])
+    }
+
+    pub fn records_of(&self, entry: &FileEntry) -> &[CachedRecord] {
+        &self.records[entry.records.0 as usize..][..entry.records.1 as usize]
+    }
+
+    pub fn skips_of(&self, entry: &FileEntry) -> &[CachedSkip] {
+        &self.skips[entry.skips.0 as usize..][..entry.skips.1 as usize]
+    }
+
+    pub fn keys_of(&self, record: &CachedRecord) -> impl Iterator<Item = u32> + '_ {
+        let start = record.first_key as usize * 2;
+        self.keys[start..start + record.key_count as usize * 2]
+            .chunks_exact(2)
+            .map(|b| u32::from(u16::from_le_bytes([b[0], b[1]])))
+    }
+
+    /// The text of the record at `index` of [`Cache::records`], if it has stacks.
+    pub fn stack_text(&self, index: usize) -> Option<&str> {
+        let at = self.stack_texts.binary_search_by_key(&(index as u32), |(i, _)| *i).ok()?;
+        Some(&self.stack_texts[at].1)
+    }
+
+    /// Appends one file's entry; `records` give (record, key ids, stack text), in order.
+    /// Returns `false` (and adds nothing more) when a key id does not fit the cache.
+    pub fn push_file<'r>(
+        &mut self,
+        mut entry: FileEntry,
+        records: impl IntoIterator<Item = (CachedRecord, &'r [u32], Option<String>)>,
+        skips: impl IntoIterator<Item = CachedSkip>,
+    ) -> bool {
+        let first_record = self.records.len() as u32;
+        for (mut record, keys, text) in records {
+            record.first_key = (self.keys.len() / 2) as u32;
+            record.key_count = keys.len().min(usize::from(u16::MAX)) as u16;
+            for &key in &keys[..usize::from(record.key_count)] {
+                let Ok(key) = u16::try_from(key) else { return false };
+                self.keys.extend_from_slice(&key.to_le_bytes());
+            }
+            if let Some(text) = text {
+                self.stack_texts.push((self.records.len() as u32, text));
+            }
+            self.records.push(record);
+        }
+        let first_skip = self.skips.len() as u32;
+        self.skips.extend(skips);
+        entry.records = (first_record, self.records.len() as u32 - first_record);
+        entry.skips = (first_skip, self.skips.len() as u32 - first_skip);
+        self.files.push(entry);
+        true
+    }
 }
 
 /// The fingerprint of everything that decides a file's outcome.
@@ -100,46 +168,88 @@ pub fn file_in(dir: &Path) -> PathBuf {
 /// Loads the cache, or says why it cannot be trusted.
 pub fn load(dir: &Path, fingerprint: u64) -> Result<Cache, String> {
     let bytes = fs::read(file_in(dir)).map_err(|e| format!("not read: {e}"))?;
-    let header = MAGIC.len() + 4 + 8 + 8;
-    if bytes.len() < header + 8 || &bytes[..8] != MAGIC {
+    let header = MAGIC.len() + 4 + 8;
+    if bytes.len() < header + 16 || &bytes[..8] != MAGIC {
         return Err("not a cache file, or truncated".into());
     }
     let format = u32::from_le_bytes(bytes[8..12].try_into().expect("4 bytes"));
     let print = u64::from_le_bytes(bytes[12..20].try_into().expect("8 bytes"));
-    let len = u64::from_le_bytes(bytes[20..28].try_into().expect("8 bytes")) as usize;
     if format != FORMAT {
         return Err(format!("format {format}, this version reads {FORMAT}"));
     }
     if print != fingerprint {
         return Err("made with another version, upload config or limits".into());
     }
-    if bytes.len() != header + len + 8 {
+    let trailer = bytes.len() - 16;
+    let len = u64::from_le_bytes(bytes[trailer..trailer + 8].try_into().expect("8 bytes")) as usize;
+    if header + len != trailer {
         return Err("truncated".into());
     }
-    let payload = &bytes[header..header + len];
-    let sum = u64::from_le_bytes(bytes[header + len..].try_into().expect("8 bytes"));
+    let payload = &bytes[header..trailer];
+    let sum = u64::from_le_bytes(bytes[trailer + 8..].try_into().expect("8 bytes"));
     if xxhash_rust::xxh3::xxh3_64(payload) != sum {
         return Err("checksum mismatch".into());
     }
-    postcard::from_bytes(payload).map_err(|e| format!("unreadable: {e}"))
+    let cache: Cache = postcard::from_bytes(payload).map_err(|e| format!("unreadable: {e}"))?;
+    cache.check().map(|()| cache)
 }
 
-/// Writes the cache atomically (temporary file, then rename).
+impl Cache {
+    /// Every range points inside its table (a checksum catches damage, not a bug).
+    fn check(&self) -> Result<(), String> {
+        let keys = self.keys.len() / 2;
+        let ok = self.files.iter().all(|f| {
+            (f.records.0 as usize + f.records.1 as usize) <= self.records.len()
+                && (f.skips.0 as usize + f.skips.1 as usize) <= self.skips.len()
+        }) && self.records.iter().all(|r| r.first_key as usize + r.key_count as usize <= keys)
+            && self.files.windows(2).all(|w| w[0].rel.as_bytes() < w[1].rel.as_bytes());
+        if ok {
+            Ok(())
+        } else {
+            Err("inconsistent".into())
+        }
+    }
+}
+
+/// Writes the cache atomically (temporary file, then rename), streaming it through the
+/// checksum rather than building it in memory first.
 pub fn save(dir: &Path, fingerprint: u64, cache: &Cache) -> io::Result<()> {
     fs::create_dir_all(dir)?;
-    let payload = postcard::to_allocvec(cache).map_err(io::Error::other)?;
-    let mut out = Vec::with_capacity(payload.len() + 36);
-    out.extend_from_slice(MAGIC);
-    out.extend_from_slice(&FORMAT.to_le_bytes());
-    out.extend_from_slice(&fingerprint.to_le_bytes());
-    out.extend_from_slice(&(payload.len() as u64).to_le_bytes());
-    out.extend_from_slice(&payload);
-    out.extend_from_slice(&xxhash_rust::xxh3::xxh3_64(&payload).to_le_bytes());
     let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
-    tmp.write_all(&out)?;
+    {
+        let mut out = io::BufWriter::with_capacity(1 << 20, tmp.as_file_mut());
+        out.write_all(MAGIC)?;
+        out.write_all(&FORMAT.to_le_bytes())?;
+        out.write_all(&fingerprint.to_le_bytes())?;
+        let mut payload = Summing { inner: &mut out, hash: xxhash_rust::xxh3::Xxh3::new(), len: 0 };
+        postcard::to_io(cache, &mut payload).map_err(io::Error::other)?;
+        let (len, sum) = (payload.len, payload.hash.digest());
+        out.write_all(&len.to_le_bytes())?;
+        out.write_all(&sum.to_le_bytes())?;
+        out.flush()?;
+    }
     tmp.as_file().sync_all()?;
     tmp.persist(file_in(dir)).map_err(|e| e.error)?;
     Ok(())
+}
+
+/// A writer that hashes and counts what passes through it.
+struct Summing<W> {
+    inner: W,
+    hash: xxhash_rust::xxh3::Xxh3,
+    len: u64,
+}
+
+impl<W: Write> Write for Summing<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.hash.update(&buf[..n]);
+        self.len += n as u64;
+        Ok(n)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
 }
 
 /// xxh3 of a file's bytes.
@@ -153,26 +263,47 @@ mod tests {
 
     fn sample() -> Cache {
         let mut cache = Cache::default();
-        cache.files.insert(
-            "2026-01-01.json".into(),
-            FileEntry {
-                stat: FileStat { size: 10, mtime_ns: 5, inode: 7 },
-                hash: 99,
-                reports: 2,
-                skipped: vec![0, 1],
-                skips: vec![CachedSkip { line: 2, reason: Reason::Empty, message: "blank".into() }],
-                records: vec![CachedRecord {
-                    day: 1,
-                    x: 0.5,
-                    line: 1,
-                    has_programs: true,
-                    keys: vec![1, 2],
-                    stack_text: None,
-                }],
-            },
-        );
+        let entry = FileEntry {
+            rel: "2026-01-01.json".into(),
+            stat: FileStat { size: 10, mtime_ns: 5, inode: 7 },
+            hash: 99,
+            reports: 3,
+            skipped: vec![(Reason::Empty, 1)],
+            ..FileEntry::default()
+        };
+        let record = |line, stacks| CachedRecord {
+            day: 1,
+            x: 0.5,
+            line,
+            has_programs: true,
+            has_stacks: stacks,
+            first_key: 0,
+            key_count: 0,
+        };
+        let skip = CachedSkip { line: 2, reason: Reason::Empty, message: "blank".into() };
+        assert!(cache.push_file(
+            entry,
+            [(record(1, false), &[1u32, 2][..], None), (record(3, true), &[7u32][..], Some("{}".into()))],
+            [skip],
+        ));
         cache.data_files.insert(1, FileStat { size: 3, mtime_ns: 4, inode: 5 });
         cache
+    }
+
+    #[test]
+    fn tables_give_each_file_its_records_keys_and_skips() {
+        let cache = sample();
+        let entry = cache.file("2026-01-01.json").unwrap();
+        let records = cache.records_of(entry);
+        assert_eq!(records.iter().map(|r| r.line).collect::<Vec<_>>(), [1, 3]);
+        assert_eq!(cache.keys_of(&records[0]).collect::<Vec<_>>(), [1, 2]);
+        assert_eq!(cache.keys_of(&records[1]).collect::<Vec<_>>(), [7]);
+        assert_eq!(cache.stack_text(1), Some("{}"));
+        assert_eq!(cache.stack_text(0), None);
+        assert_eq!(cache.skips_of(entry)[0].message, "blank");
+        assert!(cache.file("2026-01-02.json").is_none());
+        let mut too_wide = Cache::default();
+        assert!(!too_wide.push_file(FileEntry::default(), [(records[0], &[70_000u32][..], None)], []));
     }
 
     #[test]

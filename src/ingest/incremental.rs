@@ -27,7 +27,7 @@ pub fn identify(files: &[InputFile], previous: Option<&Previous<'_>>) -> Vec<(Fi
         .par_iter()
         .map(|file| {
             let stat = FileStat::of(&file.path).unwrap_or_default();
-            let cached = previous.and_then(|p| p.cache.files.get(&file.rel));
+            let cached = previous.and_then(|p| p.cache.file(&file.rel));
             let hash = match cached {
                 Some(entry) if entry.stat == stat => entry.hash,
                 _ if file.layout == Layout::Merged => cache::hash_file(&file.path).unwrap_or(0),
@@ -48,7 +48,7 @@ pub fn unchanged<'c>(
         .iter()
         .zip(ids)
         .map(|(file, (stat, hash))| {
-            let entry = previous.cache.files.get(&file.rel)?;
+            let entry = previous.cache.file(&file.rel)?;
             let same = entry.stat == *stat || (entry.hash != 0 && entry.hash == *hash);
             same.then_some(entry)
         })
@@ -67,17 +67,18 @@ pub fn dirty_days(
     let present: BTreeSet<&str> = files.iter().map(|f| f.rel.as_str()).collect();
     for (file, reused) in files.iter().zip(reuse) {
         if reused.is_none() {
-            if let Some(old) = previous.cache.files.get(&file.rel) {
-                dirty.extend(old.records.iter().map(|r| r.day));
+            if let Some(old) = previous.cache.file(&file.rel) {
+                dirty.extend(previous.cache.records_of(old).iter().map(|r| r.day));
             }
         }
     }
-    for (rel, old) in &previous.cache.files {
-        if !present.contains(rel.as_str()) {
-            dirty.extend(old.records.iter().map(|r| r.day));
+    for old in &previous.cache.files {
+        if !present.contains(old.rel.as_str()) {
+            dirty.extend(previous.cache.records_of(old).iter().map(|r| r.day));
         }
     }
-    let reused_days: BTreeSet<i32> = reuse.iter().flatten().flat_map(|e| e.records.iter().map(|r| r.day)).collect();
+    let reused_days: BTreeSet<i32> =
+        reuse.iter().flatten().flat_map(|e| previous.cache.records_of(e).iter().map(|r| r.day)).collect();
     for day in reused_days {
         let published = previous.site.join(format!("data/{}.json", crate::day::Day(day)));
         let as_left = previous.cache.data_files.get(&day);

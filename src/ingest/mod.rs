@@ -192,7 +192,7 @@ pub fn ingest(data: &Path, catalog: Catalog, options: &IngestOptions<'_>) -> Res
             let dirty = incremental::dirty_days(files, &reuse, first.records.iter().map(|r| r.day.0), previous);
             let mut again = vec![false; files.len()];
             for (i, entry) in reuse.iter_mut().enumerate() {
-                if entry.is_some_and(|e| e.records.iter().any(|r| dirty.contains(&r.day))) {
+                if entry.is_some_and(|e| previous.cache.records_of(e).iter().any(|r| dirty.contains(&r.day))) {
                     *entry = None;
                     again[i] = true;
                 }
@@ -203,7 +203,9 @@ pub fn ingest(data: &Path, catalog: Catalog, options: &IngestOptions<'_>) -> Res
     };
     let files_reused = reuse.iter().flatten().count() as u64;
     options.progress.inc(files_reused);
-    take_from_cache(&mut outcome, files, &reuse, &spool);
+    if let Some(previous) = &options.previous {
+        take_from_cache(&mut outcome, files, &reuse, previous.cache, &spool);
+    }
     if let Err(e) = spool.flush() {
         return Err(IngestError::Spool { path: spool_parent.display().to_string(), source: e });
     }
@@ -212,11 +214,12 @@ pub fn ingest(data: &Path, catalog: Catalog, options: &IngestOptions<'_>) -> Res
         .previous
         .as_ref()
         .is_some_and(|p| files_reused == files.len() as u64 && p.cache.files.len() == files.len() && dirty.is_empty());
-    let new_cache = (options.make_cache && !unchanged).then(|| make_cache(&mut outcome, files, &ids, &spool));
+    let new_cache = if options.make_cache && !unchanged { make_cache(&mut outcome, files, &ids, &spool) } else { None };
     let mut linkable_days: BTreeSet<Day> = BTreeSet::new();
-    if options.previous.is_some() {
+    if let Some(previous) = &options.previous {
         for entry in reuse.iter().flatten() {
-            linkable_days.extend(entry.records.iter().filter(|r| !dirty.contains(&r.day)).map(|r| Day(r.day)));
+            let days = previous.cache.records_of(entry).iter().map(|r| r.day);
+            linkable_days.extend(days.filter(|d| !dirty.contains(d)).map(Day));
         }
     }
     let mut ingested = Ingested {
@@ -265,25 +268,30 @@ pub fn ingest(data: &Path, catalog: Catalog, options: &IngestOptions<'_>) -> Res
 }
 
 /// Adds the outcomes of reused files to `outcome`, spooling the texts the cache kept.
-fn take_from_cache(outcome: &mut FileOutcome, files: &[InputFile], reuse: &[Option<&cache::FileEntry>], spool: &Spool) {
+fn take_from_cache(
+    outcome: &mut FileOutcome,
+    files: &[InputFile],
+    reuse: &[Option<&cache::FileEntry>],
+    cache: &cache::Cache,
+    spool: &Spool,
+) {
     for (index, entry) in reuse.iter().enumerate() {
         let Some(entry) = entry else { continue };
         outcome.reports += entry.reports;
-        for (sum, n) in outcome.skipped.iter_mut().zip(&entry.skipped) {
-            *sum += n;
-        }
-        for (reason, n) in Reason::ALL.iter().zip(&entry.skipped).filter(|(_, &n)| n > 0) {
-            outcome.file_skips.push((index as u32, *reason, *n as u32));
+        for &(reason, n) in &entry.skipped {
+            outcome.skipped[reason.index()] += n;
+            outcome.file_skips.push((index as u32, reason, n as u32));
         }
         let rel = &files[index].rel;
-        outcome.skips.extend(entry.skips.iter().map(|s| Skip {
+        outcome.skips.extend(cache.skips_of(entry).iter().map(|s| Skip {
             path: rel.clone(),
             line: s.line,
             reason: s.reason,
             message: s.message.clone(),
         }));
-        for r in &entry.records {
-            let text = match &r.stack_text {
+        let first = entry.records.0 as usize;
+        for (n, r) in cache.records_of(entry).iter().enumerate() {
+            let text = match r.has_stacks.then(|| cache.stack_text(first + n)).flatten() {
                 Some(text) => spool.put(text.as_bytes()).unwrap_or(SpoolRef::NONE),
                 None => SpoolRef::NONE,
             };
@@ -293,21 +301,22 @@ fn take_from_cache(outcome: &mut FileOutcome, files: &[InputFile], reuse: &[Opti
                 file: index as u32,
                 line: r.line,
                 has_programs: r.has_programs,
-                has_stacks: r.stack_text.is_some(),
-                keys: r.keys.iter().copied().collect(),
+                has_stacks: text != SpoolRef::NONE,
+                keys: cache.keys_of(r).collect(),
                 text,
             });
         }
     }
 }
 
-/// The cache of this build's outcomes, per file (records before the duplicate rule).
+/// The cache of this build's outcomes, per file (records before the duplicate rule), or
+/// `None` when a key id does not fit it.
 fn make_cache(
     outcome: &mut FileOutcome,
     files: &[InputFile],
     ids: &[(cache::FileStat, u64)],
     spool: &Spool,
-) -> cache::Cache {
+) -> Option<cache::Cache> {
     outcome.records.par_sort_unstable_by_key(|r| (r.file, r.line));
     outcome.file_skips.sort_unstable();
     let mut skips_by_path: rustc_hash::FxHashMap<&str, Vec<&Skip>> = Default::default();
@@ -317,44 +326,49 @@ fn make_cache(
     let mut by_file = outcome.records.chunk_by(|a, b| a.file == b.file).peekable();
     let mut counts = outcome.file_skips.chunk_by(|a, b| a.0 == b.0).peekable();
     let mut cache = cache::Cache::default();
-    let mut text = Vec::new();
     for (index, file) in files.iter().enumerate() {
         let (stat, hash) = ids[index];
-        let mut entry = cache::FileEntry { stat, hash, skipped: vec![0; Reason::ALL.len()], ..Default::default() };
-        if let Some(records) = by_file.next_if(|rs| rs[0].file == index as u32) {
-            entry.records = records
-                .iter()
-                .map(|r| {
-                    let stack_text = r.has_stacks.then(|| {
-                        text.clear();
-                        spool.read_into(r.text, &mut text).ok().map(|_| String::from_utf8_lossy(&text).into_owned())
-                    });
-                    cache::CachedRecord {
-                        day: r.day.0,
-                        x: r.x,
-                        line: r.line,
-                        has_programs: r.has_programs,
-                        keys: r.keys.to_vec(),
-                        stack_text: stack_text.flatten(),
-                    }
-                })
-                .collect();
-        }
+        let mut skipped = [0u64; Reason::ALL.len()];
         if let Some(group) = counts.next_if(|g| g[0].0 == index as u32) {
             for &(_, reason, n) in group {
-                entry.skipped[reason.index()] += u64::from(n);
+                skipped[reason.index()] += u64::from(n);
             }
         }
-        entry.reports = entry.records.len() as u64 + entry.skipped.iter().sum::<u64>();
-        entry.skips = skips_by_path
-            .get(file.rel.as_str())
-            .into_iter()
-            .flatten()
-            .map(|s| cache::CachedSkip { line: s.line, reason: s.reason, message: s.message.clone() })
-            .collect();
-        cache.files.insert(file.rel.clone(), entry);
+        let records: &[Record] = by_file.next_if(|rs| rs[0].file == index as u32).unwrap_or(&[]);
+        let entry = cache::FileEntry {
+            rel: file.rel.clone(),
+            stat,
+            hash,
+            reports: records.len() as u64 + skipped.iter().sum::<u64>(),
+            skipped: Reason::ALL.iter().zip(skipped).filter(|(_, n)| *n > 0).map(|(r, n)| (*r, n)).collect(),
+            ..Default::default()
+        };
+        let rows = records.iter().map(|r| {
+            let stack_text = r.has_stacks.then(|| {
+                let mut text = Vec::new();
+                spool.read_into(r.text, &mut text).ok().map(|_| String::from_utf8_lossy(&text).into_owned())
+            });
+            let record = cache::CachedRecord {
+                day: r.day.0,
+                x: r.x,
+                line: r.line,
+                has_programs: r.has_programs,
+                has_stacks: r.has_stacks,
+                first_key: 0,
+                key_count: 0,
+            };
+            (record, &*r.keys, stack_text.flatten())
+        });
+        let skips = skips_by_path.get(file.rel.as_str()).into_iter().flatten().map(|s| cache::CachedSkip {
+            line: s.line,
+            reason: s.reason,
+            message: s.message.clone(),
+        });
+        if !cache.push_file(entry, rows, skips) {
+            return None;
+        }
     }
-    cache
+    Some(cache)
 }
 
 fn read_file(
