@@ -193,7 +193,9 @@ pub fn build(opts: &BuildOptions) -> Result<Summary, BuildError> {
     };
     let previous = previous_cache.as_ref().map(|cache| ingest::incremental::Previous { cache, site: &opts.site });
     let make_cache = fingerprint.is_some() && !opts.no_cache;
+    let cache_seconds = started.elapsed().as_secs_f64();
     let mut analysis = analyse_with(opts, (&spool_parent, &spool_prefix), previous, make_cache)?;
+    analysis.stages.insert(0, ("cache".into(), cache_seconds));
     let mut stages = analysis.stages.clone();
     let mut clock = Instant::now();
     let mut staging = Staging::new(&opts.site)?;
