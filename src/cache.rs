@@ -32,6 +32,13 @@ pub struct FileStat {
 }
 
 impl FileStat {
+    /// The identity of an output this tool wrote: size and modification time, not the
+    /// inode, so a site restored by a copy that keeps timestamps (a CI cache) is still
+    /// recognised; anyone who edits a file changes its mtime.
+    pub fn same_output(&self, other: &FileStat) -> bool {
+        self.size == other.size && self.mtime_ns == other.mtime_ns
+    }
+
     pub fn of(path: &Path) -> io::Result<FileStat> {
         let meta = fs::symlink_metadata(path)?;
         Ok(FileStat {

@@ -249,7 +249,7 @@ impl Staging {
     ) -> Result<(), E> {
         self.memo.lock().expect("memo lock").push((rel.to_string(), fingerprint));
         if let (Some((old_print, stat)), Some(old)) = (self.previous.get(rel), &self.old) {
-            let same_file = crate::cache::FileStat::of(&old.join(rel)).ok().as_ref() == Some(stat);
+            let same_file = crate::cache::FileStat::of(&old.join(rel)).is_ok_and(|now| now.same_output(stat));
             if *old_print == fingerprint && same_file && self.reuse(rel).is_ok() {
                 self.reused.fetch_add(1, Ordering::Relaxed);
                 return Ok(());

@@ -233,3 +233,63 @@ fn the_site_renders_in_headless_chromium_from_a_sub_path() {
     let failed: Vec<_> = log.iter().filter(|(path, status)| *status != 200 || !path.starts_with(SUB_PATH)).collect();
     assert!(failed.is_empty(), "requests outside the site or not found: {failed:?}");
 }
+
+/// Names that would mark the page if they ran as script.
+const PAYLOADS: [&str; 4] = [
+    "<script>document.body.setAttribute('data-pwned','script')</script>",
+    "\"><img src=x onerror=\"document.body.setAttribute('data-pwned','img')\">",
+    "'><svg onload=\"document.body.setAttribute('data-pwned','svg')\">",
+    "</title></svg><script>document.title='pwned'</script>",
+];
+
+#[test]
+fn hostile_names_never_run_as_script_in_chromium() {
+    let Some(chromium) = chromium() else {
+        if std::env::var("CI").is_ok_and(|v| v == "true") {
+            panic!("chromium is not installed; run .ci/install-chromium.sh");
+        }
+        eprintln!("note: skipping the browser test: chromium is not installed (.ci/install-chromium.sh installs it)");
+        return;
+    };
+    let f = Fixture::new();
+    // No upload config: every name is taken from the data, payloads included.
+    for (day, x) in [("2026-01-05", 0.25), ("2026-01-12", 0.5)] {
+        let programs: Vec<serde_json::Value> = PAYLOADS
+            .iter()
+            .enumerate()
+            .map(|(i, name)| {
+                let other = PAYLOADS[(i + 1) % PAYLOADS.len()];
+                serde_json::json!({"Program": name, "Version": other, "GoVersion": "go1.22.1", "GOOS": name,
+                    "GOARCH": other, "Counters": {(*name): 1, format!("{name}:{other}"): 2},
+                    "Stacks": {format!("{name}\n{other}:+1,+0x10"): 1}})
+            })
+            .collect();
+        let report =
+            serde_json::json!({"Week": day, "LastWeek": "", "X": x, "Config": "v0.115.0", "Programs": programs});
+        f.write(&format!("{day}/{x}.json"), report.to_string());
+    }
+    build_ok(&f, &["--base-url", "https://example.org/repo/"]);
+    let stacks = std::fs::read_dir(f.site().join("stacks")).unwrap().next().unwrap().unwrap().file_name();
+    let (base, log) = serve(f.site());
+    let pages = [
+        "index.html".to_string(),
+        "charts/2026-01-06_2026-01-12/index.html".to_string(),
+        "trends/index.html".to_string(),
+        format!("stacks/{}/index.html", stacks.to_string_lossy()),
+        "config/index.html".to_string(),
+    ];
+    for page in &pages {
+        let (dom, stderr) = headless(&chromium, &["--dump-dom"], &format!("{base}{page}"));
+        let body = dom.find("<body").map(|at| &dom[at..]).unwrap_or_default();
+        let body_tag = &body[..body.find('>').unwrap_or(0)];
+        assert!(!body_tag.contains("data-pwned"), "{page}: a payload ran: {body_tag}");
+        assert!(!dom.contains("<title>pwned</title>"), "{page}: a payload set the title");
+        assert!(dom.contains("data-pwned"), "{page}: the payloads are shown as text");
+        let console: Vec<&str> = stderr.lines().filter(|l| l.contains(":CONSOLE")).collect();
+        assert!(console.is_empty(), "{page}: console messages: {console:#?}");
+    }
+    let log = log.lock().unwrap();
+    let outside: Vec<_> = log.iter().filter(|(path, _)| !path.starts_with(SUB_PATH)).collect();
+    assert!(outside.is_empty(), "requests outside the site: {outside:?}");
+    assert!(!log.iter().any(|(path, _)| path.ends_with("/x")), "an injected <img src=x> was requested: {log:?}");
+}

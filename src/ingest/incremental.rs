@@ -82,7 +82,8 @@ pub fn dirty_days(
     for day in reused_days {
         let published = previous.site.join(format!("data/{}.json", crate::day::Day(day)));
         let as_left = previous.cache.data_files.get(&day);
-        if as_left.is_none() || FileStat::of(&published).ok().as_ref() != as_left {
+        let now = FileStat::of(&published).ok();
+        if !matches!((now, as_left), (Some(now), Some(left)) if now.same_output(left)) {
             dirty.insert(day);
         }
     }
