@@ -143,15 +143,9 @@ pub fn analyse_with(
         None => Catalog::open(),
     };
     let stage = opts.progress.stage("reading reports", "files");
-    let options = ingest::IngestOptions {
-        limits: &opts.limits,
-        spool_parent,
-        spool_prefix,
-        previous,
-        make_cache,
-        progress: &stage,
-    };
-    let ingested = ingest::ingest(&opts.data, catalog, &options)?;
+    let options =
+        ingest::IngestOptions { limits: &opts.limits, spool_parent, spool_prefix, make_cache, progress: &stage };
+    let ingested = ingest::ingest(&opts.data, catalog, &options, previous)?;
     stage.finish();
     lap("ingest", &mut stages);
     stages.pop();
@@ -179,7 +173,7 @@ pub fn build(opts: &BuildOptions) -> Result<Summary, BuildError> {
     let mut notes = Vec::new();
     let cache_dir = opts.cache_dir();
     let fingerprint = upload_config_fingerprint(opts)?;
-    let mut previous_cache = match (&fingerprint, opts.no_cache) {
+    let previous_cache = match (&fingerprint, opts.no_cache) {
         (Some(print), false) if opts.site.is_dir() => match cache::load(&cache_dir, *print) {
             Ok(cache) => Some(cache),
             Err(why) => {
@@ -191,16 +185,19 @@ pub fn build(opts: &BuildOptions) -> Result<Summary, BuildError> {
         },
         _ => None,
     };
-    let previous = previous_cache.as_ref().map(|cache| ingest::incremental::Previous { cache, site: &opts.site });
+    let incremental = previous_cache.is_some();
+    let outputs_before = previous_cache.as_ref().map(|c| (c.data_files.clone(), c.outputs.clone()));
+    let previous = previous_cache.map(|cache| ingest::incremental::Previous { cache, site: &opts.site });
     let make_cache = fingerprint.is_some() && !opts.no_cache;
     let cache_seconds = started.elapsed().as_secs_f64();
     let mut analysis = analyse_with(opts, (&spool_parent, &spool_prefix), previous, make_cache)?;
     analysis.stages.insert(0, ("cache".into(), cache_seconds));
     let mut stages = analysis.stages.clone();
     let mut clock = Instant::now();
+    let unchanged = analysis.ingested.unchanged;
     let mut staging = Staging::new(&opts.site)?;
-    if let Some(previous) = &previous_cache {
-        staging.remember(previous.outputs.clone());
+    if let Some((_, outputs)) = &outputs_before {
+        staging.remember(outputs.clone());
     }
     let ctx = SiteContext {
         aggregates: &analysis.aggregates,
@@ -220,13 +217,10 @@ pub fn build(opts: &BuildOptions) -> Result<Summary, BuildError> {
     let (files_written, bytes_written) = staging.totals();
     let stage = opts.progress.stage("writing the site", "");
     let (memo, reused) = staging.memo();
-    let incremental = previous_cache.is_some();
     staging.commit(&opts.site)?;
-    let unchanged = analysis.ingested.unchanged;
-    let outputs_before = previous_cache.as_ref().map(|c| (c.data_files.clone(), c.outputs.clone()));
     let next_cache = match analysis.ingested.cache.take() {
         Some(cache) => Some(cache),
-        None if unchanged => previous_cache.take(),
+        None if unchanged => analysis.ingested.previous.take(),
         None => None,
     };
     if let (Some(mut cache), Some(print)) = (next_cache, fingerprint) {

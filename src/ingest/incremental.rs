@@ -16,7 +16,7 @@ use crate::cache::{self, Cache, FileEntry, FileStat};
 
 /// The previous build: its cache and its site.
 pub struct Previous<'a> {
-    pub cache: &'a Cache,
+    pub cache: Cache,
     pub site: &'a Path,
 }
 
@@ -42,7 +42,7 @@ pub fn identify(files: &[InputFile], previous: Option<&Previous<'_>>) -> Vec<(Fi
 pub fn unchanged<'c>(
     files: &[InputFile],
     ids: &[(FileStat, u64)],
-    previous: &Previous<'c>,
+    previous: &'c Previous<'_>,
 ) -> Vec<Option<&'c FileEntry>> {
     files
         .iter()

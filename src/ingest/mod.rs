@@ -84,6 +84,8 @@ pub struct Ingested {
     /// Every file was taken from the previous cache, which still holds (so it need not be
     /// made again: [`Ingested::cache`] is `None`).
     pub unchanged: bool,
+    /// The previous cache, given back when `unchanged`.
+    pub previous: Option<cache::Cache>,
 }
 
 impl Ingested {
@@ -147,8 +149,6 @@ pub struct IngestOptions<'a> {
     pub spool_parent: &'a Path,
     /// The name prefix of the spool directory (see [`crate::site::spool_prefix`]).
     pub spool_prefix: &'a str,
-    /// The previous build's cache and site: unchanged files are taken from it.
-    pub previous: Option<incremental::Previous<'a>>,
     /// Whether to return a cache for the next build.
     pub make_cache: bool,
     /// Counts each file parsed.
@@ -157,7 +157,15 @@ pub struct IngestOptions<'a> {
 
 /// Reads every report under `data`. Only an unreadable `data` (or no room for the spool in
 /// `spool_parent`) is an error; every bad file or report is a counted [`Skip`].
-pub fn ingest(data: &Path, catalog: Catalog, options: &IngestOptions<'_>) -> Result<Ingested, IngestError> {
+///
+/// `previous` is dropped as soon as the files it proves unchanged are taken from it (its
+/// tables are large), unless nothing changed: then it comes back as [`Ingested::previous`].
+pub fn ingest(
+    data: &Path,
+    catalog: Catalog,
+    options: &IngestOptions<'_>,
+    previous: Option<incremental::Previous<'_>>,
+) -> Result<Ingested, IngestError> {
     let started = std::time::Instant::now();
     let found =
         discover::discover(data).map_err(|source| IngestError::Data { path: data.display().to_string(), source })?;
@@ -165,8 +173,8 @@ pub fn ingest(data: &Path, catalog: Catalog, options: &IngestOptions<'_>) -> Res
     let spool = Spool::new(spool_parent, options.spool_prefix)
         .map_err(|source| IngestError::Spool { path: spool_parent.display().to_string(), source })?;
     let files = &found.files;
-    let ids = if options.make_cache || options.previous.is_some() {
-        incremental::identify(files, options.previous.as_ref())
+    let ids = if options.make_cache || previous.is_some() {
+        incremental::identify(files, previous.as_ref())
     } else {
         Vec::new()
     };
@@ -184,7 +192,7 @@ pub fn ingest(data: &Path, catalog: Catalog, options: &IngestOptions<'_>) -> Res
             })
             .reduce(FileOutcome::default, FileOutcome::merge)
     };
-    let (mut outcome, reuse, dirty) = match &options.previous {
+    let (mut outcome, reuse, dirty) = match &previous {
         None => (parse(&vec![None; files.len()], &|_| true), vec![None; files.len()], BTreeSet::new()),
         Some(previous) => {
             let mut reuse = incremental::unchanged(files, &ids, previous);
@@ -203,25 +211,24 @@ pub fn ingest(data: &Path, catalog: Catalog, options: &IngestOptions<'_>) -> Res
     };
     let files_reused = reuse.iter().flatten().count() as u64;
     options.progress.inc(files_reused);
-    if let Some(previous) = &options.previous {
-        take_from_cache(&mut outcome, files, &reuse, previous.cache, &spool);
-    }
-    if let Err(e) = spool.flush() {
-        return Err(IngestError::Spool { path: spool_parent.display().to_string(), source: e });
-    }
-    // Nothing parsed, nothing deleted: the previous cache still describes every file.
-    let unchanged = options
-        .previous
-        .as_ref()
-        .is_some_and(|p| files_reused == files.len() as u64 && p.cache.files.len() == files.len() && dirty.is_empty());
-    let new_cache = if options.make_cache && !unchanged { make_cache(&mut outcome, files, &ids, &spool) } else { None };
     let mut linkable_days: BTreeSet<Day> = BTreeSet::new();
-    if let Some(previous) = &options.previous {
+    if let Some(previous) = &previous {
+        take_from_cache(&mut outcome, files, &reuse, &previous.cache, &spool);
         for entry in reuse.iter().flatten() {
             let days = previous.cache.records_of(entry).iter().map(|r| r.day);
             linkable_days.extend(days.filter(|d| !dirty.contains(d)).map(Day));
         }
     }
+    if let Err(e) = spool.flush() {
+        return Err(IngestError::Spool { path: spool_parent.display().to_string(), source: e });
+    }
+    // Nothing parsed, nothing deleted: the previous cache still describes every file.
+    let unchanged = previous
+        .as_ref()
+        .is_some_and(|p| files_reused == files.len() as u64 && p.cache.files.len() == files.len() && dirty.is_empty());
+    drop(reuse);
+    let previous = if unchanged { previous.map(|p| p.cache) } else { None };
+    let new_cache = if options.make_cache && !unchanged { make_cache(&mut outcome, files, &ids, &spool) } else { None };
     let mut ingested = Ingested {
         files: found.files,
         unrecognised: found.unrecognised,
@@ -236,6 +243,7 @@ pub fn ingest(data: &Path, catalog: Catalog, options: &IngestOptions<'_>) -> Res
         linkable_days,
         files_reused,
         unchanged,
+        previous,
     };
     let mut records = outcome.records;
     let duplicates = drop_duplicates(&mut records);
