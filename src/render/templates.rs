@@ -78,20 +78,11 @@ fn read_dir(dir: &Path) -> Result<Vec<(String, String)>, RenderError> {
     Ok(files)
 }
 
-/// HTML and XML escaping of `&`, `<`, `>` and both quotes.
+/// Tera's escaping for every page: `&`, `<`, `>` and both quotes escaped, and control
+/// characters replaced, by the same function as SVG and the feed ([`super::xml::text`]);
+/// `/` is left alone so relative links stay readable.
 pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 8);
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
+    super::xml::text(text)
 }
 
 /// A tera error with its causes, one line: tera's own message names only the template.
