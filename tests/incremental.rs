@@ -202,3 +202,19 @@ fn copy_dir(from: &Path, to: &Path) {
         std::fs::copy(entry.path(), to.join(entry.file_name())).unwrap();
     }
 }
+
+#[test]
+fn a_template_showing_the_newest_day_on_every_page_is_never_stale() {
+    let f = aggregation_fixture();
+    let templates = f.dir.path().join("templates");
+    std::fs::create_dir_all(&templates).unwrap();
+    let base = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("templates/base.html")).unwrap();
+    let footer = base.replacen("</body>", "<p class=\"through\">through {{ site.newest_day }}</p></body>", 1);
+    assert_ne!(footer, base);
+    std::fs::write(templates.join("base.html"), footer).unwrap();
+    let args = ["--templates", path_str(&templates)];
+    assert_same_as_clean(&f, &args);
+    f.write("2026-01-09/0.6.json", report("2026-01-09", 0.6, json!(null)));
+    assert_same_as_clean(&f, &args);
+    assert!(f.read_site("charts/2026-01-05/index.html").contains("through 2026-01-09"));
+}

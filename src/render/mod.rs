@@ -92,12 +92,12 @@ pub struct RenderStats {
 
 /// Writes every file of the site into `out`.
 pub fn render(ctx: &SiteContext<'_>, out: &Staging) -> Result<RenderStats, RenderError> {
-    let (tera, templates_hash) = templates::load(ctx.options.templates.as_deref())?;
+    let (tera, loaded) = templates::load(ctx.options.templates.as_deref())?;
     let static_files = assets::collect(ctx.options.static_dir.as_deref())?;
     let markdown = pages::read_markdown(ctx.options.pages.as_deref())?;
     let mut beyond = beyond::Beyond::new(ctx)?;
     beyond.feed = beyond::write_feed(ctx, &beyond, out)?;
-    let prints = Prints::new(ctx, templates_hash, &markdown, [beyond.feed, beyond.has_stacks()]);
+    let prints = Prints::new(ctx, loaded, &markdown, [beyond.feed, beyond.has_stacks()]);
     downloads::write_chart_sets(ctx.aggregates, &prints, out)?;
     downloads::write_raw_data(ctx.ingested, out)?;
     beyond::write_chart_set_csvs(ctx, &prints, out)?;
@@ -118,10 +118,18 @@ pub struct Prints {
 }
 
 impl Prints {
-    fn new(ctx: &SiteContext<'_>, templates_hash: u64, markdown: &pages::MarkdownPages, flags: [bool; 2]) -> Prints {
+    fn new(
+        ctx: &SiteContext<'_>,
+        templates: templates::Loaded,
+        markdown: &pages::MarkdownPages,
+        flags: [bool; 2],
+    ) -> Prints {
         let mut hash = xxhash_rust::xxh3::Xxh3::new();
         hash.update(env!("CARGO_PKG_VERSION").as_bytes());
-        hash.update(&templates_hash.to_le_bytes());
+        hash.update(&templates.hash.to_le_bytes());
+        if templates.newest_day_on_pages {
+            hash.update(format!("{:?}", ctx.newest_day).as_bytes());
+        }
         hash.update(&serde_json::to_vec(ctx.upload_config).unwrap_or_default());
         hash.update(ctx.chart_config_text.unwrap_or("").as_bytes());
         hash.update(format!("{:?}|{}|{flags:?}", ctx.options, ctx.upload_config_inferred).as_bytes());

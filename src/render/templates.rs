@@ -35,8 +35,17 @@ pub const BUILTIN: &[(&str, &str)] = &[
 const TEMPLATE_ENDINGS: [&str; 4] = [".html", ".htm", ".xml", ".svg"];
 
 /// The built-in templates with the files of `user_dir` in their place.
-/// The templates, and a hash of every template's name and text (for the page memo).
-pub fn load(user_dir: Option<&Path>) -> Result<(Tera, u64), RenderError> {
+/// What the page memo needs to know of the templates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Loaded {
+    /// A hash of every template's name and text.
+    pub hash: u64,
+    /// Whether a template other than the home page's mentions `newest_day`.
+    pub newest_day_on_pages: bool,
+}
+
+/// The templates, and what the page memo needs to know of them.
+pub fn load(user_dir: Option<&Path>) -> Result<(Tera, Loaded), RenderError> {
     let mut sources: BTreeMap<String, String> =
         BUILTIN.iter().map(|&(name, text)| (name.to_string(), text.to_string())).collect();
     if let Some(dir) = user_dir {
@@ -47,13 +56,17 @@ pub fn load(user_dir: Option<&Path>) -> Result<(Tera, u64), RenderError> {
     tera.set_escape_fn(escape);
     tera.add_raw_templates(sources.iter()).map_err(template_error)?;
     let mut hash = xxhash_rust::xxh3::Xxh3::new();
+    // Pages other than the home page are reused when their inputs are unchanged; a
+    // template that shows the newest day on them makes that day one of their inputs.
+    let newest_day_on_pages = sources.iter().any(|(name, text)| name != "index.html" && text.contains("newest_day"));
+    hash.update(&[u8::from(newest_day_on_pages)]);
     for (name, text) in &sources {
         hash.update(name.as_bytes());
         hash.update(&[0]);
         hash.update(text.as_bytes());
         hash.update(&[0]);
     }
-    Ok((tera, hash.digest()))
+    Ok((tera, Loaded { hash: hash.digest(), newest_day_on_pages }))
 }
 
 /// Every template file under `dir`, by its `/`-separated path from `dir`.
@@ -118,6 +131,10 @@ mod tests {
         std::fs::write(dir.path().join("README.md"), "not a template {{").unwrap();
         let (tera, hash) = load(Some(dir.path())).unwrap();
         assert_ne!(hash, load(None).unwrap().1, "an override changes the templates hash");
+        assert!(
+            !load(None).unwrap().1.newest_day_on_pages,
+            "the built-in pages show the newest day on the home page only"
+        );
         let mut context = tera::Context::new();
         context.insert("site", &serde_json::json!({"title": "<T>"}));
         context.insert("x", "a/b&c");
