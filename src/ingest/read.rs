@@ -208,22 +208,9 @@ impl<R: Read> Read for Capped<R> {
 mod tests {
     use super::*;
 
+    /// A tiny buffer makes lines cross buffer boundaries.
     fn lines(input: &[u8], max: usize) -> Vec<(u32, Result<Vec<u8>, u64>)> {
-        let limits = Limits { max_report_bytes: max, max_file_bytes: 1 << 20 };
-        let mut out = Vec::new();
-        // A tiny buffer makes lines cross buffer boundaries.
-        let reader = BufReader::with_capacity(3, input);
-        read_lines(reader, &limits, |n, p| {
-            out.push((
-                n,
-                match p {
-                    Piece::Text(t) => Ok(t.to_vec()),
-                    Piece::TooLarge(len) => Err(len),
-                },
-            ))
-        })
-        .unwrap();
-        out
+        lines_with(input, max, 3)
     }
 
     #[test]
