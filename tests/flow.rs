@@ -175,6 +175,15 @@ fn init_then_build_gives_a_site_without_data() {
         assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
         assert!(stderr(&out).contains("read 0 reports in 0 files"), "{}", stderr(&out));
         assert!(site.is_dir());
+        // Whatever the build keeps beside `site/` is ignored by the starter's .gitignore.
+        let ignored = std::fs::read_to_string(project.join(".gitignore")).unwrap();
+        for entry in std::fs::read_dir(&project).unwrap() {
+            let name = entry.unwrap().file_name().to_string_lossy().into_owned();
+            if name.starts_with(".site") {
+                assert!(ignored.lines().any(|l| l == format!("/{name}")), "{name} is not in .gitignore: {ignored}");
+            }
+        }
+        assert!(project.join(".site.cache").is_dir() && project.join(".site.lock").is_file());
         let out = run(&["check", path_str(&project.join("data"))]);
         assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     }
