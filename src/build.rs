@@ -268,12 +268,8 @@ pub fn build(opts: &BuildOptions) -> Result<Summary, BuildError> {
 /// The fingerprint of what decides ingest outcomes, or `None` when no upload config is
 /// given (then key ids depend on the data and nothing is cached).
 fn upload_config_fingerprint(opts: &BuildOptions) -> Result<Option<u64>, BuildError> {
-    let path = match &opts.upload_config {
-        Some(path) => path.clone(),
-        None => match Some(opts.data.join("upload-config.json")).filter(|p| p.is_file()) {
-            Some(path) => path,
-            None => return Ok(None),
-        },
+    let Some(path) = pick(&opts.data, opts.upload_config.as_deref(), "upload-config.json") else {
+        return Ok(None);
     };
     let text = read_config(&path)?;
     Ok(Some(cache::fingerprint(&text, &opts.limits)))

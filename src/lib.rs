@@ -15,7 +15,6 @@ pub mod day;
 pub mod gofmt;
 pub mod ingest;
 pub mod merge;
-pub mod output;
 pub mod progress;
 pub mod render;
 pub mod site;

@@ -33,7 +33,7 @@ pub struct TrendWeek {
 impl TrendWeek {
     /// `START_END`: the chart set's file stem.
     pub fn name(&self) -> String {
-        format!("{}_{}", self.start, self.end)
+        crate::aggregate::set_name(self.start, self.end)
     }
 }
 

@@ -38,11 +38,16 @@ impl SetCounts {
 
     /// `D` or `START_END`, the file stem under `charts/`.
     pub fn name(&self) -> String {
-        if self.is_daily() {
-            self.end.to_string()
-        } else {
-            format!("{}_{}", self.start, self.end)
-        }
+        set_name(self.start, self.end)
+    }
+}
+
+/// The name of the chart set of days `start..=end`: `D` for one day, `START_END` for more.
+pub fn set_name(start: Day, end: Day) -> String {
+    if start == end {
+        end.to_string()
+    } else {
+        format!("{start}_{end}")
     }
 }
 

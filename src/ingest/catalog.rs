@@ -205,10 +205,6 @@ impl Catalog {
         Catalog::Open(RwLock::new(Names::default()))
     }
 
-    pub fn is_fixed(&self) -> bool {
-        matches!(self, Catalog::Fixed(_))
-    }
-
     /// Appends the key ids of `report`'s program reports to `keys` (in no particular
     /// order, possibly repeated), or says which rule an unknown name breaks.
     pub fn resolve(&self, report: &Report<'_>, keys: &mut Vec<u32>) -> Result<(), (Reason, String)> {
@@ -248,19 +244,5 @@ impl Catalog {
     /// Program names, indexed by the `program` of a [`Key`].
     pub fn program_names(&self) -> Vec<String> {
         self.with_names(|n| n.program_names.clone())
-    }
-
-    /// Stack counter names seen or configured, per program name (for an inferred config).
-    pub fn stack_names(&self) -> Vec<Vec<String>> {
-        self.with_names(|n| {
-            n.programs
-                .iter()
-                .map(|p| {
-                    let mut names: Vec<String> = p.stacks.iter().cloned().collect();
-                    names.sort();
-                    names
-                })
-                .collect()
-        })
     }
 }

@@ -10,6 +10,7 @@
 use serde::Serialize;
 
 use super::linechart::{self, Theme};
+use super::paths::is_unprintable;
 use super::slug::Slugs;
 use crate::aggregate::Plan;
 use crate::trends::{share, Trend, TrendWeek};
@@ -55,15 +56,7 @@ impl TrendPaths {
 /// An uploaded string made safe to show: control characters (but tab and newline)
 /// become U+FFFD. Escaping is the template's.
 pub fn printable(text: &str) -> String {
-    text.chars()
-        .map(|c| {
-            if (c.is_control() && c != '\n' && c != '\t') || c == '\u{FFFE}' || c == '\u{FFFF}' {
-                '\u{FFFD}'
-            } else {
-                c
-            }
-        })
-        .collect()
+    text.chars().map(|c| if is_unprintable(c) && c != '\n' && c != '\t' { '\u{FFFD}' } else { c }).collect()
 }
 
 /// A share as a percentage with one decimal: `75.0%`.
