@@ -114,12 +114,29 @@ pub struct Analysis {
 
 /// Reads, checks and aggregates DATA (the part of a build that `check` shares).
 pub fn analyse(opts: &BuildOptions, spool_parent: &Path) -> Result<Analysis, BuildError> {
-    analyse_with(opts, (spool_parent, ".telemetry-site-spool-"), None, false)
+    let clock = Instant::now();
+    let found = discover(opts)?;
+    let walked = clock.elapsed().as_secs_f64();
+    let mut analysis = analyse_with(opts, found, (spool_parent, ".telemetry-site-spool-"), None, false)?;
+    analysis.stages.insert(0, ("walk".into(), walked));
+    Ok(analysis)
+}
+
+/// The input files of DATA; a DATA that is not a readable directory is an error.
+pub fn discover(opts: &BuildOptions) -> Result<ingest::Discovery, BuildError> {
+    if !opts.data.is_dir() {
+        return Err(BuildError::Config(format!(
+            "`{}`: the data directory does not exist or is not a directory",
+            opts.data.display()
+        )));
+    }
+    Ok(ingest::discover_data(&opts.data)?)
 }
 
 /// [`analyse`], reusing what `previous` proves unchanged, and making a cache when asked.
 pub fn analyse_with(
     opts: &BuildOptions,
+    found: ingest::Discovery,
     (spool_parent, spool_prefix): (&Path, &str),
     previous: Option<ingest::incremental::Previous<'_>>,
     make_cache: bool,
@@ -130,12 +147,6 @@ pub fn analyse_with(
         stages.push((name.to_string(), clock.elapsed().as_secs_f64()));
         clock = Instant::now();
     };
-    if !opts.data.is_dir() {
-        return Err(BuildError::Config(format!(
-            "`{}`: the data directory does not exist or is not a directory",
-            opts.data.display()
-        )));
-    }
     let configs = load_configs(&opts.data, opts.upload_config.as_deref(), opts.chart_config.as_deref())?;
     lap("config", &mut stages);
     let catalog = match &configs.upload {
@@ -145,7 +156,7 @@ pub fn analyse_with(
     let stage = opts.progress.stage("reading reports", "files");
     let options =
         ingest::IngestOptions { limits: &opts.limits, spool_parent, spool_prefix, make_cache, progress: &stage };
-    let ingested = ingest::ingest(&opts.data, catalog, &options, previous)?;
+    let ingested = ingest::ingest(found, catalog, &options, previous)?;
     stage.finish();
     lap("ingest", &mut stages);
     stages.pop();
@@ -172,6 +183,24 @@ pub fn build(opts: &BuildOptions) -> Result<Summary, BuildError> {
     let (spool_parent, spool_prefix) = crate::site::spool_prefix(&opts.site);
     let mut notes = Vec::new();
     let cache_dir = opts.cache_dir();
+    let found = discover(opts)?;
+    let walked = started.elapsed().as_secs_f64();
+    let config_paths = [
+        pick(&opts.data, opts.upload_config.as_deref(), "upload-config.json"),
+        pick(&opts.data, opts.chart_config.as_deref(), "chart-config.txt"),
+    ];
+    let key = if opts.no_cache {
+        None
+    } else {
+        crate::snapshot::inputs_key(opts, &found, config_paths.each_ref().map(|p| p.as_deref()))
+    };
+    if let Some(summary) = key.and_then(|key| crate::snapshot::unchanged(&cache_dir, key, &opts.site)) {
+        return Ok(replay(summary, walked, started));
+    }
+    if let Err(e) = crate::snapshot::forget(&cache_dir) {
+        notes.push(format!("cache `{}`: cannot remove the old snapshot: {e}", cache_dir.display()));
+    }
+    let clock = Instant::now();
     let fingerprint = upload_config_fingerprint(opts)?;
     let previous_cache = match (&fingerprint, opts.no_cache) {
         (Some(print), false) if opts.site.is_dir() => match cache::load(&cache_dir, *print) {
@@ -189,9 +218,9 @@ pub fn build(opts: &BuildOptions) -> Result<Summary, BuildError> {
     let outputs_before = previous_cache.as_ref().map(|c| (c.data_files.clone(), c.outputs.clone()));
     let previous = previous_cache.map(|cache| ingest::incremental::Previous { cache, site: &opts.site });
     let make_cache = fingerprint.is_some() && !opts.no_cache;
-    let cache_seconds = started.elapsed().as_secs_f64();
-    let mut analysis = analyse_with(opts, (&spool_parent, &spool_prefix), previous, make_cache)?;
-    analysis.stages.insert(0, ("cache".into(), cache_seconds));
+    let cache_seconds = clock.elapsed().as_secs_f64();
+    let mut analysis = analyse_with(opts, found, (&spool_parent, &spool_prefix), previous, make_cache)?;
+    analysis.stages.splice(0..0, [("walk".into(), walked), ("cache".into(), cache_seconds)]);
     let mut stages = analysis.stages.clone();
     let mut clock = Instant::now();
     let unchanged = analysis.ingested.unchanged;
@@ -261,8 +290,25 @@ pub fn build(opts: &BuildOptions) -> Result<Summary, BuildError> {
     summary.pages = stats.pages;
     summary.files_written = files_written;
     summary.bytes_written = bytes_written;
+    if let Some(key) = key {
+        if let Err(e) = crate::snapshot::save(&cache_dir, key, &opts.site, &summary) {
+            summary.notes.push(format!("cache `{}`: snapshot not saved: {e}", cache_dir.display()));
+        }
+    }
     summary.seconds = started.elapsed().as_secs_f64();
     Ok(summary)
+}
+
+/// The summary of a build that found nothing changed since the last one.
+fn replay(mut summary: Summary, walked: f64, started: Instant) -> Summary {
+    summary.notes.retain(|note| !note.starts_with("incremental:"));
+    summary.notes.push("nothing changed since the last build: the site is left as it is".into());
+    let seconds = started.elapsed().as_secs_f64();
+    summary.stages = vec![("walk".into(), walked), ("compare".into(), seconds - walked)];
+    summary.files_written = 0;
+    summary.bytes_written = 0;
+    summary.seconds = seconds;
+    summary
 }
 
 /// The fingerprint of what decides ingest outcomes, or `None` when no upload config is

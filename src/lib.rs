@@ -19,6 +19,7 @@ pub mod progress;
 pub mod render;
 pub mod site;
 pub mod site_config;
+pub mod snapshot;
 pub mod stacks;
 pub mod summary;
 pub mod trends;

@@ -2,7 +2,7 @@
 
 use std::fmt::Write as _;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::ingest::{Reason, Skip, Unrecognised};
 
@@ -11,7 +11,7 @@ pub const SHOWN: usize = 10;
 /// How many offending reports the JSON summary lists in detail.
 pub const LISTED: usize = 100_000;
 
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Summary {
     pub files_read: u64,
     pub reports_read: u64,

@@ -128,9 +128,14 @@ fn stderr_off_a_terminal_has_no_escape_sequences() {
         assert!(!err.contains('\x1b'), "escape sequence in {err:?}");
         assert!(!err.contains('\r'), "carriage return in {err:?}");
     }
+    // Nothing new: the last build's summary again, and one line for the comparison.
     let err = stderr(&f.build(&[]));
-    assert!(err.contains("reading reports: 3 files in "), "one line per stage: {err}");
+    assert!(err.contains("nothing changed since the last build"), "{err}");
     assert!(err.contains("read 3 reports in 3 files: 2 valid, 1 skipped (1 malformed)"), "{err}");
+    f.write("2026-11-03/0.8.json", "{");
+    let err = stderr(&f.build(&[]));
+    assert!(err.contains("reading reports: 4 files in "), "one line per stage: {err}");
+    assert!(err.contains("read 4 reports in 4 files: 2 valid, 2 skipped (2 malformed)"), "{err}");
 }
 
 #[test]

@@ -571,11 +571,12 @@ fn hostile_names_stay_data_never_paths() {
         assert!(!path.chars().any(char::is_control), "{path:?}");
     }
 
-    // Nothing written beside SITE but the lock and what the test asked for.
+    // Nothing written beside SITE but the lock, the cache (its snapshot) and what the test
+    // asked for.
     let mut beside: Vec<String> =
         fs::read_dir(f.dir.path()).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
     beside.sort();
-    assert_eq!(beside, [".site.lock", "data", "site", "summary.json"]);
+    assert_eq!(beside, [".site.cache", ".site.lock", "data", "site", "summary.json"]);
 
     // Every path in SITE is a plain file or folder inside it, and no two writes collided.
     let site = fs::canonicalize(f.site()).unwrap();

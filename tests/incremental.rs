@@ -26,6 +26,10 @@ fn assert_same_as_clean(f: &Fixture, extra: &[&str]) -> String {
     stderr(&out)
 }
 
+fn forget_snapshot(f: &Fixture) {
+    std::fs::remove_file(f.dir.path().join(".site.cache/snapshot.json")).unwrap();
+}
+
 fn tree_names(root: &Path) -> Vec<String> {
     read_tree(root).into_iter().map(|(name, _)| name).collect()
 }
@@ -39,12 +43,43 @@ fn a_rebuild_without_changes_reuses_every_file() {
     let f = aggregation_fixture();
     assert_same_as_clean(&f, &[]);
     let text = assert_same_as_clean(&f, &[]);
+    assert!(text.contains("nothing changed since the last build"), "{text}");
+    assert!(
+        text.contains("read 7 reports in 6 files: 6 valid, 1 skipped (1 duplicate)"),
+        "the last build's summary: {text}"
+    );
+    // Without the snapshot, the cache still proves every file and output unchanged.
+    forget_snapshot(&f);
+    let text = assert_same_as_clean(&f, &[]);
     assert!(text.contains("incremental: 6 of 6 files taken from the cache"), "{text}");
     // Every chart set's page, JSON and CSV, and every stacks page, is reused, not rendered
     // again: 4 days, 8 sets, 4 weekly stacks pages.
     assert!(text.contains(", 28 outputs reused"), "{text}");
     assert!(f.dir.path().join(".site.cache/cache.bin").is_file(), "the cache sits beside SITE");
     assert!(!f.site().join("cache.bin").exists());
+}
+
+#[test]
+fn nothing_changed_is_trusted_only_while_inputs_and_site_are_untouched() {
+    let f = aggregation_fixture();
+    assert_same_as_clean(&f, &[]);
+    // An output removed from the site: built again, not replayed.
+    std::fs::remove_file(f.site().join("charts/2026-01-05.json")).unwrap();
+    let text = assert_same_as_clean(&f, &[]);
+    assert!(!text.contains("nothing changed"), "{text}");
+    assert!(f.site().join("charts/2026-01-05.json").is_file());
+    // An input rewritten with the same bytes (a new mtime): built again.
+    let rel = "0-early/2026-01-07/0.4.json";
+    let bytes = std::fs::read(f.data().join(rel)).unwrap();
+    std::fs::remove_file(f.data().join(rel)).unwrap();
+    f.write(rel, bytes);
+    let text = assert_same_as_clean(&f, &[]);
+    assert!(!text.contains("nothing changed"), "{text}");
+    // Another option: built again.
+    let text = assert_same_as_clean(&f, &["--title", "Other"]);
+    assert!(!text.contains("nothing changed"), "{text}");
+    let text = assert_same_as_clean(&f, &["--title", "Other"]);
+    assert!(text.contains("nothing changed"), "{text}");
 }
 
 #[test]
@@ -119,7 +154,8 @@ fn a_damaged_cache_is_ignored_never_trusted() {
     f.write("2026-01-09/0.6.json", report("2026-01-09", 0.6, json!(null)));
     let text = assert_same_as_clean(&f, &[]);
     assert!(text.contains("ignored (truncated)"), "{text}");
-    // Garbled: a flipped byte in the middle.
+    // Garbled: a flipped byte in the middle (and no snapshot: nothing else changed).
+    forget_snapshot(&f);
     let mut bytes = std::fs::read(&cache).unwrap();
     let middle = bytes.len() / 2;
     bytes[middle] ^= 0x5a;

@@ -32,7 +32,7 @@ pub struct InputFile {
 }
 
 /// An entry under DATA that holds no reports we read, and why.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Unrecognised {
     pub path: String,
     pub why: String,

@@ -20,7 +20,7 @@ use std::path::Path;
 use rayon::prelude::*;
 
 pub use catalog::Catalog;
-pub use discover::{InputFile, Layout, Unrecognised};
+pub use discover::{Discovery, InputFile, Layout, Unrecognised};
 pub use read::Limits;
 use read::Piece;
 pub use reason::Reason;
@@ -46,7 +46,7 @@ pub struct Record {
 }
 
 /// A skipped report (or unreadable file), named for the summary.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Skip {
     pub path: String,
     /// 1-based line in the merged layout; 0 for a whole file.
@@ -155,20 +155,23 @@ pub struct IngestOptions<'a> {
     pub progress: &'a crate::progress::Stage,
 }
 
-/// Reads every report under `data`. Only an unreadable `data` (or no room for the spool in
-/// `spool_parent`) is an error; every bad file or report is a counted [`Skip`].
+/// Finds the input files under `data` (see [`discover::discover`]).
+pub fn discover_data(data: &Path) -> Result<Discovery, IngestError> {
+    discover::discover(data).map_err(|source| IngestError::Data { path: data.display().to_string(), source })
+}
+
+/// Reads every report of `found`. Only no room for the spool in `spool_parent` is an
+/// error; every bad file or report is a counted [`Skip`].
 ///
 /// `previous` is dropped as soon as the files it proves unchanged are taken from it (its
 /// tables are large), unless nothing changed: then it comes back as [`Ingested::previous`].
 pub fn ingest(
-    data: &Path,
+    found: Discovery,
     catalog: Catalog,
     options: &IngestOptions<'_>,
     previous: Option<incremental::Previous<'_>>,
 ) -> Result<Ingested, IngestError> {
     let started = std::time::Instant::now();
-    let found =
-        discover::discover(data).map_err(|source| IngestError::Data { path: data.display().to_string(), source })?;
     let spool_parent = options.spool_parent;
     let spool = Spool::new(spool_parent, options.spool_prefix)
         .map_err(|source| IngestError::Spool { path: spool_parent.display().to_string(), source })?;
@@ -178,7 +181,7 @@ pub fn ingest(
     } else {
         Vec::new()
     };
-    let walked = started.elapsed().as_secs_f64();
+    let identified = started.elapsed().as_secs_f64();
     options.progress.set_length(files.len() as u64);
     let parse = |reuse: &[Option<&cache::FileEntry>], only: &(dyn Fn(usize) -> bool + Sync)| {
         files
@@ -238,7 +241,10 @@ pub fn ingest(
         skips: outcome.skips,
         catalog,
         spool,
-        stages: vec![("walk".into(), walked), ("read+parse".into(), started.elapsed().as_secs_f64() - walked)],
+        stages: vec![
+            ("identify".into(), identified),
+            ("read+parse".into(), started.elapsed().as_secs_f64() - identified),
+        ],
         cache: new_cache,
         linkable_days,
         files_reused,

@@ -125,13 +125,14 @@ impl Spool {
         (*len == end).then(|| self.dir.path().join(format!("f{}.jsonl", first.slot - FILE_SLOTS)))
     }
 
-    /// Stores `text` in the calling thread's slot.
+    /// Stores `text` as the next line of the calling thread's slot.
     pub fn put(&self, text: &[u8]) -> io::Result<SpoolRef> {
         let index = rayon::current_thread_index().map_or(self.slots.len() - 1, |i| i.min(self.slots.len() - 1));
         let mut slot = self.slots[index].lock().expect("spool slot");
         slot.writer.write_all(text)?;
+        slot.writer.write_all(b"\n")?;
         let at = SpoolRef { slot: index as u32, len: text.len() as u32, offset: slot.offset };
-        slot.offset += text.len() as u64;
+        slot.offset += text.len() as u64 + 1;
         Ok(at)
     }
 
@@ -145,6 +146,32 @@ impl Spool {
 
     /// Appends the text at `at` to `out` (after [`Spool::flush`]).
     pub fn read_into(&self, at: SpoolRef, out: &mut Vec<u8>) -> io::Result<()> {
+        self.read_span(at, at.len as usize, out)
+    }
+
+    /// Appends each text of `refs` and a newline to `out` (after [`Spool::flush`]), reading
+    /// each run of texts that follow one another in a slot with one read.
+    pub fn lines_into(&self, refs: impl IntoIterator<Item = SpoolRef>, out: &mut Vec<u8>) -> io::Result<()> {
+        let mut run: Option<(SpoolRef, u64)> = None;
+        for at in refs {
+            match &mut run {
+                Some((first, end)) if first.slot == at.slot && *end == at.offset => *end += u64::from(at.len) + 1,
+                _ => {
+                    if let Some((first, end)) = run.take() {
+                        self.read_span(first, (end - first.offset) as usize, out)?;
+                    }
+                    run = Some((at, at.offset + u64::from(at.len) + 1));
+                }
+            }
+        }
+        if let Some((first, end)) = run {
+            self.read_span(first, (end - first.offset) as usize, out)?;
+        }
+        Ok(())
+    }
+
+    /// Appends `len` bytes of `at`'s slot from `at`'s offset to `out`.
+    fn read_span(&self, at: SpoolRef, len: usize, out: &mut Vec<u8>) -> io::Result<()> {
         if at.slot == u32::MAX {
             return Err(io::Error::new(
                 io::ErrorKind::NotFound,
@@ -152,7 +179,7 @@ impl Spool {
             ));
         }
         let start = out.len();
-        out.resize(start + at.len as usize, 0);
+        out.resize(start + len, 0);
         if at.slot < FILE_SLOTS {
             return self.readers[at.slot as usize].read_exact_at(&mut out[start..], at.offset);
         }
@@ -186,5 +213,21 @@ mod tests {
         let mut text = Vec::new();
         spool.read_into(refs[1], &mut text).unwrap();
         assert_eq!(text, b"{\"b\":2}");
+    }
+
+    #[test]
+    fn lines_come_back_in_the_order_asked_whatever_the_runs() {
+        let dir = tempfile::tempdir().unwrap();
+        let spool = Spool::new(dir.path(), ".test-spool-").unwrap();
+        let mut own = spool.file_slot().unwrap();
+        let a: Vec<SpoolRef> = ["1", "22", "333"].iter().map(|t| own.put(t.as_bytes()).unwrap()).collect();
+        spool.finish(own).unwrap();
+        let b: Vec<SpoolRef> = ["x", "yy", "zzz"].iter().map(|t| spool.put(t.as_bytes()).unwrap()).collect();
+        spool.flush().unwrap();
+        let mut text = Vec::new();
+        spool.lines_into([a[0], a[1], b[1], b[2], a[2], b[0], a[0]], &mut text).unwrap();
+        assert_eq!(String::from_utf8(text).unwrap(), "1\n22\nyy\nzzz\n333\nx\n1\n");
+        let mut none = Vec::new();
+        assert!(spool.lines_into([a[0], SpoolRef::NONE], &mut none).is_err());
     }
 }

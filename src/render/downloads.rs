@@ -29,10 +29,8 @@ pub fn write_raw_data(ingested: &Ingested, out: &Staging) -> Result<(), WriteErr
             return out.link_file(&path, &rel);
         }
         let mut text = Vec::with_capacity(records.len() * 800);
-        for record in records.iter() {
-            ingested.text_into(record, &mut text).map_err(|source| WriteError { path: "spool".into(), source })?;
-            text.push(b'\n');
-        }
+        let refs = records.iter().map(|r| r.text);
+        ingested.spool.lines_into(refs, &mut text).map_err(|source| WriteError { path: "spool".into(), source })?;
         out.write(&rel, &text)
     })
 }

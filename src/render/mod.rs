@@ -11,6 +11,7 @@ pub mod browser;
 pub mod csv;
 pub mod downloads;
 pub mod feed;
+pub mod fixed;
 pub mod linechart;
 pub mod markdown;
 pub mod pages;

@@ -30,6 +30,8 @@
 
 use std::fmt::Write;
 
+use super::fixed::Fixed;
+
 /// One bar: a bucket and its number of reports.
 #[derive(Debug, Clone, Copy)]
 pub struct Bar<'a> {
@@ -61,14 +63,15 @@ const BAR_FILL: &str = "#4e79a7";
 pub fn bar_chart(title: &str, bars: &[Bar<'_>]) -> String {
     let layout = Layout::new(bars);
     let mut svg = String::with_capacity(600 + bars.len() * 420);
-    let (width, height) = (layout.width(), layout.height());
+    let (width, height) = (Fixed(layout.width()), Fixed(layout.height()));
     svg.push_str(r#"<svg xmlns="http://www.w3.org/2000/svg" class="bar-chart" role="img" aria-label=""#);
     escape_into(&mut svg, title);
     let _ = write!(
         svg,
-        r#": reports per bucket, {} bucket{}" width="{width:.1}" height="{height:.1}" viewBox="0 0 {width:.1} {height:.1}" font-family="system-ui, sans-serif" font-size="{FONT_SIZE:.1}">"#,
+        r#": reports per bucket, {} bucket{}" width="{width:.1}" height="{height:.1}" viewBox="0 0 {width:.1} {height:.1}" font-family="system-ui, sans-serif" font-size="{:.1}">"#,
         bars.len(),
         if bars.len() == 1 { "" } else { "s" },
+        Fixed(FONT_SIZE),
     );
     layout.y_axis(&mut svg);
     layout.bars(&mut svg, bars);
@@ -164,16 +167,16 @@ impl Layout {
 
     /// Grid lines, tick labels and the axis title.
     fn y_axis(&self, svg: &mut String) {
-        let (x0, x1) = (self.left, self.left + self.step * self.count as f64);
+        let (x0, x1) = (Fixed(self.left), Fixed(self.left + self.step * self.count as f64));
         svg.push_str(r#"<g class="y-axis" fill="currentColor" text-anchor="end">"#);
         let mut value = 0;
         while value <= self.top_value {
-            let y = self.y(value);
+            let y = Fixed(self.y(value));
             let _ = write!(
                 svg,
                 r#"<line x1="{x0:.1}" x2="{x1:.1}" y1="{y:.1}" y2="{y:.1}" stroke="currentColor" stroke-opacity="0.2"/><text x="{:.1}" y="{:.1}">{value}</text>"#,
-                x0 - 4.0,
-                y + FONT_SIZE * 0.35,
+                Fixed(x0.0 - 4.0),
+                Fixed(y.0 + FONT_SIZE * 0.35),
             );
             let Some(next) = value.checked_add(self.tick) else { break };
             value = next;
@@ -181,7 +184,7 @@ impl Layout {
         let _ = write!(
             svg,
             r#"<text class="axis-title" text-anchor="middle" transform="translate(12.0,{:.1}) rotate(-90)">Reports</text></g>"#,
-            TOP + PLOT_HEIGHT / 2.0,
+            Fixed(TOP + PLOT_HEIGHT / 2.0),
         );
     }
 
@@ -190,19 +193,20 @@ impl Layout {
     fn bars(&self, svg: &mut String, bars: &[Bar<'_>]) {
         let _ = write!(svg, r#"<g class="bars" fill="{BAR_FILL}">"#);
         let width = (self.step * 0.8).min(MAX_BAR_WIDTH);
+        let (top, plot_height, step) = (Fixed(TOP), Fixed(PLOT_HEIGHT), Fixed(self.step));
         for (i, bar) in bars.iter().enumerate() {
             let column = self.left + i as f64 * self.step;
-            let x = column + (self.step - width) / 2.0;
+            let x = Fixed(column + (self.step - width) / 2.0);
             let y = self.y(bar.value);
+            let (column, y_at, bar_width) = (Fixed(column), Fixed(y), Fixed(width));
             svg.push_str("<g><title>");
             escape_into(svg, bar.label);
             let _ = write!(
                 svg,
-                r#": {} report{}</title><rect x="{column:.1}" y="{TOP:.1}" width="{:.1}" height="{PLOT_HEIGHT:.1}" fill="transparent"/><rect x="{x:.1}" y="{y:.1}" width="{width:.1}" height="{:.1}"/></g>"#,
+                r#": {} report{}</title><rect x="{column:.1}" y="{top:.1}" width="{step:.1}" height="{plot_height:.1}" fill="transparent"/><rect x="{x:.1}" y="{y_at:.1}" width="{bar_width:.1}" height="{:.1}"/></g>"#,
                 bar.value,
                 if bar.value == 1 { "" } else { "s" },
-                self.step,
-                self.baseline() - y,
+                Fixed(self.baseline() - y),
             );
         }
         svg.push_str("</g>");
@@ -211,26 +215,28 @@ impl Layout {
     /// The baseline and the bucket labels.
     fn x_axis(&self, svg: &mut String, bars: &[Bar<'_>]) {
         let base = self.baseline();
+        let base_at = Fixed(base);
         let _ = write!(
             svg,
-            r#"<g class="x-axis" fill="currentColor" text-anchor="{}"><line x1="{:.1}" x2="{:.1}" y1="{base:.1}" y2="{base:.1}" stroke="currentColor"/>"#,
+            r#"<g class="x-axis" fill="currentColor" text-anchor="{}"><line x1="{:.1}" x2="{:.1}" y1="{base_at:.1}" y2="{base_at:.1}" stroke="currentColor"/>"#,
             if self.angle == Angle::Level { "middle" } else { "end" },
-            self.left,
-            self.left + self.step * self.count as f64,
+            Fixed(self.left),
+            Fixed(self.left + self.step * self.count as f64),
         );
         for (i, bar) in bars.iter().enumerate() {
             let x = self.left + (i as f64 + 0.5) * self.step;
             let _ = match self.angle {
-                Angle::Level => write!(svg, r#"<text x="{x:.1}" y="{:.1}">"#, base + FONT_SIZE + 4.0),
+                Angle::Level => write!(svg, r#"<text x="{:.1}" y="{:.1}">"#, Fixed(x), Fixed(base + FONT_SIZE + 4.0)),
                 Angle::Slanted => {
-                    write!(svg, r#"<text transform="translate({:.1},{:.1}) rotate(-45)">"#, x + 3.0, base + 8.0)
+                    let (x, y) = (Fixed(x + 3.0), Fixed(base + 8.0));
+                    write!(svg, r#"<text transform="translate({x:.1},{y:.1}) rotate(-45)">"#)
                 }
                 Angle::Upright => {
                     write!(
                         svg,
                         r#"<text transform="translate({:.1},{:.1}) rotate(-90)">"#,
-                        x + FONT_SIZE * 0.35,
-                        base + 6.0
+                        Fixed(x + FONT_SIZE * 0.35),
+                        Fixed(base + 6.0)
                     )
                 }
             };

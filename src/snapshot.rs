@@ -1,0 +1,168 @@
+//! A nightly run with nothing new does nothing: the snapshot of the last finished build.
+//!
+//! After a build the cache directory gets `snapshot.json`: a key over everything a build
+//! reads (the tool's version, the options, both configs, templates, static files and
+//! Markdown pages by content, and every data entry by name, size, mtime and inode), the
+//! site's files as that build left them (name, size, mtime) and that build's summary.
+//! When the next build finds the same key and the site still exactly as listed, the site
+//! is already what a build would write, byte for byte, so it is left alone and the
+//! summary is reported again. Anything else (a new, changed or touched file, an edited
+//! or removed output, another version) takes the normal path, which removes the snapshot
+//! before it changes the site, so a crashed build never leaves one that lies.
+
+use std::io;
+use std::path::Path;
+
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+use walkdir::WalkDir;
+
+use crate::build::BuildOptions;
+use crate::cache::FileStat;
+use crate::ingest::discover::Discovery;
+use crate::summary::Summary;
+
+const FILE: &str = "snapshot.json";
+
+/// What a finished build leaves for the next one to compare with.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Snapshot {
+    /// [`inputs_key`] of the build.
+    pub key: u64,
+    /// Every file and folder of the site: path from the site root, size and mtime (`/`
+    /// for folders' size, which changes when entries come and go).
+    pub site: Vec<(String, u64, i64)>,
+    pub summary: Summary,
+}
+
+/// The key over everything a build reads; `None` when some input cannot be read (then
+/// no snapshot is trusted).
+pub fn inputs_key(opts: &BuildOptions, found: &Discovery, configs: [Option<&Path>; 2]) -> Option<u64> {
+    let mut hash = xxhash_rust::xxh3::Xxh3::new();
+    hash.update(env!("CARGO_PKG_VERSION").as_bytes());
+    let options = (&opts.data, &opts.site, &opts.upload_config, &opts.chart_config, opts.limits, &opts.site_options);
+    hash.update(format!("{options:?}\0").as_bytes());
+    for config in configs {
+        match config {
+            Some(path) => hash.update(&std::fs::read(path).ok()?),
+            None => hash.update(b"-"),
+        }
+        hash.update(&[0]);
+    }
+    let options = &opts.site_options;
+    let data_pages = opts.data.join("pages");
+    for dir in
+        [options.templates.as_deref(), options.static_dir.as_deref(), options.pages.as_deref(), Some(&data_pages)]
+    {
+        hash.update(&dir.map_or(Some(0), tree_hash)?.to_le_bytes());
+    }
+    let stats: Vec<FileStat> = found.files.par_iter().map(|f| FileStat::of(&f.path)).collect::<io::Result<_>>().ok()?;
+    for (file, stat) in found.files.iter().zip(&stats) {
+        hash.update(file.rel.as_bytes());
+        hash.update(&[0]);
+        for n in [stat.size, stat.mtime_ns as u64, stat.inode] {
+            hash.update(&n.to_le_bytes());
+        }
+    }
+    for entry in &found.unrecognised {
+        hash.update(format!("{}\0{}\0", entry.path, entry.why).as_bytes());
+    }
+    Some(hash.digest())
+}
+
+/// The content of every file under `dir` (nothing when it does not exist).
+fn tree_hash(dir: &Path) -> Option<u64> {
+    if !dir.exists() {
+        return Some(0);
+    }
+    let mut hash = xxhash_rust::xxh3::Xxh3::new();
+    for entry in WalkDir::new(dir).sort_by_file_name() {
+        let entry = entry.ok()?;
+        hash.update(entry.path().strip_prefix(dir).ok()?.as_os_str().as_encoded_bytes());
+        hash.update(&[0]);
+        if entry.file_type().is_file() {
+            hash.update(&std::fs::read(entry.path()).ok()?);
+        }
+        hash.update(&[1]);
+    }
+    Some(hash.digest())
+}
+
+/// Every file and folder of `site` (see [`Snapshot::site`]), sorted.
+pub fn site_files(site: &Path) -> io::Result<Vec<(String, u64, i64)>> {
+    let mut files = Vec::new();
+    for entry in WalkDir::new(site).min_depth(1).sort_by_file_name() {
+        let entry = entry.map_err(io::Error::other)?;
+        let rel = entry.path().strip_prefix(site).map_err(io::Error::other)?;
+        let stat = FileStat::of(entry.path())?;
+        let size = if entry.file_type().is_dir() { u64::MAX } else { stat.size };
+        files.push((rel.to_string_lossy().into_owned(), size, stat.mtime_ns));
+    }
+    Ok(files)
+}
+
+/// The snapshot in `cache_dir`, when there is a readable one.
+pub fn load(cache_dir: &Path) -> Option<Snapshot> {
+    let text = std::fs::read(cache_dir.join(FILE)).ok()?;
+    serde_json::from_slice(&text).ok()
+}
+
+/// The previous build's summary when it still describes the site exactly: same inputs
+/// key, and every file of the site as that build left it.
+pub fn unchanged(cache_dir: &Path, key: u64, site: &Path) -> Option<Summary> {
+    let snapshot = load(cache_dir)?;
+    (snapshot.key == key && site_files(site).ok()? == snapshot.site).then_some(snapshot.summary)
+}
+
+/// Removes the snapshot: the site is about to change.
+pub fn forget(cache_dir: &Path) -> io::Result<()> {
+    match std::fs::remove_file(cache_dir.join(FILE)) {
+        Err(e) if e.kind() != io::ErrorKind::NotFound => Err(e),
+        _ => Ok(()),
+    }
+}
+
+/// Writes the snapshot of a finished build (atomically: a temporary file renamed).
+pub fn save(cache_dir: &Path, key: u64, site: &Path, summary: &Summary) -> io::Result<()> {
+    let snapshot = Snapshot { key, site: site_files(site)?, summary: summary.clone() };
+    std::fs::create_dir_all(cache_dir)?;
+    let mut file = tempfile::NamedTempFile::new_in(cache_dir)?;
+    serde_json::to_writer(std::io::BufWriter::new(file.as_file_mut()), &snapshot)?;
+    file.persist(cache_dir.join(FILE)).map_err(|e| e.error)?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::os::unix::fs::FileExt;
+
+    use super::*;
+
+    #[test]
+    fn a_snapshot_is_trusted_only_for_the_same_key_and_an_untouched_site() {
+        let dir = tempfile::tempdir().unwrap();
+        let (cache, site) = (dir.path().join("cache"), dir.path().join("site"));
+        std::fs::create_dir_all(site.join("charts")).unwrap();
+        std::fs::write(site.join("index.html"), "home").unwrap();
+        std::fs::write(site.join("charts/a.json"), "{}").unwrap();
+        let summary = Summary { reports_read: 7, ..Summary::default() };
+        save(&cache, 42, &site, &summary).unwrap();
+        assert_eq!(unchanged(&cache, 42, &site).unwrap().reports_read, 7);
+        assert!(unchanged(&cache, 43, &site).is_none(), "another key");
+        std::fs::write(site.join("extra.html"), "x").unwrap();
+        assert!(unchanged(&cache, 42, &site).is_none(), "a file added to the site");
+        std::fs::remove_file(site.join("extra.html")).unwrap();
+        assert!(unchanged(&cache, 42, &site).is_some());
+        let file = std::fs::OpenOptions::new().write(true).open(site.join("index.html")).unwrap();
+        file.write_all_at(b"HOME", 0).unwrap();
+        let later = file.metadata().unwrap().modified().unwrap() + std::time::Duration::from_millis(10);
+        file.set_modified(later).unwrap();
+        assert!(unchanged(&cache, 42, &site).is_none(), "a file edited in place");
+        save(&cache, 42, &site, &summary).unwrap();
+        forget(&cache).unwrap();
+        assert!(unchanged(&cache, 42, &site).is_none(), "forgotten");
+        forget(&cache).unwrap();
+        std::fs::write(cache.join(FILE), "{\"key\": 42, \"si").unwrap();
+        assert!(unchanged(&cache, 42, &site).is_none(), "a torn snapshot");
+    }
+}
