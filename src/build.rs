@@ -169,7 +169,7 @@ pub fn analyse_with(
         None => Plan::infer(&keys, &names),
     };
     let key_buckets = plan.key_buckets(&keys, &names);
-    let aggregates = aggregate::aggregate(plan, &ingested.records, &key_buckets);
+    let aggregates = aggregate::aggregate(plan, &ingested.records, &key_buckets, ingested.partial.as_ref());
     stage.finish();
     lap("aggregate", &mut stages);
     Ok(Analysis { configs, upload_config, ingested, aggregates, stages })
@@ -235,7 +235,7 @@ pub fn build(opts: &BuildOptions) -> Result<Summary, BuildError> {
         upload_config_inferred: analysis.configs.upload.is_none(),
         chart_config: &analysis.configs.chart,
         chart_config_text: analysis.configs.chart_text.as_deref(),
-        newest_day: analysis.ingested.records.last().map(|r| r.day),
+        newest_day: analysis.ingested.newest_day(),
         options: &opts.site_options,
     };
     let stage = opts.progress.stage("rendering", "");
@@ -255,6 +255,8 @@ pub fn build(opts: &BuildOptions) -> Result<Summary, BuildError> {
     if let (Some(mut cache), Some(print)) = (next_cache, fingerprint) {
         cache.data_files.clear();
         cache.outputs.clear();
+        cache.sets = analysis.aggregates.sets.clone();
+        cache.duplicates = std::mem::take(&mut analysis.ingested.duplicates);
         for day in analysis.aggregates.days() {
             let path = opts.site.join(format!("data/{}.json", day.end));
             if let Ok(stat) = cache::FileStat::of(&path) {
@@ -277,10 +279,12 @@ pub fn build(opts: &BuildOptions) -> Result<Summary, BuildError> {
     stages.push(("write".into(), clock.elapsed().as_secs_f64()));
     let mut summary = summarise(&analysis, stages);
     if incremental {
+        let recounted = analysis.ingested.records.chunk_by(|a, b| a.day == b.day).count();
         notes.push(format!(
-            "incremental: {} of {} files taken from the cache, {reused} outputs reused",
+            "incremental: {} of {} files taken from the cache, {recounted} of {} days recounted, {reused} outputs reused",
             analysis.ingested.files_reused,
-            analysis.ingested.files.len()
+            analysis.ingested.files.len(),
+            analysis.aggregates.days().count(),
         ));
     }
     if opts.site_options.base_url.is_none() {
@@ -327,11 +331,11 @@ pub fn summarise(analysis: &Analysis, stages: Vec<(String, f64)>) -> Summary {
     let mut summary = Summary {
         files_read: ingested.files.len() as u64,
         reports_read: ingested.reports_read,
-        reports_valid: ingested.records.len() as u64,
+        reports_valid: ingested.valid_reports(),
         unrecognised: ingested.unrecognised.clone(),
         upload_config: describe(&analysis.configs.upload_path, "none: inferred from the data"),
         chart_config: describe(&analysis.configs.chart_path, "none: no chart titles or descriptions"),
-        newest_day: ingested.records.last().map(|r| r.day.to_string()),
+        newest_day: ingested.newest_day().map(|d| d.to_string()),
         stages,
         ..Summary::default()
     };

@@ -21,7 +21,7 @@ use serde::{Deserialize, Serialize};
 use crate::ingest::Reason;
 
 const MAGIC: &[u8; 8] = b"TSCACHE\0";
-const FORMAT: u32 = 2;
+const FORMAT: u32 = 3;
 
 /// What identifies a file's content without reading it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -100,6 +100,22 @@ pub struct Cache {
     pub data_files: BTreeMap<i32, FileStat>,
     /// Rendered outputs: path -> (fingerprint of what it was rendered from, the file as left).
     pub outputs: BTreeMap<String, (u64, FileStat)>,
+    /// The counts of every chart set of the build, so the next one recounts only the days
+    /// near a change.
+    pub sets: Vec<crate::aggregate::SetCounts>,
+    /// Every report the duplicate rule dropped, for the days the next build does not
+    /// recount.
+    pub duplicates: Vec<CachedDuplicate>,
+}
+
+/// A report dropped by the duplicate rule.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CachedDuplicate {
+    pub day: i32,
+    pub x: f64,
+    /// The input file, relative to DATA.
+    pub rel: String,
+    pub line: u32,
 }
 
 impl Cache {
@@ -156,6 +172,31 @@ impl Cache {
         entry.skips = (first_skip, self.skips.len() as u32 - first_skip);
         self.files.push(entry);
         true
+    }
+
+    /// Appends `entry` of the cache `from` as it is, with the file's identity now.
+    pub fn copy_file(&mut self, from: &Cache, entry: &FileEntry, (stat, hash): (FileStat, u64)) {
+        let first_record = self.records.len() as u32;
+        let first_in_from = entry.records.0 as usize;
+        for (n, record) in from.records_of(entry).iter().enumerate() {
+            let mut record = *record;
+            let at = record.first_key as usize * 2;
+            record.first_key = (self.keys.len() / 2) as u32;
+            self.keys.extend_from_slice(&from.keys[at..at + usize::from(record.key_count) * 2]);
+            if let Some(text) = record.has_stacks.then(|| from.stack_text(first_in_from + n)).flatten() {
+                self.stack_texts.push((self.records.len() as u32, text.to_string()));
+            }
+            self.records.push(record);
+        }
+        let first_skip = self.skips.len() as u32;
+        self.skips.extend_from_slice(from.skips_of(entry));
+        self.files.push(FileEntry {
+            stat,
+            hash,
+            records: (first_record, self.records.len() as u32 - first_record),
+            skips: (first_skip, self.skips.len() as u32 - first_skip),
+            ..entry.clone()
+        });
     }
 }
 

@@ -6,7 +6,8 @@
 use std::fmt;
 
 /// A calendar day (proleptic Gregorian), as days since 1970-01-01.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(transparent)]
 pub struct Day(pub i32);
 
 impl Day {

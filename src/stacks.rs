@@ -131,7 +131,8 @@ impl WindowStacks<'_> {
 impl StackIndex {
     /// Reads the stacks of every record with stacks back from the spool, in parallel.
     pub fn read(ingested: &Ingested) -> std::io::Result<StackIndex> {
-        let with_stacks: Vec<&Record> = ingested.records.iter().filter(|r| r.has_stacks).collect();
+        let records = ingested.records.iter().chain(&ingested.stack_records);
+        let with_stacks: Vec<&Record> = records.filter(|r| r.has_stacks).collect();
         let reports: Vec<(Day, f64, ReportStacks)> = with_stacks
             .par_iter()
             .map(|record| {

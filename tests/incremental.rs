@@ -59,6 +59,103 @@ fn a_rebuild_without_changes_reuses_every_file() {
     assert!(!f.site().join("cache.bin").exists());
 }
 
+/// Forty days of history, half merged files and half upload folders, with uploaders seen
+/// on several days of a week (weekly repeats), duplicates and stacks on every part of it.
+fn long_history() -> Fixture {
+    let f = Fixture::new();
+    f.write("upload-config.json", crate::foundation::upload_config());
+    for i in 0..40 {
+        let day = day_after("2026-01-01", i);
+        let reports: Vec<String> = (0..6).map(|k| history_report(&day, i, k, history_x(i, k))).collect();
+        if i % 2 == 0 {
+            let mut lines = reports.clone();
+            if i % 4 == 0 {
+                // The same X twice in one file: the earlier line is dropped.
+                lines.insert(0, history_report(&day, i + 1, 3, history_x(i, 0)));
+            }
+            f.write(&format!("{day}.json"), lines.join("\n") + "\n");
+        } else {
+            for (k, text) in reports.iter().enumerate() {
+                f.write(&format!("{day}/{}.json", history_x(i, k)), text);
+            }
+        }
+    }
+    f
+}
+
+fn day_after(start: &str, days: u32) -> String {
+    let year = &start[..4];
+    let (mut month, mut day) = (start[5..7].parse::<usize>().unwrap(), start[8..].parse::<u32>().unwrap() + days);
+    const DAYS: [u32; 12] = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+    while day > DAYS[month - 1] {
+        day -= DAYS[month - 1];
+        month += 1;
+    }
+    format!("{year}-{month:02}-{day:02}")
+}
+
+/// X from a small pool: distinct within a day, most come back on the next days.
+fn history_x(i: u32, k: usize) -> f64 {
+    f64::from(1 + (i + 2 * k as u32) % 13) / 100.0
+}
+
+fn history_report(day: &str, i: u32, k: usize, x: f64) -> String {
+    let goos = ["linux", "darwin", "windows"][(i as usize + k) % 3];
+    let client = if (i as usize + k).is_multiple_of(2) { "gopls/client:vscode" } else { "gopls/client:eglot" };
+    let mut gopls = program(GOPLS, "v0.10.0", "go1.22.0", goos, "amd64", json!({ client: 1 + k }));
+    if k == 0 {
+        let stack = format!("gopls/bug\ngolang.org/x/tools/gopls/internal/cache.load:+{}", i % 3);
+        gopls["Stacks"] = json!({ stack: 1 + i % 2 });
+    }
+    report(day, x, json!([gopls]))
+}
+
+/// [`assert_same_as_clean`], and the summaries agree too (counts, skips in detail).
+fn assert_same_summary_as_clean(f: &Fixture) -> String {
+    let (ours, theirs) = (f.dir.path().join("ours.json"), f.dir.path().join("theirs.json"));
+    let text = assert_same_as_clean(f, &["--summary-json", path_str(&ours)]);
+    let clean = f.dir.path().join("clean2");
+    let out = run(&["build", path_str(&f.data()), path_str(&clean), "--no-cache", "--summary-json", path_str(&theirs)]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    std::fs::remove_dir_all(&clean).unwrap();
+    let read = |p: &Path| {
+        let mut v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap();
+        for key in ["seconds", "stages", "notes", "files_written", "bytes_written"] {
+            v.as_object_mut().unwrap().remove(key);
+        }
+        v
+    };
+    assert_eq!(read(&ours), read(&theirs));
+    text
+}
+
+#[test]
+fn a_long_history_is_recounted_only_near_a_change() {
+    let f = long_history();
+    let text = assert_same_summary_as_clean(&f);
+    assert!(text.contains("duplicate"), "the history has duplicates: {text}");
+    // A new day: its daily set and the weekly sets that hold it, from its week's records.
+    f.write("2026-02-10.json", history_report("2026-02-10", 40, 0, history_x(40, 0)) + "\n");
+    let text = assert_same_summary_as_clean(&f);
+    assert!(text.contains("7 of 41 days recounted"), "{text}");
+    // A late report far back: the thirteen days around it.
+    f.write("2026-01-20/0.995.json", history_report("2026-01-20", 19, 5, 0.995));
+    let text = assert_same_summary_as_clean(&f);
+    assert!(text.contains("13 of 41 days recounted"), "{text}");
+    // A report changed in a merged file, one deleted from an upload folder.
+    let merged = f.data().join("2026-01-09.json");
+    let changed = std::fs::read_to_string(&merged).unwrap().replacen("linux", "windows", 1);
+    std::fs::write(&merged, changed).unwrap();
+    std::fs::remove_file(f.data().join(format!("2026-01-30/{}.json", history_x(29, 2)))).unwrap();
+    assert_same_summary_as_clean(&f);
+    // A duplicate of an early report, from a path that sorts before it (so it is dropped).
+    f.write("2026-01-04.json", history_report("2026-01-04", 3, 4, history_x(3, 1)) + "\n");
+    assert_same_summary_as_clean(&f);
+    // A whole day deleted.
+    std::fs::remove_dir_all(f.data().join("2026-01-16")).unwrap();
+    assert_same_summary_as_clean(&f);
+}
+
 #[test]
 fn nothing_changed_is_trusted_only_while_inputs_and_site_are_untouched() {
     let f = aggregation_fixture();

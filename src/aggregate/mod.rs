@@ -17,10 +17,10 @@ pub use plan::{ChartKind, ChartPlan, Plan, ProgramPlan};
 
 use crate::chartset::{Chart, ChartSet, Datum, ProgramCharts};
 use crate::day::Day;
-use crate::ingest::Record;
+use crate::ingest::{Partial, Record};
 
 /// The counts of one chart set.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct SetCounts {
     pub start: Day,
     pub end: Day,
@@ -93,10 +93,13 @@ impl Aggregates {
 
 /// Counts every chart set. `records` must be sorted by day with (day, X) unique;
 /// `key_buckets[k]` lists the buckets key `k` counts in.
-pub fn aggregate(plan: Plan, records: &[Record], key_buckets: &[Vec<u32>]) -> Aggregates {
+///
+/// With `partial`, `records` hold only the days of [`Partial::days`]: the sets of other
+/// days, and the weekly sets that reach outside those days, are the previous build's.
+pub fn aggregate(plan: Plan, records: &[Record], key_buckets: &[Vec<u32>], partial: Option<&Partial>) -> Aggregates {
     let width = plan.bucket_count as usize;
     let days = split_by_day(records);
-    let daily: Vec<SetCounts> = days
+    let mut daily: Vec<SetCounts> = days
         .par_iter()
         .map(|(day, records)| {
             let mut counts = vec![0u32; width];
@@ -117,9 +120,21 @@ pub fn aggregate(plan: Plan, records: &[Record], key_buckets: &[Vec<u32>]) -> Ag
             }
         })
         .collect();
+    if let Some(partial) = partial {
+        daily.extend(partial.kept_daily().cloned());
+        daily.sort_unstable_by_key(|s| s.end);
+    }
+    let previous_weekly: FxHashMap<Day, &SetCounts> =
+        partial.iter().flat_map(|p| &p.sets).filter(|s| !s.is_daily()).map(|s| (s.end, s)).collect();
+    let recounted = |end: Day| partial.is_none_or(|p| (0..7).all(|back| p.days.contains(&end.plus(-back))));
     let repeats = repeat_corrections(records, key_buckets, &daily);
-    let weekly: Vec<SetCounts> =
-        (0..daily.len()).into_par_iter().map(|i| weekly_set(&daily, i, repeats.get(&daily[i].end))).collect();
+    let weekly: Vec<SetCounts> = (0..daily.len())
+        .into_par_iter()
+        .map(|i| match previous_weekly.get(&daily[i].end) {
+            Some(&set) if !recounted(daily[i].end) => set.clone(),
+            _ => weekly_set(&daily, i, repeats.get(&daily[i].end)),
+        })
+        .collect();
     let mut sets = Vec::with_capacity(daily.len() * 2);
     for (d, w) in daily.into_iter().zip(weekly) {
         sets.push(d);
@@ -322,7 +337,7 @@ mod tests {
                     });
                 }
             }
-            let got = aggregate(plan_with_buckets(buckets), &records, &key_buckets);
+            let got = aggregate(plan_with_buckets(buckets), &records, &key_buckets, None);
             // brute force
             let mut sets: BTreeMap<(Day, u32), BTreeSet<u64>> = BTreeMap::new();
             let days: BTreeSet<Day> = records.iter().map(|r| r.day).collect();

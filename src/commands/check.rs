@@ -35,7 +35,7 @@ pub fn run(args: &CheckArgs) -> Result<Exit, Exit> {
         std::fs::write(path, summary.to_json())
             .map_err(|e| fail(Exit::Usage, format!("`{}`: cannot write the summary: {e}", path.display())))?;
     }
-    let newest = analysis.ingested.records.last().map(|r| r.day);
+    let newest = analysis.ingested.newest_day();
     let stale = args.max_age.or(config.max_age).and_then(|max_age| staleness(newest, today, max_age));
     eprint!("{}", report(&summary, &args.data, args.quiet));
     if let Some(problem) = &stale {

@@ -86,11 +86,47 @@ pub struct Ingested {
     pub unchanged: bool,
     /// The previous cache, given back when `unchanged`.
     pub previous: Option<cache::Cache>,
+    /// In an incremental build: the days whose records `records` holds, and the previous
+    /// build's counts for the others.
+    pub partial: Option<Partial>,
+    /// Valid reports with stacks on the days `records` leaves out (see [`Ingested::partial`]).
+    pub stack_records: Vec<Record>,
+    /// Every report the duplicate rule dropped, by day, X, path and line.
+    pub duplicates: Vec<cache::CachedDuplicate>,
+}
+
+/// What an incremental build recounts: the days within six days of a change (every chart
+/// set that holds a changed day, and every day those sets hold), and what it takes from
+/// the previous build for all other days.
+#[derive(Debug, Clone, Default)]
+pub struct Partial {
+    pub days: BTreeSet<Day>,
+    /// The previous build's chart set counts.
+    pub sets: Vec<crate::aggregate::SetCounts>,
+}
+
+impl Partial {
+    /// The previous build's daily sets of the days not recounted.
+    pub fn kept_daily(&self) -> impl Iterator<Item = &crate::aggregate::SetCounts> {
+        self.sets.iter().filter(|s| s.is_daily() && !self.days.contains(&s.end))
+    }
 }
 
 impl Ingested {
     pub fn skipped_total(&self) -> u64 {
         self.skipped.iter().sum()
+    }
+
+    /// Valid reports, after the duplicate rule.
+    pub fn valid_reports(&self) -> u64 {
+        let kept: u64 = self.partial.iter().flat_map(Partial::kept_daily).map(|s| s.num_reports).sum();
+        self.records.len() as u64 + kept
+    }
+
+    /// The newest day with a valid report.
+    pub fn newest_day(&self) -> Option<Day> {
+        let kept = self.partial.iter().flat_map(Partial::kept_daily).map(|s| s.end).max();
+        self.records.last().map(|r| r.day).max(kept)
     }
 
     /// The text of a valid report, one line, no newline.
@@ -169,7 +205,7 @@ pub fn ingest(
     found: Discovery,
     catalog: Catalog,
     options: &IngestOptions<'_>,
-    previous: Option<incremental::Previous<'_>>,
+    mut previous: Option<incremental::Previous<'_>>,
 ) -> Result<Ingested, IngestError> {
     let started = std::time::Instant::now();
     let spool_parent = options.spool_parent;
@@ -215,8 +251,12 @@ pub fn ingest(
     let files_reused = reuse.iter().flatten().count() as u64;
     options.progress.inc(files_reused);
     let mut linkable_days: BTreeSet<Day> = BTreeSet::new();
-    if let Some(previous) = &previous {
-        take_from_cache(&mut outcome, files, &reuse, &previous.cache, &spool);
+    // Only the days near a change are recounted; the previous build's counts hold for the rest.
+    let needed = previous.as_ref().map(|_| incremental::near(&dirty));
+    let mut stack_records = Vec::new();
+    if let (Some(previous), Some(needed)) = (&previous, &needed) {
+        let taken = Taken { cache: &previous.cache, needed, stack_records: &mut stack_records };
+        take_from_cache(&mut outcome, files, &reuse, taken, &spool);
         for entry in reuse.iter().flatten() {
             let days = previous.cache.records_of(entry).iter().map(|r| r.day);
             linkable_days.extend(days.filter(|d| !dirty.contains(d)).map(Day));
@@ -229,9 +269,28 @@ pub fn ingest(
     let unchanged = previous
         .as_ref()
         .is_some_and(|p| files_reused == files.len() as u64 && p.cache.files.len() == files.len() && dirty.is_empty());
+    let new_cache = if options.make_cache && !unchanged {
+        let cached = previous.as_ref().map(|p| (&p.cache, reuse.as_slice()));
+        make_cache(&mut outcome, files, &ids, &spool, cached)
+    } else {
+        None
+    };
     drop(reuse);
+    let mut previous_duplicates = Vec::new();
+    let partial = match (previous.as_mut(), needed) {
+        (Some(previous), Some(needed)) => {
+            // Records of re-parsed files on days not recounted: only their stacks are needed.
+            let (kept, others): (Vec<Record>, Vec<Record>) =
+                outcome.records.drain(..).partition(|r| needed.contains(&r.day));
+            outcome.records = kept;
+            stack_records.extend(others.into_iter().filter(|r| r.has_stacks));
+            previous_duplicates = std::mem::take(&mut previous.cache.duplicates);
+            previous_duplicates.retain(|d| !needed.contains(&Day(d.day)));
+            Some(Partial { days: needed, sets: std::mem::take(&mut previous.cache.sets) })
+        }
+        _ => None,
+    };
     let previous = if unchanged { previous.map(|p| p.cache) } else { None };
-    let new_cache = if options.make_cache && !unchanged { make_cache(&mut outcome, files, &ids, &spool) } else { None };
     let mut ingested = Ingested {
         files: found.files,
         unrecognised: found.unrecognised,
@@ -250,29 +309,49 @@ pub fn ingest(
         files_reused,
         unchanged,
         previous,
+        partial,
+        stack_records: Vec::new(),
+        duplicates: Vec::new(),
     };
     let mut records = outcome.records;
-    let duplicates = drop_duplicates(&mut records);
-    let mut details: rustc_hash::FxHashMap<u32, usize> = Default::default();
-    for record in &duplicates {
-        let file = &ingested.files[record.file as usize];
+    let mut duplicates = previous_duplicates;
+    duplicates.extend(drop_duplicates(&mut records).into_iter().map(|d| cache::CachedDuplicate {
+        day: d.day.0,
+        x: d.x,
+        rel: ingested.files[d.file as usize].rel.clone(),
+        line: d.line,
+    }));
+    // The order of a clean build's duplicate rule: by day, X, path, line.
+    duplicates.sort_unstable_by(|a, b| {
+        (a.day, a.x.to_bits(), a.rel.as_bytes(), a.line).cmp(&(b.day, b.x.to_bits(), b.rel.as_bytes(), b.line))
+    });
+    let mut details: rustc_hash::FxHashMap<&str, usize> = Default::default();
+    for dropped in &duplicates {
         ingested.skipped[Reason::Duplicate.index()] += 1;
-        let shown = details.entry(record.file).or_default();
+        let shown = details.entry(&dropped.rel).or_default();
         if *shown >= DETAILS_PER_FILE {
             continue; // counted, not detailed: a file of one line repeated must not cost memory per line
         }
         *shown += 1;
         ingested.skips.push(Skip {
-            path: file.rel.clone(),
-            line: record.line,
+            path: dropped.rel.clone(),
+            line: dropped.line,
             reason: Reason::Duplicate,
             message: format!(
                 "another report has the same `Week` {} and `X` {}",
-                record.day,
-                crate::gofmt::format_g(record.x)
+                Day(dropped.day),
+                crate::gofmt::format_g(dropped.x)
             ),
         });
     }
+    if ingested.partial.is_some() {
+        // Stacks of reports the duplicate rule dropped on the days not recounted do not count.
+        let dropped: rustc_hash::FxHashSet<(&str, u32)> = duplicates.iter().map(|d| (d.rel.as_str(), d.line)).collect();
+        stack_records.retain(|r| !dropped.contains(&(ingested.files[r.file as usize].rel.as_str(), r.line)));
+    }
+    drop(details);
+    ingested.stack_records = stack_records;
+    ingested.duplicates = duplicates;
     ingested.skips.sort_by(|a, b| a.path.as_bytes().cmp(b.path.as_bytes()).then(a.line.cmp(&b.line)));
     sort_by_object_name(&mut records);
     ingested.records = records;
@@ -286,9 +365,10 @@ fn take_from_cache(
     outcome: &mut FileOutcome,
     files: &[InputFile],
     reuse: &[Option<&cache::FileEntry>],
-    cache: &cache::Cache,
+    taken: Taken<'_>,
     spool: &Spool,
 ) {
+    let Taken { cache, needed, stack_records } = taken;
     for (index, entry) in reuse.iter().enumerate() {
         let Some(entry) = entry else { continue };
         outcome.reports += entry.reports;
@@ -305,11 +385,16 @@ fn take_from_cache(
         }));
         let first = entry.records.0 as usize;
         for (n, r) in cache.records_of(entry).iter().enumerate() {
+            let recounted = needed.contains(&Day(r.day));
+            if !recounted && !r.has_stacks {
+                continue;
+            }
             let text = match r.has_stacks.then(|| cache.stack_text(first + n)).flatten() {
                 Some(text) => spool.put(text.as_bytes()).unwrap_or(SpoolRef::NONE),
                 None => SpoolRef::NONE,
             };
-            outcome.records.push(Record {
+            let into = if recounted { &mut outcome.records } else { &mut *stack_records };
+            into.push(Record {
                 day: Day(r.day),
                 x: r.x,
                 file: index as u32,
@@ -323,13 +408,23 @@ fn take_from_cache(
     }
 }
 
+/// What [`take_from_cache`] takes: from `cache`, the records of the `needed` days, and
+/// into `stack_records` the other records with stacks.
+struct Taken<'a> {
+    cache: &'a cache::Cache,
+    needed: &'a BTreeSet<Day>,
+    stack_records: &'a mut Vec<Record>,
+}
+
 /// The cache of this build's outcomes, per file (records before the duplicate rule), or
-/// `None` when a key id does not fit it.
+/// `None` when a key id does not fit it. Files reused from a previous cache (`cached`)
+/// are copied from it.
 fn make_cache(
     outcome: &mut FileOutcome,
     files: &[InputFile],
     ids: &[(cache::FileStat, u64)],
     spool: &Spool,
+    cached: Option<(&cache::Cache, &[Option<&cache::FileEntry>])>,
 ) -> Option<cache::Cache> {
     outcome.records.par_sort_unstable_by_key(|r| (r.file, r.line));
     outcome.file_skips.sort_unstable();
@@ -349,6 +444,10 @@ fn make_cache(
             }
         }
         let records: &[Record] = by_file.next_if(|rs| rs[0].file == index as u32).unwrap_or(&[]);
+        if let Some((previous, Some(entry))) = cached.map(|(c, reuse)| (c, reuse[index])) {
+            cache.copy_file(previous, entry, (stat, hash));
+            continue;
+        }
         let entry = cache::FileEntry {
             rel: file.rel.clone(),
             stat,

@@ -20,6 +20,10 @@ pub fn write_chart_sets(aggregates: &Aggregates, prints: &super::Prints, out: &S
 /// the order telemetry.go.dev's merge step writes them.
 pub fn write_raw_data(ingested: &Ingested, out: &Staging) -> Result<(), WriteError> {
     let days: Vec<&[crate::ingest::Record]> = ingested.records.chunk_by(|a, b| a.day == b.day).collect();
+    // Days an incremental build did not recount are unchanged, their data too.
+    let kept: Vec<String> =
+        ingested.partial.iter().flat_map(|p| p.kept_daily()).map(|s| format!("data/{}.json", s.end)).collect();
+    kept.par_iter().try_for_each(|rel| out.reuse(rel))?;
     days.par_iter().try_for_each(|records| {
         let rel = format!("data/{}.json", records[0].day);
         if ingested.linkable_days.contains(&records[0].day) {
