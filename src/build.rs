@@ -246,35 +246,41 @@ pub fn build(opts: &BuildOptions) -> Result<Summary, BuildError> {
     let (files_written, bytes_written) = staging.totals();
     let stage = opts.progress.stage("writing the site", "");
     let (memo, reused) = staging.memo();
-    staging.commit(&opts.site)?;
+    let old_site = staging.commit(&opts.site)?;
     let next_cache = match analysis.ingested.cache.take() {
         Some(cache) => Some(cache),
         None if unchanged => analysis.ingested.previous.take(),
         None => None,
     };
-    if let (Some(mut cache), Some(print)) = (next_cache, fingerprint) {
-        cache.data_files.clear();
-        cache.outputs.clear();
-        cache.sets = analysis.aggregates.sets.clone();
-        cache.duplicates = std::mem::take(&mut analysis.ingested.duplicates);
-        for day in analysis.aggregates.days() {
-            let path = opts.site.join(format!("data/{}.json", day.end));
-            if let Ok(stat) = cache::FileStat::of(&path) {
-                cache.data_files.insert(day.end.0, stat);
+    // The old site is removed while the cache is saved.
+    let (removed, ()) = rayon::join(
+        || old_site.remove(),
+        || {
+            let Some((mut cache, print)) = next_cache.zip(fingerprint) else { return };
+            cache.data_files.clear();
+            cache.outputs.clear();
+            cache.sets = analysis.aggregates.sets.clone();
+            cache.duplicates = std::mem::take(&mut analysis.ingested.duplicates);
+            for day in analysis.aggregates.days() {
+                let path = opts.site.join(format!("data/{}.json", day.end));
+                if let Ok(stat) = cache::FileStat::of(&path) {
+                    cache.data_files.insert(day.end.0, stat);
+                }
             }
-        }
-        for (rel, page_print) in memo {
-            if let Ok(stat) = cache::FileStat::of(&opts.site.join(&rel)) {
-                cache.outputs.insert(rel, (page_print, stat));
+            for (rel, page_print) in memo {
+                if let Ok(stat) = cache::FileStat::of(&opts.site.join(&rel)) {
+                    cache.outputs.insert(rel, (page_print, stat));
+                }
             }
-        }
-        let same = unchanged && outputs_before == Some((cache.data_files.clone(), cache.outputs.clone()));
-        if !same {
-            if let Err(e) = cache::save(&cache_dir, print, &cache) {
-                notes.push(format!("cache `{}` not saved: {e}", cache_dir.display()));
+            let same = unchanged && outputs_before == Some((cache.data_files.clone(), cache.outputs.clone()));
+            if !same {
+                if let Err(e) = cache::save(&cache_dir, print, &cache) {
+                    notes.push(format!("cache `{}` not saved: {e}", cache_dir.display()));
+                }
             }
-        }
-    }
+        },
+    );
+    removed?;
     stage.finish();
     stages.push(("write".into(), clock.elapsed().as_secs_f64()));
     let mut summary = summarise(&analysis, stages);

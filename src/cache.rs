@@ -86,15 +86,22 @@ pub struct FileEntry {
 
 /// The cache of one site, flat: a few large tables, not a value per record, so a year of
 /// one-report files loads, saves and fits in memory cheaply.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, Serialize, Deserialize, Default)]
 pub struct Cache {
     pub files: Vec<FileEntry>,
+    #[serde(with = "record_table")]
     pub records: Vec<CachedRecord>,
     /// Every record's key ids, as little-endian `u16`s.
     #[serde(with = "serde_bytes")]
     pub keys: Vec<u8>,
-    /// The texts of the reports with stack counters: (index in `records`, text).
-    pub stack_texts: Vec<(u32, String)>,
+    /// Every stack seen: (program, stack counter key as uploaded).
+    pub stack_names: Vec<(String, String)>,
+    /// The stacks of the records with stacks: (index in `records`, stack id, count), in
+    /// record order.
+    pub stack_counts: Vec<(u32, u32, u64)>,
+    /// Stack ids by (program, key), while a cache is being made.
+    #[serde(skip)]
+    stack_ids: rustc_hash::FxHashMap<(String, String), u32>,
     pub skips: Vec<CachedSkip>,
     /// The published `data/<D>.json` of each day, as this build left it.
     pub data_files: BTreeMap<i32, FileStat>,
@@ -139,31 +146,49 @@ impl Cache {
             .map(|b| u32::from(u16::from_le_bytes([b[0], b[1]])))
     }
 
-    /// The text of the record at `index` of [`Cache::records`], if it has stacks.
-    pub fn stack_text(&self, index: usize) -> Option<&str> {
-        let at = self.stack_texts.binary_search_by_key(&(index as u32), |(i, _)| *i).ok()?;
-        Some(&self.stack_texts[at].1)
+    /// The stacks of the record at `index` of [`Cache::records`]: (program, key, count).
+    pub fn stacks_of(&self, index: usize) -> crate::stacks::ReportStacks {
+        let first = self.stack_counts.partition_point(|&(i, _, _)| (i as usize) < index);
+        self.stack_counts[first..]
+            .iter()
+            .take_while(|&&(i, _, _)| i as usize == index)
+            .map(|&(_, id, count)| {
+                let (program, key) = &self.stack_names[id as usize];
+                (program.clone(), key.clone(), count)
+            })
+            .collect()
     }
 
-    /// Appends one file's entry; `records` give (record, key ids, stack text), in order.
+    /// Records `stacks` for the record about to be pushed.
+    fn push_stacks<'s>(&mut self, stacks: impl IntoIterator<Item = (&'s str, &'s str, u64)>) {
+        let index = self.records.len() as u32;
+        for (program, key, count) in stacks {
+            let next = self.stack_names.len() as u32;
+            let id = *self.stack_ids.entry((program.to_string(), key.to_string())).or_insert(next);
+            if id == next {
+                self.stack_names.push((program.to_string(), key.to_string()));
+            }
+            self.stack_counts.push((index, id, count));
+        }
+    }
+
+    /// Appends one file's entry; `records` give (record, key ids, stacks), in order.
     /// Returns `false` (and adds nothing more) when a key id does not fit the cache.
     pub fn push_file<'r>(
         &mut self,
         mut entry: FileEntry,
-        records: impl IntoIterator<Item = (CachedRecord, &'r [u32], Option<String>)>,
+        records: impl IntoIterator<Item = (CachedRecord, &'r [u32], crate::stacks::ReportStacks)>,
         skips: impl IntoIterator<Item = CachedSkip>,
     ) -> bool {
         let first_record = self.records.len() as u32;
-        for (mut record, keys, text) in records {
+        for (mut record, keys, stacks) in records {
             record.first_key = (self.keys.len() / 2) as u32;
             record.key_count = keys.len().min(usize::from(u16::MAX)) as u16;
             for &key in &keys[..usize::from(record.key_count)] {
                 let Ok(key) = u16::try_from(key) else { return false };
                 self.keys.extend_from_slice(&key.to_le_bytes());
             }
-            if let Some(text) = text {
-                self.stack_texts.push((self.records.len() as u32, text));
-            }
+            self.push_stacks(stacks.iter().map(|(p, k, n)| (p.as_str(), k.as_str(), *n)));
             self.records.push(record);
         }
         let first_skip = self.skips.len() as u32;
@@ -178,14 +203,22 @@ impl Cache {
     pub fn copy_file(&mut self, from: &Cache, entry: &FileEntry, (stat, hash): (FileStat, u64)) {
         let first_record = self.records.len() as u32;
         let first_in_from = entry.records.0 as usize;
+        let mut stacks_from = from.stack_counts.partition_point(|&(i, _, _)| (i as usize) < first_in_from);
         for (n, record) in from.records_of(entry).iter().enumerate() {
             let mut record = *record;
             let at = record.first_key as usize * 2;
             record.first_key = (self.keys.len() / 2) as u32;
             self.keys.extend_from_slice(&from.keys[at..at + usize::from(record.key_count) * 2]);
-            if let Some(text) = record.has_stacks.then(|| from.stack_text(first_in_from + n)).flatten() {
-                self.stack_texts.push((self.records.len() as u32, text.to_string()));
-            }
+            let rows =
+                from.stack_counts[stacks_from..].iter().take_while(|&&(i, _, _)| i as usize == first_in_from + n);
+            let stacks: Vec<(&str, &str, u64)> = rows
+                .map(|&(_, id, count)| {
+                    let (program, key) = &from.stack_names[id as usize];
+                    (program.as_str(), key.as_str(), count)
+                })
+                .collect();
+            stacks_from += stacks.len();
+            self.push_stacks(stacks);
             self.records.push(record);
         }
         let first_skip = self.skips.len() as u32;
@@ -197,6 +230,50 @@ impl Cache {
             skips: (first_skip, self.skips.len() as u32 - first_skip),
             ..entry.clone()
         });
+    }
+}
+
+/// [`Cache::records`] stored as one block of fixed-size little-endian rows: a year holds a
+/// million records, and a block loads and saves at the speed of a copy.
+mod record_table {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    use super::CachedRecord;
+
+    /// day, X, line, flags, first key, key count.
+    const ROW: usize = 4 + 8 + 4 + 1 + 4 + 2;
+
+    pub fn serialize<S: Serializer>(records: &[CachedRecord], serializer: S) -> Result<S::Ok, S::Error> {
+        let mut bytes = Vec::with_capacity(records.len() * ROW);
+        for r in records {
+            bytes.extend_from_slice(&r.day.to_le_bytes());
+            bytes.extend_from_slice(&r.x.to_bits().to_le_bytes());
+            bytes.extend_from_slice(&r.line.to_le_bytes());
+            bytes.push(u8::from(r.has_programs) | u8::from(r.has_stacks) << 1);
+            bytes.extend_from_slice(&r.first_key.to_le_bytes());
+            bytes.extend_from_slice(&r.key_count.to_le_bytes());
+        }
+        serializer.serialize_bytes(&bytes)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<CachedRecord>, D::Error> {
+        let bytes = <&[u8]>::deserialize(deserializer)?;
+        if bytes.len() % ROW != 0 {
+            return Err(serde::de::Error::custom("a record table of partial rows"));
+        }
+        let int = |b: &[u8]| u32::from_le_bytes(b.try_into().expect("4 bytes"));
+        Ok(bytes
+            .chunks_exact(ROW)
+            .map(|row| CachedRecord {
+                day: int(&row[0..4]) as i32,
+                x: f64::from_bits(u64::from_le_bytes(row[4..12].try_into().expect("8 bytes"))),
+                line: int(&row[12..16]),
+                has_programs: row[16] & 1 != 0,
+                has_stacks: row[16] & 2 != 0,
+                first_key: int(&row[17..21]),
+                key_count: u16::from_le_bytes([row[21], row[22]]),
+            })
+            .collect())
     }
 }
 
@@ -265,16 +342,15 @@ pub fn save(dir: &Path, fingerprint: u64, cache: &Cache) -> io::Result<()> {
     fs::create_dir_all(dir)?;
     let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
     {
-        let mut out = io::BufWriter::with_capacity(1 << 20, tmp.as_file_mut());
-        out.write_all(MAGIC)?;
-        out.write_all(&FORMAT.to_le_bytes())?;
-        out.write_all(&fingerprint.to_le_bytes())?;
-        let mut payload = Summing { inner: &mut out, hash: xxhash_rust::xxh3::Xxh3::new(), len: 0 };
+        let file = tmp.as_file_mut();
+        file.write_all(&[&MAGIC[..], &FORMAT.to_le_bytes(), &fingerprint.to_le_bytes()].concat())?;
+        // Buffered before the checksum, so it hashes large blocks, not postcard's small writes.
+        let summing = Summing { inner: &mut *file, hash: xxhash_rust::xxh3::Xxh3::new(), len: 0 };
+        let mut payload = io::BufWriter::with_capacity(1 << 20, summing);
         postcard::to_io(cache, &mut payload).map_err(io::Error::other)?;
-        let (len, sum) = (payload.len, payload.hash.digest());
-        out.write_all(&len.to_le_bytes())?;
-        out.write_all(&sum.to_le_bytes())?;
-        out.flush()?;
+        let summing = payload.into_inner().map_err(|e| e.into_error())?;
+        let (len, sum) = (summing.len, summing.hash.digest());
+        file.write_all(&[len.to_le_bytes(), sum.to_le_bytes()].concat())?;
     }
     // Not fsynced: a killed build loses nothing the page cache holds, and a file torn by a
     // power cut fails its checksum and is ignored.
@@ -310,6 +386,11 @@ pub fn hash_file(path: &Path) -> io::Result<u64> {
 mod tests {
     use super::*;
 
+    fn stacks() -> crate::stacks::ReportStacks {
+        let stack = |key: &str, n| ("golang.org/x/tools/gopls".to_string(), key.to_string(), n);
+        vec![stack("gopls/bug\nmain.f:+1", 2), stack("gopls/bug\nmain.g:+3", 1)]
+    }
+
     fn sample() -> Cache {
         let mut cache = Cache::default();
         let entry = FileEntry {
@@ -321,10 +402,10 @@ mod tests {
             ..FileEntry::default()
         };
         let record = |line, stacks| CachedRecord {
-            day: 1,
-            x: 0.5,
+            day: if stacks { -3 } else { 1 },
+            x: if stacks { 1e-300 } else { 0.5 },
             line,
-            has_programs: true,
+            has_programs: !stacks,
             has_stacks: stacks,
             first_key: 0,
             key_count: 0,
@@ -332,11 +413,40 @@ mod tests {
         let skip = CachedSkip { line: 2, reason: Reason::Empty, message: "blank".into() };
         assert!(cache.push_file(
             entry,
-            [(record(1, false), &[1u32, 2][..], None), (record(3, true), &[7u32][..], Some("{}".into()))],
+            [(record(1, false), &[1u32, 2][..], vec![]), (record(3, true), &[7u32][..], stacks())],
             [skip],
         ));
         cache.data_files.insert(1, FileStat { size: 3, mtime_ns: 4, inode: 5 });
+        let day = crate::day::Day(1);
+        cache.sets.push(crate::aggregate::SetCounts {
+            start: day,
+            end: day,
+            num_reports: 2,
+            week: None,
+            counts: vec![2, 0],
+        });
+        cache.duplicates.push(CachedDuplicate { day: 1, x: 0.25, rel: "a/0.25.json".into(), line: 0 });
         cache
+    }
+
+    #[test]
+    fn a_file_copied_from_another_cache_keeps_its_records_keys_stacks_and_skips() {
+        let from = sample();
+        let mut to = Cache::default();
+        let first = (from.records[0], &[9u32][..], vec![("p".to_string(), "crash/b\nmain.g:+2".to_string(), 1)]);
+        assert!(to.push_file(FileEntry { rel: "0.json".into(), ..FileEntry::default() }, [first], []));
+        let stat = FileStat { size: 1, mtime_ns: 2, inode: 3 };
+        to.copy_file(&from, &from.files[0], (stat, 77));
+        let entry = to.file("2026-01-01.json").unwrap();
+        assert_eq!((entry.stat, entry.hash, entry.reports), (stat, 77, 3));
+        let records = to.records_of(entry);
+        assert_eq!(records.len(), 2);
+        assert_eq!(to.keys_of(&records[0]).collect::<Vec<_>>(), [1, 2]);
+        assert_eq!(to.keys_of(&records[1]).collect::<Vec<_>>(), [7]);
+        assert_eq!(to.stacks_of(2), stacks());
+        assert_eq!(to.stacks_of(1), []);
+        assert_eq!(to.stack_names.len(), 3, "the copied file's stacks join the table once each");
+        assert_eq!(to.skips_of(entry)[0].message, "blank");
     }
 
     #[test]
@@ -347,19 +457,20 @@ mod tests {
         assert_eq!(records.iter().map(|r| r.line).collect::<Vec<_>>(), [1, 3]);
         assert_eq!(cache.keys_of(&records[0]).collect::<Vec<_>>(), [1, 2]);
         assert_eq!(cache.keys_of(&records[1]).collect::<Vec<_>>(), [7]);
-        assert_eq!(cache.stack_text(1), Some("{}"));
-        assert_eq!(cache.stack_text(0), None);
+        assert_eq!(cache.stacks_of(1), stacks());
+        assert_eq!(cache.stacks_of(0), []);
         assert_eq!(cache.skips_of(entry)[0].message, "blank");
         assert!(cache.file("2026-01-02.json").is_none());
         let mut too_wide = Cache::default();
-        assert!(!too_wide.push_file(FileEntry::default(), [(records[0], &[70_000u32][..], None)], []));
+        assert!(!too_wide.push_file(FileEntry::default(), [(records[0], &[70_000u32][..], vec![])], []));
     }
 
     #[test]
     fn round_trips_and_refuses_damage() {
         let dir = tempfile::tempdir().unwrap();
         save(dir.path(), 42, &sample()).unwrap();
-        assert_eq!(load(dir.path(), 42).unwrap(), sample());
+        let bytes = |cache: &Cache| postcard::to_allocvec(cache).unwrap();
+        assert_eq!(bytes(&load(dir.path(), 42).unwrap()), bytes(&sample()));
         assert!(load(dir.path(), 43).unwrap_err().contains("another version"));
         let path = file_in(dir.path());
         let bytes = fs::read(&path).unwrap();

@@ -287,23 +287,47 @@ impl Staging {
         (self.files.load(Ordering::Relaxed), self.bytes.load(Ordering::Relaxed))
     }
 
-    /// Puts the new site in place of `site` in one step and removes the old one.
-    pub fn commit(mut self, site: &Path) -> Result<(), WriteError> {
+    /// Puts the new site in place of `site` in one step; returns the old one, moved aside,
+    /// for the caller to remove (while it does other work).
+    pub fn commit(mut self, site: &Path) -> Result<OldSite, WriteError> {
         let root = self.root.clone();
-        if site.exists() || fs::symlink_metadata(site).is_ok() {
+        let old = if site.exists() || fs::symlink_metadata(site).is_ok() {
             exchange(&root, site).map_err(err(site))?;
             // `root` now holds the old site.
             self.kept = true;
-            fs::remove_dir_all(&root).map_err(err(&root))?;
+            OldSite(Some(root))
         } else {
             fs::rename(&root, site).map_err(err(site))?;
             self.kept = true;
-        }
+            OldSite(None)
+        };
         if let Some(parent) = site.parent() {
             let _ = File::open(if parent.as_os_str().is_empty() { Path::new(".") } else { parent })
                 .and_then(|d| d.sync_all());
         }
-        Ok(())
+        Ok(old)
+    }
+}
+
+/// The previous site after [`Staging::commit`], removed by [`OldSite::remove`] or when
+/// dropped (a killed build leaves it to the next build's stale-staging clean-up).
+#[must_use = "the old site is removed by `remove` or on drop"]
+pub struct OldSite(Option<PathBuf>);
+
+impl OldSite {
+    pub fn remove(mut self) -> Result<(), WriteError> {
+        match self.0.take() {
+            Some(path) => fs::remove_dir_all(&path).map_err(err(&path)),
+            None => Ok(()),
+        }
+    }
+}
+
+impl Drop for OldSite {
+    fn drop(&mut self) {
+        if let Some(path) = self.0.take() {
+            let _ = fs::remove_dir_all(path);
+        }
     }
 }
 
@@ -383,13 +407,13 @@ mod tests {
         let first = Staging::new(&site).unwrap();
         first.write("a/same.txt", b"same").unwrap();
         first.write("stale.txt", b"old").unwrap();
-        first.commit(&site).unwrap();
+        first.commit(&site).unwrap().remove().unwrap();
         let before = fs::metadata(site.join("a/same.txt")).unwrap();
         std::thread::sleep(std::time::Duration::from_millis(20));
         let second = Staging::new(&site).unwrap();
         second.write("a/same.txt", b"same").unwrap();
         second.write("new.txt", b"new").unwrap();
-        second.commit(&site).unwrap();
+        second.commit(&site).unwrap().remove().unwrap();
         let after = fs::metadata(site.join("a/same.txt")).unwrap();
         assert_eq!(before.modified().unwrap(), after.modified().unwrap());
         assert!(!site.join("stale.txt").exists());

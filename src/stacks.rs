@@ -129,13 +129,17 @@ impl WindowStacks<'_> {
 }
 
 impl StackIndex {
-    /// Reads the stacks of every record with stacks back from the spool, in parallel.
+    /// Reads the stacks of every record with stacks back from the spool (or takes those the
+    /// cache kept), in parallel.
     pub fn read(ingested: &Ingested) -> std::io::Result<StackIndex> {
         let records = ingested.records.iter().chain(&ingested.stack_records);
         let with_stacks: Vec<&Record> = records.filter(|r| r.has_stacks).collect();
         let reports: Vec<(Day, f64, ReportStacks)> = with_stacks
             .par_iter()
             .map(|record| {
+                if let Some(stacks) = ingested.cached_stacks.get(&(record.file, record.line)) {
+                    return Ok((record.day, record.x, stacks.clone()));
+                }
                 let mut text = Vec::new();
                 ingested.text_into(record, &mut text)?;
                 Ok((record.day, record.x, stacks_of(&text)))
@@ -160,9 +164,25 @@ impl StackIndex {
                 rows.push(Row { stack: id, x: x.to_bits(), count });
             }
         }
+        // Ids in (program, key) order, whatever order the reports came in, so the same
+        // stacks always give the same index (and the same page fingerprints).
+        let mut order: Vec<u32> = (0..stacks.len() as u32).collect();
+        order.sort_unstable_by(|&a, &b| {
+            let (a, b) = (&stacks[a as usize], &stacks[b as usize]);
+            (&a.program, &a.encoded).cmp(&(&b.program, &b.encoded))
+        });
+        let mut new_id = vec![0u32; stacks.len()];
+        for (id, &old) in order.iter().enumerate() {
+            new_id[old as usize] = id as u32;
+        }
+        let mut slots: Vec<Option<Stack>> = stacks.into_iter().map(Some).collect();
+        let stacks = order.iter().map(|&old| slots[old as usize].take().expect("each id once")).collect();
         let days = days
             .into_iter()
             .map(|(day, mut rows)| {
+                for row in &mut rows {
+                    row.stack = new_id[row.stack as usize];
+                }
                 rows.sort_unstable();
                 (day, rows)
             })
@@ -266,7 +286,7 @@ impl StackIndex {
 }
 
 /// The stacks of one valid report's text; none when it does not parse (it did at ingest).
-fn stacks_of(text: &[u8]) -> ReportStacks {
+pub(crate) fn stacks_of(text: &[u8]) -> ReportStacks {
     let Ok(text) = std::str::from_utf8(text) else {
         return Vec::new();
     };
@@ -285,6 +305,18 @@ fn stacks_of(text: &[u8]) -> ReportStacks {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_index_does_not_depend_on_report_order() {
+        let report = |day: i32, x: f64, key: &str| {
+            (Day(day), x, vec![("p".to_string(), format!("crash/{key}\nmain.f:+1"), 2u64)])
+        };
+        let reports = vec![report(1, 0.5, "b"), report(1, 0.25, "a"), report(2, 0.5, "a")];
+        let one = StackIndex::from_reports(reports.clone());
+        let other = StackIndex::from_reports(reports.into_iter().rev());
+        assert_eq!(one.window_hash(Day(0), Day(3)), other.window_hash(Day(0), Day(3)));
+        assert_eq!(one.stacks[0].counter, "crash/a");
+    }
 
     #[test]
     fn decode_expands_ditto_marks_like_go() {

@@ -91,6 +91,8 @@ pub struct Ingested {
     pub partial: Option<Partial>,
     /// Valid reports with stacks on the days `records` leaves out (see [`Ingested::partial`]).
     pub stack_records: Vec<Record>,
+    /// The stacks of the records taken from the cache (whose texts are not kept).
+    pub cached_stacks: CachedStacks,
     /// Every report the duplicate rule dropped, by day, X, path and line.
     pub duplicates: Vec<cache::CachedDuplicate>,
 }
@@ -254,9 +256,11 @@ pub fn ingest(
     // Only the days near a change are recounted; the previous build's counts hold for the rest.
     let needed = previous.as_ref().map(|_| incremental::near(&dirty));
     let mut stack_records = Vec::new();
+    let mut cached_stacks = CachedStacks::default();
     if let (Some(previous), Some(needed)) = (&previous, &needed) {
-        let taken = Taken { cache: &previous.cache, needed, stack_records: &mut stack_records };
-        take_from_cache(&mut outcome, files, &reuse, taken, &spool);
+        let stack_records = &mut stack_records;
+        let taken = Taken { cache: &previous.cache, files, needed, stack_records, cached_stacks: &mut cached_stacks };
+        take_from_cache(&mut outcome, &reuse, taken);
         for entry in reuse.iter().flatten() {
             let days = previous.cache.records_of(entry).iter().map(|r| r.day);
             linkable_days.extend(days.filter(|d| !dirty.contains(d)).map(Day));
@@ -311,6 +315,7 @@ pub fn ingest(
         previous,
         partial,
         stack_records: Vec::new(),
+        cached_stacks,
         duplicates: Vec::new(),
     };
     let mut records = outcome.records;
@@ -360,15 +365,10 @@ pub fn ingest(
     Ok(ingested)
 }
 
-/// Adds the outcomes of reused files to `outcome`, spooling the texts the cache kept.
-fn take_from_cache(
-    outcome: &mut FileOutcome,
-    files: &[InputFile],
-    reuse: &[Option<&cache::FileEntry>],
-    taken: Taken<'_>,
-    spool: &Spool,
-) {
-    let Taken { cache, needed, stack_records } = taken;
+/// Adds the outcomes of reused files to `outcome` (their records without texts; their
+/// stacks as the cache kept them).
+fn take_from_cache(outcome: &mut FileOutcome, reuse: &[Option<&cache::FileEntry>], taken: Taken<'_>) {
+    let Taken { cache, files, needed, stack_records, cached_stacks } = taken;
     for (index, entry) in reuse.iter().enumerate() {
         let Some(entry) = entry else { continue };
         outcome.reports += entry.reports;
@@ -389,10 +389,9 @@ fn take_from_cache(
             if !recounted && !r.has_stacks {
                 continue;
             }
-            let text = match r.has_stacks.then(|| cache.stack_text(first + n)).flatten() {
-                Some(text) => spool.put(text.as_bytes()).unwrap_or(SpoolRef::NONE),
-                None => SpoolRef::NONE,
-            };
+            if r.has_stacks {
+                cached_stacks.insert((index as u32, r.line), cache.stacks_of(first + n));
+            }
             let into = if recounted { &mut outcome.records } else { &mut *stack_records };
             into.push(Record {
                 day: Day(r.day),
@@ -400,9 +399,9 @@ fn take_from_cache(
                 file: index as u32,
                 line: r.line,
                 has_programs: r.has_programs,
-                has_stacks: text != SpoolRef::NONE,
+                has_stacks: r.has_stacks,
                 keys: cache.keys_of(r).collect(),
-                text,
+                text: SpoolRef::NONE,
             });
         }
     }
@@ -412,9 +411,14 @@ fn take_from_cache(
 /// into `stack_records` the other records with stacks.
 struct Taken<'a> {
     cache: &'a cache::Cache,
+    files: &'a [InputFile],
     needed: &'a BTreeSet<Day>,
     stack_records: &'a mut Vec<Record>,
+    cached_stacks: &'a mut CachedStacks,
 }
+
+/// The stacks of records taken from the cache, by (file, line).
+pub type CachedStacks = rustc_hash::FxHashMap<(u32, u32), crate::stacks::ReportStacks>;
 
 /// The cache of this build's outcomes, per file (records before the duplicate rule), or
 /// `None` when a key id does not fit it. Files reused from a previous cache (`cached`)
@@ -457,10 +461,11 @@ fn make_cache(
             ..Default::default()
         };
         let rows = records.iter().map(|r| {
-            let stack_text = r.has_stacks.then(|| {
-                let mut text = Vec::new();
-                spool.read_into(r.text, &mut text).ok().map(|_| String::from_utf8_lossy(&text).into_owned())
-            });
+            let mut text = Vec::new();
+            let stacks = match r.has_stacks && spool.read_into(r.text, &mut text).is_ok() {
+                true => crate::stacks::stacks_of(&text),
+                false => Vec::new(),
+            };
             let record = cache::CachedRecord {
                 day: r.day.0,
                 x: r.x,
@@ -470,7 +475,7 @@ fn make_cache(
                 first_key: 0,
                 key_count: 0,
             };
-            (record, &*r.keys, stack_text.flatten())
+            (record, &*r.keys, stacks)
         });
         let skips = skips_by_path.get(file.rel.as_str()).into_iter().flatten().map(|s| cache::CachedSkip {
             line: s.line,
