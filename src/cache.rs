@@ -99,9 +99,9 @@ pub struct Cache {
     /// The stacks of the records with stacks: (index in `records`, stack id, count), in
     /// record order.
     pub stack_counts: Vec<(u32, u32, u64)>,
-    /// Stack ids by (program, key), while a cache is being made.
+    /// Stack ids by the hash of (program, key), while a cache is being made.
     #[serde(skip)]
-    stack_ids: rustc_hash::FxHashMap<(String, String), u32>,
+    stack_ids: rustc_hash::FxHashMap<u64, u32>,
     pub skips: Vec<CachedSkip>,
     /// The published `data/<D>.json` of each day, as this build left it.
     pub data_files: BTreeMap<i32, FileStat>,
@@ -163,11 +163,24 @@ impl Cache {
     fn push_stacks<'s>(&mut self, stacks: impl IntoIterator<Item = (&'s str, &'s str, u64)>) {
         let index = self.records.len() as u32;
         for (program, key, count) in stacks {
-            let next = self.stack_names.len() as u32;
-            let id = *self.stack_ids.entry((program.to_string(), key.to_string())).or_insert(next);
-            if id == next {
+            let mut hash = xxhash_rust::xxh3::Xxh3::new();
+            hash.update(program.as_bytes());
+            hash.update(&[0]);
+            hash.update(key.as_bytes());
+            let names = &self.stack_names;
+            let same = |id: &u32| names[*id as usize].0 == program && names[*id as usize].1 == key;
+            let found = match self.stack_ids.get(&hash.digest()) {
+                Some(id) if same(id) => Some(*id),
+                // A hash shared with another stack (never in practice): searched.
+                Some(_) => (0..names.len() as u32).find(same),
+                None => None,
+            };
+            let id = found.unwrap_or_else(|| {
                 self.stack_names.push((program.to_string(), key.to_string()));
-            }
+                let id = self.stack_names.len() as u32 - 1;
+                self.stack_ids.entry(hash.digest()).or_insert(id);
+                id
+            });
             self.stack_counts.push((index, id, count));
         }
     }

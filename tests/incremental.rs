@@ -52,9 +52,11 @@ fn a_rebuild_without_changes_reuses_every_file() {
     forget_snapshot(&f);
     let text = assert_same_as_clean(&f, &[]);
     assert!(text.contains("incremental: 6 of 6 files taken from the cache"), "{text}");
-    // Every chart set's page, JSON and CSV, and every stacks page, is reused, not rendered
-    // again: 4 days, 8 sets, 4 weekly stacks pages.
-    assert!(text.contains(", 28 outputs reused"), "{text}");
+    // Every chart set's page, JSON and CSV, every stacks page and every trend's page, CSV
+    // and two SVGs is reused, not rendered again: 8 sets (24 files), 4 weekly stacks
+    // pages, 14 trends (56 files).
+    assert!(text.contains(", 84 outputs reused"), "{text}");
+    assert_eq!(std::fs::read_dir(f.site().join("trends")).unwrap().count(), 1 + 3, "index and 3 programs");
     assert!(f.dir.path().join(".site.cache/cache.bin").is_file(), "the cache sits beside SITE");
     assert!(!f.site().join("cache.bin").exists());
 }

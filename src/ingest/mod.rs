@@ -369,6 +369,14 @@ pub fn ingest(
 /// stacks as the cache kept them).
 fn take_from_cache(outcome: &mut FileOutcome, reuse: &[Option<&cache::FileEntry>], taken: Taken<'_>) {
     let Taken { cache, files, needed, stack_records, cached_stacks } = taken;
+    // `needed` as a bitmap from its first day: a million lookups stay cheap.
+    let first_day = needed.first().map_or(0, |d| d.0);
+    let span = needed.last().map_or(0, |d| (d.0 - first_day + 1) as usize);
+    let mut recount = vec![false; span];
+    for day in needed {
+        recount[(day.0 - first_day) as usize] = true;
+    }
+    let recounted = |day: i32| usize::try_from(day - first_day).ok().and_then(|i| recount.get(i)).is_some_and(|&r| r);
     for (index, entry) in reuse.iter().enumerate() {
         let Some(entry) = entry else { continue };
         outcome.reports += entry.reports;
@@ -385,7 +393,7 @@ fn take_from_cache(outcome: &mut FileOutcome, reuse: &[Option<&cache::FileEntry>
         }));
         let first = entry.records.0 as usize;
         for (n, r) in cache.records_of(entry).iter().enumerate() {
-            let recounted = needed.contains(&Day(r.day));
+            let recounted = recounted(r.day);
             if !recounted && !r.has_stacks {
                 continue;
             }

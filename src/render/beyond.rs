@@ -9,7 +9,7 @@ use super::linechart::{self, Theme};
 use super::pages::{context, crumb, Pages, SetLink};
 use super::paths::{display_text, short_program_name};
 use super::stack_pages::StacksView;
-use super::trend_pages::{trend_files, TrendLink, TrendPaths};
+use super::trend_pages::{trend_files, TrendLink, TrendPaths, TrendView};
 use super::{csv, feed, RenderError, SiteContext};
 use crate::site::{Staging, WriteError};
 use crate::stacks::StackIndex;
@@ -126,24 +126,43 @@ impl Pages<'_> {
         let rel = format!("{dir}index.html");
         let (title, description) = self.chart_title(trend);
         let min_uploaders = self.ctx.options.trend_min_uploaders;
-        let files = trend_files(trend, &beyond.weeks, &title, &description, min_uploaders, "../../../");
-        out.write(&format!("{dir}trend.csv"), files.csv.as_bytes())?;
-        out.write(&format!("{dir}trend.svg"), files.light_svg.as_bytes())?;
-        out.write(&format!("{dir}trend-dark.svg"), files.dark_svg.as_bytes())?;
+        // What the trend's four files are made from (the site's options are in `site`).
+        let print = {
+            let mut hash = xxhash_rust::xxh3::Xxh3::new();
+            hash.update(&self.prints.site.to_le_bytes());
+            hash.update(format!("trend\0{trend:?}\0{:?}\0{title}\0{description}", beyond.weeks).as_bytes());
+            hash.digest()
+        };
+        let files = std::cell::OnceCell::new();
+        let files = || {
+            files.get_or_init(|| trend_files(trend, &beyond.weeks, &title, &description, min_uploaders, "../../../"))
+        };
+        out.memoized(&format!("{dir}trend.csv"), print, || Ok::<_, RenderError>(files().csv.clone().into_bytes()))?;
+        out.memoized(&format!("{dir}trend.svg"), print, || {
+            Ok::<_, RenderError>(files().light_svg.clone().into_bytes())
+        })?;
+        out.memoized(&format!("{dir}trend-dark.svg"), print, || {
+            Ok::<_, RenderError>(files().dark_svg.clone().into_bytes())
+        })?;
+        out.memoized(&rel, print, || self.trend_html(trend, &title, &files().view, &rel))
+    }
+
+    fn trend_html(&self, trend: &Trend, title: &str, view: &TrendView, rel: &str) -> Result<Vec<u8>, RenderError> {
+        let dir = self.beyond.trend_dir(trend);
         let program = display_text(short_program_name(&trend.program_name));
         let chart = display_text(&trend.chart_name);
-        let heading = if title.is_empty() { chart.clone() } else { display_text(&title) };
+        let heading = if title.is_empty() { chart.clone() } else { display_text(title) };
         let crumbs = vec![
             crumb("Trends", Some("../../index.html".into())),
             crumb(&program, Some(format!("../../index.html#{}", program_anchor(&trend.program_name)))),
             crumb(&chart, None),
         ];
         let page_title = format!("{heading} · {program}");
-        let layout = self.layout(&rel, &page_title, "trends", crumbs);
+        let layout = self.layout(rel, &page_title, "trends", crumbs);
         let mut context = context(&layout)?;
         context.insert("heading", &heading);
         context.insert("program_short", &program);
-        context.insert("trend", &files.view);
+        context.insert("trend", view);
         let embed = self.site.base_url.as_ref().map(|base| {
             format!(
                 "<picture>\n  <source media=\"(prefers-color-scheme: dark)\" srcset=\"{base}{dir}trend-dark.svg\">\n  \
@@ -155,7 +174,7 @@ impl Pages<'_> {
             )
         });
         context.insert("embed", &embed);
-        self.render_to("trend.html", &context, &rel, out)
+        self.render_bytes("trend.html", &context)
     }
 
     fn trends_index(&self, out: &Staging) -> Result<(), RenderError> {
