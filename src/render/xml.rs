@@ -16,38 +16,37 @@ pub fn text(s: &str) -> String {
 /// character references, so an attribute keeps them).
 pub fn attr(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '\t' => out.push_str("&#9;"),
-            '\n' => out.push_str("&#10;"),
-            '\r' => out.push_str("&#13;"),
-            _ => push_char(&mut out, c),
-        }
-    }
+    push_escaped(&mut out, s, true);
     out
 }
 
 /// Appends `s` escaped for element content.
 pub fn push_text(out: &mut String, s: &str) {
-    for c in s.chars() {
-        match c {
-            '\r' => out.push_str("&#13;"),
-            _ => push_char(out, c),
-        }
-    }
+    push_escaped(out, s, false);
 }
 
-fn push_char(out: &mut String, c: char) {
-    match c {
-        '&' => out.push_str("&amp;"),
-        '<' => out.push_str("&lt;"),
-        '>' => out.push_str("&gt;"),
-        '"' => out.push_str("&quot;"),
-        '\'' => out.push_str("&#39;"),
-        '\t' | '\n' => out.push(c),
-        c if allowed(c) => out.push(c),
-        _ => out.push('\u{FFFD}'),
+/// Appends `s` escaped, copying the runs between characters that need escaping whole.
+fn push_escaped(out: &mut String, s: &str, attribute: bool) {
+    let mut plain = 0;
+    for (i, c) in s.char_indices() {
+        let replacement = match c {
+            '&' => "&amp;",
+            '<' => "&lt;",
+            '>' => "&gt;",
+            '"' => "&quot;",
+            '\'' => "&#39;",
+            '\r' => "&#13;",
+            '\t' if attribute => "&#9;",
+            '\n' if attribute => "&#10;",
+            '\t' | '\n' => continue,
+            c if allowed(c) => continue,
+            _ => "\u{FFFD}",
+        };
+        out.push_str(&s[plain..i]);
+        out.push_str(replacement);
+        plain = i + c.len_utf8();
     }
+    out.push_str(&s[plain..]);
 }
 
 /// Whether `c` may appear as it is (tab, newline and CR are handled by the caller): not a
@@ -153,5 +152,29 @@ mod tests {
         assert_eq!(text("a\tb\nc\rd"), "a\tb\nc&#13;d");
         assert_eq!(attr("a\tb\nc\rd"), "a&#9;b&#10;c&#13;d");
         assert_eq!(text("gopls ✓"), "gopls ✓");
+        assert_eq!(text("\u{85}é\u{9f}\u{a0}<"), "\u{FFFD}é\u{FFFD}\u{a0}&lt;");
+    }
+
+    #[test]
+    fn every_character_is_escaped_as_one_at_a_time() {
+        let one = |c: char, attribute: bool| match c {
+            '&' => "&amp;".to_string(),
+            '<' => "&lt;".into(),
+            '>' => "&gt;".into(),
+            '"' => "&quot;".into(),
+            '\'' => "&#39;".into(),
+            '\r' => "&#13;".into(),
+            '\t' if attribute => "&#9;".into(),
+            '\n' if attribute => "&#10;".into(),
+            '\t' | '\n' => c.to_string(),
+            c if c.is_control() || c == '\u{FFFE}' || c == '\u{FFFF}' => "\u{FFFD}".into(),
+            c => c.to_string(),
+        };
+        let chars: Vec<char> = (0..0x250).chain(0xFFF0..0x10010).filter_map(char::from_u32).collect();
+        for window in chars.chunks(7) {
+            let s: String = format!("ab{}c", window.iter().collect::<String>());
+            assert_eq!(text(&s), s.chars().map(|c| one(c, false)).collect::<String>(), "{s:?}");
+            assert_eq!(attr(&s), s.chars().map(|c| one(c, true)).collect::<String>(), "{s:?}");
+        }
     }
 }
