@@ -7,6 +7,7 @@
 
 use std::path::{Path, PathBuf};
 
+use rayon::prelude::*;
 use walkdir::WalkDir;
 
 use super::validate::escape_unprintable;
@@ -48,11 +49,31 @@ pub struct Discovery {
 /// Names at the top of DATA that are inputs of another kind, not reports.
 pub const NOT_REPORTS: [&str; 4] = ["upload-config.json", "chart-config.txt", "telemetry-site.toml", "pages"];
 
-/// Walks `data` (which must be a readable directory) and classifies every entry.
+/// Walks `data` (which must be a readable directory) and classifies every entry. Each
+/// top-level folder (a day of the upload layout) is walked on its own core.
 pub fn discover(data: &Path) -> std::io::Result<Discovery> {
-    std::fs::read_dir(data)?; // an unreadable DATA is fatal; anything below it is not
-    let mut found = Discovery::default();
-    let mut walk = WalkDir::new(data).follow_links(false).min_depth(1).into_iter();
+    let mut tops: Vec<PathBuf> = std::fs::read_dir(data)?.filter_map(|e| e.ok().map(|e| e.path())).collect();
+    tops.sort();
+    let mut found = tops
+        .par_iter()
+        .map(|top| {
+            let mut found = Discovery::default();
+            walk_one(data, top, &mut found);
+            found
+        })
+        .reduce(Discovery::default, |mut a, b| {
+            a.files.extend(b.files);
+            a.unrecognised.extend(b.unrecognised);
+            a
+        });
+    found.files.par_sort_unstable_by(|a, b| a.rel.as_bytes().cmp(b.rel.as_bytes()));
+    found.unrecognised.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(found)
+}
+
+/// Classifies `top` (an entry directly in `data`) and everything under it into `found`.
+fn walk_one(data: &Path, top: &Path, found: &mut Discovery) {
+    let mut walk = WalkDir::new(top).follow_links(false).follow_root_links(false).into_iter();
     while let Some(entry) = walk.next() {
         let entry = match entry {
             Ok(entry) => entry,
@@ -65,7 +86,7 @@ pub fn discover(data: &Path) -> std::io::Result<Discovery> {
         let rel = rel_path(data, entry.path());
         let name = entry.file_name().to_string_lossy();
         let file_type = entry.file_type();
-        if entry.depth() == 1 && NOT_REPORTS.contains(&&*name) {
+        if entry.depth() == 0 && NOT_REPORTS.contains(&&*name) {
             if file_type.is_dir() {
                 walk.skip_current_dir();
             }
@@ -78,9 +99,10 @@ pub fn discover(data: &Path) -> std::io::Result<Discovery> {
             found.unrecognised.push(Unrecognised { path: rel, why: "hidden, not read".into() });
             continue;
         }
+        let parent = entry.path().parent().and_then(Path::file_name).map(|n| n.to_string_lossy());
         if file_type.is_dir() {
             // Walked into all the same; named so a report-shaped directory is not missed.
-            if classify(&name, parent_name(entry.path()).as_deref()).is_some() {
+            if classify(&name, parent.as_deref()).is_some() {
                 found.unrecognised.push(Unrecognised { path: rel, why: "a directory named like a report file".into() });
             }
             continue;
@@ -93,16 +115,13 @@ pub fn discover(data: &Path) -> std::io::Result<Discovery> {
             found.unrecognised.push(Unrecognised { path: rel, why: "not a regular file".into() });
             continue;
         }
-        match classify(&name, parent_name(entry.path()).as_deref()) {
+        match classify(&name, parent.as_deref()) {
             Some((layout, gzip)) => {
                 found.files.push(InputFile { path: entry.into_path(), rel, layout, gzip });
             }
             None => found.unrecognised.push(Unrecognised { path: rel, why: "not a report file name".into() }),
         }
     }
-    found.files.sort_by(|a, b| a.rel.as_bytes().cmp(b.rel.as_bytes()));
-    found.unrecognised.sort_by(|a, b| a.path.cmp(&b.path));
-    Ok(found)
 }
 
 /// The layout of a file named `name` in a folder named `parent`, and whether it is gzipped.
@@ -126,16 +145,15 @@ fn is_date_shaped(s: &str) -> bool {
     b.len() == 10 && b.iter().enumerate().all(|(i, c)| if i == 4 || i == 7 { *c == b'-' } else { c.is_ascii_digit() })
 }
 
-fn parent_name(path: &Path) -> Option<String> {
-    path.parent().and_then(Path::file_name).map(|n| n.to_string_lossy().into_owned())
-}
-
 /// `path` relative to `root`, `/`-separated, printable: invalid UTF-8 becomes U+FFFD and
 /// control characters (a newline or an escape sequence in an uploaded name) and
 /// bidirectional marks become `\u{..}`, so a name can neither forge nor garble a line of
 /// the summary.
 fn rel_path(root: &Path, path: &Path) -> String {
     let rel = path.strip_prefix(root).unwrap_or(path);
+    if let Some(plain) = rel.to_str().filter(|s| matches!(escape_unprintable(s), std::borrow::Cow::Borrowed(_))) {
+        return plain.to_string();
+    }
     let parts: Vec<String> =
         rel.components().map(|c| escape_unprintable(&c.as_os_str().to_string_lossy()).into_owned()).collect();
     parts.join("/")
@@ -187,10 +205,13 @@ mod tests {
             std::fs::write(d.join(f), b"{}").unwrap();
         }
         std::os::unix::fs::symlink("/etc/passwd", d.join("2026-01-02/link.json")).unwrap();
+        // A link at the top, to a day folder: listed, not followed.
+        std::os::unix::fs::symlink(d.join("2026-01-02"), d.join("2026-01-09")).unwrap();
         let found = discover(d).unwrap();
         let rels: Vec<&str> = found.files.iter().map(|f| f.rel.as_str()).collect();
         assert_eq!(rels, ["2026-01-02/0.5.json", "2026-01-03.json", "sub/2026-01-01/0.1.json.gz"]);
         let other: Vec<&str> = found.unrecognised.iter().map(|u| u.path.as_str()).collect();
-        assert_eq!(other, [".git", "2026-01-02/link.json", "2026-01-02/x.txt", "README.md"]);
+        assert_eq!(other, [".git", "2026-01-02/link.json", "2026-01-02/x.txt", "2026-01-09", "README.md"]);
+        assert!(found.unrecognised[3].why.contains("symbolic link"));
     }
 }
