@@ -183,7 +183,7 @@ pub fn build(opts: &BuildOptions) -> Result<Summary, BuildError> {
     let (spool_parent, spool_prefix) = crate::site::spool_prefix(&opts.site);
     let mut notes = Vec::new();
     let cache_dir = opts.cache_dir();
-    let found = discover(opts)?;
+    let mut found = discover(opts)?;
     let walked = started.elapsed().as_secs_f64();
     let config_paths = [
         pick(&opts.data, opts.upload_config.as_deref(), "upload-config.json"),
@@ -192,7 +192,7 @@ pub fn build(opts: &BuildOptions) -> Result<Summary, BuildError> {
     let key = if opts.no_cache {
         None
     } else {
-        crate::snapshot::inputs_key(opts, &found, config_paths.each_ref().map(|p| p.as_deref()))
+        crate::snapshot::inputs_key(opts, &mut found, config_paths.each_ref().map(|p| p.as_deref()))
     };
     if let Some(summary) = key.and_then(|key| crate::snapshot::unchanged(&cache_dir, key, &opts.site)) {
         return Ok(replay(summary, walked, started));

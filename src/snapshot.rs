@@ -13,7 +13,6 @@
 use std::io;
 use std::path::Path;
 
-use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use walkdir::WalkDir;
 
@@ -37,7 +36,7 @@ pub struct Snapshot {
 
 /// The key over everything a build reads; `None` when some input cannot be read (then
 /// no snapshot is trusted).
-pub fn inputs_key(opts: &BuildOptions, found: &Discovery, configs: [Option<&Path>; 2]) -> Option<u64> {
+pub fn inputs_key(opts: &BuildOptions, found: &mut Discovery, configs: [Option<&Path>; 2]) -> Option<u64> {
     let mut hash = xxhash_rust::xxh3::Xxh3::new();
     hash.update(env!("CARGO_PKG_VERSION").as_bytes());
     let options = (&opts.data, &opts.site, &opts.upload_config, &opts.chart_config, opts.limits, &opts.site_options);
@@ -56,8 +55,10 @@ pub fn inputs_key(opts: &BuildOptions, found: &Discovery, configs: [Option<&Path
     {
         hash.update(&dir.map_or(Some(0), tree_hash)?.to_le_bytes());
     }
-    let stats: Vec<FileStat> = found.files.par_iter().map(|f| FileStat::of(&f.path)).collect::<io::Result<_>>().ok()?;
-    for (file, stat) in found.files.iter().zip(&stats) {
+    found.stat_all();
+    let stats = found.stats.as_deref().unwrap_or_default();
+    for (file, stat) in found.files.iter().zip(stats) {
+        let stat = stat.as_ref().ok()?;
         hash.update(file.rel.as_bytes());
         hash.update(&[0]);
         for n in [stat.size, stat.mtime_ns as u64, stat.inode] {

@@ -44,6 +44,17 @@ pub struct Discovery {
     /// Sorted by `rel`, byte order.
     pub files: Vec<InputFile>,
     pub unrecognised: Vec<Unrecognised>,
+    /// Each file's stat, once [`Discovery::stat_all`] took them (a million files are
+    /// stat'ed once per build, not once per use).
+    pub stats: Option<Vec<std::io::Result<crate::cache::FileStat>>>,
+}
+
+impl Discovery {
+    /// Takes every file's stat, in parallel, unless already taken.
+    pub fn stat_all(&mut self) -> &[std::io::Result<crate::cache::FileStat>] {
+        let files = &self.files;
+        self.stats.get_or_insert_with(|| files.par_iter().map(|f| crate::cache::FileStat::of(&f.path)).collect())
+    }
 }
 
 /// Names at the top of DATA that are inputs of another kind, not reports.

@@ -22,11 +22,15 @@ pub struct Previous<'a> {
 
 /// The identity of every input file now: stat, and the content hash of newline-delimited
 /// files whose stat changed (or the cached hash when it did not).
-pub fn identify(files: &[InputFile], previous: Option<&Previous<'_>>) -> Vec<(FileStat, u64)> {
-    files
+pub fn identify(found: &mut super::Discovery, previous: Option<&Previous<'_>>) -> Vec<(FileStat, u64)> {
+    found.stat_all();
+    let stats = found.stats.as_deref().unwrap_or_default();
+    found
+        .files
         .par_iter()
-        .map(|file| {
-            let stat = FileStat::of(&file.path).unwrap_or_default();
+        .zip(stats)
+        .map(|(file, stat)| {
+            let stat = stat.as_ref().map_or_else(|_| FileStat::default(), |s| *s);
             let cached = previous.and_then(|p| p.cache.file(&file.rel));
             let hash = match cached {
                 Some(entry) if entry.stat == stat => entry.hash,

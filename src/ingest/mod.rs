@@ -204,7 +204,7 @@ pub fn discover_data(data: &Path) -> Result<Discovery, IngestError> {
 /// `previous` is dropped as soon as the files it proves unchanged are taken from it (its
 /// tables are large), unless nothing changed: then it comes back as [`Ingested::previous`].
 pub fn ingest(
-    found: Discovery,
+    mut found: Discovery,
     catalog: Catalog,
     options: &IngestOptions<'_>,
     mut previous: Option<incremental::Previous<'_>>,
@@ -213,12 +213,13 @@ pub fn ingest(
     let spool_parent = options.spool_parent;
     let spool = Spool::new(spool_parent, options.spool_prefix)
         .map_err(|source| IngestError::Spool { path: spool_parent.display().to_string(), source })?;
-    let files = &found.files;
     let ids = if options.make_cache || previous.is_some() {
-        incremental::identify(files, previous.as_ref())
+        incremental::identify(&mut found, previous.as_ref())
     } else {
         Vec::new()
     };
+    found.stats = None;
+    let files = &found.files;
     let identified = started.elapsed().as_secs_f64();
     options.progress.set_length(files.len() as u64);
     let parse = |reuse: &[Option<&cache::FileEntry>], only: &(dyn Fn(usize) -> bool + Sync)| {
