@@ -200,6 +200,7 @@ pub fn build(opts: &BuildOptions) -> Result<Summary, BuildError> {
     if let Err(e) = crate::snapshot::forget(&cache_dir) {
         notes.push(format!("cache `{}`: cannot remove the old snapshot: {e}", cache_dir.display()));
     }
+    let compared = started.elapsed().as_secs_f64() - walked;
     let clock = Instant::now();
     let fingerprint = upload_config_fingerprint(opts)?;
     let previous_cache = match (&fingerprint, opts.no_cache) {
@@ -220,7 +221,8 @@ pub fn build(opts: &BuildOptions) -> Result<Summary, BuildError> {
     let make_cache = fingerprint.is_some() && !opts.no_cache;
     let cache_seconds = clock.elapsed().as_secs_f64();
     let mut analysis = analyse_with(opts, found, (&spool_parent, &spool_prefix), previous, make_cache)?;
-    analysis.stages.splice(0..0, [("walk".into(), walked), ("cache".into(), cache_seconds)]);
+    let first = [("walk".into(), walked), ("compare".into(), compared), ("cache".into(), cache_seconds)];
+    analysis.stages.splice(0..0, first);
     let mut stages = analysis.stages.clone();
     let mut clock = Instant::now();
     let unchanged = analysis.ingested.unchanged;
