@@ -21,7 +21,7 @@ use serde::{Deserialize, Serialize};
 use crate::ingest::Reason;
 
 const MAGIC: &[u8; 8] = b"TSCACHE\0";
-const FORMAT: u32 = 3;
+const FORMAT: u32 = 4;
 
 /// What identifies a file's content without reading it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -49,7 +49,9 @@ impl FileStat {
     }
 }
 
-/// A valid report as cached: no text (reports with stack counters keep theirs apart).
+/// A valid report with stacks, as cached: where it is, and (in [`Cache::stack_counts`])
+/// its stacks. Other reports are not kept one by one: the days a rebuild recounts are
+/// parsed again, and the others' counts are in [`Cache::sets`].
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct CachedRecord {
     pub day: i32,
@@ -57,9 +59,6 @@ pub struct CachedRecord {
     pub line: u32,
     pub has_programs: bool,
     pub has_stacks: bool,
-    /// Where its key ids start in [`Cache::keys`], in key units.
-    pub first_key: u32,
-    pub key_count: u16,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -80,20 +79,21 @@ pub struct FileEntry {
     pub reports: u64,
     /// Skipped reports by reason, only the reasons with any.
     pub skipped: Vec<(Reason, u64)>,
+    /// The days of its valid reports, sorted, each once.
+    pub days: Vec<i32>,
+    /// Its reports with stacks, a range of [`Cache::records`].
     pub records: (u32, u32),
     pub skips: (u32, u32),
 }
 
-/// The cache of one site, flat: a few large tables, not a value per record, so a year of
+/// The cache of one site, flat: a few tables, not a value per record, so a year of
 /// one-report files loads, saves and fits in memory cheaply.
 #[derive(Debug, Clone, Serialize, Deserialize, Default)]
 pub struct Cache {
     pub files: Vec<FileEntry>,
+    /// The valid reports with stacks.
     #[serde(with = "record_table")]
     pub records: Vec<CachedRecord>,
-    /// Every record's key ids, as little-endian `u16`s.
-    #[serde(with = "serde_bytes")]
-    pub keys: Vec<u8>,
     /// Every stack seen: (program, stack counter key as uploaded).
     pub stack_names: Vec<(String, String)>,
     /// The stacks of the records with stacks: (index in `records`, stack id, count), in
@@ -139,13 +139,6 @@ impl Cache {
         &self.skips[entry.skips.0 as usize..][..entry.skips.1 as usize]
     }
 
-    pub fn keys_of(&self, record: &CachedRecord) -> impl Iterator<Item = u32> + '_ {
-        let start = record.first_key as usize * 2;
-        self.keys[start..start + record.key_count as usize * 2]
-            .chunks_exact(2)
-            .map(|b| u32::from(u16::from_le_bytes([b[0], b[1]])))
-    }
-
     /// The stacks of the record at `index` of [`Cache::records`]: (program, key, count).
     pub fn stacks_of(&self, index: usize) -> crate::stacks::ReportStacks {
         let first = self.stack_counts.partition_point(|&(i, _, _)| (i as usize) < index);
@@ -185,22 +178,16 @@ impl Cache {
         }
     }
 
-    /// Appends one file's entry; `records` give (record, key ids, stacks), in order.
-    /// Returns `false` (and adds nothing more) when a key id does not fit the cache.
-    pub fn push_file<'r>(
+    /// Appends one file's entry; `records` give its reports with stacks and their stacks,
+    /// in order.
+    pub fn push_file(
         &mut self,
         mut entry: FileEntry,
-        records: impl IntoIterator<Item = (CachedRecord, &'r [u32], crate::stacks::ReportStacks)>,
+        records: impl IntoIterator<Item = (CachedRecord, crate::stacks::ReportStacks)>,
         skips: impl IntoIterator<Item = CachedSkip>,
-    ) -> bool {
+    ) {
         let first_record = self.records.len() as u32;
-        for (mut record, keys, stacks) in records {
-            record.first_key = (self.keys.len() / 2) as u32;
-            record.key_count = keys.len().min(usize::from(u16::MAX)) as u16;
-            for &key in &keys[..usize::from(record.key_count)] {
-                let Ok(key) = u16::try_from(key) else { return false };
-                self.keys.extend_from_slice(&key.to_le_bytes());
-            }
+        for (record, stacks) in records {
             self.push_stacks(stacks.iter().map(|(p, k, n)| (p.as_str(), k.as_str(), *n)));
             self.records.push(record);
         }
@@ -209,7 +196,6 @@ impl Cache {
         entry.records = (first_record, self.records.len() as u32 - first_record);
         entry.skips = (first_skip, self.skips.len() as u32 - first_skip);
         self.files.push(entry);
-        true
     }
 
     /// Appends `entry` of the cache `from` as it is, with the file's identity now.
@@ -218,10 +204,6 @@ impl Cache {
         let first_in_from = entry.records.0 as usize;
         let mut stacks_from = from.stack_counts.partition_point(|&(i, _, _)| (i as usize) < first_in_from);
         for (n, record) in from.records_of(entry).iter().enumerate() {
-            let mut record = *record;
-            let at = record.first_key as usize * 2;
-            record.first_key = (self.keys.len() / 2) as u32;
-            self.keys.extend_from_slice(&from.keys[at..at + usize::from(record.key_count) * 2]);
             let rows =
                 from.stack_counts[stacks_from..].iter().take_while(|&&(i, _, _)| i as usize == first_in_from + n);
             let stacks: Vec<(&str, &str, u64)> = rows
@@ -232,7 +214,7 @@ impl Cache {
                 .collect();
             stacks_from += stacks.len();
             self.push_stacks(stacks);
-            self.records.push(record);
+            self.records.push(*record);
         }
         let first_skip = self.skips.len() as u32;
         self.skips.extend_from_slice(from.skips_of(entry));
@@ -253,8 +235,8 @@ mod record_table {
 
     use super::CachedRecord;
 
-    /// day, X, line, flags, first key, key count.
-    const ROW: usize = 4 + 8 + 4 + 1 + 4 + 2;
+    /// day, X, line, flags.
+    const ROW: usize = 4 + 8 + 4 + 1;
 
     pub fn serialize<S: Serializer>(records: &[CachedRecord], serializer: S) -> Result<S::Ok, S::Error> {
         let mut bytes = Vec::with_capacity(records.len() * ROW);
@@ -263,8 +245,6 @@ mod record_table {
             bytes.extend_from_slice(&r.x.to_bits().to_le_bytes());
             bytes.extend_from_slice(&r.line.to_le_bytes());
             bytes.push(u8::from(r.has_programs) | u8::from(r.has_stacks) << 1);
-            bytes.extend_from_slice(&r.first_key.to_le_bytes());
-            bytes.extend_from_slice(&r.key_count.to_le_bytes());
         }
         serializer.serialize_bytes(&bytes)
     }
@@ -283,8 +263,6 @@ mod record_table {
                 line: int(&row[12..16]),
                 has_programs: row[16] & 1 != 0,
                 has_stacks: row[16] & 2 != 0,
-                first_key: int(&row[17..21]),
-                key_count: u16::from_le_bytes([row[21], row[22]]),
             })
             .collect())
     }
@@ -335,11 +313,13 @@ pub fn load(dir: &Path, fingerprint: u64) -> Result<Cache, String> {
 impl Cache {
     /// Every range points inside its table (a checksum catches damage, not a bug).
     fn check(&self) -> Result<(), String> {
-        let keys = self.keys.len() / 2;
         let ok = self.files.iter().all(|f| {
             (f.records.0 as usize + f.records.1 as usize) <= self.records.len()
                 && (f.skips.0 as usize + f.skips.1 as usize) <= self.skips.len()
-        }) && self.records.iter().all(|r| r.first_key as usize + r.key_count as usize <= keys)
+        }) && self
+            .stack_counts
+            .iter()
+            .all(|&(r, id, _)| (r as usize) < self.records.len() && (id as usize) < self.stack_names.len())
             && self.files.windows(2).all(|w| w[0].rel.as_bytes() < w[1].rel.as_bytes());
         if ok {
             Ok(())
@@ -412,6 +392,7 @@ mod tests {
             hash: 99,
             reports: 3,
             skipped: vec![(Reason::Empty, 1)],
+            days: vec![-3, 1],
             ..FileEntry::default()
         };
         let record = |line, stacks| CachedRecord {
@@ -420,15 +401,9 @@ mod tests {
             line,
             has_programs: !stacks,
             has_stacks: stacks,
-            first_key: 0,
-            key_count: 0,
         };
         let skip = CachedSkip { line: 2, reason: Reason::Empty, message: "blank".into() };
-        assert!(cache.push_file(
-            entry,
-            [(record(1, false), &[1u32, 2][..], vec![]), (record(3, true), &[7u32][..], stacks())],
-            [skip],
-        ));
+        cache.push_file(entry, [(record(1, false), vec![]), (record(3, true), stacks())], [skip]);
         cache.data_files.insert(1, FileStat { size: 3, mtime_ns: 4, inode: 5 });
         let day = crate::day::Day(1);
         cache.sets.push(crate::aggregate::SetCounts {
@@ -443,19 +418,17 @@ mod tests {
     }
 
     #[test]
-    fn a_file_copied_from_another_cache_keeps_its_records_keys_stacks_and_skips() {
+    fn a_file_copied_from_another_cache_keeps_its_days_records_stacks_and_skips() {
         let from = sample();
         let mut to = Cache::default();
-        let first = (from.records[0], &[9u32][..], vec![("p".to_string(), "crash/b\nmain.g:+2".to_string(), 1)]);
-        assert!(to.push_file(FileEntry { rel: "0.json".into(), ..FileEntry::default() }, [first], []));
+        let first = (from.records[0], vec![("p".to_string(), "crash/b\nmain.g:+2".to_string(), 1)]);
+        to.push_file(FileEntry { rel: "0.json".into(), ..FileEntry::default() }, [first], []);
         let stat = FileStat { size: 1, mtime_ns: 2, inode: 3 };
         to.copy_file(&from, &from.files[0], (stat, 77));
         let entry = to.file("2026-01-01.json").unwrap();
-        assert_eq!((entry.stat, entry.hash, entry.reports), (stat, 77, 3));
+        assert_eq!((entry.stat, entry.hash, entry.reports, &entry.days[..]), (stat, 77, 3, &[-3, 1][..]));
         let records = to.records_of(entry);
-        assert_eq!(records.len(), 2);
-        assert_eq!(to.keys_of(&records[0]).collect::<Vec<_>>(), [1, 2]);
-        assert_eq!(to.keys_of(&records[1]).collect::<Vec<_>>(), [7]);
+        assert_eq!(records.iter().map(|r| (r.day, r.line)).collect::<Vec<_>>(), [(1, 1), (-3, 3)]);
         assert_eq!(to.stacks_of(2), stacks());
         assert_eq!(to.stacks_of(1), []);
         assert_eq!(to.stack_names.len(), 3, "the copied file's stacks join the table once each");
@@ -463,19 +436,15 @@ mod tests {
     }
 
     #[test]
-    fn tables_give_each_file_its_records_keys_and_skips() {
+    fn tables_give_each_file_its_records_and_skips() {
         let cache = sample();
         let entry = cache.file("2026-01-01.json").unwrap();
         let records = cache.records_of(entry);
         assert_eq!(records.iter().map(|r| r.line).collect::<Vec<_>>(), [1, 3]);
-        assert_eq!(cache.keys_of(&records[0]).collect::<Vec<_>>(), [1, 2]);
-        assert_eq!(cache.keys_of(&records[1]).collect::<Vec<_>>(), [7]);
         assert_eq!(cache.stacks_of(1), stacks());
         assert_eq!(cache.stacks_of(0), []);
         assert_eq!(cache.skips_of(entry)[0].message, "blank");
         assert!(cache.file("2026-01-02.json").is_none());
-        let mut too_wide = Cache::default();
-        assert!(!too_wide.push_file(FileEntry::default(), [(records[0], &[70_000u32][..], vec![])], []));
     }
 
     #[test]

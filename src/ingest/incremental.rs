@@ -78,17 +78,16 @@ pub fn dirty_days(
     for (file, reused) in files.iter().zip(reuse) {
         if reused.is_none() {
             if let Some(old) = previous.cache.file(&file.rel) {
-                dirty.extend(previous.cache.records_of(old).iter().map(|r| r.day));
+                dirty.extend(&old.days);
             }
         }
     }
     for old in &previous.cache.files {
         if !present.contains(old.rel.as_str()) {
-            dirty.extend(previous.cache.records_of(old).iter().map(|r| r.day));
+            dirty.extend(&old.days);
         }
     }
-    let reused_days: BTreeSet<i32> =
-        reuse.iter().flatten().flat_map(|e| previous.cache.records_of(e).iter().map(|r| r.day)).collect();
+    let reused_days: BTreeSet<i32> = reuse.iter().flatten().flat_map(|e| e.days.iter().copied()).collect();
     for day in reused_days {
         let published = previous.site.join(format!("data/{}.json", crate::day::Day(day)));
         let as_left = previous.cache.data_files.get(&day);

@@ -234,38 +234,39 @@ pub fn ingest(
             })
             .reduce(FileOutcome::default, FileOutcome::merge)
     };
-    let (mut outcome, reuse, dirty) = match &previous {
-        None => (parse(&vec![None; files.len()], &|_| true), vec![None; files.len()], BTreeSet::new()),
+    let mut linkable_days: BTreeSet<Day> = BTreeSet::new();
+    let (mut outcome, reuse, dirty, needed) = match &previous {
+        None => (parse(&vec![None; files.len()], &|_| true), vec![None; files.len()], BTreeSet::new(), None),
         Some(previous) => {
             let mut reuse = incremental::unchanged(files, &ids, previous);
             let first = parse(&reuse, &|_| true);
             let dirty = incremental::dirty_days(files, &reuse, first.records.iter().map(|r| r.day.0), previous);
+            // Unchanged files keep their days' raw data, unless another file made a day dirty.
+            for entry in reuse.iter().flatten() {
+                linkable_days.extend(entry.days.iter().filter(|d| !dirty.contains(d)).map(|&d| Day(d)));
+            }
+            // Only the days near a change are recounted (the previous build's counts hold
+            // for the rest): every file with a report on one of them is parsed again.
+            let needed = incremental::near(&dirty);
             let mut again = vec![false; files.len()];
             for (i, entry) in reuse.iter_mut().enumerate() {
-                if entry.is_some_and(|e| previous.cache.records_of(e).iter().any(|r| dirty.contains(&r.day))) {
+                if entry.is_some_and(|e| e.days.iter().any(|&d| needed.contains(&Day(d)))) {
                     *entry = None;
                     again[i] = true;
                 }
             }
             let second = parse(&reuse, &|i| again[i]);
-            (first.merge(second), reuse, dirty)
+            (first.merge(second), reuse, dirty, Some(needed))
         }
     };
     let files_reused = reuse.iter().flatten().count() as u64;
     options.progress.inc(files_reused);
-    let mut linkable_days: BTreeSet<Day> = BTreeSet::new();
-    // Only the days near a change are recounted; the previous build's counts hold for the rest.
-    let needed = previous.as_ref().map(|_| incremental::near(&dirty));
     let mut stack_records = Vec::new();
     let mut cached_stacks = CachedStacks::default();
-    if let (Some(previous), Some(needed)) = (&previous, &needed) {
+    if let Some(previous) = &previous {
         let stack_records = &mut stack_records;
-        let taken = Taken { cache: &previous.cache, files, needed, stack_records, cached_stacks: &mut cached_stacks };
+        let taken = Taken { cache: &previous.cache, files, stack_records, cached_stacks: &mut cached_stacks };
         take_from_cache(&mut outcome, &reuse, taken);
-        for entry in reuse.iter().flatten() {
-            let days = previous.cache.records_of(entry).iter().map(|r| r.day);
-            linkable_days.extend(days.filter(|d| !dirty.contains(d)).map(Day));
-        }
     }
     if let Err(e) = spool.flush() {
         return Err(IngestError::Spool { path: spool_parent.display().to_string(), source: e });
@@ -276,7 +277,7 @@ pub fn ingest(
         .is_some_and(|p| files_reused == files.len() as u64 && p.cache.files.len() == files.len() && dirty.is_empty());
     let new_cache = if options.make_cache && !unchanged {
         let cached = previous.as_ref().map(|p| (&p.cache, reuse.as_slice()));
-        make_cache(&mut outcome, files, &ids, &spool, cached)
+        Some(make_cache(&mut outcome, files, &ids, &spool, cached))
     } else {
         None
     };
@@ -366,18 +367,11 @@ pub fn ingest(
     Ok(ingested)
 }
 
-/// Adds the outcomes of reused files to `outcome` (their records without texts; their
-/// stacks as the cache kept them).
+/// Adds the outcomes of reused files to `outcome`: their counts and skips, and into
+/// `stack_records` their reports with stacks (on days not recounted: a file with a report
+/// on a recounted day is parsed again, not reused).
 fn take_from_cache(outcome: &mut FileOutcome, reuse: &[Option<&cache::FileEntry>], taken: Taken<'_>) {
-    let Taken { cache, files, needed, stack_records, cached_stacks } = taken;
-    // `needed` as a bitmap from its first day: a million lookups stay cheap.
-    let first_day = needed.first().map_or(0, |d| d.0);
-    let span = needed.last().map_or(0, |d| (d.0 - first_day + 1) as usize);
-    let mut recount = vec![false; span];
-    for day in needed {
-        recount[(day.0 - first_day) as usize] = true;
-    }
-    let recounted = |day: i32| usize::try_from(day - first_day).ok().and_then(|i| recount.get(i)).is_some_and(|&r| r);
+    let Taken { cache, files, stack_records, cached_stacks } = taken;
     for (index, entry) in reuse.iter().enumerate() {
         let Some(entry) = entry else { continue };
         outcome.reports += entry.reports;
@@ -394,34 +388,25 @@ fn take_from_cache(outcome: &mut FileOutcome, reuse: &[Option<&cache::FileEntry>
         }));
         let first = entry.records.0 as usize;
         for (n, r) in cache.records_of(entry).iter().enumerate() {
-            let recounted = recounted(r.day);
-            if !recounted && !r.has_stacks {
-                continue;
-            }
-            if r.has_stacks {
-                cached_stacks.insert((index as u32, r.line), cache.stacks_of(first + n));
-            }
-            let into = if recounted { &mut outcome.records } else { &mut *stack_records };
-            into.push(Record {
+            cached_stacks.insert((index as u32, r.line), cache.stacks_of(first + n));
+            stack_records.push(Record {
                 day: Day(r.day),
                 x: r.x,
                 file: index as u32,
                 line: r.line,
                 has_programs: r.has_programs,
-                has_stacks: r.has_stacks,
-                keys: cache.keys_of(r).collect(),
+                has_stacks: true,
+                keys: Box::default(),
                 text: SpoolRef::NONE,
             });
         }
     }
 }
 
-/// What [`take_from_cache`] takes: from `cache`, the records of the `needed` days, and
-/// into `stack_records` the other records with stacks.
+/// Where [`take_from_cache`] takes from and puts the reports with stacks.
 struct Taken<'a> {
     cache: &'a cache::Cache,
     files: &'a [InputFile],
-    needed: &'a BTreeSet<Day>,
     stack_records: &'a mut Vec<Record>,
     cached_stacks: &'a mut CachedStacks,
 }
@@ -429,16 +414,15 @@ struct Taken<'a> {
 /// The stacks of records taken from the cache, by (file, line).
 pub type CachedStacks = rustc_hash::FxHashMap<(u32, u32), crate::stacks::ReportStacks>;
 
-/// The cache of this build's outcomes, per file (records before the duplicate rule), or
-/// `None` when a key id does not fit it. Files reused from a previous cache (`cached`)
-/// are copied from it.
+/// The cache of this build's outcomes, per file (before the duplicate rule). Files reused
+/// from a previous cache (`cached`) are copied from it.
 fn make_cache(
     outcome: &mut FileOutcome,
     files: &[InputFile],
     ids: &[(cache::FileStat, u64)],
     spool: &Spool,
     cached: Option<(&cache::Cache, &[Option<&cache::FileEntry>])>,
-) -> Option<cache::Cache> {
+) -> cache::Cache {
     outcome.records.par_sort_unstable_by_key(|r| (r.file, r.line));
     outcome.file_skips.sort_unstable();
     let mut skips_by_path: rustc_hash::FxHashMap<&str, Vec<&Skip>> = Default::default();
@@ -461,15 +445,19 @@ fn make_cache(
             cache.copy_file(previous, entry, (stat, hash));
             continue;
         }
+        let mut days: Vec<i32> = records.iter().map(|r| r.day.0).collect();
+        days.sort_unstable();
+        days.dedup();
         let entry = cache::FileEntry {
             rel: file.rel.clone(),
             stat,
             hash,
             reports: records.len() as u64 + skipped.iter().sum::<u64>(),
             skipped: Reason::ALL.iter().zip(skipped).filter(|(_, n)| *n > 0).map(|(r, n)| (*r, n)).collect(),
+            days,
             ..Default::default()
         };
-        let rows = records.iter().map(|r| {
+        let rows = records.iter().filter(|r| r.has_stacks).map(|r| {
             let mut text = Vec::new();
             let stacks = match r.has_stacks && spool.read_into(r.text, &mut text).is_ok() {
                 true => crate::stacks::stacks_of(&text),
@@ -481,21 +469,17 @@ fn make_cache(
                 line: r.line,
                 has_programs: r.has_programs,
                 has_stacks: r.has_stacks,
-                first_key: 0,
-                key_count: 0,
             };
-            (record, &*r.keys, stacks)
+            (record, stacks)
         });
         let skips = skips_by_path.get(file.rel.as_str()).into_iter().flatten().map(|s| cache::CachedSkip {
             line: s.line,
             reason: s.reason,
             message: s.message.clone(),
         });
-        if !cache.push_file(entry, rows, skips) {
-            return None;
-        }
+        cache.push_file(entry, rows, skips);
     }
-    Some(cache)
+    cache
 }
 
 fn read_file(
