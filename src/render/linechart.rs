@@ -178,6 +178,23 @@ fn y_scale(max: f64, format: YFormat) -> (f64, f64) {
 
 /// The chart as a standalone SVG document.
 pub fn svg(chart: &LineChart, theme: Theme) -> String {
+    let [one] = svgs(chart, [theme]);
+    one
+}
+
+/// The chart in several themes, drawn once: only the `<style>` differs.
+pub fn svgs<const N: usize>(chart: &LineChart, themes: [Theme; N]) -> [String; N] {
+    let (head, tail) = around_style(chart);
+    themes.map(|theme| {
+        let style = style(theme);
+        let mut out = String::with_capacity(head.len() + style.len() + tail.len() + 16);
+        let _ = write!(out, "{head}<style>{style}</style>{tail}");
+        out
+    })
+}
+
+/// The SVG before and after its `<style>` element.
+fn around_style(chart: &LineChart) -> (String, String) {
     let n = chart.x_labels.len();
     let legend_rows = chart.lines.len().div_ceil(LEGEND_COLUMNS);
     let height = TOP + PLOT_HEIGHT + X_AXIS + legend_rows as f64 * LEGEND_ROW + 8.0;
@@ -201,7 +218,7 @@ pub fn svg(chart: &LineChart, theme: Theme) -> String {
         xml::attr(&chart.title)
     );
     let _ = write!(out, "<title>{}</title>", xml::text(&chart.title));
-    let _ = write!(out, "<style>{}</style>", style(theme));
+    let style_at = out.len();
     let _ = write!(out, "<rect class=\"lc-bg\" x=\"0\" y=\"0\" width=\"{WIDTH}\" height=\"{height:.0}\"/>");
     // Grid and y labels.
     let ticks = (top / step).round() as usize;
@@ -272,7 +289,8 @@ pub fn svg(chart: &LineChart, theme: Theme) -> String {
         );
     }
     out.push_str("</svg>\n");
-    out
+    let tail = out.split_off(style_at);
+    (out, tail)
 }
 
 /// The polylines of a line: consecutive present points joined, gaps skipped, runs of
@@ -527,6 +545,9 @@ mod tests {
         }
         // Light and dark differ only in colours; the same input gives the same bytes.
         assert_ne!(svg(&chart, Theme::Light), svg(&chart, Theme::Dark));
+        let [light, auto] = svgs(&chart, [Theme::Light, Theme::Auto]);
+        assert_eq!((light, auto), (svg(&chart, Theme::Light), svg(&chart, Theme::Auto)));
+        assert_eq!(svg(&chart, Theme::Auto).matches("<style>").count(), 1);
         assert_eq!(svg(&chart, Theme::Light), svg(&trend_chart(&trend(), &weeks, 30), Theme::Light));
     }
 

@@ -169,13 +169,14 @@ pub fn trend_files(
             }
         })
         .collect();
+    let [auto_svg, light_svg, dark_svg] = linechart::svgs(&chart, [Theme::Auto, Theme::Light, Theme::Dark]);
     TrendFiles {
         view: TrendView {
             program: printable(&trend.program_name),
             chart: printable(&trend.chart_name),
             title: printable(title),
             description: printable(description),
-            svg: linechart::svg(&chart, Theme::Auto),
+            svg: auto_svg,
             columns,
             rows,
             has_data: trend.has_data(),
@@ -183,8 +184,8 @@ pub fn trend_files(
             min_uploaders,
             low_confidence_weeks: trend.low_confidence.iter().filter(|&&l| l).count(),
         },
-        light_svg: linechart::svg(&chart, Theme::Light),
-        dark_svg: linechart::svg(&chart, Theme::Dark),
+        light_svg,
+        dark_svg,
         csv: super::csv::trend(trend, weeks),
     }
 }
