@@ -254,11 +254,12 @@ pub fn build(opts: &BuildOptions) -> Result<Summary, BuildError> {
         None if unchanged => analysis.ingested.previous.take(),
         None => None,
     };
-    // The old site is removed while the cache is saved.
-    let (removed, ()) = rayon::join(
+    // The old site is removed while the cache is saved and the new site listed.
+    let (removed, site_files) = rayon::join(
         || old_site.remove(),
         || {
-            let Some((mut cache, print)) = next_cache.zip(fingerprint) else { return };
+            let site_files = key.map(|_| crate::snapshot::site_files(&opts.site));
+            let Some((mut cache, print)) = next_cache.zip(fingerprint) else { return site_files };
             cache.data_files.clear();
             cache.outputs.clear();
             cache.sets = analysis.aggregates.sets.clone();
@@ -280,6 +281,7 @@ pub fn build(opts: &BuildOptions) -> Result<Summary, BuildError> {
                     notes.push(format!("cache `{}` not saved: {e}", cache_dir.display()));
                 }
             }
+            site_files
         },
     );
     removed?;
@@ -302,8 +304,8 @@ pub fn build(opts: &BuildOptions) -> Result<Summary, BuildError> {
     summary.pages = stats.pages;
     summary.files_written = files_written;
     summary.bytes_written = bytes_written;
-    if let Some(key) = key {
-        if let Err(e) = crate::snapshot::save(&cache_dir, key, &opts.site, &summary) {
+    if let (Some(key), Some(files)) = (key, site_files) {
+        if let Err(e) = files.and_then(|files| crate::snapshot::save(&cache_dir, key, files, &summary)) {
             summary.notes.push(format!("cache `{}`: snapshot not saved: {e}", cache_dir.display()));
         }
     }

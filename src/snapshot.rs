@@ -124,8 +124,9 @@ pub fn forget(cache_dir: &Path) -> io::Result<()> {
 }
 
 /// Writes the snapshot of a finished build (atomically: a temporary file renamed).
-pub fn save(cache_dir: &Path, key: u64, site: &Path, summary: &Summary) -> io::Result<()> {
-    let snapshot = Snapshot { key, site: site_files(site)?, summary: summary.clone() };
+/// `site` is [`site_files`] of the site as the build left it.
+pub fn save(cache_dir: &Path, key: u64, site: Vec<(String, u64, i64)>, summary: &Summary) -> io::Result<()> {
+    let snapshot = Snapshot { key, site, summary: summary.clone() };
     std::fs::create_dir_all(cache_dir)?;
     let mut file = tempfile::NamedTempFile::new_in(cache_dir)?;
     serde_json::to_writer(std::io::BufWriter::new(file.as_file_mut()), &snapshot)?;
@@ -147,7 +148,7 @@ mod tests {
         std::fs::write(site.join("index.html"), "home").unwrap();
         std::fs::write(site.join("charts/a.json"), "{}").unwrap();
         let summary = Summary { reports_read: 7, ..Summary::default() };
-        save(&cache, 42, &site, &summary).unwrap();
+        save(&cache, 42, site_files(&site).unwrap(), &summary).unwrap();
         assert_eq!(unchanged(&cache, 42, &site).unwrap().reports_read, 7);
         assert!(unchanged(&cache, 43, &site).is_none(), "another key");
         std::fs::write(site.join("extra.html"), "x").unwrap();
@@ -159,7 +160,7 @@ mod tests {
         let later = file.metadata().unwrap().modified().unwrap() + std::time::Duration::from_millis(10);
         file.set_modified(later).unwrap();
         assert!(unchanged(&cache, 42, &site).is_none(), "a file edited in place");
-        save(&cache, 42, &site, &summary).unwrap();
+        save(&cache, 42, site_files(&site).unwrap(), &summary).unwrap();
         forget(&cache).unwrap();
         assert!(unchanged(&cache, 42, &site).is_none(), "forgotten");
         forget(&cache).unwrap();
