@@ -153,6 +153,8 @@ pub struct Staging {
     /// This build's memoized outputs: (path, fingerprint).
     memo: std::sync::Mutex<Vec<(String, u64)>>,
     reused: AtomicU64,
+    /// Folders already made, so thousands of files in a few folders cost a few `mkdir`s.
+    made: std::sync::Mutex<std::collections::HashSet<PathBuf>>,
 }
 
 impl Staging {
@@ -189,6 +191,7 @@ impl Staging {
             previous: Default::default(),
             memo: Default::default(),
             reused: AtomicU64::new(0),
+            made: Default::default(),
         })
     }
 
@@ -201,7 +204,7 @@ impl Staging {
         let rel_path = checked(rel).map_err(err(Path::new(rel)))?;
         let path = self.root.join(&rel_path);
         if let Some(dir) = path.parent() {
-            fs::create_dir_all(dir).map_err(err(dir))?;
+            self.make_dir(dir)?;
         }
         self.files.fetch_add(1, Ordering::Relaxed);
         self.bytes.fetch_add(bytes.len() as u64, Ordering::Relaxed);
@@ -226,7 +229,7 @@ impl Staging {
         })?;
         let path = self.root.join(&rel_path);
         if let Some(dir) = path.parent() {
-            fs::create_dir_all(dir).map_err(err(dir))?;
+            self.make_dir(dir)?;
         }
         fs::hard_link(&old, &path).map_err(err(&old))?;
         self.files.fetch_add(1, Ordering::Relaxed);
@@ -271,7 +274,7 @@ impl Staging {
         let rel_path = checked(rel).map_err(err(Path::new(rel)))?;
         let path = self.root.join(&rel_path);
         if let Some(dir) = path.parent() {
-            fs::create_dir_all(dir).map_err(err(dir))?;
+            self.make_dir(dir)?;
         }
         if fs::hard_link(from, &path).is_err() {
             fs::copy(from, &path).map_err(err(from))?;
@@ -279,6 +282,16 @@ impl Staging {
         let len = fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
         self.files.fetch_add(1, Ordering::Relaxed);
         self.bytes.fetch_add(len, Ordering::Relaxed);
+        Ok(())
+    }
+
+    /// Makes `dir` and its parents, once per build.
+    fn make_dir(&self, dir: &Path) -> Result<(), WriteError> {
+        if self.made.lock().expect("made lock").contains(dir) {
+            return Ok(());
+        }
+        fs::create_dir_all(dir).map_err(err(dir))?;
+        self.made.lock().expect("made lock").insert(dir.to_path_buf());
         Ok(())
     }
 
