@@ -270,8 +270,7 @@ mod record_table {
 
 /// The fingerprint of everything that decides a file's outcome.
 pub fn fingerprint(upload_config_text: &str, limits: &crate::ingest::Limits) -> u64 {
-    let mut text =
-        format!("{}|{FORMAT}|{}|{}|", env!("CARGO_PKG_VERSION"), limits.max_report_bytes, limits.max_file_bytes);
+    let mut text = format!("{}|{FORMAT}|{}|{}|", crate::BUILD, limits.max_report_bytes, limits.max_file_bytes);
     text.push_str(upload_config_text);
     xxhash_rust::xxh3::xxh3_64(text.as_bytes())
 }

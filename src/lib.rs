@@ -4,6 +4,10 @@
 //! chart set counts) -> [`render`] (counts -> pages and downloads) -> [`site`] (one atomic
 //! swap into `<SITE>`). [`build::build`] runs them in order.
 
+/// What built this binary: the version and a hash of the sources, templates and static
+/// files (`build.rs`). Caches, snapshots and page fingerprints are keyed on it.
+pub const BUILD: &str = concat!(env!("CARGO_PKG_VERSION"), "+", env!("TELEMETRY_SITE_SOURCE"));
+
 pub mod aggregate;
 pub mod build;
 pub mod cache;

@@ -38,7 +38,7 @@ pub struct Snapshot {
 /// no snapshot is trusted).
 pub fn inputs_key(opts: &BuildOptions, found: &mut Discovery, configs: [Option<&Path>; 2]) -> Option<u64> {
     let mut hash = xxhash_rust::xxh3::Xxh3::new();
-    hash.update(env!("CARGO_PKG_VERSION").as_bytes());
+    hash.update(crate::BUILD.as_bytes());
     let options = (&opts.data, &opts.site, &opts.upload_config, &opts.chart_config, opts.limits, &opts.site_options);
     hash.update(format!("{options:?}\0").as_bytes());
     for config in configs {

@@ -126,7 +126,7 @@ impl Prints {
         flags: [bool; 2],
     ) -> Prints {
         let mut hash = xxhash_rust::xxh3::Xxh3::new();
-        hash.update(env!("CARGO_PKG_VERSION").as_bytes());
+        hash.update(crate::BUILD.as_bytes());
         hash.update(&templates.hash.to_le_bytes());
         if templates.newest_day_on_pages {
             hash.update(format!("{:?}", ctx.newest_day).as_bytes());
