@@ -117,8 +117,10 @@ pub fn analyse(opts: &BuildOptions, spool_parent: &Path) -> Result<Analysis, Bui
     let clock = Instant::now();
     let found = discover(opts)?;
     let walked = clock.elapsed().as_secs_f64();
-    let mut analysis = analyse_with(opts, found, (spool_parent, ".telemetry-site-spool-"), None, false)?;
-    analysis.stages.insert(0, ("walk".into(), walked));
+    let configs = load_configs(&opts.data, opts.upload_config.as_deref(), opts.chart_config.as_deref())?;
+    let configured = clock.elapsed().as_secs_f64() - walked;
+    let mut analysis = analyse_with(opts, found, configs, (spool_parent, ".telemetry-site-spool-"), None, false)?;
+    analysis.stages.splice(0..0, [("walk".into(), walked), ("config".into(), configured)]);
     Ok(analysis)
 }
 
@@ -137,6 +139,7 @@ pub fn discover(opts: &BuildOptions) -> Result<ingest::Discovery, BuildError> {
 pub fn analyse_with(
     opts: &BuildOptions,
     found: ingest::Discovery,
+    configs: Configs,
     (spool_parent, spool_prefix): (&Path, &str),
     previous: Option<ingest::incremental::Previous<'_>>,
     make_cache: bool,
@@ -147,8 +150,6 @@ pub fn analyse_with(
         stages.push((name.to_string(), clock.elapsed().as_secs_f64()));
         clock = Instant::now();
     };
-    let configs = load_configs(&opts.data, opts.upload_config.as_deref(), opts.chart_config.as_deref())?;
-    lap("config", &mut stages);
     let catalog = match &configs.upload {
         Some((config, _)) => Catalog::fixed(config),
         None => Catalog::open(),
@@ -185,14 +186,13 @@ pub fn build(opts: &BuildOptions) -> Result<Summary, BuildError> {
     let cache_dir = opts.cache_dir();
     let mut found = discover(opts)?;
     let walked = started.elapsed().as_secs_f64();
-    let config_paths = [
-        pick(&opts.data, opts.upload_config.as_deref(), "upload-config.json"),
-        pick(&opts.data, opts.chart_config.as_deref(), "chart-config.txt"),
-    ];
+    let configs = load_configs(&opts.data, opts.upload_config.as_deref(), opts.chart_config.as_deref())?;
+    let configured = started.elapsed().as_secs_f64() - walked;
     let key = if opts.no_cache {
         None
     } else {
-        crate::snapshot::inputs_key(opts, &mut found, config_paths.each_ref().map(|p| p.as_deref()))
+        let texts = [configs.upload.as_ref().map(|(_, text)| text.as_str()), configs.chart_text.as_deref()];
+        crate::snapshot::inputs_key(opts, &mut found, texts)
     };
     if let Some(summary) = key.and_then(|key| crate::snapshot::unchanged(&cache_dir, key, &opts.site)) {
         return Ok(replay(summary, walked, started));
@@ -200,9 +200,11 @@ pub fn build(opts: &BuildOptions) -> Result<Summary, BuildError> {
     if let Err(e) = crate::snapshot::forget(&cache_dir) {
         notes.push(format!("cache `{}`: cannot remove the old snapshot: {e}", cache_dir.display()));
     }
-    let compared = started.elapsed().as_secs_f64() - walked;
+    let compared = started.elapsed().as_secs_f64() - walked - configured;
     let clock = Instant::now();
-    let fingerprint = upload_config_fingerprint(opts)?;
+    // What decides ingest outcomes; without an upload config key ids depend on the data
+    // and nothing is cached.
+    let fingerprint = configs.upload.as_ref().map(|(_, text)| cache::fingerprint(text, &opts.limits));
     let previous_cache = match (&fingerprint, opts.no_cache) {
         (Some(print), false) if opts.site.is_dir() => match cache::load(&cache_dir, *print) {
             Ok(cache) => Some(cache),
@@ -220,8 +222,13 @@ pub fn build(opts: &BuildOptions) -> Result<Summary, BuildError> {
     let previous = previous_cache.map(|cache| ingest::incremental::Previous { cache, site: &opts.site });
     let make_cache = fingerprint.is_some() && !opts.no_cache;
     let cache_seconds = clock.elapsed().as_secs_f64();
-    let mut analysis = analyse_with(opts, found, (&spool_parent, &spool_prefix), previous, make_cache)?;
-    let first = [("walk".into(), walked), ("compare".into(), compared), ("cache".into(), cache_seconds)];
+    let mut analysis = analyse_with(opts, found, configs, (&spool_parent, &spool_prefix), previous, make_cache)?;
+    let first = [
+        ("walk".into(), walked),
+        ("config".into(), configured),
+        ("compare".into(), compared),
+        ("cache".into(), cache_seconds),
+    ];
     analysis.stages.splice(0..0, first);
     let mut stages = analysis.stages.clone();
     let mut clock = Instant::now();
@@ -323,16 +330,6 @@ fn replay(mut summary: Summary, walked: f64, started: Instant) -> Summary {
     summary.bytes_written = 0;
     summary.seconds = seconds;
     summary
-}
-
-/// The fingerprint of what decides ingest outcomes, or `None` when no upload config is
-/// given (then key ids depend on the data and nothing is cached).
-fn upload_config_fingerprint(opts: &BuildOptions) -> Result<Option<u64>, BuildError> {
-    let Some(path) = pick(&opts.data, opts.upload_config.as_deref(), "upload-config.json") else {
-        return Ok(None);
-    };
-    let text = read_config(&path)?;
-    Ok(Some(cache::fingerprint(&text, &opts.limits)))
 }
 
 /// The summary of an analysis (counts, skips, chart sets), without write figures.

@@ -36,16 +36,14 @@ pub struct Snapshot {
 
 /// The key over everything a build reads; `None` when some input cannot be read (then
 /// no snapshot is trusted).
-pub fn inputs_key(opts: &BuildOptions, found: &mut Discovery, configs: [Option<&Path>; 2]) -> Option<u64> {
+/// `configs` are the texts of the upload and chart configs the build reads, if any.
+pub fn inputs_key(opts: &BuildOptions, found: &mut Discovery, configs: [Option<&str>; 2]) -> Option<u64> {
     let mut hash = xxhash_rust::xxh3::Xxh3::new();
     hash.update(crate::BUILD.as_bytes());
     let options = (&opts.data, &opts.site, &opts.upload_config, &opts.chart_config, opts.limits, &opts.site_options);
     hash.update(format!("{options:?}\0").as_bytes());
     for config in configs {
-        match config {
-            Some(path) => hash.update(&std::fs::read(path).ok()?),
-            None => hash.update(b"-"),
-        }
+        hash.update(config.map_or(&b"-"[..], str::as_bytes));
         hash.update(&[0]);
     }
     let options = &opts.site_options;
