@@ -58,7 +58,6 @@ pub struct CachedRecord {
     pub x: f64,
     pub line: u32,
     pub has_programs: bool,
-    pub has_stacks: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -141,15 +140,16 @@ impl Cache {
 
     /// The stacks of the record at `index` of [`Cache::records`]: (program, key, count).
     pub fn stacks_of(&self, index: usize) -> crate::stacks::ReportStacks {
+        self.stack_rows(index).map(|(program, key, count)| (program.to_string(), key.to_string(), count)).collect()
+    }
+
+    /// [`Cache::stacks_of`], borrowed.
+    fn stack_rows(&self, index: usize) -> impl Iterator<Item = (&str, &str, u64)> {
         let first = self.stack_counts.partition_point(|&(i, _, _)| (i as usize) < index);
-        self.stack_counts[first..]
-            .iter()
-            .take_while(|&&(i, _, _)| i as usize == index)
-            .map(|&(_, id, count)| {
-                let (program, key) = &self.stack_names[id as usize];
-                (program.clone(), key.clone(), count)
-            })
-            .collect()
+        self.stack_counts[first..].iter().take_while(move |&&(i, _, _)| i as usize == index).map(|&(_, id, count)| {
+            let (program, key) = &self.stack_names[id as usize];
+            (program.as_str(), key.as_str(), count)
+        })
     }
 
     /// Records `stacks` for the record about to be pushed.
@@ -202,18 +202,8 @@ impl Cache {
     pub fn copy_file(&mut self, from: &Cache, entry: &FileEntry, (stat, hash): (FileStat, u64)) {
         let first_record = self.records.len() as u32;
         let first_in_from = entry.records.0 as usize;
-        let mut stacks_from = from.stack_counts.partition_point(|&(i, _, _)| (i as usize) < first_in_from);
         for (n, record) in from.records_of(entry).iter().enumerate() {
-            let rows =
-                from.stack_counts[stacks_from..].iter().take_while(|&&(i, _, _)| i as usize == first_in_from + n);
-            let stacks: Vec<(&str, &str, u64)> = rows
-                .map(|&(_, id, count)| {
-                    let (program, key) = &from.stack_names[id as usize];
-                    (program.as_str(), key.as_str(), count)
-                })
-                .collect();
-            stacks_from += stacks.len();
-            self.push_stacks(stacks);
+            self.push_stacks(from.stack_rows(first_in_from + n));
             self.records.push(*record);
         }
         let first_skip = self.skips.len() as u32;
@@ -244,7 +234,7 @@ mod record_table {
             bytes.extend_from_slice(&r.day.to_le_bytes());
             bytes.extend_from_slice(&r.x.to_bits().to_le_bytes());
             bytes.extend_from_slice(&r.line.to_le_bytes());
-            bytes.push(u8::from(r.has_programs) | u8::from(r.has_stacks) << 1);
+            bytes.push(u8::from(r.has_programs));
         }
         serializer.serialize_bytes(&bytes)
     }
@@ -262,7 +252,6 @@ mod record_table {
                 x: f64::from_bits(u64::from_le_bytes(row[4..12].try_into().expect("8 bytes"))),
                 line: int(&row[12..16]),
                 has_programs: row[16] & 1 != 0,
-                has_stacks: row[16] & 2 != 0,
             })
             .collect())
     }
@@ -399,7 +388,6 @@ mod tests {
             x: if stacks { 1e-300 } else { 0.5 },
             line,
             has_programs: !stacks,
-            has_stacks: stacks,
         };
         let skip = CachedSkip { line: 2, reason: Reason::Empty, message: "blank".into() };
         cache.push_file(entry, [(record(1, false), vec![]), (record(3, true), stacks())], [skip]);

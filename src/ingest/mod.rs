@@ -459,17 +459,11 @@ fn make_cache(
         };
         let rows = records.iter().filter(|r| r.has_stacks).map(|r| {
             let mut text = Vec::new();
-            let stacks = match r.has_stacks && spool.read_into(r.text, &mut text).is_ok() {
-                true => crate::stacks::stacks_of(&text),
-                false => Vec::new(),
+            let stacks = match spool.read_into(r.text, &mut text) {
+                Ok(()) => crate::stacks::stacks_of(&text),
+                Err(_) => Vec::new(),
             };
-            let record = cache::CachedRecord {
-                day: r.day.0,
-                x: r.x,
-                line: r.line,
-                has_programs: r.has_programs,
-                has_stacks: r.has_stacks,
-            };
+            let record = cache::CachedRecord { day: r.day.0, x: r.x, line: r.line, has_programs: r.has_programs };
             (record, stacks)
         });
         let skips = skips_by_path.get(file.rel.as_str()).into_iter().flatten().map(|s| cache::CachedSkip {
