@@ -53,9 +53,8 @@ pub fn inputs_key(opts: &BuildOptions, found: &mut Discovery, configs: [Option<&
     {
         hash.update(&dir.map_or(Some(0), tree_hash)?.to_le_bytes());
     }
-    found.stat_all();
-    let stats = found.stats.as_deref().unwrap_or_default();
-    for (file, stat) in found.files.iter().zip(stats) {
+    let (files, stats) = found.with_stats();
+    for (file, stat) in files.iter().zip(stats) {
         let stat = stat.as_ref().ok()?;
         hash.update(file.rel.as_bytes());
         hash.update(&[0]);

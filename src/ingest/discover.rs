@@ -50,10 +50,12 @@ pub struct Discovery {
 }
 
 impl Discovery {
-    /// Takes every file's stat, in parallel, unless already taken.
-    pub fn stat_all(&mut self) -> &[std::io::Result<crate::cache::FileStat>] {
+    /// The files and their stats, taken in parallel unless already taken.
+    pub fn with_stats(&mut self) -> (&[InputFile], &[std::io::Result<crate::cache::FileStat>]) {
         let files = &self.files;
-        self.stats.get_or_insert_with(|| files.par_iter().map(|f| crate::cache::FileStat::of(&f.path)).collect())
+        let stats =
+            self.stats.get_or_insert_with(|| files.par_iter().map(|f| crate::cache::FileStat::of(&f.path)).collect());
+        (files, stats)
     }
 }
 

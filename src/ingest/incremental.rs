@@ -23,10 +23,8 @@ pub struct Previous<'a> {
 /// The identity of every input file now: stat, and the content hash of newline-delimited
 /// files whose stat changed (or the cached hash when it did not).
 pub fn identify(found: &mut super::Discovery, previous: Option<&Previous<'_>>) -> Vec<(FileStat, u64)> {
-    found.stat_all();
-    let stats = found.stats.as_deref().unwrap_or_default();
-    found
-        .files
+    let (files, stats) = found.with_stats();
+    files
         .par_iter()
         .zip(stats)
         .map(|(file, stat)| {

@@ -261,13 +261,10 @@ pub fn ingest(
     };
     let files_reused = reuse.iter().flatten().count() as u64;
     options.progress.inc(files_reused);
-    let mut stack_records = Vec::new();
-    let mut cached_stacks = CachedStacks::default();
-    if let Some(previous) = &previous {
-        let stack_records = &mut stack_records;
-        let taken = Taken { cache: &previous.cache, files, stack_records, cached_stacks: &mut cached_stacks };
-        take_from_cache(&mut outcome, &reuse, taken);
-    }
+    let (mut stack_records, cached_stacks) = match &previous {
+        Some(previous) => take_from_cache(&mut outcome, files, &reuse, &previous.cache),
+        None => Default::default(),
+    };
     if let Err(e) = spool.flush() {
         return Err(IngestError::Spool { path: spool_parent.display().to_string(), source: e });
     }
@@ -367,11 +364,17 @@ pub fn ingest(
     Ok(ingested)
 }
 
-/// Adds the outcomes of reused files to `outcome`: their counts and skips, and into
-/// `stack_records` their reports with stacks (on days not recounted: a file with a report
-/// on a recounted day is parsed again, not reused).
-fn take_from_cache(outcome: &mut FileOutcome, reuse: &[Option<&cache::FileEntry>], taken: Taken<'_>) {
-    let Taken { cache, files, stack_records, cached_stacks } = taken;
+/// Adds the outcomes of reused files to `outcome` (their counts and skips); returns their
+/// reports with stacks and those stacks. They are on days not recounted: a file with a
+/// report on a recounted day is parsed again, not reused.
+fn take_from_cache(
+    outcome: &mut FileOutcome,
+    files: &[InputFile],
+    reuse: &[Option<&cache::FileEntry>],
+    cache: &cache::Cache,
+) -> (Vec<Record>, CachedStacks) {
+    let mut stack_records = Vec::new();
+    let mut cached_stacks = CachedStacks::default();
     for (index, entry) in reuse.iter().enumerate() {
         let Some(entry) = entry else { continue };
         outcome.reports += entry.reports;
@@ -401,14 +404,7 @@ fn take_from_cache(outcome: &mut FileOutcome, reuse: &[Option<&cache::FileEntry>
             });
         }
     }
-}
-
-/// Where [`take_from_cache`] takes from and puts the reports with stacks.
-struct Taken<'a> {
-    cache: &'a cache::Cache,
-    files: &'a [InputFile],
-    stack_records: &'a mut Vec<Record>,
-    cached_stacks: &'a mut CachedStacks,
+    (stack_records, cached_stacks)
 }
 
 /// The stacks of records taken from the cache, by (file, line).
