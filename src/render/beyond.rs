@@ -9,7 +9,7 @@ use super::linechart::{self, Theme};
 use super::pages::{context, crumb, Pages, SetLink};
 use super::paths::{display_text, short_program_name};
 use super::stack_pages::StacksView;
-use super::trend_pages::{trend_files, TrendLink, TrendPaths, TrendView};
+use super::trend_pages::{trend_files, TrendFiles, TrendLink, TrendPaths, TrendView};
 use super::{csv, feed, RenderError, SiteContext};
 use crate::site::{Staging, WriteError};
 use crate::stacks::StackIndex;
@@ -137,13 +137,12 @@ impl Pages<'_> {
         let files = || {
             files.get_or_init(|| trend_files(trend, &beyond.weeks, &title, &description, min_uploaders, "../../../"))
         };
-        out.memoized(&format!("{dir}trend.csv"), print, || Ok::<_, RenderError>(files().csv.clone().into_bytes()))?;
-        out.memoized(&format!("{dir}trend.svg"), print, || {
-            Ok::<_, RenderError>(files().light_svg.clone().into_bytes())
-        })?;
-        out.memoized(&format!("{dir}trend-dark.svg"), print, || {
-            Ok::<_, RenderError>(files().dark_svg.clone().into_bytes())
-        })?;
+        type Part = fn(&TrendFiles) -> &String;
+        let downloads: [(&str, Part); 3] =
+            [("trend.csv", |f| &f.csv), ("trend.svg", |f| &f.light_svg), ("trend-dark.svg", |f| &f.dark_svg)];
+        for (name, part) in downloads {
+            out.memoized(&format!("{dir}{name}"), print, || Ok::<_, RenderError>(part(files()).clone().into_bytes()))?;
+        }
         out.memoized(&rel, print, || self.trend_html(trend, &title, &files().view, &rel))
     }
 
