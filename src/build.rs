@@ -251,6 +251,7 @@ pub fn build(opts: &BuildOptions) -> Result<Summary, BuildError> {
     let stats = render::render(&ctx, &staging)?;
     stage.finish();
     stages.push(("render".into(), clock.elapsed().as_secs_f64()));
+    stages.extend(stats.stages.iter().cloned());
     clock = Instant::now();
     let (files_written, bytes_written) = staging.totals();
     let stage = opts.progress.stage("writing the site", "");

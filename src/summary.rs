@@ -102,7 +102,7 @@ impl Summary {
         );
         if verbose {
             for (stage, secs) in &self.stages {
-                let _ = writeln!(out, "  {stage:<10} {secs:>8.3}s");
+                let _ = writeln!(out, "  {stage:<14} {secs:>8.3}s");
             }
         }
         out

@@ -6,12 +6,15 @@
 //! the templates to escape; only the SVG, which [`svg`] escapes itself, is markup.
 
 use std::collections::HashMap;
+use std::fmt::Write;
 
 use serde::Serialize;
 
+use super::fixed::Fixed;
 use super::paths::{display_text, is_web_url, short_program_name, Anchors};
 use super::svg::{self, Bar};
 use super::trend_pages::TrendPaths;
+use super::xml;
 use crate::aggregate::{ChartKind, Plan};
 use crate::chartset::ChartSet;
 use crate::config::ChartConfigFile;
@@ -114,17 +117,10 @@ pub struct ChartView {
     pub issues: Vec<Issue>,
     /// The bar chart, escaped markup produced by [`svg::bar_chart`].
     pub svg: String,
-    pub rows: Vec<Row>,
+    /// The rows of the numbers table, escaped markup produced by [`table_rows`].
+    pub table: String,
     /// The chart's trend page, from the site root.
     pub trend: Option<String>,
-}
-
-/// A bucket and its value, with its share of the set's reports (one decimal).
-#[derive(Debug, Serialize)]
-pub struct Row {
-    pub key: String,
-    pub value: u64,
-    pub share: String,
 }
 
 /// The programs and charts of `set`, with anchors unique on the page.
@@ -147,15 +143,7 @@ pub fn programs(set: &ChartSet, catalog: &ChartCatalog) -> Vec<ProgramView> {
                         trend: catalog.trend_href(&program.name, &chart.name),
                         anchor: anchors.unique(&format!("{short} {}", chart.name), "chart"),
                         svg: svg::bar_chart(&heading, &bars),
-                        rows: chart
-                            .data
-                            .iter()
-                            .map(|d| Row {
-                                key: display_text(&d.key),
-                                value: d.value,
-                                share: share(d.value, set.num_reports),
-                            })
-                            .collect(),
+                        table: table_rows(&chart.data, set.num_reports),
                         name,
                         title: info.title,
                         description: info.description,
@@ -168,12 +156,21 @@ pub fn programs(set: &ChartSet, catalog: &ChartCatalog) -> Vec<ProgramView> {
         .collect()
 }
 
-/// `value` as a percentage of `total`, one decimal.
-fn share(value: u64, total: u64) -> String {
-    if total == 0 {
-        return String::new();
+/// One `<tr>` per bucket: its name, its value and its share of the set's `total` reports
+/// (a percentage with one decimal; empty when there are no reports). Written here rather
+/// than looped over in the template: a year's pages hold over half a million rows.
+fn table_rows(data: &[crate::chartset::Datum], total: u64) -> String {
+    let mut html = String::with_capacity(data.len() * 80);
+    for datum in data {
+        html.push_str("<tr><td>");
+        xml::push_text(&mut html, &datum.key);
+        let _ = write!(html, r#"</td><td class="num">{}</td><td class="num">"#, datum.value);
+        if total > 0 {
+            let _ = write!(html, "{:.1}%", Fixed(datum.value as f64 * 100.0 / total as f64));
+        }
+        html.push_str("</td></tr>\n");
     }
-    format!("{:.1}%", value as f64 * 100.0 / total as f64)
+    html
 }
 
 #[cfg(test)]
@@ -226,8 +223,9 @@ mod tests {
         assert_eq!(client.issues[0].url.as_deref(), Some("https://go.dev/issue/61038"));
         assert_eq!(client.issues[0].text, "go.dev/issue/61038");
         assert_eq!(client.issues[1].url, None);
-        assert_eq!(client.rows[0].share, "37.5%");
-        assert_eq!(client.rows[1].share, "0.0%");
+        let expected = "<tr><td>vscode</td><td class=\"num\">3</td><td class=\"num\">37.5%</td></tr>\n\
+                        <tr><td>vim</td><td class=\"num\">0</td><td class=\"num\">0.0%</td></tr>\n";
+        assert_eq!(client.table, expected);
         assert!(client.svg.contains("aria-label=\"Editor Distribution: "));
     }
 
@@ -240,5 +238,7 @@ mod tests {
         assert_eq!(programs[0].charts[0].title, "");
         assert_eq!(programs[0].charts[0].name, "<i>");
         assert!(programs[0].charts[0].svg.contains("aria-label=\"&lt;i&gt;: "));
+        let rows = table_rows(&[crate::chartset::Datum { week: String::new(), key: "<x>&\u{7}".into(), value: 2 }], 0);
+        assert_eq!(rows, "<tr><td>&lt;x&gt;&amp;\u{FFFD}</td><td class=\"num\">2</td><td class=\"num\"></td></tr>\n");
     }
 }

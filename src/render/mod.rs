@@ -85,27 +85,39 @@ pub enum RenderError {
     Input { path: String, reason: String },
 }
 
-/// What rendering wrote.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+/// What rendering wrote, and how long its parts took.
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct RenderStats {
     pub pages: u64,
+    /// Seconds of each part, for `-v`: trends and the feed computed, the data files
+    /// (chart set JSON and CSV, raw data, static files) and the HTML pages written.
+    pub stages: Vec<(String, f64)>,
 }
 
 /// Writes every file of the site into `out`.
 pub fn render(ctx: &SiteContext<'_>, out: &Staging) -> Result<RenderStats, RenderError> {
+    let mut clock = std::time::Instant::now();
+    let mut stages = Vec::new();
+    let mut lap = |name: &str| {
+        stages.push((name.to_string(), clock.elapsed().as_secs_f64()));
+        clock = std::time::Instant::now();
+    };
     let (tera, loaded) = templates::load(ctx.options.templates.as_deref())?;
     let static_files = assets::collect(ctx.options.static_dir.as_deref())?;
     let markdown = pages::read_markdown(ctx.options.pages.as_deref())?;
     let mut beyond = beyond::Beyond::new(ctx)?;
     beyond.feed = beyond::write_feed(ctx, &beyond, out)?;
+    lap("render/trends");
     let prints = Prints::new(ctx, loaded, &markdown, [beyond.feed, beyond.has_stacks()]);
     downloads::write_chart_sets(ctx.aggregates, &prints, out)?;
     downloads::write_raw_data(ctx.ingested, out)?;
     beyond::write_chart_set_csvs(ctx, &prints, out)?;
     assets::write(&static_files, out)?;
     out.write(".nojekyll", b"")?;
+    lap("render/files");
     let pages = pages::Pages::new(&tera, ctx, markdown, &beyond, prints).write_all(out)?;
-    Ok(RenderStats { pages })
+    lap("render/pages");
+    Ok(RenderStats { pages, stages })
 }
 
 /// Hashes of what outputs are rendered from, for the page memo of incremental builds

@@ -3,20 +3,13 @@
 //! description, its stacks ranked by distinct uploaders, each with its total count, a
 //! "new" mark and its frames one per line.
 
+use std::fmt::Write;
+
 use serde::Serialize;
 
 use super::trend_pages::printable;
-use crate::stacks::WindowStacks;
-
-#[derive(Debug, Clone, Serialize)]
-pub struct StackView {
-    pub rank: usize,
-    pub uploaders: u32,
-    pub total: u64,
-    pub new: bool,
-    /// The counter name, then the decoded frames, one per line.
-    pub text: String,
-}
+use super::xml;
+use crate::stacks::{StackRow, WindowStacks};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct CounterView {
@@ -24,8 +17,12 @@ pub struct CounterView {
     pub counter: String,
     pub title: String,
     pub description: String,
-    pub stacks: Vec<StackView>,
+    /// How many stacks, and how many of them are new.
+    pub count: usize,
     pub new: usize,
+    /// The ranked stacks as `<li>` items, escaped markup: written here rather than looped
+    /// over in the template, as a year's stacks pages hold over a hundred thousand.
+    pub list: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -42,44 +39,50 @@ impl StacksView {
         let counters: Vec<CounterView> = window
             .counters
             .iter()
-            .map(|c| {
-                let stacks: Vec<StackView> = c
-                    .stacks
-                    .iter()
-                    .enumerate()
-                    .map(|(i, row)| {
-                        let mut text = row.stack.counter.clone();
-                        for frame in &row.stack.frames {
-                            text.push('\n');
-                            text.push_str(frame);
-                        }
-                        StackView {
-                            rank: i + 1,
-                            uploaders: row.uploaders,
-                            total: row.total,
-                            new: row.new,
-                            text: printable(&text),
-                        }
-                    })
-                    .collect();
-                CounterView {
-                    program: printable(&c.program),
-                    counter: printable(&c.counter),
-                    title: printable(c.title.as_deref().unwrap_or_default()),
-                    description: printable(c.description.as_deref().unwrap_or_default()),
-                    new: stacks.iter().filter(|s| s.new).count(),
-                    stacks,
-                }
+            .map(|c| CounterView {
+                program: printable(&c.program),
+                counter: printable(&c.counter),
+                title: printable(c.title.as_deref().unwrap_or_default()),
+                description: printable(c.description.as_deref().unwrap_or_default()),
+                count: c.stacks.len(),
+                new: c.stacks.iter().filter(|s| s.new).count(),
+                list: list_items(&c.stacks),
             })
             .collect();
         StacksView {
             start: window.start.to_string(),
             end: window.end.to_string(),
-            stacks: counters.iter().map(|c| c.stacks.len()).sum(),
+            stacks: counters.iter().map(|c| c.count).sum(),
             new: counters.iter().map(|c| c.new).sum(),
             counters,
         }
     }
+}
+
+/// One `<li class="stack">` per stack: its uploaders, total count, "new" mark, and its
+/// counter name and decoded frames, one per line (escaped; control characters other
+/// than newline and tab replaced).
+fn list_items(stacks: &[StackRow<'_>]) -> String {
+    let mut html = String::with_capacity(stacks.iter().map(|s| s.stack.encoded.len() + 200).sum());
+    for row in stacks {
+        let plural = if row.uploaders == 1 { "" } else { "s" };
+        let _ = write!(
+            html,
+            "\n    <li class=\"stack\">\n      <p class=\"stack-meta\"><strong>{}</strong> uploader{plural} · total count {}",
+            row.uploaders, row.total
+        );
+        if row.new {
+            html.push_str(" · <span class=\"badge new\">new</span>");
+        }
+        html.push_str("</p>\n      <pre class=\"code\"><code>");
+        xml::push_text(&mut html, &row.stack.counter);
+        for frame in &row.stack.frames {
+            html.push('\n');
+            xml::push_text(&mut html, frame);
+        }
+        html.push_str("</code></pre>\n    </li>");
+    }
+    html
 }
 
 #[cfg(test)]
@@ -101,10 +104,26 @@ mod tests {
         assert_eq!(view.new, 2);
         let bug = &view.counters[0];
         assert_eq!(bug.counter, "gopls/bug");
-        assert_eq!(bug.stacks[0].rank, 1);
+        assert_eq!((bug.count, bug.new), (2, 2));
+        let items: Vec<&str> = bug.list.split("<li class=\"stack\">").skip(1).collect();
+        assert_eq!(items.len(), 2);
         // Both have one uploader: the larger total first.
-        assert_eq!(bug.stacks[0].text, "gopls/bug\na.f:1\na.g:2\u{FFFD}");
-        assert_eq!(bug.stacks[0].total, 3);
-        assert_eq!(bug.stacks[1].text, "gopls/bug\nb.f:1");
+        assert!(
+            items[0].contains("<strong>1</strong> uploader · total count 3 · <span class=\"badge new\">new</span></p>")
+        );
+        assert!(items[0].contains("<code>gopls/bug\na.f:1\na.g:2\u{FFFD}</code>"), "{}", items[0]);
+        assert!(items[1].contains("<code>gopls/bug\nb.f:1</code>"), "{}", items[1]);
+    }
+
+    #[test]
+    fn stack_texts_are_escaped() {
+        let index = StackIndex::from_reports([
+            (Day(10), 0.5, vec![("gopls".to_string(), "gopls/bug\n<a>&\"x\":1".to_string(), 2)]),
+            (Day(10), 0.25, vec![("gopls".to_string(), "gopls/bug\n<a>&\"x\":1".to_string(), 3)]),
+        ]);
+        let window = index.week(Day(12), &[], &ChartConfigFile::default());
+        let list = &StacksView::new(&window).counters[0].list;
+        assert!(list.contains("<strong>2</strong> uploaders · total count 5 · <span"), "{list}");
+        assert!(list.contains("<code>gopls/bug\n&lt;a&gt;&amp;&quot;x&quot;:1</code>"), "{list}");
     }
 }

@@ -26,33 +26,42 @@ pub fn push_text(out: &mut String, s: &str) {
 }
 
 /// Appends `s` escaped, copying the runs between characters that need escaping whole.
+///
+/// Works on bytes: in UTF-8 every character this changes starts with a byte that can
+/// only start such a character (an ASCII byte, `0xC2` for C1 controls, `0xEF` for
+/// U+FFFE and U+FFFF), so plain text is skipped a byte at a time without decoding.
 fn push_escaped(out: &mut String, s: &str, attribute: bool) {
+    let bytes = s.as_bytes();
     let mut plain = 0;
-    for (i, c) in s.char_indices() {
-        let replacement = match c {
-            '&' => "&amp;",
-            '<' => "&lt;",
-            '>' => "&gt;",
-            '"' => "&quot;",
-            '\'' => "&#39;",
-            '\r' => "&#13;",
-            '\t' if attribute => "&#9;",
-            '\n' if attribute => "&#10;",
-            '\t' | '\n' => continue,
-            c if allowed(c) => continue,
-            _ => "\u{FFFD}",
+    let mut i = 0;
+    while i < bytes.len() {
+        let (replacement, len) = match bytes[i] {
+            b'&' => ("&amp;", 1),
+            b'<' => ("&lt;", 1),
+            b'>' => ("&gt;", 1),
+            b'"' => ("&quot;", 1),
+            b'\'' => ("&#39;", 1),
+            b'\r' => ("&#13;", 1),
+            b'\t' if attribute => ("&#9;", 1),
+            b'\n' if attribute => ("&#10;", 1),
+            b'\t' | b'\n' => ("", 0),
+            0..0x20 | 0x7F => ("\u{FFFD}", 1),
+            // U+0080..=U+009F (C1 controls).
+            0xC2 if matches!(bytes.get(i + 1), Some(0x80..=0x9F)) => ("\u{FFFD}", 2),
+            // U+FFFE and U+FFFF.
+            0xEF if bytes.get(i + 1) == Some(&0xBF) && matches!(bytes.get(i + 2), Some(0xBE | 0xBF)) => ("\u{FFFD}", 3),
+            _ => ("", 0),
         };
+        if len == 0 {
+            i += 1;
+            continue;
+        }
         out.push_str(&s[plain..i]);
         out.push_str(replacement);
-        plain = i + c.len_utf8();
+        i += len;
+        plain = i;
     }
     out.push_str(&s[plain..]);
-}
-
-/// Whether `c` may appear as it is (tab, newline and CR are handled by the caller): not a
-/// control character (C0, DEL, C1) nor a noncharacter XML forbids.
-fn allowed(c: char) -> bool {
-    !(c.is_control() || c == '\u{FFFE}' || c == '\u{FFFF}')
 }
 
 /// A parsed XML document for tests: checks well-formedness (matching end tags, known
