@@ -233,7 +233,7 @@ pub fn build(opts: &BuildOptions) -> Result<Summary, BuildError> {
     let mut stages = analysis.stages.clone();
     let mut clock = Instant::now();
     let unchanged = analysis.ingested.unchanged;
-    let mut staging = Staging::new(&opts.site)?;
+    let mut staging = Staging::new(&opts.site, !opts.no_cache)?;
     if let Some((_, outputs)) = &outputs_before {
         staging.remember(outputs.clone());
     }
@@ -262,9 +262,10 @@ pub fn build(opts: &BuildOptions) -> Result<Summary, BuildError> {
         None if unchanged => analysis.ingested.previous.take(),
         None => None,
     };
-    // The old site is removed while the cache is saved and the new site listed.
+    // The old site is kept as the spare (or removed) while the cache is saved and the new
+    // site listed.
     let (removed, site_files) = rayon::join(
-        || old_site.remove(),
+        || old_site.finish(),
         || {
             let site_files = key.map(|_| crate::snapshot::site_files(&opts.site));
             let Some((mut cache, print)) = next_cache.zip(fingerprint) else { return site_files };

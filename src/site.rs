@@ -15,6 +15,8 @@ use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
+mod spare;
+
 /// An error writing the site, naming the path.
 #[derive(Debug, thiserror::Error)]
 #[error("`{path}`: {source}")]
@@ -155,12 +157,22 @@ pub struct Staging {
     reused: AtomicU64,
     /// Folders already made, so thousands of files in a few folders cost a few `mkdir`s.
     made: std::sync::Mutex<std::collections::HashSet<PathBuf>>,
+    /// Where the old site is kept after the swap, for the next build ([`spare`]); `None`
+    /// when it is removed.
+    spare: Option<PathBuf>,
+    /// What the tree held when it was taken from the spare; `None` for a fresh tree.
+    recycled: Option<spare::Contents>,
+    /// Every file placed in a recycled tree, so the rest can be swept before the swap.
+    placed: std::sync::Mutex<std::collections::HashSet<String>>,
 }
 
 impl Staging {
-    /// A fresh, empty staging directory beside `site`, after removing any left by a killed
-    /// build. The caller holds the [`SiteLock`].
-    pub fn new(site: &Path) -> Result<Staging, WriteError> {
+    /// A staging directory beside `site`, after removing any left by a killed build: the
+    /// spare tree the last build kept, when `keep_spare` and there is one, else a fresh,
+    /// empty one. With `keep_spare`, the old site is kept as the spare after the swap
+    /// (see [`spare`]); without it, an old spare is removed. The caller holds the
+    /// [`SiteLock`].
+    pub fn new(site: &Path, keep_spare: bool) -> Result<Staging, WriteError> {
         let (parent, name) = parent_and_name(site);
         fs::create_dir_all(&parent).map_err(err(&parent))?;
         remove_stale_staging(site);
@@ -181,6 +193,16 @@ impl Staging {
             .tempdir_in(&parent)
             .map_err(err(&parent))?
             .keep();
+        let spare = spare::path(&parent, &name);
+        let recycled = keep_spare.then(|| spare::take(&spare, &root)).flatten();
+        if recycled.is_none() {
+            // Not kept, or not a folder that could be taken: whatever it is goes.
+            let _ = spare::remove(&spare);
+        }
+        let made = match &recycled {
+            Some(contents) => contents.dirs.iter().map(|rel| root.join(rel)).collect(),
+            None => Default::default(),
+        };
         let old = site.is_dir().then(|| site.to_path_buf());
         Ok(Staging {
             root,
@@ -191,7 +213,10 @@ impl Staging {
             previous: Default::default(),
             memo: Default::default(),
             reused: AtomicU64::new(0),
-            made: Default::default(),
+            made: std::sync::Mutex::new(made),
+            spare: keep_spare.then_some(spare),
+            recycled,
+            placed: Default::default(),
         })
     }
 
@@ -208,12 +233,14 @@ impl Staging {
         }
         self.files.fetch_add(1, Ordering::Relaxed);
         self.bytes.fetch_add(bytes.len() as u64, Ordering::Relaxed);
+        self.place(rel);
         if let Some(old) = &self.old {
             let previous = old.join(&rel_path);
-            if same_bytes(&previous, bytes) && fs::hard_link(&previous, &path).is_ok() {
+            if same_bytes(&previous, bytes) && self.link(&previous, &path).is_ok() {
                 return Ok(());
             }
         }
+        self.clear(&path)?;
         let mut file = File::create(&path).map_err(err(&path))?;
         file.write_all(bytes).map_err(err(&path))?;
         Ok(())
@@ -231,9 +258,38 @@ impl Staging {
         if let Some(dir) = path.parent() {
             self.make_dir(dir)?;
         }
-        fs::hard_link(&old, &path).map_err(err(&old))?;
+        self.link(&old, &path).map_err(err(&old))?;
+        self.place(rel);
         self.files.fetch_add(1, Ordering::Relaxed);
         Ok(())
+    }
+
+    /// Hard-links `from` at `path`; in a recycled tree, keeps what is there when it is
+    /// already that file, and removes it first when it is not.
+    fn link(&self, from: &Path, path: &Path) -> io::Result<()> {
+        if self.recycled.is_some() {
+            if spare::same_file(from, path) {
+                return Ok(());
+            }
+            spare::remove(path)?;
+        }
+        fs::hard_link(from, path)
+    }
+
+    /// In a recycled tree, removes what is at `path` before a file is written there: it
+    /// may be the live site's own file under another name, which must not change.
+    fn clear(&self, path: &Path) -> Result<(), WriteError> {
+        match self.recycled {
+            Some(_) => spare::remove(path).map_err(err(path)),
+            None => Ok(()),
+        }
+    }
+
+    /// Notes that `rel` is part of the new site (needed only to sweep a recycled tree).
+    fn place(&self, rel: &str) {
+        if self.recycled.is_some() {
+            self.placed.lock().expect("placed lock").insert(rel.to_string());
+        }
     }
 
     /// Gives the previous build's memo of rendered outputs (see [`Staging::memoized`]).
@@ -276,7 +332,9 @@ impl Staging {
         if let Some(dir) = path.parent() {
             self.make_dir(dir)?;
         }
-        if fs::hard_link(from, &path).is_err() {
+        self.place(rel);
+        if self.link(from, &path).is_err() {
+            self.clear(&path)?;
             fs::copy(from, &path).map_err(err(from))?;
         }
         let len = fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
@@ -290,6 +348,14 @@ impl Staging {
         if self.made.lock().expect("made lock").contains(dir) {
             return Ok(());
         }
+        if fs::create_dir_all(dir).is_err() && self.recycled.is_some() {
+            // A file of the spare where this build needs a folder.
+            for ancestor in dir.ancestors().take_while(|a| a.starts_with(&self.root) && *a != self.root) {
+                if fs::symlink_metadata(ancestor).is_ok_and(|m| !m.is_dir()) {
+                    spare::remove(ancestor).map_err(err(ancestor))?;
+                }
+            }
+        }
         fs::create_dir_all(dir).map_err(err(dir))?;
         self.made.lock().expect("made lock").insert(dir.to_path_buf());
         Ok(())
@@ -301,44 +367,68 @@ impl Staging {
     }
 
     /// Puts the new site in place of `site` in one step; returns the old one, moved aside,
-    /// for the caller to remove (while it does other work).
+    /// for the caller to remove or keep as the spare (while it does other work). A recycled
+    /// tree is first swept of what this build did not place.
     pub fn commit(mut self, site: &Path) -> Result<OldSite, WriteError> {
+        if let Some(before) = &self.recycled {
+            let placed = std::mem::take(&mut *self.placed.lock().expect("placed lock"));
+            spare::sweep(&self.root, before, &placed).map_err(err(&self.root))?;
+        }
         let root = self.root.clone();
         let old = if site.exists() || fs::symlink_metadata(site).is_ok() {
             exchange(&root, site).map_err(err(site))?;
             // `root` now holds the old site.
-            self.kept = true;
-            OldSite(Some(root))
+            Some(root)
         } else {
             fs::rename(&root, site).map_err(err(site))?;
-            self.kept = true;
-            OldSite(None)
+            None
         };
+        self.kept = true;
         if let Some(parent) = site.parent() {
             let _ = File::open(if parent.as_os_str().is_empty() { Path::new(".") } else { parent })
                 .and_then(|d| d.sync_all());
         }
-        Ok(old)
+        Ok(OldSite { old, site: site.to_path_buf(), spare: self.spare.take() })
     }
 }
 
-/// The previous site after [`Staging::commit`], removed by [`OldSite::remove`] or when
-/// dropped (a killed build leaves it to the next build's stale-staging clean-up).
-#[must_use = "the old site is removed by `remove` or on drop"]
-pub struct OldSite(Option<PathBuf>);
+/// The previous site after [`Staging::commit`]: [`OldSite::finish`] keeps it as the spare
+/// tree or removes it; dropped, it is removed (a killed build leaves it to the next
+/// build's stale-staging clean-up).
+#[must_use = "the old site is removed or kept as the spare by `finish`, or removed on drop"]
+pub struct OldSite {
+    old: Option<PathBuf>,
+    site: PathBuf,
+    spare: Option<PathBuf>,
+}
 
 impl OldSite {
-    pub fn remove(mut self) -> Result<(), WriteError> {
-        match self.0.take() {
-            Some(path) => fs::remove_dir_all(&path).map_err(err(&path)),
-            None => Ok(()),
+    /// Keeps the old site as the spare tree when there is to be one (after a first build,
+    /// a copy of the new site made of hard links), or removes it.
+    pub fn finish(mut self) -> Result<(), WriteError> {
+        match (self.old.take(), &self.spare) {
+            (Some(old), Some(spare)) => {
+                fs::rename(&old, spare).or_else(|_| fs::remove_dir_all(&old)).map_err(err(&old))
+            }
+            (Some(old), None) => fs::remove_dir_all(&old).map_err(err(&old)),
+            (None, Some(spare)) => {
+                let (parent, name) = parent_and_name(&self.site);
+                let tree = tempfile::Builder::new()
+                    .prefix(&format!(".{name}.staging-"))
+                    .rand_bytes(STAGING_RANDOM)
+                    .tempdir_in(&parent)
+                    .map_err(err(&parent))?;
+                spare::link_tree(&self.site, tree.path()).map_err(err(tree.path()))?;
+                fs::rename(tree.keep(), spare).map_err(err(spare))
+            }
+            (None, None) => Ok(()),
         }
     }
 }
 
 impl Drop for OldSite {
     fn drop(&mut self) {
-        if let Some(path) = self.0.take() {
+        if let Some(path) = self.old.take() {
             let _ = fs::remove_dir_all(path);
         }
     }
@@ -417,16 +507,16 @@ mod tests {
     fn swaps_in_the_new_site_and_keeps_unchanged_files() {
         let dir = tempfile::tempdir().unwrap();
         let site = dir.path().join("site");
-        let first = Staging::new(&site).unwrap();
+        let first = Staging::new(&site, false).unwrap();
         first.write("a/same.txt", b"same").unwrap();
         first.write("stale.txt", b"old").unwrap();
-        first.commit(&site).unwrap().remove().unwrap();
+        first.commit(&site).unwrap().finish().unwrap();
         let before = fs::metadata(site.join("a/same.txt")).unwrap();
         std::thread::sleep(std::time::Duration::from_millis(20));
-        let second = Staging::new(&site).unwrap();
+        let second = Staging::new(&site, false).unwrap();
         second.write("a/same.txt", b"same").unwrap();
         second.write("new.txt", b"new").unwrap();
-        second.commit(&site).unwrap().remove().unwrap();
+        second.commit(&site).unwrap().finish().unwrap();
         let after = fs::metadata(site.join("a/same.txt")).unwrap();
         assert_eq!(before.modified().unwrap(), after.modified().unwrap());
         assert!(!site.join("stale.txt").exists());
@@ -442,7 +532,7 @@ mod tests {
         fs::create_dir(&site).unwrap();
         fs::write(site.join("keep.txt"), b"k").unwrap();
         {
-            let staging = Staging::new(&site).unwrap();
+            let staging = Staging::new(&site, false).unwrap();
             staging.write("x.txt", b"x").unwrap();
         }
         assert_eq!(fs::read(site.join("keep.txt")).unwrap(), b"k");
@@ -487,7 +577,7 @@ mod tests {
         }
         fs::write(dir.path().join(".site.staging-file00"), b"x").unwrap();
         std::os::unix::fs::symlink(&site, dir.path().join(".site.staging-link00")).unwrap();
-        let staging = Staging::new(&site).unwrap();
+        let staging = Staging::new(&site, false).unwrap();
         let mut left: Vec<String> = fs::read_dir(dir.path())
             .unwrap()
             .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())

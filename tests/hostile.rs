@@ -576,7 +576,7 @@ fn hostile_names_stay_data_never_paths() {
     let mut beside: Vec<String> =
         fs::read_dir(f.dir.path()).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
     beside.sort();
-    assert_eq!(beside, [".site.cache", ".site.lock", "data", "site", "summary.json"]);
+    assert_eq!(beside, [".site.cache", ".site.lock", ".site.spare", "data", "site", "summary.json"]);
 
     // Every path in SITE is a plain file or folder inside it, and no two writes collided.
     let site = fs::canonicalize(f.site()).unwrap();

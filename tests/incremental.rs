@@ -356,3 +356,85 @@ fn a_template_showing_the_newest_day_on_every_page_is_never_stale() {
     assert_same_as_clean(&f, &args);
     assert!(f.read_site("charts/2026-01-05/index.html").contains("through 2026-01-09"));
 }
+
+/// Every file of `root` with its (device, inode).
+fn inodes(root: &Path) -> Vec<(String, (u64, u64))> {
+    use std::os::unix::fs::MetadataExt;
+    let mut files: Vec<_> = tree_names(root)
+        .into_iter()
+        .map(|rel| {
+            let meta = std::fs::symlink_metadata(root.join(&rel)).unwrap();
+            (rel, (meta.dev(), meta.ino()))
+        })
+        .collect();
+    files.sort();
+    files
+}
+
+#[test]
+fn the_old_site_is_kept_as_a_spare_and_never_written_in_place() {
+    let f = aggregation_fixture();
+    assert_same_as_clean(&f, &[]);
+    let spare = f.dir.path().join(".site.spare");
+    // After a first build the spare is the site itself, file for file (hard links).
+    assert_eq!(inodes(&spare), inodes(&f.site()));
+    // A name for the old site's home page and newest chart set page outside both trees:
+    // if a build wrote into a file shared with the spare, these would change.
+    let keep = f.dir.path().join("keep");
+    std::fs::create_dir(&keep).unwrap();
+    let watched = ["index.html", "charts/index.html", "data/index.html"];
+    let before: Vec<String> = watched.iter().map(|rel| f.read_site(rel)).collect();
+    for (i, rel) in watched.iter().enumerate() {
+        std::fs::hard_link(f.site().join(rel), keep.join(i.to_string())).unwrap();
+    }
+    // A new day changes all three pages.
+    f.write(
+        "2026-01-09/0.6.json",
+        report("2026-01-09", 0.6, json!([program("cmd/go", "go1.22.0", "go1.22.0", "linux", "amd64", json!({}))])),
+    );
+    assert_same_as_clean(&f, &[]);
+    for (i, rel) in watched.iter().enumerate() {
+        assert_ne!(f.read_site(rel), before[i], "{rel} changed with the new day");
+        assert_eq!(std::fs::read_to_string(keep.join(i.to_string())).unwrap(), before[i], "{rel} written in place");
+        // The spare is now the old site.
+        assert_eq!(std::fs::read_to_string(spare.join(rel)).unwrap(), before[i], "{rel}");
+    }
+    // `--no-cache` keeps no spare.
+    let out = f.build(&["--no-cache"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(!spare.exists());
+}
+
+#[test]
+fn a_tampered_spare_is_put_right_and_never_followed() {
+    let f = aggregation_fixture();
+    assert_same_as_clean(&f, &[]);
+    let spare = f.dir.path().join(".site.spare");
+    let outside = f.dir.path().join("outside");
+    std::fs::create_dir(&outside).unwrap();
+    std::fs::write(outside.join("victim.html"), "untouched").unwrap();
+    // A reused file replaced by another (a new inode with other bytes; a file edited in
+    // place would be the site's own, so that is not tried), extra files and folders, a
+    // file where a folder belongs, and links to the outside, as file and as folder.
+    std::fs::remove_file(spare.join("404.html")).unwrap();
+    std::fs::write(spare.join("404.html"), "stale").unwrap();
+    std::fs::write(spare.join("junk.html"), "junk").unwrap();
+    std::fs::create_dir_all(spare.join("junk/deeper")).unwrap();
+    std::fs::write(spare.join("junk/deeper/x.html"), "x").unwrap();
+    std::fs::remove_dir_all(spare.join("config")).unwrap();
+    std::fs::write(spare.join("config"), "a file where a folder was").unwrap();
+    std::os::unix::fs::symlink(outside.join("victim.html"), spare.join("charts/index.html.tmp")).unwrap();
+    std::fs::remove_file(spare.join("charts/index.html")).unwrap();
+    std::os::unix::fs::symlink(outside.join("victim.html"), spare.join("charts/index.html")).unwrap();
+    std::fs::remove_dir_all(spare.join("trends")).unwrap();
+    std::os::unix::fs::symlink(&outside, spare.join("trends")).unwrap();
+    f.write("2026-01-09/0.9.json", late_report());
+    assert_same_as_clean(&f, &[]);
+    assert_eq!(std::fs::read_to_string(outside.join("victim.html")).unwrap(), "untouched");
+    assert_eq!(std::fs::read_dir(&outside).unwrap().count(), 1, "nothing written through a link");
+    // No change at all, but the spare tampered again, then the snapshot forgotten: the
+    // cache proves every output unchanged, and the site still matches a clean build.
+    std::fs::write(spare.join("stray.html"), "stray").unwrap();
+    forget_snapshot(&f);
+    assert_same_as_clean(&f, &[]);
+}

@@ -125,7 +125,10 @@ pub fn files(minimal: bool) -> Vec<(&'static str, &'static str)> {
         ("data/pages/index.md", INDEX_PAGE),
         ("data/pages/privacy.md", PRIVACY_PAGE),
         (".github/workflows/telemetry-site.yml", WORKFLOW),
-        (".gitignore", "/site\n/.site.cache\n/.site.lock\n/.site.staging-*\n/.site.spool-*\n/build-summary.json\n"),
+        (
+            ".gitignore",
+            "/site\n/.site.cache\n/.site.lock\n/.site.spare\n/.site.staging-*\n/.site.spool-*\n/build-summary.json\n",
+        ),
         ("README.md", README),
     ]
 }
