@@ -107,9 +107,11 @@ def bench_layout(layout, data, extra_day, late, work: Path, runs: int, duck: boo
     build = [str(binary), "build", str(data), str(site), "-q", "--upload-config", str(CONFIG),
              "--chart-config", str(CHARTS), "--cache", str(cache)]
 
+    spare = work / ".site.spare"  # the spare tree a build keeps beside site/
+
     def clean():
-        shutil.rmtree(site, ignore_errors=True)
-        shutil.rmtree(cache, ignore_errors=True)
+        for p in (site, cache, spare):
+            shutil.rmtree(p, ignore_errors=True)
 
     results = {}
     print(f"[{layout}] (a) floor", flush=True)
@@ -120,17 +122,18 @@ def bench_layout(layout, data, extra_day, late, work: Path, runs: int, duck: boo
         clean()
         samples.append(timed(build))
     results["b"] = median(samples)
-    # (b) left a site and cache of the year: the base of the incremental runs.
-    base_site, base_cache = work / "base-site", work / ".base-site.cache"
-    shutil.rmtree(base_site, ignore_errors=True)
-    shutil.rmtree(base_cache, ignore_errors=True)
-    shutil.copytree(site, base_site, symlinks=True)
-    shutil.copytree(cache, base_cache)
+    # (b) left a site, its spare tree and a cache of the year: the base of the incremental
+    # runs. `cp -a` in one call keeps the hard links between the site and its spare, and a
+    # sync after each restore keeps the copy's write-back out of the timed build.
+    base = work / "base"
+    shutil.rmtree(base, ignore_errors=True)
+    base.mkdir()
+    sh(["cp", "-a", str(site), str(spare), str(cache), str(base)])
 
     def restore():
         clean()
-        shutil.copytree(base_site, site, symlinks=True)
-        shutil.copytree(base_cache, cache)
+        sh(["cp", "-a", f"{base}/.", str(work)])
+        os.sync()
 
     def incremental(change):
         samples = []
@@ -156,6 +159,7 @@ def bench_layout(layout, data, extra_day, late, work: Path, runs: int, duck: boo
             shutil.rmtree(copy, ignore_errors=True)
             shutil.copytree(data, copy)  # every mtime and inode new
             added = add_tree(extra_day, copy)
+            os.sync()
             samples.append(timed([*build[:2], str(copy), *build[3:]]))
             remove(added)
         shutil.rmtree(copy, ignore_errors=True)
@@ -164,10 +168,8 @@ def bench_layout(layout, data, extra_day, late, work: Path, runs: int, duck: boo
         print(f"[{layout}] duckdb", flush=True)
         results["duckdb"] = median([timed([sys.executable, str(ROOT / "bench" / "duckdb_peer.py"), str(data), layout])
                                     for _ in range(runs)])
-    for p in (site, base_site):
-        shutil.rmtree(p, ignore_errors=True)
-    for p in (cache, base_cache):
-        shutil.rmtree(p, ignore_errors=True)
+    clean()
+    shutil.rmtree(base, ignore_errors=True)
     return results
 
 
