@@ -101,6 +101,13 @@ pub struct Cache {
     /// Stack ids by the hash of (program, key), while a cache is being made.
     #[serde(skip)]
     stack_ids: rustc_hash::FxHashMap<u64, u32>,
+    /// While files are copied from another cache (the one whose names start at
+    /// `copied_from`): its stack ids to this one's (`u32::MAX` for not yet seen), so a
+    /// copied stack is looked up by name once, not per record.
+    #[serde(skip)]
+    copied_ids: Vec<u32>,
+    #[serde(skip)]
+    copied_from: usize,
     pub skips: Vec<CachedSkip>,
     /// The published `data/<D>.json` of each day, as this build left it.
     pub data_files: BTreeMap<i32, FileStat>,
@@ -140,15 +147,41 @@ impl Cache {
 
     /// The stacks of the record at `index` of [`Cache::records`]: (program, key, count).
     pub fn stacks_of(&self, index: usize) -> crate::stacks::ReportStacks {
-        self.stack_rows(index).map(|(program, key, count)| (program.to_string(), key.to_string(), count)).collect()
+        self.stack_ids_of(index)
+            .map(|(id, count)| {
+                let (program, key) = &self.stack_names[id as usize];
+                (program.clone(), key.clone(), count)
+            })
+            .collect()
     }
 
-    /// [`Cache::stacks_of`], borrowed.
-    fn stack_rows(&self, index: usize) -> impl Iterator<Item = (&str, &str, u64)> {
+    /// The stacks of the record at `index` of [`Cache::records`]: (index in
+    /// [`Cache::stack_names`], count).
+    pub fn stack_ids_of(&self, index: usize) -> impl Iterator<Item = (u32, u64)> + '_ {
         let first = self.stack_counts.partition_point(|&(i, _, _)| (i as usize) < index);
-        self.stack_counts[first..].iter().take_while(move |&&(i, _, _)| i as usize == index).map(|&(_, id, count)| {
-            let (program, key) = &self.stack_names[id as usize];
-            (program.as_str(), key.as_str(), count)
+        let rows = self.stack_counts[first..].iter().take_while(move |&&(i, _, _)| i as usize == index);
+        rows.map(|&(_, id, count)| (id, count))
+    }
+
+    /// The id of the stack (program, key), added to [`Cache::stack_names`] if new.
+    fn intern(&mut self, program: &str, key: &str) -> u32 {
+        let mut hash = xxhash_rust::xxh3::Xxh3::new();
+        hash.update(program.as_bytes());
+        hash.update(&[0]);
+        hash.update(key.as_bytes());
+        let names = &self.stack_names;
+        let same = |id: &u32| names[*id as usize].0 == program && names[*id as usize].1 == key;
+        let found = match self.stack_ids.get(&hash.digest()) {
+            Some(id) if same(id) => Some(*id),
+            // A hash shared with another stack (never in practice): searched.
+            Some(_) => (0..names.len() as u32).find(same),
+            None => None,
+        };
+        found.unwrap_or_else(|| {
+            self.stack_names.push((program.to_string(), key.to_string()));
+            let id = self.stack_names.len() as u32 - 1;
+            self.stack_ids.entry(hash.digest()).or_insert(id);
+            id
         })
     }
 
@@ -156,24 +189,7 @@ impl Cache {
     fn push_stacks<'s>(&mut self, stacks: impl IntoIterator<Item = (&'s str, &'s str, u64)>) {
         let index = self.records.len() as u32;
         for (program, key, count) in stacks {
-            let mut hash = xxhash_rust::xxh3::Xxh3::new();
-            hash.update(program.as_bytes());
-            hash.update(&[0]);
-            hash.update(key.as_bytes());
-            let names = &self.stack_names;
-            let same = |id: &u32| names[*id as usize].0 == program && names[*id as usize].1 == key;
-            let found = match self.stack_ids.get(&hash.digest()) {
-                Some(id) if same(id) => Some(*id),
-                // A hash shared with another stack (never in practice): searched.
-                Some(_) => (0..names.len() as u32).find(same),
-                None => None,
-            };
-            let id = found.unwrap_or_else(|| {
-                self.stack_names.push((program.to_string(), key.to_string()));
-                let id = self.stack_names.len() as u32 - 1;
-                self.stack_ids.entry(hash.digest()).or_insert(id);
-                id
-            });
+            let id = self.intern(program, key);
             self.stack_counts.push((index, id, count));
         }
     }
@@ -202,8 +218,22 @@ impl Cache {
     pub fn copy_file(&mut self, from: &Cache, entry: &FileEntry, (stat, hash): (FileStat, u64)) {
         let first_record = self.records.len() as u32;
         let first_in_from = entry.records.0 as usize;
+        if self.copied_from != from.stack_names.as_ptr() as usize {
+            self.copied_ids.clear();
+            self.copied_from = from.stack_names.as_ptr() as usize;
+        }
+        self.copied_ids.resize(from.stack_names.len(), u32::MAX);
         for (n, record) in from.records_of(entry).iter().enumerate() {
-            self.push_stacks(from.stack_rows(first_in_from + n));
+            let index = self.records.len() as u32;
+            for (old, count) in from.stack_ids_of(first_in_from + n) {
+                let mut id = self.copied_ids[old as usize];
+                if id == u32::MAX {
+                    let (program, key) = &from.stack_names[old as usize];
+                    id = self.intern(program, key);
+                    self.copied_ids[old as usize] = id;
+                }
+                self.stack_counts.push((index, id, count));
+            }
             self.records.push(*record);
         }
         let first_skip = self.skips.len() as u32;

@@ -128,44 +128,73 @@ impl WindowStacks<'_> {
     }
 }
 
-impl StackIndex {
-    /// Reads the stacks of every record with stacks back from the spool (or takes those the
-    /// cache kept), in parallel.
-    pub fn read(ingested: &Ingested) -> std::io::Result<StackIndex> {
-        let records = ingested.records.iter().chain(&ingested.stack_records);
-        let with_stacks: Vec<&Record> = records.filter(|r| r.has_stacks).collect();
-        let reports: Vec<(Day, f64, ReportStacks)> = with_stacks
-            .par_iter()
-            .map(|record| {
-                if let Some(stacks) = ingested.cached_stacks.get(&(record.file, record.line)) {
-                    return Ok((record.day, record.x, stacks.clone()));
-                }
-                let mut text = Vec::new();
-                ingested.text_into(record, &mut text)?;
-                Ok((record.day, record.x, stacks_of(&text)))
-            })
-            .collect::<std::io::Result<_>>()?;
-        Ok(StackIndex::from_reports(reports))
+/// The stacks of reports taken from the incremental-build cache: the cache's stack names
+/// (program, key as uploaded), and for each report, by (file, line), its (name, count)
+/// rows, kept flat.
+#[derive(Debug, Default)]
+pub struct CachedStacks {
+    pub names: Vec<(String, String)>,
+    by_report: FxHashMap<(u32, u32), (u32, u32)>,
+    rows: Vec<(u32, u64)>,
+}
+
+impl CachedStacks {
+    pub fn with_names(names: Vec<(String, String)>) -> CachedStacks {
+        CachedStacks { names, ..Default::default() }
     }
 
-    /// Builds the index from reports' stacks, given as (day, X, stacks).
-    pub fn from_reports(reports: impl IntoIterator<Item = (Day, f64, ReportStacks)>) -> StackIndex {
-        let mut ids: FxHashMap<(String, String), u32> = FxHashMap::default();
-        let mut stacks = Vec::new();
-        let mut days: BTreeMap<Day, Vec<Row>> = BTreeMap::new();
-        for (day, x, report) in reports {
-            let rows = days.entry(day).or_default();
-            for (program, encoded, count) in report {
-                let next = stacks.len() as u32;
-                let id = *ids.entry((program.clone(), encoded.clone())).or_insert_with(|| {
-                    stacks.push(Stack::new(&program, &encoded));
-                    next
-                });
-                rows.push(Row { stack: id, x: x.to_bits(), count });
+    /// The rows of the report at `line` of file `file`, when the cache gave them.
+    pub fn get(&self, file: u32, line: u32) -> Option<&[(u32, u64)]> {
+        let &(start, len) = self.by_report.get(&(file, line))?;
+        Some(&self.rows[start as usize..][..len as usize])
+    }
+
+    /// Adds a report's rows (name index, count).
+    pub fn insert(&mut self, file: u32, line: u32, rows: impl IntoIterator<Item = (u32, u64)>) {
+        let start = self.rows.len();
+        self.rows.extend(rows);
+        self.by_report.insert((file, line), (start as u32, (self.rows.len() - start) as u32));
+    }
+}
+
+/// An index being built: stacks by (program, key) and each day's rows.
+#[derive(Default)]
+struct Builder {
+    ids: FxHashMap<(String, String), u32>,
+    stacks: Vec<Stack>,
+    days: BTreeMap<Day, Vec<Row>>,
+}
+
+impl Builder {
+    /// The id of the stack (program, key), new if it was not seen.
+    fn intern(&mut self, program: String, encoded: String) -> u32 {
+        let next = self.stacks.len() as u32;
+        match self.ids.entry((program, encoded)) {
+            std::collections::hash_map::Entry::Occupied(known) => *known.get(),
+            std::collections::hash_map::Entry::Vacant(new) => {
+                let (program, encoded) = new.key();
+                self.stacks.push(Stack::new(program, encoded));
+                new.insert(next);
+                next
             }
         }
-        // Ids in (program, key) order, whatever order the reports came in, so the same
-        // stacks always give the same index (and the same page fingerprints).
+    }
+
+    fn push(&mut self, day: Day, x: f64, stack: u32, count: u64) {
+        self.days.entry(day).or_default().push(Row { stack, x: x.to_bits(), count });
+    }
+
+    fn add(&mut self, day: Day, x: f64, report: ReportStacks) {
+        for (program, encoded, count) in report {
+            let id = self.intern(program, encoded);
+            self.push(day, x, id, count);
+        }
+    }
+
+    /// The index, with ids in (program, key) order whatever order the reports came in,
+    /// so the same stacks always give the same index (and the same page fingerprints).
+    fn finish(self) -> StackIndex {
+        let Builder { stacks, days, .. } = self;
         let mut order: Vec<u32> = (0..stacks.len() as u32).collect();
         order.sort_unstable_by(|&a, &b| {
             let (a, b) = (&stacks[a as usize], &stacks[b as usize]);
@@ -188,6 +217,50 @@ impl StackIndex {
             })
             .collect();
         StackIndex { stacks, days }
+    }
+}
+impl StackIndex {
+    /// Reads the stacks of every record with stacks back from the spool, in parallel, or
+    /// takes those the cache kept.
+    pub fn read(ingested: &Ingested) -> std::io::Result<StackIndex> {
+        let records = ingested.records.iter().chain(&ingested.stack_records);
+        let with_stacks: Vec<&Record> = records.filter(|r| r.has_stacks).collect();
+        let cached = &ingested.cached_stacks;
+        let parsed: Vec<(Day, f64, ReportStacks)> = with_stacks
+            .par_iter()
+            .filter(|record| cached.get(record.file, record.line).is_none())
+            .map(|record| {
+                let mut text = Vec::new();
+                ingested.text_into(record, &mut text)?;
+                Ok((record.day, record.x, stacks_of(&text)))
+            })
+            .collect::<std::io::Result<_>>()?;
+        let mut builder = Builder::default();
+        for (day, x, report) in parsed {
+            builder.add(day, x, report);
+        }
+        // The cache's stacks by the cache's ids, each name looked up once.
+        let mut ids = vec![u32::MAX; cached.names.len()];
+        for record in with_stacks {
+            for &(name, count) in cached.get(record.file, record.line).unwrap_or_default() {
+                let id = &mut ids[name as usize];
+                if *id == u32::MAX {
+                    let (program, encoded) = &cached.names[name as usize];
+                    *id = builder.intern(program.clone(), encoded.clone());
+                }
+                builder.push(record.day, record.x, *id, count);
+            }
+        }
+        Ok(builder.finish())
+    }
+
+    /// Builds the index from reports' stacks, given as (day, X, stacks).
+    pub fn from_reports(reports: impl IntoIterator<Item = (Day, f64, ReportStacks)>) -> StackIndex {
+        let mut builder = Builder::default();
+        for (day, x, report) in reports {
+            builder.add(day, x, report);
+        }
+        builder.finish()
     }
 
     pub fn is_empty(&self) -> bool {

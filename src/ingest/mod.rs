@@ -28,6 +28,7 @@ use spool::{Spool, SpoolRef};
 
 use crate::cache;
 use crate::day::Day;
+use crate::stacks::CachedStacks;
 
 /// A valid report, reduced to what aggregation and the downloads need.
 #[derive(Debug, Clone)]
@@ -374,7 +375,7 @@ fn take_from_cache(
     cache: &cache::Cache,
 ) -> (Vec<Record>, CachedStacks) {
     let mut stack_records = Vec::new();
-    let mut cached_stacks = CachedStacks::default();
+    let mut cached_stacks = CachedStacks::with_names(cache.stack_names.clone());
     for (index, entry) in reuse.iter().enumerate() {
         let Some(entry) = entry else { continue };
         outcome.reports += entry.reports;
@@ -391,7 +392,7 @@ fn take_from_cache(
         }));
         let first = entry.records.0 as usize;
         for (n, r) in cache.records_of(entry).iter().enumerate() {
-            cached_stacks.insert((index as u32, r.line), cache.stacks_of(first + n));
+            cached_stacks.insert(index as u32, r.line, cache.stack_ids_of(first + n));
             stack_records.push(Record {
                 day: Day(r.day),
                 x: r.x,
@@ -406,9 +407,6 @@ fn take_from_cache(
     }
     (stack_records, cached_stacks)
 }
-
-/// The stacks of records taken from the cache, by (file, line).
-pub type CachedStacks = rustc_hash::FxHashMap<(u32, u32), crate::stacks::ReportStacks>;
 
 /// The cache of this build's outcomes, per file (before the duplicate rule). Files reused
 /// from a previous cache (`cached`) are copied from it.
