@@ -87,13 +87,37 @@ def add_tree(src: Path, dst: Path):
     return added
 
 
-def remove(paths):
-    for p in paths:
-        p.unlink()
-        try:
-            p.parent.rmdir()
-        except OSError:
-            pass
+class Trash:
+    """Where removed trees and files go until the layout is measured.
+
+    Deleting thousands of files just before a timed build slows the build down: ext4 skips
+    inodes deleted in the last 30 seconds (`recently_deleted`) when it allocates new ones,
+    so a build that makes a site right after another site was deleted scans ever longer.
+    A nightly build never follows a mass deletion that closely, so the benchmark moves what
+    it removes aside and deletes it all at the end."""
+
+    def __init__(self, root: Path):
+        self.root = root
+        self.count = 0
+        shutil.rmtree(root, ignore_errors=True)
+        root.mkdir(parents=True)
+
+    def discard(self, path: Path):
+        if path.exists() or path.is_symlink():
+            self.count += 1
+            path.rename(self.root / str(self.count))
+
+    def files(self, paths):
+        """Discards the files `paths` (and their folders once empty)."""
+        for p in paths:
+            self.discard(p)
+            try:
+                p.parent.rmdir()
+            except OSError:
+                pass
+
+    def empty(self):
+        shutil.rmtree(self.root, ignore_errors=True)
 
 
 def median(samples):
@@ -108,10 +132,11 @@ def bench_layout(layout, data, extra_day, late, work: Path, runs: int, duck: boo
              "--chart-config", str(CHARTS), "--cache", str(cache)]
 
     spare = work / ".site.spare"  # the spare tree a build keeps beside site/
+    trash = Trash(work / "trash")
 
     def clean():
         for p in (site, cache, spare):
-            shutil.rmtree(p, ignore_errors=True)
+            trash.discard(p)
 
     results = {}
     print(f"[{layout}] (a) floor", flush=True)
@@ -126,7 +151,7 @@ def bench_layout(layout, data, extra_day, late, work: Path, runs: int, duck: boo
     # runs. `cp -a` in one call keeps the hard links between the site and its spare, and a
     # sync after each restore keeps the copy's write-back out of the timed build.
     base = work / "base"
-    shutil.rmtree(base, ignore_errors=True)
+    trash.discard(base)
     base.mkdir()
     sh(["cp", "-a", str(site), str(spare), str(cache), str(base)])
 
@@ -141,7 +166,7 @@ def bench_layout(layout, data, extra_day, late, work: Path, runs: int, duck: boo
             restore()
             undo = change()
             samples.append(timed(build))
-            remove(undo)
+            trash.files(undo)
         return median(samples)
 
     print(f"[{layout}] (c) one new day", flush=True)
@@ -156,20 +181,21 @@ def bench_layout(layout, data, extra_day, late, work: Path, runs: int, duck: boo
         samples = []
         for _ in range(runs):
             restore()
-            shutil.rmtree(copy, ignore_errors=True)
+            trash.discard(copy)
             shutil.copytree(data, copy)  # every mtime and inode new
             added = add_tree(extra_day, copy)
             os.sync()
             samples.append(timed([*build[:2], str(copy), *build[3:]]))
-            remove(added)
-        shutil.rmtree(copy, ignore_errors=True)
+            trash.files(added)
+        trash.discard(copy)
         results["f"] = median(samples)
     if duck:
         print(f"[{layout}] duckdb", flush=True)
         results["duckdb"] = median([timed([sys.executable, str(ROOT / "bench" / "duckdb_peer.py"), str(data), layout])
                                     for _ in range(runs)])
     clean()
-    shutil.rmtree(base, ignore_errors=True)
+    trash.discard(base)
+    trash.empty()
     return results
 
 
