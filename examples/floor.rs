@@ -9,10 +9,6 @@ use std::path::PathBuf;
 use rayon::prelude::*;
 use serde::Deserialize;
 
-/// The allocator `telemetry-site` itself uses, so the floor is measured on equal terms.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 #[allow(dead_code)]
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
