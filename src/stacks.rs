@@ -69,6 +69,15 @@ impl Stack {
         }
         Stack { program: program.to_string(), counter, frames, encoded: encoded.to_string() }
     }
+
+    /// A hash of the program and the key as uploaded: what identifies the stack.
+    fn hash(&self) -> u64 {
+        let mut hash = xxhash_rust::xxh3::Xxh3::new();
+        hash.update(self.program.as_bytes());
+        hash.update(&[0]);
+        hash.update(self.encoded.as_bytes());
+        hash.digest()
+    }
 }
 
 /// One uploaded report's stacks: (program, encoded key, count).
@@ -86,6 +95,8 @@ struct Row {
 #[derive(Debug, Clone, Default)]
 pub struct StackIndex {
     stacks: Vec<Stack>,
+    /// Per stack, a hash of its program and key (for [`StackIndex::window_hash`]).
+    hashes: Vec<u64>,
     /// Days in order, each with its rows sorted.
     days: Vec<(Day, Vec<Row>)>,
 }
@@ -205,7 +216,7 @@ impl Builder {
             new_id[old as usize] = id as u32;
         }
         let mut slots: Vec<Option<Stack>> = stacks.into_iter().map(Some).collect();
-        let stacks = order.iter().map(|&old| slots[old as usize].take().expect("each id once")).collect();
+        let stacks: Vec<Stack> = order.iter().map(|&old| slots[old as usize].take().expect("each id once")).collect();
         let days = days
             .into_iter()
             .map(|(day, mut rows)| {
@@ -216,7 +227,8 @@ impl Builder {
                 (day, rows)
             })
             .collect();
-        StackIndex { stacks, days }
+        let hashes = stacks.iter().map(Stack::hash).collect::<Vec<u64>>();
+        StackIndex { stacks, hashes, days }
     }
 }
 impl StackIndex {
@@ -274,11 +286,7 @@ impl StackIndex {
         for (day, rows) in self.days.iter().filter(|(d, _)| *d >= start && *d <= end) {
             hash.update(&day.0.to_le_bytes());
             for row in rows {
-                let stack = &self.stacks[row.stack as usize];
-                hash.update(stack.program.as_bytes());
-                hash.update(&[0]);
-                hash.update(stack.encoded.as_bytes());
-                hash.update(&[0]);
+                hash.update(&self.hashes[row.stack as usize].to_le_bytes());
                 hash.update(&row.x.to_le_bytes());
                 hash.update(&row.count.to_le_bytes());
             }
