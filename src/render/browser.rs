@@ -156,6 +156,56 @@ pub fn programs(set: &ChartSet, catalog: &ChartCatalog) -> Vec<ProgramView> {
         .collect()
 }
 
+/// The charts' SVGs and tables, kept out of a page's template context: each is replaced by
+/// a short token (`\0` + its index + `\0`), and the rendered page is spliced with them
+/// afterwards ([`Deferred::splice`]). The template still decides where they go, but the
+/// template engine no longer copies half a megabyte of markup per page into its context
+/// and out again. No token can come from data: `\0` never reaches a page from a report or
+/// a config (control characters are replaced), nor from Markdown (CommonMark replaces it).
+#[derive(Debug, Default)]
+pub struct Deferred {
+    parts: Vec<String>,
+}
+
+impl Deferred {
+    /// Takes the markup out of `programs`, leaving tokens.
+    pub fn take(programs: &mut [ProgramView]) -> Deferred {
+        let mut deferred = Deferred::default();
+        for chart in programs.iter_mut().flat_map(|p| p.charts.iter_mut()) {
+            for markup in [&mut chart.svg, &mut chart.table] {
+                let token = format!("\0{}\0", deferred.parts.len());
+                deferred.parts.push(std::mem::replace(markup, token));
+            }
+        }
+        deferred
+    }
+
+    /// `page` with every token replaced by its markup.
+    pub fn splice(&self, page: &str) -> Vec<u8> {
+        let mut out = Vec::with_capacity(page.len() + self.parts.iter().map(String::len).sum::<usize>());
+        let mut rest = page.as_bytes();
+        while let Some(start) = memchr::memchr(0, rest) {
+            let after = &rest[start + 1..];
+            let token = memchr::memchr(0, after)
+                .and_then(|end| std::str::from_utf8(&after[..end]).ok()?.parse::<usize>().ok().map(|i| (i, end)))
+                .and_then(|(i, end)| Some((self.parts.get(i)?, end)));
+            match token {
+                Some((part, end)) => {
+                    out.extend_from_slice(&rest[..start]);
+                    out.extend_from_slice(part.as_bytes());
+                    rest = &after[end + 1..];
+                }
+                None => {
+                    out.extend_from_slice(&rest[..=start]);
+                    rest = after;
+                }
+            }
+        }
+        out.extend_from_slice(rest);
+        out
+    }
+}
+
 /// One `<tr>` per bucket: its name, its value and its share of the set's `total` reports
 /// (a percentage with one decimal; empty when there are no reports). Written here rather
 /// than looped over in the template: a year's pages hold over half a million rows.
@@ -227,6 +277,21 @@ mod tests {
                         <tr><td>vim</td><td class=\"num\">0</td><td class=\"num\">0.0%</td></tr>\n";
         assert_eq!(client.table, expected);
         assert!(client.svg.contains("aria-label=\"Editor Distribution: "));
+    }
+
+    #[test]
+    fn deferred_markup_is_spliced_back_where_the_template_put_it() {
+        let upload = crate::config::UploadConfig::parse(UPLOAD).unwrap();
+        let catalog = ChartCatalog::new(&Plan::from_config(&upload), &ChartConfigFile::parse(CHARTS).unwrap());
+        let set = set("golang.org/x/tools/gopls", &[("GOOS", &[("linux", 4)]), ("gopls/client", &[("vim", 1)])]);
+        let mut programs = programs(&set, &catalog);
+        let (svg, table) = (programs[0].charts[1].svg.clone(), programs[0].charts[1].table.clone());
+        let deferred = Deferred::take(&mut programs);
+        assert_eq!(programs[0].charts[1].svg, "\u{0}2\u{0}");
+        let page = format!("<p>{}</p>|{}|\0x\0|\09\0|\0", programs[0].charts[1].svg, programs[0].charts[1].table);
+        let spliced = String::from_utf8(deferred.splice(&page)).unwrap();
+        // Tokens are replaced; a stray NUL, an unknown index or a cut token stay as they are.
+        assert_eq!(spliced, format!("<p>{svg}</p>|{table}|\0x\0|\09\0|\0"));
     }
 
     #[test]

@@ -296,7 +296,12 @@ impl Pages<'_> {
         if let Some(i) = self.newest_set() {
             let sets = &self.ctx.aggregates.sets;
             context.insert("set", &SetLink::new(&sets[i], ""));
-            context.insert("programs", &browser::programs(&self.ctx.aggregates.chart_set(i), &self.catalog));
+            let mut programs = browser::programs(&self.ctx.aggregates.chart_set(i), &self.catalog);
+            let deferred = browser::Deferred::take(&mut programs);
+            context.insert("programs", &programs);
+            let page = self.tera.render("index.html", &context).map_err(template_error)?;
+            out.write("index.html", &deferred.splice(&page))?;
+            return Ok(());
         }
         self.render_to("index.html", &context, "index.html", out)
     }
@@ -327,13 +332,16 @@ impl Pages<'_> {
         let crumbs = vec![crumb("Charts", Some("../index.html".into())), crumb(&set.range, None)];
         let layout = self.layout(rel, &set.heading, "charts", crumbs);
         let mut context = context(&layout)?;
-        context.insert("programs", &browser::programs(&self.ctx.aggregates.chart_set(i), &self.catalog));
+        let mut programs = browser::programs(&self.ctx.aggregates.chart_set(i), &self.catalog);
+        let deferred = browser::Deferred::take(&mut programs);
+        context.insert("programs", &programs);
         let stacks = !set.daily && self.beyond.has_stacks();
         context.insert("stacks_href", &stacks.then(|| format!("../../stacks/{}/index.html", set.name)));
         context.insert("set", &set);
         context.insert("previous", &previous);
         context.insert("next", &next);
-        self.render_bytes("chart_set.html", &context)
+        let page = self.tera.render("chart_set.html", &context).map_err(template_error)?;
+        Ok(deferred.splice(&page))
     }
 
     fn chart_sets(&self, out: &Staging) -> Result<(), RenderError> {
