@@ -239,3 +239,39 @@ fn help_ends_with_examples_and_version_prints() {
     let out = run(&["--version"]);
     assert_eq!(String::from_utf8(out.stdout).unwrap(), format!("telemetry-site {}\n", env!("CARGO_PKG_VERSION")));
 }
+
+#[test]
+fn verbose_builds_time_every_stage_and_its_parts() {
+    let f = clean();
+    let out = f.build(&["-v", "--no-cache"]);
+    let err = stderr(&out);
+    assert!(out.status.success(), "{err}");
+    let stages: Vec<&str> = err
+        .lines()
+        .filter_map(|line| line.strip_prefix("  "))
+        .filter(|line| {
+            line.ends_with('s')
+                && line.split_whitespace().last().is_some_and(|t| t[..t.len() - 1].parse::<f64>().is_ok())
+        })
+        .map(|line| line.rsplit_once(' ').unwrap().0.trim_end())
+        .collect();
+    let expected = [
+        "walk",
+        "config",
+        "compare",
+        "cache",
+        "identify",
+        "read+parse",
+        "reading (cpu)",
+        "parsing (cpu)",
+        "spooling (cpu)",
+        "dedup+sort",
+        "aggregate",
+        "render",
+        "render/trends",
+        "render/files",
+        "render/pages",
+        "write",
+    ];
+    assert_eq!(stages, expected, "{err}");
+}

@@ -155,6 +155,17 @@ struct FileOutcome {
     skips: Vec<Skip>,
     /// (file, reason, count) for every file with skips, for the cache.
     file_skips: Vec<(u32, Reason, u32)>,
+    /// Time spent, summed over threads: reading and decompressing, parsing and checking,
+    /// spooling the valid reports.
+    cpu: CpuTimes,
+}
+
+/// Seconds of one part of ingest, summed over the threads that did it (for `-v`).
+#[derive(Debug, Default, Clone, Copy)]
+struct CpuTimes {
+    read: std::time::Duration,
+    parse: std::time::Duration,
+    spool: std::time::Duration,
 }
 
 impl FileOutcome {
@@ -178,6 +189,9 @@ impl FileOutcome {
         }
         self.skips.extend(other.skips);
         self.file_skips.extend(other.file_skips);
+        self.cpu.read += other.cpu.read;
+        self.cpu.parse += other.cpu.parse;
+        self.cpu.spool += other.cpu.spool;
         self
     }
 }
@@ -307,6 +321,9 @@ pub fn ingest(
         stages: vec![
             ("identify".into(), identified),
             ("read+parse".into(), started.elapsed().as_secs_f64() - identified),
+            ("reading (cpu)".into(), outcome.cpu.read.as_secs_f64()),
+            ("parsing (cpu)".into(), outcome.cpu.parse.as_secs_f64()),
+            ("spooling (cpu)".into(), outcome.cpu.spool.as_secs_f64()),
         ],
         cache: new_cache,
         linkable_days,
@@ -360,7 +377,8 @@ pub fn ingest(
     ingested.skips.sort_by(|a, b| a.path.as_bytes().cmp(b.path.as_bytes()).then(a.line.cmp(&b.line)));
     sort_by_object_name(&mut records);
     ingested.records = records;
-    let total: f64 = ingested.stages.iter().map(|s| s.1).sum();
+    // Wall-clock stages only (the CPU-time lines overlap them).
+    let total: f64 = ingested.stages.iter().filter(|s| !s.0.ends_with("(cpu)")).map(|s| s.1).sum();
     ingested.stages.push(("dedup+sort".into(), started.elapsed().as_secs_f64() - total));
     Ok(ingested)
 }
@@ -478,6 +496,8 @@ fn read_file(
     catalog: &Catalog,
     spool: &Spool,
 ) {
+    let started = std::time::Instant::now();
+    let cpu_before = outcome.cpu;
     let mut details = 0usize;
     let before = outcome.skipped;
     let mut keys = Vec::with_capacity(64);
@@ -496,14 +516,19 @@ fn read_file(
         };
         let text = read::without_newline(text);
         keys.clear();
-        match validate::check(text, limits.max_report_bytes, catalog, &mut keys) {
+        let clock = std::time::Instant::now();
+        let checked = validate::check(text, limits.max_report_bytes, catalog, &mut keys);
+        outcome.cpu.parse += clock.elapsed();
+        match checked {
             Ok(valid) => {
+                let clock = std::time::Instant::now();
                 line_text.clear();
                 compact::compact_into(text, &mut line_text);
                 let put = match &mut file_spool {
                     Some(own) => own.put(&line_text),
                     None => spool.put(&line_text),
                 };
+                outcome.cpu.spool += clock.elapsed();
                 match put {
                     Ok(at) => {
                         keys.sort_unstable();
@@ -534,6 +559,9 @@ fn read_file(
     if let Err(e) = result {
         outcome.skip(&mut details, file, 0, Reason::Unreadable, format!("cannot read the file: {e}"));
     }
+    // What the callback did not spend, reading and decompressing did.
+    let in_callback = (outcome.cpu.parse - cpu_before.parse) + (outcome.cpu.spool - cpu_before.spool);
+    outcome.cpu.read += started.elapsed().saturating_sub(in_callback);
     if let Some(own) = file_spool {
         if let Err(e) = spool.finish(own) {
             // Its texts cannot be read back: the file's reports cannot be published.
