@@ -101,13 +101,6 @@ pub struct Cache {
     /// Stack ids by the hash of (program, key), while a cache is being made.
     #[serde(skip)]
     stack_ids: rustc_hash::FxHashMap<u64, u32>,
-    /// While files are copied from another cache (the one whose names start at
-    /// `copied_from`): its stack ids to this one's (`u32::MAX` for not yet seen), so a
-    /// copied stack is looked up by name once, not per record.
-    #[serde(skip)]
-    copied_ids: Vec<u32>,
-    #[serde(skip)]
-    copied_from: usize,
     pub skips: Vec<CachedSkip>,
     /// The published `data/<D>.json` of each day, as this build left it.
     pub data_files: BTreeMap<i32, FileStat>,
@@ -146,6 +139,7 @@ impl Cache {
     }
 
     /// The stacks of the record at `index` of [`Cache::records`]: (program, key, count).
+    #[cfg(test)]
     pub fn stacks_of(&self, index: usize) -> crate::stacks::ReportStacks {
         self.stack_ids_of(index)
             .map(|(id, count)| {
@@ -215,22 +209,19 @@ impl Cache {
     }
 
     /// Appends `entry` of the cache `from` as it is, with the file's identity now.
-    pub fn copy_file(&mut self, from: &Cache, entry: &FileEntry, (stat, hash): (FileStat, u64)) {
+    /// `ids` maps `from`'s stack ids to this cache's: keep one for every copy from `from`.
+    pub fn copy_file(&mut self, from: &Cache, ids: &mut StackIds, entry: &FileEntry, (stat, hash): (FileStat, u64)) {
         let first_record = self.records.len() as u32;
         let first_in_from = entry.records.0 as usize;
-        if self.copied_from != from.stack_names.as_ptr() as usize {
-            self.copied_ids.clear();
-            self.copied_from = from.stack_names.as_ptr() as usize;
-        }
-        self.copied_ids.resize(from.stack_names.len(), u32::MAX);
+        ids.0.resize(from.stack_names.len(), u32::MAX);
         for (n, record) in from.records_of(entry).iter().enumerate() {
             let index = self.records.len() as u32;
             for (old, count) in from.stack_ids_of(first_in_from + n) {
-                let mut id = self.copied_ids[old as usize];
+                let mut id = ids.0[old as usize];
                 if id == u32::MAX {
                     let (program, key) = &from.stack_names[old as usize];
                     id = self.intern(program, key);
-                    self.copied_ids[old as usize] = id;
+                    ids.0[old as usize] = id;
                 }
                 self.stack_counts.push((index, id, count));
             }
@@ -247,6 +238,12 @@ impl Cache {
         });
     }
 }
+
+/// The stack ids of one cache in another, filled as files are copied between them
+/// ([`Cache::copy_file`]; `u32::MAX` for a stack not copied yet), so a copied stack is
+/// looked up by name once, not once per record.
+#[derive(Debug, Default)]
+pub struct StackIds(Vec<u32>);
 
 /// [`Cache::records`] stored as one block of fixed-size little-endian rows: a year holds a
 /// million records, and a block loads and saves at the speed of a copy.
@@ -441,7 +438,7 @@ mod tests {
         let first = (from.records[0], vec![("p".to_string(), "crash/b\nmain.g:+2".to_string(), 1)]);
         to.push_file(FileEntry { rel: "0.json".into(), ..FileEntry::default() }, [first], []);
         let stat = FileStat { size: 1, mtime_ns: 2, inode: 3 };
-        to.copy_file(&from, &from.files[0], (stat, 77));
+        to.copy_file(&from, &mut StackIds::default(), &from.files[0], (stat, 77));
         let entry = to.file("2026-01-01.json").unwrap();
         assert_eq!((entry.stat, entry.hash, entry.reports, &entry.days[..]), (stat, 77, 3, &[-3, 1][..]));
         let records = to.records_of(entry);

@@ -443,6 +443,7 @@ fn make_cache(
     let mut by_file = outcome.records.chunk_by(|a, b| a.file == b.file).peekable();
     let mut counts = outcome.file_skips.chunk_by(|a, b| a.0 == b.0).peekable();
     let mut cache = cache::Cache::default();
+    let mut stack_ids = cache::StackIds::default();
     for (index, file) in files.iter().enumerate() {
         let (stat, hash) = ids[index];
         let mut skipped = [0u64; Reason::ALL.len()];
@@ -453,7 +454,7 @@ fn make_cache(
         }
         let records: &[Record] = by_file.next_if(|rs| rs[0].file == index as u32).unwrap_or(&[]);
         if let Some((previous, Some(entry))) = cached.map(|(c, reuse)| (c, reuse[index])) {
-            cache.copy_file(previous, entry, (stat, hash));
+            cache.copy_file(previous, &mut stack_ids, entry, (stat, hash));
             continue;
         }
         let mut days: Vec<i32> = records.iter().map(|r| r.day.0).collect();
