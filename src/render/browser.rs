@@ -181,9 +181,9 @@ impl Deferred {
     }
 
     /// `page` with every token replaced by its markup.
-    pub fn splice(&self, page: &str) -> Vec<u8> {
+    pub fn splice(&self, page: &[u8]) -> Vec<u8> {
         let mut out = Vec::with_capacity(page.len() + self.parts.iter().map(String::len).sum::<usize>());
-        let mut rest = page.as_bytes();
+        let mut rest = page;
         while let Some(start) = memchr::memchr(0, rest) {
             let after = &rest[start + 1..];
             let token = memchr::memchr(0, after)
@@ -289,7 +289,7 @@ mod tests {
         let deferred = Deferred::take(&mut programs);
         assert_eq!(programs[0].charts[1].svg, "\u{0}2\u{0}");
         let page = format!("<p>{}</p>|{}|\0x\0|\09\0|\0", programs[0].charts[1].svg, programs[0].charts[1].table);
-        let spliced = String::from_utf8(deferred.splice(&page)).unwrap();
+        let spliced = String::from_utf8(deferred.splice(page.as_bytes())).unwrap();
         // Tokens are replaced; a stray NUL, an unknown index or a cut token stay as they are.
         assert_eq!(spliced, format!("<p>{svg}</p>|{table}|\0x\0|\09\0|\0"));
     }

@@ -293,17 +293,16 @@ impl Pages<'_> {
         let mut context = context(&layout)?;
         context.insert("intro", &self.markdown.intro);
         context.insert("participation", &self.beyond.participation_svg(self.ctx));
+        let mut deferred = browser::Deferred::default();
         if let Some(i) = self.newest_set() {
             let sets = &self.ctx.aggregates.sets;
             context.insert("set", &SetLink::new(&sets[i], ""));
             let mut programs = browser::programs(&self.ctx.aggregates.chart_set(i), &self.catalog);
-            let deferred = browser::Deferred::take(&mut programs);
+            deferred = browser::Deferred::take(&mut programs);
             context.insert("programs", &programs);
-            let page = self.tera.render("index.html", &context).map_err(template_error)?;
-            out.write("index.html", &deferred.splice(&page))?;
-            return Ok(());
         }
-        self.render_to("index.html", &context, "index.html", out)
+        out.write("index.html", &deferred.splice(&self.render_bytes("index.html", &context)?))?;
+        Ok(())
     }
 
     fn chart_set(&self, i: usize, out: &Staging) -> Result<(), RenderError> {
@@ -340,8 +339,7 @@ impl Pages<'_> {
         context.insert("set", &set);
         context.insert("previous", &previous);
         context.insert("next", &next);
-        let page = self.tera.render("chart_set.html", &context).map_err(template_error)?;
-        Ok(deferred.splice(&page))
+        Ok(deferred.splice(&self.render_bytes("chart_set.html", &context)?))
     }
 
     fn chart_sets(&self, out: &Staging) -> Result<(), RenderError> {
