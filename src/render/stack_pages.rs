@@ -92,14 +92,18 @@ mod tests {
     use crate::day::Day;
     use crate::stacks::StackIndex;
 
+    /// The view of the week ending on day 12 of reports (day, X, program `gopls`, stack
+    /// key, count).
+    fn week_of(reports: &[(i32, f64, &str, u64)]) -> StacksView {
+        let reports =
+            reports.iter().map(|&(day, x, key, n)| (Day(day), x, vec![("gopls".to_string(), key.to_string(), n)]));
+        let index = StackIndex::from_reports(reports);
+        StacksView::new(&index.week(Day(12), &[], &ChartConfigFile::default()))
+    }
+
     #[test]
     fn counters_and_ranked_stacks_with_decoded_frames() {
-        let index = StackIndex::from_reports([
-            (Day(10), 0.5, vec![("gopls".to_string(), "gopls/bug\na.f:1\n\".g:2\u{1b}".to_string(), 3)]),
-            (Day(11), 0.25, vec![("gopls".to_string(), "gopls/bug\nb.f:1".to_string(), 1)]),
-        ]);
-        let window = index.week(Day(12), &[], &ChartConfigFile::default());
-        let view = StacksView::new(&window);
+        let view = week_of(&[(10, 0.5, "gopls/bug\na.f:1\n\".g:2\u{1b}", 3), (11, 0.25, "gopls/bug\nb.f:1", 1)]);
         assert_eq!(view.stacks, 2);
         assert_eq!(view.new, 2);
         let bug = &view.counters[0];
@@ -117,12 +121,8 @@ mod tests {
 
     #[test]
     fn stack_texts_are_escaped() {
-        let index = StackIndex::from_reports([
-            (Day(10), 0.5, vec![("gopls".to_string(), "gopls/bug\n<a>&\"x\":1".to_string(), 2)]),
-            (Day(10), 0.25, vec![("gopls".to_string(), "gopls/bug\n<a>&\"x\":1".to_string(), 3)]),
-        ]);
-        let window = index.week(Day(12), &[], &ChartConfigFile::default());
-        let list = &StacksView::new(&window).counters[0].list;
+        let key = "gopls/bug\n<a>&\"x\":1";
+        let list = &week_of(&[(10, 0.5, key, 2), (10, 0.25, key, 3)]).counters[0].list;
         assert!(list.contains("<strong>2</strong> uploaders · total count 5 · <span"), "{list}");
         assert!(list.contains("<code>gopls/bug\n&lt;a&gt;&amp;&quot;x&quot;:1</code>"), "{list}");
     }
