@@ -21,7 +21,7 @@ use serde::{Deserialize, Serialize};
 use crate::ingest::Reason;
 
 const MAGIC: &[u8; 8] = b"TSCACHE\0";
-const FORMAT: u32 = 4;
+const FORMAT: u32 = 5;
 
 /// What identifies a file's content without reading it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -67,29 +67,51 @@ pub struct CachedSkip {
     pub message: String,
 }
 
-/// What one input file gave; its records and skips are ranges of the cache's tables.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+/// What one input file gave. Its name, days, skip counts, records and skips are ranges of
+/// the cache's tables, so an entry is a fixed-size row: a year of a million one-report
+/// files loads, copies and saves as a few blocks, not millions of small values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct FileEntry {
-    /// Path relative to DATA; [`Cache::files`] is sorted by it, byte order.
-    pub rel: String,
     pub stat: FileStat,
     /// xxh3 of the file's bytes, for newline-delimited files; 0 when not computed.
     pub hash: u64,
     pub reports: u64,
-    /// Skipped reports by reason, only the reasons with any.
-    pub skipped: Vec<(Reason, u64)>,
-    /// The days of its valid reports, sorted, each once.
-    pub days: Vec<i32>,
+    /// Its path relative to DATA, a range of [`Cache::names`]; [`Cache::files`] is sorted
+    /// by it, byte order.
+    rel: Span,
+    /// Skipped reports by reason, only the reasons with any: a range of [`Cache::skip_counts`].
+    skipped: Span,
+    /// The days of its valid reports, sorted, each once: a range of [`Cache::days`].
+    days: Span,
     /// Its reports with stacks, a range of [`Cache::records`].
-    pub records: (u32, u32),
-    pub skips: (u32, u32),
+    records: Span,
+    skips: Span,
 }
 
-/// The cache of one site, flat: a few tables, not a value per record, so a year of
-/// one-report files loads, saves and fits in memory cheaply.
+/// A range of one of the cache's tables: (first, length). Each file's ranges follow the
+/// previous file's, so only lengths are saved.
+type Span = (u32, u32);
+
+/// What is known of an input file when its entry is made.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct FileFacts<'a> {
+    pub rel: &'a str,
+    pub stat: FileStat,
+    pub hash: u64,
+    pub reports: u64,
+    pub skipped: &'a [(Reason, u64)],
+    pub days: &'a [i32],
+}
+
+/// The cache of one site, flat: a few tables, not a value per record or per file.
 #[derive(Debug, Clone, Serialize, Deserialize, Default)]
 pub struct Cache {
-    pub files: Vec<FileEntry>,
+    #[serde(with = "file_table")]
+    files: Vec<FileEntry>,
+    /// The input files' paths, end to end.
+    names: String,
+    skip_counts: Vec<(Reason, u64)>,
+    days: Vec<i32>,
     /// The valid reports with stacks.
     #[serde(with = "record_table")]
     pub records: Vec<CachedRecord>,
@@ -125,13 +147,51 @@ pub struct CachedDuplicate {
 }
 
 impl Cache {
+    /// Every input file's entry, in byte order of their paths.
+    pub fn files(&self) -> &[FileEntry] {
+        &self.files
+    }
+
+    /// The entry of each of `rels` (paths relative to DATA, in byte order, as discovery
+    /// gives them), found in one pass over both sorted lists. A path out of order is not
+    /// found, so its file is parsed again, never wrongly reused.
+    pub fn entries_of<'r>(&self, rels: impl IntoIterator<Item = &'r str>) -> Vec<Option<u32>> {
+        let mut next = 0;
+        rels.into_iter()
+            .map(|rel| {
+                while next < self.files.len() && self.rel_of(&self.files[next]).as_bytes() < rel.as_bytes() {
+                    next += 1;
+                }
+                (next < self.files.len() && self.rel_of(&self.files[next]) == rel).then_some(next as u32)
+            })
+            .collect()
+    }
+
     /// The entry of the input file at `rel`.
+    #[cfg(test)]
     pub fn file(&self, rel: &str) -> Option<&FileEntry> {
-        self.files.binary_search_by(|f| f.rel.as_bytes().cmp(rel.as_bytes())).ok().map(|i| &self.files[i])
+        self.entries_of([rel])[0].map(|i| &self.files[i as usize])
+    }
+
+    pub fn rel_of(&self, entry: &FileEntry) -> &str {
+        &self.names[entry.rel.0 as usize..][..entry.rel.1 as usize]
+    }
+
+    pub fn days_of(&self, entry: &FileEntry) -> &[i32] {
+        &self.days[entry.days.0 as usize..][..entry.days.1 as usize]
+    }
+
+    pub fn skipped_of(&self, entry: &FileEntry) -> &[(Reason, u64)] {
+        &self.skip_counts[entry.skipped.0 as usize..][..entry.skipped.1 as usize]
     }
 
     pub fn records_of(&self, entry: &FileEntry) -> &[CachedRecord] {
-        &self.records[entry.records.0 as usize..][..entry.records.1 as usize]
+        &self.records[self.record_indices(entry)]
+    }
+
+    /// Where the records of `entry` are in [`Cache::records`].
+    pub fn record_indices(&self, entry: &FileEntry) -> std::ops::Range<usize> {
+        entry.records.0 as usize..(entry.records.0 + entry.records.1) as usize
     }
 
     pub fn skips_of(&self, entry: &FileEntry) -> &[CachedSkip] {
@@ -192,26 +252,56 @@ impl Cache {
     /// in order.
     pub fn push_file(
         &mut self,
-        mut entry: FileEntry,
+        facts: FileFacts<'_>,
         records: impl IntoIterator<Item = (CachedRecord, crate::stacks::ReportStacks)>,
         skips: impl IntoIterator<Item = CachedSkip>,
     ) {
-        let first_record = self.records.len() as u32;
+        let mut entry = self.start_entry(&facts);
         for (record, stacks) in records {
             self.push_stacks(stacks.iter().map(|(p, k, n)| (p.as_str(), k.as_str(), *n)));
             self.records.push(record);
         }
         let first_skip = self.skips.len() as u32;
         self.skips.extend(skips);
-        entry.records = (first_record, self.records.len() as u32 - first_record);
+        entry.records.1 = self.records.len() as u32 - entry.records.0;
         entry.skips = (first_skip, self.skips.len() as u32 - first_skip);
         self.files.push(entry);
+    }
+
+    /// An entry for `facts` with its name, skip counts and days appended to their tables;
+    /// its records start at the end of [`Cache::records`].
+    fn start_entry(&mut self, facts: &FileFacts<'_>) -> FileEntry {
+        let span = |start: usize, end: usize| (start as u32, (end - start) as u32);
+        let names = self.names.len();
+        self.names.push_str(facts.rel);
+        let skipped = self.skip_counts.len();
+        self.skip_counts.extend_from_slice(facts.skipped);
+        let days = self.days.len();
+        self.days.extend_from_slice(facts.days);
+        FileEntry {
+            stat: facts.stat,
+            hash: facts.hash,
+            reports: facts.reports,
+            rel: span(names, self.names.len()),
+            skipped: span(skipped, self.skip_counts.len()),
+            days: span(days, self.days.len()),
+            records: (self.records.len() as u32, 0),
+            skips: (self.skips.len() as u32, 0),
+        }
     }
 
     /// Appends `entry` of the cache `from` as it is, with the file's identity now.
     /// `ids` maps `from`'s stack ids to this cache's: keep one for every copy from `from`.
     pub fn copy_file(&mut self, from: &Cache, ids: &mut StackIds, entry: &FileEntry, (stat, hash): (FileStat, u64)) {
-        let first_record = self.records.len() as u32;
+        let facts = FileFacts {
+            rel: from.rel_of(entry),
+            stat,
+            hash,
+            reports: entry.reports,
+            skipped: from.skipped_of(entry),
+            days: from.days_of(entry),
+        };
+        let mut copy = self.start_entry(&facts);
         let first_in_from = entry.records.0 as usize;
         ids.0.resize(from.stack_names.len(), u32::MAX);
         for (n, record) in from.records_of(entry).iter().enumerate() {
@@ -227,15 +317,10 @@ impl Cache {
             }
             self.records.push(*record);
         }
-        let first_skip = self.skips.len() as u32;
+        copy.records.1 = self.records.len() as u32 - copy.records.0;
         self.skips.extend_from_slice(from.skips_of(entry));
-        self.files.push(FileEntry {
-            stat,
-            hash,
-            records: (first_record, self.records.len() as u32 - first_record),
-            skips: (first_skip, self.skips.len() as u32 - first_skip),
-            ..entry.clone()
-        });
+        copy.skips.1 = self.skips.len() as u32 - copy.skips.0;
+        self.files.push(copy);
     }
 }
 
@@ -244,6 +329,66 @@ impl Cache {
 /// looked up by name once, not once per record.
 #[derive(Debug, Default)]
 pub struct StackIds(Vec<u32>);
+
+/// [`Cache::files`] stored as one block of fixed-size little-endian rows: stat, hash,
+/// reports, and the lengths of the file's ranges (each range starts where the previous
+/// file's ended, as [`Cache::push_file`] and [`Cache::copy_file`] append them).
+mod file_table {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    use super::{FileEntry, FileStat};
+
+    /// size, mtime, inode, hash, reports; the lengths of rel, skipped, days, records, skips.
+    const ROW: usize = 5 * 8 + 5 * 4;
+
+    fn spans(entry: &FileEntry) -> [&(u32, u32); 5] {
+        [&entry.rel, &entry.skipped, &entry.days, &entry.records, &entry.skips]
+    }
+
+    pub fn serialize<S: Serializer>(files: &[FileEntry], serializer: S) -> Result<S::Ok, S::Error> {
+        let mut bytes = Vec::with_capacity(files.len() * ROW);
+        for f in files {
+            let (stat, hash, reports) = (f.stat, f.hash, f.reports);
+            for n in [stat.size, stat.mtime_ns as u64, stat.inode, hash, reports] {
+                bytes.extend_from_slice(&n.to_le_bytes());
+            }
+            for span in spans(f) {
+                bytes.extend_from_slice(&span.1.to_le_bytes());
+            }
+        }
+        serializer.serialize_bytes(&bytes)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<FileEntry>, D::Error> {
+        let bytes = <&[u8]>::deserialize(deserializer)?;
+        if bytes.len() % ROW != 0 {
+            return Err(serde::de::Error::custom("a file table of partial rows"));
+        }
+        let long = |b: &[u8], i: usize| u64::from_le_bytes(b[i * 8..][..8].try_into().expect("8 bytes"));
+        let int = |b: &[u8], i: usize| u32::from_le_bytes(b[40 + i * 4..][..4].try_into().expect("4 bytes"));
+        let mut ends = [0u32; 5];
+        let mut files = Vec::with_capacity(bytes.len() / ROW);
+        for row in bytes.chunks_exact(ROW) {
+            let mut span = |i: usize| -> Result<(u32, u32), D::Error> {
+                let start = ends[i];
+                ends[i] =
+                    start.checked_add(int(row, i)).ok_or_else(|| serde::de::Error::custom("a range past 4 GiB"))?;
+                Ok((start, int(row, i)))
+            };
+            files.push(FileEntry {
+                stat: FileStat { size: long(row, 0), mtime_ns: long(row, 1) as i64, inode: long(row, 2) },
+                hash: long(row, 3),
+                reports: long(row, 4),
+                rel: span(0)?,
+                skipped: span(1)?,
+                days: span(2)?,
+                records: span(3)?,
+                skips: span(4)?,
+            });
+        }
+        Ok(files)
+    }
+}
 
 /// [`Cache::records`] stored as one block of fixed-size little-endian rows: a year holds a
 /// million records, and a block loads and saves at the speed of a copy.
@@ -328,14 +473,20 @@ pub fn load(dir: &Path, fingerprint: u64) -> Result<Cache, String> {
 impl Cache {
     /// Every range points inside its table (a checksum catches damage, not a bug).
     fn check(&self) -> Result<(), String> {
+        let within = |span: (u32, u32), len: usize| span.0 as usize + span.1 as usize <= len;
         let ok = self.files.iter().all(|f| {
-            (f.records.0 as usize + f.records.1 as usize) <= self.records.len()
-                && (f.skips.0 as usize + f.skips.1 as usize) <= self.skips.len()
+            within(f.rel, self.names.len())
+                && self.names.is_char_boundary(f.rel.0 as usize)
+                && self.names.is_char_boundary((f.rel.0 + f.rel.1) as usize)
+                && within(f.skipped, self.skip_counts.len())
+                && within(f.days, self.days.len())
+                && within(f.records, self.records.len())
+                && within(f.skips, self.skips.len())
         }) && self
             .stack_counts
             .iter()
             .all(|&(r, id, _)| (r as usize) < self.records.len() && (id as usize) < self.stack_names.len())
-            && self.files.windows(2).all(|w| w[0].rel.as_bytes() < w[1].rel.as_bytes());
+            && self.files.windows(2).all(|w| self.rel_of(&w[0]).as_bytes() < self.rel_of(&w[1]).as_bytes());
         if ok {
             Ok(())
         } else {
@@ -401,14 +552,13 @@ mod tests {
 
     fn sample() -> Cache {
         let mut cache = Cache::default();
-        let entry = FileEntry {
-            rel: "2026-01-01.json".into(),
+        let facts = FileFacts {
+            rel: "2026-01-01.json",
             stat: FileStat { size: 10, mtime_ns: 5, inode: 7 },
             hash: 99,
             reports: 3,
-            skipped: vec![(Reason::Empty, 1)],
-            days: vec![-3, 1],
-            ..FileEntry::default()
+            skipped: &[(Reason::Empty, 1)],
+            days: &[-3, 1],
         };
         let record = |line, stacks| CachedRecord {
             day: if stacks { -3 } else { 1 },
@@ -417,7 +567,7 @@ mod tests {
             has_programs: !stacks,
         };
         let skip = CachedSkip { line: 2, reason: Reason::Empty, message: "blank".into() };
-        cache.push_file(entry, [(record(1, false), vec![]), (record(3, true), stacks())], [skip]);
+        cache.push_file(facts, [(record(1, false), vec![]), (record(3, true), stacks())], [skip]);
         cache.data_files.insert(1, FileStat { size: 3, mtime_ns: 4, inode: 5 });
         let day = crate::day::Day(1);
         cache.sets.push(crate::aggregate::SetCounts {
@@ -436,11 +586,12 @@ mod tests {
         let from = sample();
         let mut to = Cache::default();
         let first = (from.records[0], vec![("p".to_string(), "crash/b\nmain.g:+2".to_string(), 1)]);
-        to.push_file(FileEntry { rel: "0.json".into(), ..FileEntry::default() }, [first], []);
+        to.push_file(FileFacts { rel: "0.json", ..FileFacts::default() }, [first], []);
         let stat = FileStat { size: 1, mtime_ns: 2, inode: 3 };
         to.copy_file(&from, &mut StackIds::default(), &from.files[0], (stat, 77));
         let entry = to.file("2026-01-01.json").unwrap();
-        assert_eq!((entry.stat, entry.hash, entry.reports, &entry.days[..]), (stat, 77, 3, &[-3, 1][..]));
+        assert_eq!((entry.stat, entry.hash, entry.reports, to.days_of(entry)), (stat, 77, 3, &[-3, 1][..]));
+        assert_eq!((to.rel_of(entry), to.skipped_of(entry)), ("2026-01-01.json", &[(Reason::Empty, 1)][..]));
         let records = to.records_of(entry);
         assert_eq!(records.iter().map(|r| (r.day, r.line)).collect::<Vec<_>>(), [(1, 1), (-3, 3)]);
         assert_eq!(to.stacks_of(2), stacks());
@@ -462,6 +613,35 @@ mod tests {
     }
 
     #[test]
+    fn entries_are_found_in_one_pass_and_keep_their_ranges_through_a_save() {
+        let mut cache = Cache::default();
+        let skipped = [(Reason::Malformed, 2), (Reason::XRange, 1)];
+        for (n, rel) in ["a/1.json", "a/2.json", "b/é.json"].into_iter().enumerate() {
+            let days = [n as i32, 10 + n as i32];
+            let facts =
+                FileFacts { rel, reports: n as u64, skipped: &skipped[..n], days: &days[..n], ..Default::default() };
+            let record = CachedRecord { day: n as i32, x: 0.5, line: n as u32, has_programs: true };
+            cache.push_file(facts, vec![(record, vec![]); n], []);
+        }
+        assert_eq!(cache.entries_of(["a/0.json", "a/2.json", "b/é.json", "c.json"]), [None, Some(1), Some(2), None]);
+        // Out of order: not found (so parsed again), never another file's entry.
+        assert_eq!(cache.entries_of(["b/é.json", "a/1.json"]), [Some(2), None]);
+        let dir = tempfile::tempdir().unwrap();
+        save(dir.path(), 1, &cache).unwrap();
+        let loaded = load(dir.path(), 1).unwrap();
+        let view = |c: &Cache| -> Vec<_> {
+            c.files()
+                .iter()
+                .map(|e| {
+                    (c.rel_of(e).to_string(), c.skipped_of(e).to_vec(), c.days_of(e).to_vec(), c.records_of(e).len())
+                })
+                .collect()
+        };
+        assert_eq!(view(&loaded), view(&cache));
+        assert_eq!(view(&loaded)[2], ("b/é.json".to_string(), skipped.to_vec(), vec![2, 12], 2));
+    }
+
+    #[test]
     fn round_trips_and_refuses_damage() {
         let dir = tempfile::tempdir().unwrap();
         save(dir.path(), 42, &sample()).unwrap();
@@ -480,5 +660,14 @@ mod tests {
         assert!(load(dir.path(), 42).is_err());
         fs::remove_file(&path).unwrap();
         assert!(load(dir.path(), 42).is_err());
+        // Ranges that pass the checksum but leave their table, or cut a name inside a
+        // character, are refused too.
+        for damage in [|c: &mut Cache| c.files[0].days.1 += 1, |c: &mut Cache| c.files[0].rel.1 += 1] {
+            let mut cache = sample();
+            cache.names.push('é');
+            damage(&mut cache);
+            save(dir.path(), 42, &cache).unwrap();
+            assert_eq!(load(dir.path(), 42).unwrap_err(), "inconsistent");
+        }
     }
 }

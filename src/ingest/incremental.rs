@@ -11,7 +11,7 @@ use std::path::Path;
 
 use rayon::prelude::*;
 
-use super::discover::{InputFile, Layout};
+use super::discover::Layout;
 use crate::cache::{self, Cache, FileEntry, FileStat};
 
 /// The previous build: its cache and its site.
@@ -20,16 +20,28 @@ pub struct Previous<'a> {
     pub site: &'a Path,
 }
 
-/// The identity of every input file now: stat, and the content hash of newline-delimited
-/// files whose stat changed (or the cached hash when it did not).
-pub fn identify(found: &mut super::Discovery, previous: Option<&Previous<'_>>) -> Vec<(FileStat, u64)> {
+/// Every input file now: its identity (stat, and the content hash of newline-delimited
+/// files whose stat changed, or the cached hash when it did not) and its previous cache
+/// entry, if any.
+pub struct Identified {
+    pub ids: Vec<(FileStat, u64)>,
+    /// The index in the previous cache's [`Cache::files`] of each file's entry.
+    pub entries: Vec<Option<u32>>,
+}
+
+pub fn identify(found: &mut super::Discovery, previous: Option<&Previous<'_>>) -> Identified {
+    let entries = match previous {
+        Some(p) => p.cache.entries_of(found.files.iter().map(|f| f.rel.as_str())),
+        None => vec![None; found.files.len()],
+    };
     let (files, stats) = found.with_stats();
-    files
+    let ids = files
         .par_iter()
         .zip(stats)
-        .map(|(file, stat)| {
+        .zip(&entries)
+        .map(|((file, stat), entry)| {
             let stat = stat.as_ref().map_or_else(|_| FileStat::default(), |s| *s);
-            let cached = previous.and_then(|p| p.cache.file(&file.rel));
+            let cached = previous.zip(*entry).map(|(p, i)| &p.cache.files()[i as usize]);
             let hash = match cached {
                 Some(entry) if entry.stat == stat => entry.hash,
                 _ if file.layout == Layout::Merged => cache::hash_file(&file.path).unwrap_or(0),
@@ -37,7 +49,8 @@ pub fn identify(found: &mut super::Discovery, previous: Option<&Previous<'_>>) -
             };
             (stat, hash)
         })
-        .collect()
+        .collect();
+    Identified { ids, entries }
 }
 
 /// The days a rebuild recounts: every day within six days of a dirty one (the weekly
@@ -47,16 +60,12 @@ pub fn near(dirty: &BTreeSet<i32>) -> BTreeSet<crate::day::Day> {
 }
 
 /// The cached entry of each file that may be reused (before dirty days are known).
-pub fn unchanged<'c>(
-    files: &[InputFile],
-    ids: &[(FileStat, u64)],
-    previous: &'c Previous<'_>,
-) -> Vec<Option<&'c FileEntry>> {
-    files
+pub fn unchanged<'c>(now: &Identified, previous: &'c Previous<'_>) -> Vec<Option<&'c FileEntry>> {
+    now.ids
         .iter()
-        .zip(ids)
-        .map(|(file, (stat, hash))| {
-            let entry = previous.cache.file(&file.rel)?;
+        .zip(&now.entries)
+        .map(|((stat, hash), entry)| {
+            let entry = &previous.cache.files()[(*entry)? as usize];
             let same = entry.stat == *stat || (entry.hash != 0 && entry.hash == *hash);
             same.then_some(entry)
         })
@@ -66,29 +75,31 @@ pub fn unchanged<'c>(
 /// Days whose output must be regenerated: days of changed, added and deleted files (as
 /// cached and as parsed now), and days whose published raw data is not as cached.
 pub fn dirty_days(
-    files: &[InputFile],
+    now: &Identified,
     reuse: &[Option<&FileEntry>],
     parsed_days: impl IntoIterator<Item = i32>,
     previous: &Previous<'_>,
 ) -> BTreeSet<i32> {
+    let cache = &previous.cache;
     let mut dirty: BTreeSet<i32> = parsed_days.into_iter().collect();
-    let present: BTreeSet<&str> = files.iter().map(|f| f.rel.as_str()).collect();
-    for (file, reused) in files.iter().zip(reuse) {
-        if reused.is_none() {
-            if let Some(old) = previous.cache.file(&file.rel) {
-                dirty.extend(&old.days);
+    let mut present = vec![false; cache.files().len()];
+    for (entry, reused) in now.entries.iter().zip(reuse) {
+        if let Some(i) = *entry {
+            present[i as usize] = true;
+            if reused.is_none() {
+                dirty.extend(cache.days_of(&cache.files()[i as usize]));
             }
         }
     }
-    for old in &previous.cache.files {
-        if !present.contains(old.rel.as_str()) {
-            dirty.extend(&old.days);
-        }
+    for (old, _) in cache.files().iter().zip(&present).filter(|(_, present)| !**present) {
+        dirty.extend(cache.days_of(old));
     }
-    let reused_days: BTreeSet<i32> = reuse.iter().flatten().flat_map(|e| e.days.iter().copied()).collect();
+    let mut reused_days: Vec<i32> = reuse.iter().flatten().flat_map(|e| cache.days_of(e).iter().copied()).collect();
+    reused_days.sort_unstable();
+    reused_days.dedup();
     for day in reused_days {
         let published = previous.site.join(format!("data/{}.json", crate::day::Day(day)));
-        let as_left = previous.cache.data_files.get(&day);
+        let as_left = cache.data_files.get(&day);
         let now = FileStat::of(&published).ok();
         if !matches!((now, as_left), (Some(now), Some(left)) if now.same_output(left)) {
             dirty.insert(day);

@@ -228,10 +228,10 @@ pub fn ingest(
     let spool_parent = options.spool_parent;
     let spool = Spool::new(spool_parent, options.spool_prefix)
         .map_err(|source| IngestError::Spool { path: spool_parent.display().to_string(), source })?;
-    let ids = if options.make_cache || previous.is_some() {
+    let now = if options.make_cache || previous.is_some() {
         incremental::identify(&mut found, previous.as_ref())
     } else {
-        Vec::new()
+        incremental::Identified { ids: Vec::new(), entries: Vec::new() }
     };
     found.stats = None;
     let files = &found.files;
@@ -253,19 +253,21 @@ pub fn ingest(
     let (mut outcome, reuse, dirty, needed) = match &previous {
         None => (parse(&vec![None; files.len()], &|_| true), vec![None; files.len()], BTreeSet::new(), None),
         Some(previous) => {
-            let mut reuse = incremental::unchanged(files, &ids, previous);
+            let mut reuse = incremental::unchanged(&now, previous);
             let first = parse(&reuse, &|_| true);
-            let dirty = incremental::dirty_days(files, &reuse, first.records.iter().map(|r| r.day.0), previous);
+            let dirty = incremental::dirty_days(&now, &reuse, first.records.iter().map(|r| r.day.0), previous);
             // Unchanged files keep their days' raw data, unless another file made a day dirty.
-            for entry in reuse.iter().flatten() {
-                linkable_days.extend(entry.days.iter().filter(|d| !dirty.contains(d)).map(|&d| Day(d)));
-            }
+            let cache = &previous.cache;
+            let mut days: Vec<i32> = reuse.iter().flatten().flat_map(|e| cache.days_of(e).iter().copied()).collect();
+            days.sort_unstable();
+            days.dedup();
+            linkable_days.extend(days.into_iter().filter(|d| !dirty.contains(d)).map(Day));
             // Only the days near a change are recounted (the previous build's counts hold
             // for the rest): every file with a report on one of them is parsed again.
             let needed = incremental::near(&dirty);
             let mut again = vec![false; files.len()];
             for (i, entry) in reuse.iter_mut().enumerate() {
-                if entry.is_some_and(|e| e.days.iter().any(|&d| needed.contains(&Day(d)))) {
+                if entry.is_some_and(|e| cache.days_of(e).iter().any(|&d| needed.contains(&Day(d)))) {
                     *entry = None;
                     again[i] = true;
                 }
@@ -284,12 +286,12 @@ pub fn ingest(
         return Err(IngestError::Spool { path: spool_parent.display().to_string(), source: e });
     }
     // Nothing parsed, nothing deleted: the previous cache still describes every file.
-    let unchanged = previous
-        .as_ref()
-        .is_some_and(|p| files_reused == files.len() as u64 && p.cache.files.len() == files.len() && dirty.is_empty());
+    let unchanged = previous.as_ref().is_some_and(|p| {
+        files_reused == files.len() as u64 && p.cache.files().len() == files.len() && dirty.is_empty()
+    });
     let new_cache = if options.make_cache && !unchanged {
         let cached = previous.as_ref().map(|p| (&p.cache, reuse.as_slice()));
-        Some(make_cache(&mut outcome, files, &ids, &spool, cached))
+        Some(make_cache(&mut outcome, files, &now.ids, &spool, cached))
     } else {
         None
     };
@@ -396,7 +398,7 @@ fn take_from_cache(
     for (index, entry) in reuse.iter().enumerate() {
         let Some(entry) = entry else { continue };
         outcome.reports += entry.reports;
-        for &(reason, n) in &entry.skipped {
+        for &(reason, n) in cache.skipped_of(entry) {
             outcome.skipped[reason.index()] += n;
             outcome.file_skips.push((index as u32, reason, n as u32));
         }
@@ -407,9 +409,8 @@ fn take_from_cache(
             reason: s.reason,
             message: s.message.clone(),
         }));
-        let first = entry.records.0 as usize;
-        for (n, r) in cache.records_of(entry).iter().enumerate() {
-            cached_stacks.insert(index as u32, r.line, cache.stack_ids_of(first + n));
+        for (n, r) in cache.record_indices(entry).zip(cache.records_of(entry)) {
+            cached_stacks.insert(index as u32, r.line, cache.stack_ids_of(n));
             stack_records.push(Record {
                 day: Day(r.day),
                 x: r.x,
@@ -460,14 +461,15 @@ fn make_cache(
         let mut days: Vec<i32> = records.iter().map(|r| r.day.0).collect();
         days.sort_unstable();
         days.dedup();
-        let entry = cache::FileEntry {
-            rel: file.rel.clone(),
+        let skipped: Vec<(Reason, u64)> =
+            Reason::ALL.iter().zip(skipped).filter(|(_, n)| *n > 0).map(|(r, n)| (*r, n)).collect();
+        let facts = cache::FileFacts {
+            rel: &file.rel,
             stat,
             hash,
-            reports: records.len() as u64 + skipped.iter().sum::<u64>(),
-            skipped: Reason::ALL.iter().zip(skipped).filter(|(_, n)| *n > 0).map(|(r, n)| (*r, n)).collect(),
-            days,
-            ..Default::default()
+            reports: records.len() as u64 + skipped.iter().map(|(_, n)| n).sum::<u64>(),
+            skipped: &skipped,
+            days: &days,
         };
         let rows = records.iter().filter(|r| r.has_stacks).map(|r| {
             let mut text = Vec::new();
@@ -483,7 +485,7 @@ fn make_cache(
             reason: s.reason,
             message: s.message.clone(),
         });
-        cache.push_file(entry, rows, skips);
+        cache.push_file(facts, rows, skips);
     }
     cache
 }
