@@ -72,6 +72,9 @@ pub fn discover(data: &Path) -> std::io::Result<Discovery> {
         .map(|top| {
             let mut found = Discovery::default();
             walk_one(data, top, &mut found);
+            // Sorted here, on this folder's core, so the sort of all files below meets
+            // sorted runs.
+            found.files.sort_unstable_by(|a, b| a.rel.as_bytes().cmp(b.rel.as_bytes()));
             found
         })
         .reduce(Discovery::default, |mut a, b| {
@@ -112,7 +115,7 @@ fn walk_one(data: &Path, top: &Path, found: &mut Discovery) {
             found.unrecognised.push(Unrecognised { path: rel, why: "hidden, not read".into() });
             continue;
         }
-        let parent = entry.path().parent().and_then(Path::file_name).map(|n| n.to_string_lossy());
+        let parent = parent_name(entry.path());
         if file_type.is_dir() {
             // Walked into all the same; named so a report-shaped directory is not missed.
             if classify(&name, parent.as_deref()).is_some() {
@@ -158,11 +161,41 @@ fn is_date_shaped(s: &str) -> bool {
     b.len() == 10 && b.iter().enumerate().all(|(i, c)| if i == 4 || i == 7 { *c == b'-' } else { c.is_ascii_digit() })
 }
 
+/// The name of the folder that holds `path` (the text between its last two `/`), as
+/// [`classify`] wants it: a name that is not UTF-8 is never date-shaped, so it is `None`.
+fn parent_name(path: &Path) -> Option<&str> {
+    use std::os::unix::ffi::OsStrExt;
+    let bytes = path.as_os_str().as_bytes();
+    let folder = &bytes[..memchr::memrchr(b'/', bytes)?];
+    let name = &folder[memchr::memrchr(b'/', folder).map_or(0, |i| i + 1)..];
+    std::str::from_utf8(name).ok()
+}
+
 /// `path` relative to `root`, `/`-separated, printable: invalid UTF-8 becomes U+FFFD and
 /// control characters (a newline or an escape sequence in an uploaded name) and
 /// bidirectional marks become `\u{..}`, so a name can neither forge nor garble a line of
 /// the summary.
 fn rel_path(root: &Path, path: &Path) -> String {
+    use std::os::unix::ffi::OsStrExt;
+    // Most paths: the bytes after `root/`, already printable.
+    let (root_bytes, bytes) = (root.as_os_str().as_bytes(), path.as_os_str().as_bytes());
+    let after_root = bytes.strip_prefix(root_bytes).and_then(|rest| match root_bytes.last() {
+        Some(b'/') => Some(rest),
+        _ => rest.strip_prefix(b"/"),
+    });
+    if let Some(plain) = after_root
+        .filter(|rest| !rest.is_empty() && !rest.starts_with(b"/"))
+        .and_then(|rest| std::str::from_utf8(rest).ok())
+        .filter(|s| !s.contains("//") && !s.split('/').any(|c| c == "." || c == ".."))
+        .filter(|s| matches!(escape_unprintable(s), std::borrow::Cow::Borrowed(_)))
+    {
+        return plain.to_string();
+    }
+    rel_by_components(root, path)
+}
+
+/// [`rel_path`] the slow way, component by component, for the paths that need it.
+fn rel_by_components(root: &Path, path: &Path) -> String {
     let rel = path.strip_prefix(root).unwrap_or(path);
     if let Some(plain) = rel.to_str().filter(|s| matches!(escape_unprintable(s), std::borrow::Cow::Borrowed(_))) {
         return plain.to_string();
@@ -195,6 +228,31 @@ mod tests {
         assert_eq!(classify("notes.txt", Some("2026-01-02")), None);
         assert_eq!(classify(".json", Some("2026-01-02")), None);
         assert_eq!(classify("0.25.JSON", Some("2026-01-02")), None);
+    }
+
+    #[test]
+    fn relative_paths_and_parent_names_read_off_the_bytes_match_the_component_way() {
+        let cases = [
+            ("/d", "/d/2026-01-01/0.5.json"),
+            ("/d/", "/d/a/b.json"),
+            ("d", "d/x.json"),
+            ("./d", "./d/x.json"),
+            (".", "./2026-01-01/x.json"),
+            ("/d", "/d/a\nb.json"),
+            ("/d", "/d/\u{202e}x/é.json"),
+            ("/d", "/d"),
+            ("/d", "/dx/a.json"),
+        ];
+        for (root, path) in cases {
+            let (root, path) = (Path::new(root), Path::new(path));
+            assert_eq!(rel_path(root, path), rel_by_components(root, path), "{path:?} under {root:?}");
+            let by_components = path.parent().and_then(Path::file_name).and_then(|n| n.to_str());
+            let date_shaped = |name: Option<&str>| name.is_some_and(is_date_shaped);
+            assert_eq!(date_shaped(parent_name(path)), date_shaped(by_components), "{path:?}");
+        }
+        assert_eq!(parent_name(Path::new("/d/2026-01-01/x.json")), Some("2026-01-01"));
+        assert_eq!(parent_name(Path::new("2026-01-01/x.json")), Some("2026-01-01"));
+        assert_eq!(parent_name(Path::new("x.json")), None);
     }
 
     #[test]
