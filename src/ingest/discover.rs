@@ -118,7 +118,7 @@ fn walk_one(data: &Path, top: &Path, found: &mut Discovery) {
         let parent = parent_name(entry.path());
         if file_type.is_dir() {
             // Walked into all the same; named so a report-shaped directory is not missed.
-            if classify(&name, parent.as_deref()).is_some() {
+            if classify(&name, parent).is_some() {
                 found.unrecognised.push(Unrecognised { path: rel, why: "a directory named like a report file".into() });
             }
             continue;
@@ -131,7 +131,7 @@ fn walk_one(data: &Path, top: &Path, found: &mut Discovery) {
             found.unrecognised.push(Unrecognised { path: rel, why: "not a regular file".into() });
             continue;
         }
-        match classify(&name, parent.as_deref()) {
+        match classify(&name, parent) {
             Some((layout, gzip)) => {
                 found.files.push(InputFile { path: entry.into_path(), rel, layout, gzip });
             }
