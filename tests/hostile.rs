@@ -37,6 +37,11 @@ pub const MEMORY_KIB: i64 = 1 << 20;
 
 /// Starts `telemetry-site ARGS` in a clean environment, stderr to a pipe.
 pub fn spawn(args: &[&OsStr], env: &[(&str, &Path)]) -> std::process::Child {
+    command(args, env).spawn().expect("start telemetry-site")
+}
+
+/// The command [`spawn`] starts.
+fn command(args: &[&OsStr], env: &[(&str, &Path)]) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_telemetry-site"));
     command
         .args(args)
@@ -48,7 +53,7 @@ pub fn spawn(args: &[&OsStr], env: &[(&str, &Path)]) -> std::process::Child {
     for (key, value) in env {
         command.env(key, value);
     }
-    command.spawn().expect("start telemetry-site")
+    command
 }
 
 /// Reaps `child` (which must not have been waited for), killing it at `deadline`: the
@@ -387,20 +392,37 @@ fn set_mode(path: &Path, mode: u32) {
     fs::set_permissions(path, fs::Permissions::from_mode(mode)).unwrap();
 }
 
+/// The user the unreadable-input test runs the build as when this process reads anything
+/// (root): `nobody`, for whom `chmod 000` holds.
+const NOBODY: u32 = 65534;
+
 #[test]
 fn unreadable_files_and_folders_are_named() {
-    let probe = tempfile::tempdir().unwrap();
-    if permissions_are_ignored(probe.path()) {
-        eprintln!("skipped: running with permission to read anything (root?), chmod 000 blocks nothing");
-        return;
+    use std::os::unix::process::CommandExt;
+    let f = Fixture::new();
+    valid_reports(&f);
+    let baseline_site = f.dir.path().join("baseline");
+    build(&f, &baseline_site, &[]);
+    f.write("2026-01-05/0.83.json", report("2026-01-05", 0.83, 1));
+    set_mode(&f.data().join("2026-01-05/0.83.json"), 0o000);
+    f.write("2026-01-10/0.5.json", report("2026-01-10", 0.5, 1));
+    set_mode(&f.data().join("2026-01-10"), 0o000);
+    let summary = f.dir.path().join("summary-unreadable.json");
+    let (data, site) = (f.data(), f.site());
+    let args = ["build", path_str(&data), path_str(&site), "--summary-json", path_str(&summary)];
+    let mut command = command(&args.map(OsStr::new), &[]);
+    if permissions_are_ignored(f.dir.path()) {
+        // Root reads anything: the build runs as `nobody`, in a folder it may write.
+        set_mode(f.dir.path(), 0o777);
+        command.uid(NOBODY).gid(NOBODY);
     }
-    let (f, summary) = beside_valid_reports(&[], |f| {
-        f.write("2026-01-05/0.83.json", report("2026-01-05", 0.83, 1));
-        set_mode(&f.data().join("2026-01-05/0.83.json"), 0o000);
-        f.write("2026-01-10/0.5.json", report("2026-01-10", 0.5, 1));
-        set_mode(&f.data().join("2026-01-10"), 0o000);
-    });
+    let run = finish(command.spawn().expect("start telemetry-site"), Instant::now(), DEADLINE);
     set_mode(&f.data().join("2026-01-10"), 0o755); // so the fixture can be removed
+    assert_no_panic(&run);
+    assert_eq!(run.code, Some(0), "stderr:\n{}", run.stderr);
+    let summary: Value = serde_json::from_str(&fs::read_to_string(&summary).unwrap()).unwrap();
+    assert_eq!(summary["reports_valid"], 5, "{summary:#}");
+    assert_eq!(charts_and_data(&f.site()), charts_and_data(&baseline_site), "the unreadable input changed the output");
     let skips = skips_of(&summary, "2026-01-05/0.83.json");
     assert_eq!(skips.len(), 1);
     assert_eq!(skips[0].1, "unreadable");
