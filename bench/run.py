@@ -5,6 +5,7 @@ Generates a year of reports with ../shared/tools/gen-reports (365 days x 3,000 r
 1% bad; once in the upload layout, once merged and gzipped; cached in --data-dir), then
 measures, for each layout, medians over --runs runs with peak memory (max RSS):
   (a) floor: walk, read, decompress and parse every report (examples/floor.rs)
+  stat floor: list every folder and stat every file, the least (d) can do (examples/stat-floor.rs)
   (b) a full build into an empty site (no cache)
   (c) a rebuild after one new day of uploads is added
   (d) a rebuild with no change
@@ -127,6 +128,7 @@ def median(samples):
 def bench_layout(layout, data, extra_day, late, work: Path, runs: int, duck: bool):
     binary = ROOT / "target" / "release" / "telemetry-site"
     floor = ROOT / "target" / "release" / "examples" / "floor"
+    stat_floor = ROOT / "target" / "release" / "examples" / "stat-floor"
     site, cache = work / "site", work / ".site.cache"
     build = [str(binary), "build", str(data), str(site), "-q", "--upload-config", str(CONFIG),
              "--chart-config", str(CHARTS), "--cache", str(cache)]
@@ -144,6 +146,8 @@ def bench_layout(layout, data, extra_day, late, work: Path, runs: int, duck: boo
     # run before, may have pushed it out).
     timed([str(floor), str(data)])
     results["a"] = median([timed([str(floor), str(data)]) for _ in range(runs)])
+    print(f"[{layout}] stat floor", flush=True)
+    results["s"] = median([timed([str(stat_floor), str(data)]) for _ in range(runs)])
     print(f"[{layout}] (b) full build", flush=True)
     samples = []
     for _ in range(runs):
@@ -210,10 +214,10 @@ TARGETS = {  # figure: (relative to, at most)
 def report(layout, r):
     a, b = r["a"][0], r["b"][0]
     rows = []
-    names = {"a": "(a) floor: read + parse", "b": "(b) full build", "c": "(c) + one new day",
+    names = {"a": "(a) floor: read + parse", "s": "stat floor: list + stat (least of d)", "b": "(b) full build", "c": "(c) + one new day",
              "d": "(d) no change", "e": "(e) + one late report", "f": "(f) new day, fresh copy",
              "duckdb": "DuckDB peer"}
-    for key in ["a", "b", "c", "d", "e", "f", "duckdb"]:
+    for key in ["a", "s", "b", "c", "d", "e", "f", "duckdb"]:
         if key not in r:
             continue
         secs, rss = r[key]
@@ -246,7 +250,8 @@ def main():
     data_dir.mkdir(parents=True, exist_ok=True)
     if not GEN.exists():
         sys.exit(f"{GEN} not found: the benchmark needs ../shared/tools/gen-reports beside the checkout")
-    sh(["cargo", "build", "--release", "--quiet", "--bin", "telemetry-site", "--example", "floor"], cwd=ROOT)
+    sh(["cargo", "build", "--release", "--quiet", "--bin", "telemetry-site", "--example", "floor",
+        "--example", "stat-floor"], cwd=ROOT)
     sets, late = generate(data_dir, args.days, args.reports_per_day)
     duck = not args.no_duckdb
     if duck:
