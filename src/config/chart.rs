@@ -472,8 +472,7 @@ mod tests {
 
     mod fuzz {
         use super::*;
-        use crate::ingest::validate::mutate::{edit, edited};
-        use proptest::prelude::*;
+        use crate::ingest::validate::mutate::config_parser_fuzz_tests;
 
         /// Every key, comments, separators, multi-line counters, and every kind of error.
         const SEEDS: &[&str] = &[
@@ -519,25 +518,6 @@ mod tests {
             assert_eq!(ok, [false, true, true, false, false, false, false, false, false, false, false, false, false]);
         }
 
-        proptest! {
-            #![proptest_config(ProptestConfig {
-                cases: 512,
-                max_shrink_time: 10_000,
-                ..ProptestConfig::default()
-            })]
-
-            #[test]
-            fn any_text_parses_or_names_a_line(text in proptest::collection::vec(any::<u8>(), 0..200)) {
-                check(&String::from_utf8_lossy(&text));
-            }
-
-            #[test]
-            fn edited_seeds_parse_or_name_a_line(
-                seed in 0usize..1000,
-                edits in proptest::collection::vec(edit(), 1..6),
-            ) {
-                check(&String::from_utf8_lossy(&edited(&seeds(), seed, &edits)));
-            }
-        }
+        config_parser_fuzz_tests!(seeds(), check);
     }
 }

@@ -323,11 +323,7 @@ mod tests {
     }
 
     proptest! {
-        #![proptest_config(ProptestConfig {
-            cases: 256,
-            max_shrink_time: 10_000,
-            ..ProptestConfig::default()
-        })]
+        #![proptest_config(crate::ingest::validate::mutate::fuzz_config(256))]
 
         #[test]
         fn lines_and_numbers_survive_any_buffer_size(

@@ -202,6 +202,39 @@ pub(crate) mod mutate {
         ]
     }
 
+    /// The settings of the parser fuzz tests: `cases` inputs each, shrinking a failure
+    /// for at most 10 seconds.
+    pub fn fuzz_config(cases: u32) -> ProptestConfig {
+        ProptestConfig { cases, max_shrink_time: 10_000, ..ProptestConfig::default() }
+    }
+
+    /// The fuzz tests of a config parser: `check` is called on any text and on the seeds
+    /// that `seeds()` gives, edited; it must accept the text or name a line of it.
+    macro_rules! config_parser_fuzz_tests {
+        ($seeds:expr, $check:expr) => {
+            proptest::proptest! {
+                #![proptest_config($crate::ingest::validate::mutate::fuzz_config(512))]
+
+                #[test]
+                fn any_text_parses_or_names_a_line(
+                    text in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..200),
+                ) {
+                    $check(&String::from_utf8_lossy(&text));
+                }
+
+                #[test]
+                fn edited_seeds_parse_or_name_a_line(
+                    seed in 0usize..1000,
+                    edits in proptest::collection::vec($crate::ingest::validate::mutate::edit(), 1..6),
+                ) {
+                    let text = $crate::ingest::validate::mutate::edited(&$seeds, seed, &edits);
+                    $check(&String::from_utf8_lossy(&text));
+                }
+            }
+        };
+    }
+    pub(crate) use config_parser_fuzz_tests;
+
     /// A seed from `seeds` (picked by `seed`) with `edits` applied.
     pub fn edited(seeds: &[Vec<u8>], seed: usize, edits: &[Edit]) -> Vec<u8> {
         let mut text = seeds[seed % seeds.len()].clone();
@@ -358,11 +391,7 @@ mod tests {
     }
 
     proptest! {
-        #![proptest_config(ProptestConfig {
-            cases: 512,
-            max_shrink_time: 10_000,
-            ..ProptestConfig::default()
-        })]
+        #![proptest_config(super::mutate::fuzz_config(512))]
 
         #[test]
         fn arbitrary_bytes_get_an_answer(text in proptest::collection::vec(any::<u8>(), 0..300)) {
