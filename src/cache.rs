@@ -385,7 +385,8 @@ impl<'de> Deserialize<'de> for Files {
             }
             fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Files, A::Error> {
                 let bad = |what: &str| serde::de::Error::custom(format!("a file table with {what}"));
-                let mut entries = Vec::with_capacity(seq.size_hint().unwrap_or(0));
+                // The length the file claims, believed up to a million rows (64 MB).
+                let mut entries = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(1 << 20));
                 let mut names: Vec<u8> = Vec::new();
                 let (mut previous, mut stat) = ((0usize, 0usize), FileStat::default());
                 let mut ends = [0u32; 4];
