@@ -9,7 +9,7 @@ use std::ffi::OsStr;
 use std::fs;
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::os::unix::ffi::OsStrExt;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -37,12 +37,12 @@ pub const MEMORY_KIB: i64 = 1 << 20;
 
 /// Starts `telemetry-site ARGS` in a clean environment, stderr to a pipe.
 pub fn spawn(args: &[&OsStr], env: &[(&str, &Path)]) -> std::process::Child {
-    command(args, env).spawn().expect("start telemetry-site")
+    command(Path::new(env!("CARGO_BIN_EXE_telemetry-site")), args, env).spawn().expect("start telemetry-site")
 }
 
-/// The command [`spawn`] starts.
-fn command(args: &[&OsStr], env: &[(&str, &Path)]) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_telemetry-site"));
+/// The command [`spawn`] starts, of the binary at `program`.
+fn command(program: &Path, args: &[&OsStr], env: &[(&str, &Path)]) -> Command {
+    let mut command = Command::new(program);
     command
         .args(args)
         .env_remove("TELEMETRY_SITE_LOG")
@@ -410,10 +410,19 @@ fn unreadable_files_and_folders_are_named() {
     let summary = f.dir.path().join("summary-unreadable.json");
     let (data, site) = (f.data(), f.site());
     let args = ["build", path_str(&data), path_str(&site), "--summary-json", path_str(&summary)];
-    let mut command = command(&args.map(OsStr::new), &[]);
-    if permissions_are_ignored(f.dir.path()) {
-        // Root reads anything: the build runs as `nobody`, in a folder it may write.
+    let mut program = PathBuf::from(env!("CARGO_BIN_EXE_telemetry-site"));
+    let as_nobody = permissions_are_ignored(f.dir.path());
+    if as_nobody {
+        // Root reads anything: the build runs as `nobody`, in a folder it may write, from a
+        // copy of the binary there (the checkout may sit where `nobody` cannot go).
         set_mode(f.dir.path(), 0o777);
+        let copy = f.dir.path().join("telemetry-site");
+        fs::copy(&program, &copy).unwrap();
+        set_mode(&copy, 0o755);
+        program = copy;
+    }
+    let mut command = command(&program, &args.map(OsStr::new), &[]);
+    if as_nobody {
         command.uid(NOBODY).gid(NOBODY);
     }
     let run = finish(command.spawn().expect("start telemetry-site"), Instant::now(), DEADLINE);
