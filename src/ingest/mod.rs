@@ -24,7 +24,7 @@ pub use discover::{Discovery, InputFile, Layout, Unrecognised};
 pub use read::Limits;
 use read::Piece;
 pub use reason::Reason;
-use spool::{Spool, SpoolRef};
+use spool::{FileSpool, Spool, SpoolRef};
 
 use crate::cache;
 use crate::day::Day;
@@ -237,14 +237,22 @@ pub fn ingest(
     let files = &found.files;
     let identified = started.elapsed().as_secs_f64();
     options.progress.set_length(files.len() as u64);
+    let units = spool_units(files);
     let parse = |reuse: &[Option<&cache::FileEntry>], only: &(dyn Fn(usize) -> bool + Sync)| {
-        files
+        units
             .par_iter()
-            .enumerate()
-            .filter(|(i, _)| reuse[*i].is_none() && only(*i))
-            .fold(FileOutcome::default, |mut acc, (index, file)| {
-                read_file(&mut acc, index as u32, file, options.limits, &catalog, &spool);
-                options.progress.inc(1);
+            .fold(FileOutcome::default, |mut acc, unit| {
+                let mut own: Option<Option<FileSpool>> = None;
+                for index in unit.clone().filter(|&i| reuse[i].is_none() && only(i)) {
+                    // Made for the first file read; a spool file that cannot be made leaves
+                    // the unit's reports to the shared spool.
+                    let own = own.get_or_insert_with(|| spool.file_slot().ok()).as_mut();
+                    read_file(&mut acc, index as u32, &files[index], options.limits, &catalog, &spool, own);
+                    options.progress.inc(1);
+                }
+                if let Some(Some(own)) = own {
+                    finish_spool(&mut acc, &spool, own, &files[unit.clone()], unit.start as u32);
+                }
                 acc
             })
             .reduce(FileOutcome::default, FileOutcome::merge)
@@ -490,6 +498,47 @@ fn make_cache(
     cache
 }
 
+/// The files read into one spool file each, as ranges of `files`: a newline-delimited file
+/// alone, and the one-report files of a folder together, in order. A day's raw data is
+/// then read back from the spool in long runs, or hard-linked when it is a whole spool file.
+fn spool_units(files: &[InputFile]) -> Vec<std::ops::Range<usize>> {
+    fn folder(file: &InputFile) -> &[u8] {
+        use std::os::unix::ffi::OsStrExt;
+        let path = file.path.as_os_str().as_bytes();
+        &path[..memchr::memrchr(b'/', path).unwrap_or(0)]
+    }
+    let together = |a: &InputFile, b: &InputFile| {
+        a.layout == Layout::Upload && b.layout == Layout::Upload && folder(a) == folder(b)
+    };
+    let mut units = Vec::new();
+    let mut start = 0;
+    for run in files.chunk_by(together) {
+        units.push(start..start + run.len());
+        start += run.len();
+    }
+    units
+}
+
+/// Ends the spool file `own` of the files `unit` (the first at index `first`). When it
+/// cannot be ended, its texts cannot be read back, so its files' reports cannot be
+/// published: they are dropped and counted as unreadable.
+fn finish_spool(outcome: &mut FileOutcome, spool: &Spool, own: FileSpool, unit: &[InputFile], first: u32) {
+    let slot = own.slot();
+    let Err(e) = spool.finish(own) else { return };
+    for (n, file) in unit.iter().enumerate() {
+        let index = first + n as u32;
+        let lost = outcome.records.iter().filter(|r| r.file == index && r.text.slot == slot).count() as u64;
+        if lost == 0 {
+            continue;
+        }
+        outcome.records.retain(|r| !(r.file == index && r.text.slot == slot));
+        outcome.skipped[Reason::Unreadable.index()] += lost - 1;
+        let mut details = 0;
+        outcome.skip(&mut details, file, 0, Reason::Unreadable, format!("cannot spool the file's reports: {e}"));
+        outcome.file_skips.push((index, Reason::Unreadable, lost as u32));
+    }
+}
+
 fn read_file(
     outcome: &mut FileOutcome,
     index: u32,
@@ -497,6 +546,7 @@ fn read_file(
     limits: &Limits,
     catalog: &Catalog,
     spool: &Spool,
+    mut own: Option<&mut FileSpool>,
 ) {
     let started = std::time::Instant::now();
     let cpu_before = outcome.cpu;
@@ -504,8 +554,6 @@ fn read_file(
     let before = outcome.skipped;
     let mut keys = Vec::with_capacity(64);
     let mut line_text = Vec::with_capacity(2048);
-    // A newline-delimited file's reports go to a spool file of their own (see `spool`).
-    let mut file_spool = if file.layout == Layout::Merged { spool.file_slot().ok() } else { None };
     let result = read::read_reports(file, limits, |line, piece| {
         outcome.reports += 1;
         let text = match piece {
@@ -526,7 +574,7 @@ fn read_file(
                 let clock = std::time::Instant::now();
                 line_text.clear();
                 compact::compact_into(text, &mut line_text);
-                let put = match &mut file_spool {
+                let put = match &mut own {
                     Some(own) => own.put(&line_text),
                     None => spool.put(&line_text),
                 };
@@ -564,15 +612,6 @@ fn read_file(
     // What the callback did not spend, reading and decompressing did.
     let in_callback = (outcome.cpu.parse - cpu_before.parse) + (outcome.cpu.spool - cpu_before.spool);
     outcome.cpu.read += started.elapsed().saturating_sub(in_callback);
-    if let Some(own) = file_spool {
-        if let Err(e) = spool.finish(own) {
-            // Its texts cannot be read back: the file's reports cannot be published.
-            let lost = outcome.records.iter().filter(|r| r.file == index).count() as u64;
-            outcome.records.retain(|r| r.file != index);
-            outcome.skipped[Reason::Unreadable.index()] += lost;
-            outcome.skip(&mut details, file, 0, Reason::Unreadable, format!("cannot spool the file's reports: {e}"));
-        }
-    }
     for (reason, (now, was)) in Reason::ALL.iter().zip(outcome.skipped.iter().zip(before)) {
         if *now > was {
             outcome.file_skips.push((index, *reason, (*now - was) as u32));
@@ -633,9 +672,29 @@ pub fn object_name_order(a: f64, b: f64) -> std::cmp::Ordering {
 
 #[cfg(test)]
 mod tests {
-    use super::object_name_order;
+    use super::{object_name_order, spool_units, InputFile, Layout};
 
     /// The order of the object names as strings, the definition, against the shortcut.
+    #[test]
+    fn one_report_files_of_a_folder_share_a_spool_file_and_merged_files_have_their_own() {
+        let file = |rel: &str, layout| InputFile {
+            path: std::path::Path::new("/d").join(rel),
+            rel: rel.into(),
+            layout,
+            gzip: false,
+        };
+        let files = [
+            file("2026-01-01.json", Layout::Merged),
+            file("2026-01-01/0.1.json", Layout::Upload),
+            file("2026-01-01/0.2.json", Layout::Upload),
+            file("2026-01-02.json", Layout::Merged),
+            file("2026-01-02.jsonl", Layout::Merged),
+            file("2026-01-02/0.3.json", Layout::Upload),
+            file("sub/2026-01-02/0.4.json", Layout::Upload),
+        ];
+        assert_eq!(spool_units(&files), [0..1, 1..3, 3..4, 4..5, 5..6, 6..7]);
+    }
+
     #[test]
     fn object_name_order_is_the_order_of_the_names() {
         let mut xs: Vec<f64> = vec![

@@ -1,8 +1,10 @@
 //! Valid report texts set aside during ingest, so the raw-data downloads can be written
-//! without holding every report in memory: one spool file per worker thread for
-//! one-report files, and one per newline-delimited input file, each report on its own
-//! line. When a day's reports are exactly one such file's lines, in order (the usual case
-//! for a merged day file), its `data/<D>.json` is that spool file, hard-linked.
+//! without holding every report in memory: one spool file per newline-delimited input file,
+//! and one per folder of one-report files (read in order by one thread), each report on its
+//! own line; and one per worker thread for what cannot have a file of its own. When a day's
+//! reports are exactly one such file's lines, in order (the usual case for a merged day
+//! file), its `data/<D>.json` is that spool file, hard-linked; otherwise it is read back in
+//! runs of lines that follow one another.
 
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
@@ -45,6 +47,11 @@ pub struct FileSpool {
 }
 
 impl FileSpool {
+    /// The slot its texts' references name.
+    pub fn slot(&self) -> u32 {
+        self.slot
+    }
+
     /// Stores `text` as the next line.
     pub fn put(&mut self, text: &[u8]) -> io::Result<SpoolRef> {
         self.writer.write_all(text)?;
