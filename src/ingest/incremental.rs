@@ -72,6 +72,14 @@ pub fn unchanged<'c>(now: &Identified, previous: &'c Previous<'_>) -> Vec<Option
         .collect()
 }
 
+/// The days of the files `reuse` takes from `cache`, sorted, each once.
+pub fn days_of(cache: &Cache, reuse: &[Option<&FileEntry>]) -> Vec<i32> {
+    let mut days: Vec<i32> = reuse.iter().flatten().flat_map(|e| cache.days_of(e).iter().copied()).collect();
+    days.sort_unstable();
+    days.dedup();
+    days
+}
+
 /// Days whose output must be regenerated: days of changed, added and deleted files (as
 /// cached and as parsed now), and days whose published raw data is not as cached.
 pub fn dirty_days(
@@ -94,10 +102,7 @@ pub fn dirty_days(
     for (old, _) in cache.files().iter().zip(&present).filter(|(_, present)| !**present) {
         dirty.extend(cache.days_of(old));
     }
-    let mut reused_days: Vec<i32> = reuse.iter().flatten().flat_map(|e| cache.days_of(e).iter().copied()).collect();
-    reused_days.sort_unstable();
-    reused_days.dedup();
-    for day in reused_days {
+    for day in days_of(cache, reuse) {
         let published = previous.site.join(format!("data/{}.json", crate::day::Day(day)));
         let as_left = cache.data_files.get(&day);
         let now = FileStat::of(&published).ok();

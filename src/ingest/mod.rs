@@ -266,9 +266,7 @@ pub fn ingest(
             let dirty = incremental::dirty_days(&now, &reuse, first.records.iter().map(|r| r.day.0), previous);
             // Unchanged files keep their days' raw data, unless another file made a day dirty.
             let cache = &previous.cache;
-            let mut days: Vec<i32> = reuse.iter().flatten().flat_map(|e| cache.days_of(e).iter().copied()).collect();
-            days.sort_unstable();
-            days.dedup();
+            let days = incremental::days_of(cache, &reuse);
             linkable_days.extend(days.into_iter().filter(|d| !dirty.contains(d)).map(Day));
             // Only the days near a change are recounted (the previous build's counts hold
             // for the rest): every file with a report on one of them is parsed again.
