@@ -707,3 +707,55 @@ mod tests {
         }
     }
 }
+
+#[cfg(test)]
+mod file_table_tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// A path from a few characters, one of them two bytes long and sharing its first byte
+    /// with another, so that neighbouring paths share prefixes, and cut points fall inside
+    /// characters.
+    fn rel() -> impl Strategy<Value = String> {
+        proptest::collection::vec(prop_oneof![Just('a'), Just('/'), Just('é'), Just('è'), Just('.')], 0..12)
+            .prop_map(|chars| chars.into_iter().collect())
+    }
+
+    fn stat() -> impl Strategy<Value = FileStat> {
+        (any::<u64>(), any::<i64>(), any::<u64>()).prop_map(|(size, mtime_ns, inode)| FileStat {
+            size,
+            mtime_ns,
+            inode,
+        })
+    }
+
+    proptest! {
+        #![proptest_config(crate::ingest::validate::mutate::fuzz_config(256))]
+
+        /// Whatever the paths and stats, a saved cache loads back with every file's path,
+        /// identity and ranges as they were.
+        #[test]
+        fn the_file_table_round_trips(
+            files in proptest::collection::btree_map(rel(), (stat(), any::<u64>(), 0u64..5, 0usize..3), 0..40),
+        ) {
+            let mut cache = Cache::default();
+            let skipped = [(Reason::Empty, 1), (Reason::Duplicate, 2)];
+            for (rel, (stat, hash, reports, n)) in &files {
+                let days: Vec<i32> = (0..*n as i32).collect();
+                let facts = FileFacts { rel, stat: *stat, hash: *hash, reports: *reports, skipped: &skipped[..*n.min(&2)], days: &days };
+                let record = CachedRecord { day: 1, x: 0.5, line: 1, has_programs: true };
+                cache.push_file(facts, vec![(record, vec![]); *n], []);
+            }
+            let dir = tempfile::tempdir().unwrap();
+            save(dir.path(), 7, &cache).unwrap();
+            let loaded = load(dir.path(), 7).unwrap();
+            prop_assert_eq!(loaded.files(), cache.files());
+            for (entry, (rel, (stat, hash, _, n))) in loaded.files().iter().zip(&files) {
+                prop_assert_eq!(loaded.rel_of(entry), rel.as_str());
+                prop_assert_eq!((entry.stat, entry.hash), (*stat, *hash));
+                prop_assert_eq!(loaded.days_of(entry).len(), *n);
+                prop_assert_eq!(loaded.records_of(entry).len(), *n);
+            }
+        }
+    }
+}
