@@ -119,7 +119,8 @@ pub fn analyse(opts: &BuildOptions, spool_parent: &Path) -> Result<Analysis, Bui
     let walked = clock.elapsed().as_secs_f64();
     let configs = load_configs(&opts.data, opts.upload_config.as_deref(), opts.chart_config.as_deref())?;
     let configured = clock.elapsed().as_secs_f64() - walked;
-    let mut analysis = analyse_with(opts, found, configs, (spool_parent, ".telemetry-site-spool-"), None, false)?;
+    let mut analysis =
+        analyse_with(opts, found, configs, (spool_parent, ".telemetry-site-spool-"), None, (false, false))?;
     analysis.stages.splice(0..0, [("walk".into(), walked), ("config".into(), configured)]);
     Ok(analysis)
 }
@@ -142,7 +143,7 @@ pub fn analyse_with(
     configs: Configs,
     (spool_parent, spool_prefix): (&Path, &str),
     previous: Option<ingest::incremental::Previous<'_>>,
-    make_cache: bool,
+    (make_cache, keep_stats): (bool, bool),
 ) -> Result<Analysis, BuildError> {
     let mut stages = Vec::new();
     let mut clock = Instant::now();
@@ -155,8 +156,14 @@ pub fn analyse_with(
         None => Catalog::open(),
     };
     let stage = opts.progress.stage("reading reports", "files");
-    let options =
-        ingest::IngestOptions { limits: &opts.limits, spool_parent, spool_prefix, make_cache, progress: &stage };
+    let options = ingest::IngestOptions {
+        limits: &opts.limits,
+        spool_parent,
+        spool_prefix,
+        make_cache,
+        keep_stats,
+        progress: &stage,
+    };
     let ingested = ingest::ingest(found, catalog, &options, previous)?;
     stage.finish();
     lap("ingest", &mut stages);
@@ -188,11 +195,13 @@ pub fn build(opts: &BuildOptions) -> Result<Summary, BuildError> {
     let walked = started.elapsed().as_secs_f64();
     let configs = load_configs(&opts.data, opts.upload_config.as_deref(), opts.chart_config.as_deref())?;
     let configured = started.elapsed().as_secs_f64() - walked;
-    let key = if opts.no_cache {
+    // With no snapshot to compare with, the inputs' key waits until they are read: their
+    // stats are then those of the files as opened, not a stat of a million paths first.
+    let defer_key = !opts.no_cache && !crate::snapshot::exists(&cache_dir);
+    let key = if opts.no_cache || defer_key {
         None
     } else {
-        let texts = [configs.upload.as_ref().map(|(_, text)| text.as_str()), configs.chart_text.as_deref()];
-        crate::snapshot::inputs_key(opts, &mut found, texts)
+        crate::snapshot::inputs_key(opts, crate::snapshot::Inputs::of(&mut found), config_texts(&configs))
     };
     if let Some(summary) = key.and_then(|key| crate::snapshot::unchanged(&cache_dir, key, &opts.site)) {
         return Ok(replay(summary, walked, started));
@@ -222,7 +231,17 @@ pub fn build(opts: &BuildOptions) -> Result<Summary, BuildError> {
     let previous = previous_cache.map(|cache| ingest::incremental::Previous { cache, site: &opts.site });
     let make_cache = fingerprint.is_some() && !opts.no_cache;
     let cache_seconds = clock.elapsed().as_secs_f64();
-    let mut analysis = analyse_with(opts, found, configs, (&spool_parent, &spool_prefix), previous, make_cache)?;
+    let keep = (make_cache, defer_key);
+    let mut analysis = analyse_with(opts, found, configs, (&spool_parent, &spool_prefix), previous, keep)?;
+    let key = match (&analysis.ingested.stats, defer_key) {
+        (Some(stats), true) => {
+            let ingested = &analysis.ingested;
+            let inputs =
+                crate::snapshot::Inputs { files: &ingested.files, stats, unrecognised: &ingested.unrecognised };
+            crate::snapshot::inputs_key(opts, inputs, config_texts(&analysis.configs))
+        }
+        _ => key,
+    };
     let first = [
         ("walk".into(), walked),
         ("config".into(), configured),
@@ -320,6 +339,11 @@ pub fn build(opts: &BuildOptions) -> Result<Summary, BuildError> {
     }
     summary.seconds = started.elapsed().as_secs_f64();
     Ok(summary)
+}
+
+/// The texts of the upload and chart configs, as the inputs' key takes them.
+fn config_texts(configs: &Configs) -> [Option<&str>; 2] {
+    [configs.upload.as_ref().map(|(_, text)| text.as_str()), configs.chart_text.as_deref()]
 }
 
 /// The summary of a build that found nothing changed since the last one.

@@ -40,12 +40,11 @@ impl FileStat {
     }
 
     pub fn of(path: &Path) -> io::Result<FileStat> {
-        let meta = fs::symlink_metadata(path)?;
-        Ok(FileStat {
-            size: meta.size(),
-            mtime_ns: meta.mtime() * 1_000_000_000 + meta.mtime_nsec(),
-            inode: meta.ino(),
-        })
+        Ok(FileStat::from_metadata(&fs::symlink_metadata(path)?))
+    }
+
+    pub fn from_metadata(meta: &fs::Metadata) -> FileStat {
+        FileStat { size: meta.size(), mtime_ns: meta.mtime() * 1_000_000_000 + meta.mtime_nsec(), inode: meta.ino() }
     }
 }
 

@@ -18,7 +18,7 @@ use walkdir::WalkDir;
 
 use crate::build::BuildOptions;
 use crate::cache::FileStat;
-use crate::ingest::discover::Discovery;
+use crate::ingest::discover::{Discovery, InputFile, Unrecognised};
 use crate::summary::Summary;
 
 const FILE: &str = "snapshot.json";
@@ -34,10 +34,32 @@ pub struct Snapshot {
     pub summary: Summary,
 }
 
+/// The data entries a build reads: its input files with their stats, and the rest.
+#[derive(Clone, Copy)]
+pub struct Inputs<'a> {
+    pub files: &'a [InputFile],
+    pub stats: &'a [io::Result<FileStat>],
+    pub unrecognised: &'a [Unrecognised],
+}
+
+impl<'a> Inputs<'a> {
+    /// The entries `found`, with their stats (taken now, unless already taken).
+    pub fn of(found: &'a mut Discovery) -> Inputs<'a> {
+        found.with_stats();
+        let stats = found.stats.as_deref().expect("just taken");
+        Inputs { files: &found.files, stats, unrecognised: &found.unrecognised }
+    }
+}
+
+/// Whether `cache_dir` holds a snapshot to compare with.
+pub fn exists(cache_dir: &Path) -> bool {
+    cache_dir.join(FILE).exists()
+}
+
 /// The key over everything a build reads; `None` when some input cannot be read (then
 /// no snapshot is trusted).
 /// `configs` are the texts of the upload and chart configs the build reads, if any.
-pub fn inputs_key(opts: &BuildOptions, found: &mut Discovery, configs: [Option<&str>; 2]) -> Option<u64> {
+pub fn inputs_key(opts: &BuildOptions, inputs: Inputs<'_>, configs: [Option<&str>; 2]) -> Option<u64> {
     let mut hash = xxhash_rust::xxh3::Xxh3::new();
     hash.update(crate::BUILD.as_bytes());
     let options = (&opts.data, &opts.site, &opts.upload_config, &opts.chart_config, opts.limits, &opts.site_options);
@@ -53,8 +75,7 @@ pub fn inputs_key(opts: &BuildOptions, found: &mut Discovery, configs: [Option<&
     {
         hash.update(&dir.map_or(Some(0), tree_hash)?.to_le_bytes());
     }
-    let (files, stats) = found.with_stats();
-    for (file, stat) in files.iter().zip(stats) {
+    for (file, stat) in inputs.files.iter().zip(inputs.stats) {
         let stat = stat.as_ref().ok()?;
         hash.update(file.rel.as_bytes());
         hash.update(&[0]);
@@ -62,7 +83,7 @@ pub fn inputs_key(opts: &BuildOptions, found: &mut Discovery, configs: [Option<&
             hash.update(&n.to_le_bytes());
         }
     }
-    for entry in &found.unrecognised {
+    for entry in inputs.unrecognised {
         hash.update(format!("{}\0{}\0", entry.path, entry.why).as_bytes());
     }
     Some(hash.digest())

@@ -29,6 +29,20 @@ pub struct Identified {
     pub entries: Vec<Option<u32>>,
 }
 
+/// The identities of `files` with these stats, without a previous build: the content hash
+/// of every newline-delimited file.
+pub fn ids_of(files: &[super::InputFile], stats: &[std::io::Result<FileStat>]) -> Vec<(FileStat, u64)> {
+    files
+        .par_iter()
+        .zip(stats)
+        .map(|(file, stat)| {
+            let stat = stat.as_ref().map_or_else(|_| FileStat::default(), |s| *s);
+            let hash = if file.layout == Layout::Merged { cache::hash_file(&file.path).unwrap_or(0) } else { 0 };
+            (stat, hash)
+        })
+        .collect()
+}
+
 pub fn identify(found: &mut super::Discovery, previous: Option<&Previous<'_>>) -> Identified {
     let entries = match previous {
         Some(p) => p.cache.entries_of(found.files.iter().map(|f| f.rel.as_str())),

@@ -62,6 +62,8 @@ const DETAILS_PER_FILE: usize = 100;
 /// Everything ingest found.
 pub struct Ingested {
     pub files: Vec<InputFile>,
+    /// The stat of every file, when asked for ([`IngestOptions::keep_stats`]).
+    pub stats: Option<Vec<std::io::Result<cache::FileStat>>>,
     pub unrecognised: Vec<Unrecognised>,
     /// Valid reports, one per (day, X), sorted by day then object name `<Week>/<%g X>.json`.
     pub records: Vec<Record>,
@@ -155,6 +157,8 @@ struct FileOutcome {
     skips: Vec<Skip>,
     /// (file, reason, count) for every file with skips, for the cache.
     file_skips: Vec<(u32, Reason, u32)>,
+    /// (file, stat) of every file read, as opened.
+    stats: Vec<(u32, cache::FileStat)>,
     /// Time spent, summed over threads: reading and decompressing, parsing and checking,
     /// spooling the valid reports.
     cpu: CpuTimes,
@@ -189,6 +193,7 @@ impl FileOutcome {
         }
         self.skips.extend(other.skips);
         self.file_skips.extend(other.file_skips);
+        self.stats.extend(other.stats);
         self.cpu.read += other.cpu.read;
         self.cpu.parse += other.cpu.parse;
         self.cpu.spool += other.cpu.spool;
@@ -204,6 +209,9 @@ pub struct IngestOptions<'a> {
     pub spool_prefix: &'a str,
     /// Whether to return a cache for the next build.
     pub make_cache: bool,
+    /// Whether to return the stat of every file ([`Ingested::stats`]) when the caller has
+    /// not taken them: they are then taken as files are opened, not by a stat of each path.
+    pub keep_stats: bool,
     /// Counts each file parsed.
     pub progress: &'a crate::progress::Stage,
 }
@@ -228,12 +236,15 @@ pub fn ingest(
     let spool_parent = options.spool_parent;
     let spool = Spool::new(spool_parent, options.spool_prefix)
         .map_err(|source| IngestError::Spool { path: spool_parent.display().to_string(), source })?;
-    let now = if options.make_cache || previous.is_some() {
-        incremental::identify(&mut found, previous.as_ref())
-    } else {
-        incremental::Identified { ids: Vec::new(), entries: Vec::new() }
+    // Without a previous build to compare with, nothing needs a stat before reading: each
+    // file's identity is the stat of the file as opened (see `identities`).
+    let stats_taken = found.stats.is_some();
+    let mut now = match &previous {
+        Some(_) => incremental::identify(&mut found, previous.as_ref()),
+        None => incremental::Identified { ids: Vec::new(), entries: vec![None; found.files.len()] },
     };
-    found.stats = None;
+    let mut stats = if options.keep_stats && !stats_taken { found.stats.take() } else { None };
+    found.stats.take();
     let files = &found.files;
     let identified = started.elapsed().as_secs_f64();
     options.progress.set_length(files.len() as u64);
@@ -282,6 +293,15 @@ pub fn ingest(
             (first.merge(second), reuse, dirty, Some(needed))
         }
     };
+    if previous.is_none() && (options.make_cache || (options.keep_stats && !stats_taken)) {
+        let opened = identities(files, &mut outcome.stats);
+        if options.make_cache {
+            now.ids = incremental::ids_of(files, &opened);
+        }
+        if options.keep_stats && !stats_taken {
+            stats = Some(opened);
+        }
+    }
     let files_reused = reuse.iter().flatten().count() as u64;
     options.progress.inc(files_reused);
     let (mut stack_records, cached_stacks) = match &previous {
@@ -320,6 +340,7 @@ pub fn ingest(
     let parsed = started.elapsed().as_secs_f64();
     let mut ingested = Ingested {
         files: found.files,
+        stats,
         unrecognised: found.unrecognised,
         records: Vec::new(),
         reports_read: outcome.reports,
@@ -496,6 +517,20 @@ fn make_cache(
     cache
 }
 
+/// The stat of each of `files`: as opened when it was read (`opened`, drained), by its
+/// path when it was not.
+fn identities(files: &[InputFile], opened: &mut Vec<(u32, cache::FileStat)>) -> Vec<std::io::Result<cache::FileStat>> {
+    let mut stats: Vec<Option<cache::FileStat>> = vec![None; files.len()];
+    for (index, stat) in opened.drain(..) {
+        stats[index as usize] = Some(stat);
+    }
+    stats
+        .into_par_iter()
+        .zip(files)
+        .map(|(stat, file)| stat.map_or_else(|| cache::FileStat::of(&file.path), Ok))
+        .collect()
+}
+
 /// The files read into one spool file each, as ranges of `files`: a newline-delimited file
 /// alone, and the one-report files of a folder together, in order. A day's raw data is
 /// then read back from the spool in long runs, or hard-linked when it is a whole spool file.
@@ -604,8 +639,9 @@ fn read_file(
             Err((reason, why)) => outcome.skip(&mut details, file, line, reason, why),
         }
     });
-    if let Err(e) = result {
-        outcome.skip(&mut details, file, 0, Reason::Unreadable, format!("cannot read the file: {e}"));
+    match result {
+        Ok(stat) => outcome.stats.push((index, stat)),
+        Err(e) => outcome.skip(&mut details, file, 0, Reason::Unreadable, format!("cannot read the file: {e}")),
     }
     // What the callback did not spend, reading and decompressing did.
     let in_callback = (outcome.cpu.parse - cpu_before.parse) + (outcome.cpu.spool - cpu_before.spool);

@@ -41,8 +41,15 @@ pub enum Piece<'a> {
 
 /// Calls `each(line, piece)` for every report in `file` (line 0 in the upload layout,
 /// 1-based in the merged layout). An error ends the file: what came before it stands.
-pub fn read_reports(file: &InputFile, limits: &Limits, mut each: impl FnMut(u32, Piece<'_>)) -> io::Result<()> {
-    let (raw, size) = open_regular(&file.path)?;
+/// Returns the file's identity as opened (the stat of the open file, taken anyway to see
+/// that it is a regular file).
+pub fn read_reports(
+    file: &InputFile,
+    limits: &Limits,
+    mut each: impl FnMut(u32, Piece<'_>),
+) -> io::Result<crate::cache::FileStat> {
+    let (raw, stat) = open_regular(&file.path)?;
+    let size = stat.size;
     let reader: Box<dyn Read> =
         if file.gzip { Box::new(MultiGzDecoder::new(BufReader::new(raw))) } else { Box::new(raw) };
     let reader = Capped { inner: reader, left: limits.max_file_bytes, limit: limits.max_file_bytes };
@@ -50,26 +57,27 @@ pub fn read_reports(file: &InputFile, limits: &Limits, mut each: impl FnMut(u32,
         Layout::Upload => {
             // A plain file's size is known without reading it; a gzipped one's is not.
             let size = (!file.gzip).then_some(size);
-            read_one(reader, limits, size, |p| each(0, p))
+            read_one(reader, limits, size, |p| each(0, p))?;
         }
-        Layout::Merged => read_lines(BufReader::with_capacity(256 * 1024, reader), limits, each),
+        Layout::Merged => read_lines(BufReader::with_capacity(256 * 1024, reader), limits, each)?,
     }
+    Ok(stat)
 }
 
-/// Opens `path` for reading only if it is a regular file, and returns its size.
+/// Opens `path` for reading only if it is a regular file, and returns its stat.
 ///
 /// Discovery lists FIFOs, devices and links without opening them, but the entry may have
 /// been replaced since: `O_NOFOLLOW` refuses a link, and `O_NONBLOCK` makes opening a FIFO
 /// return at once (opening one for reading otherwise waits for a writer, forever), after
 /// which anything but a regular file is refused before a byte is read.
-fn open_regular(path: &Path) -> io::Result<(File, u64)> {
+fn open_regular(path: &Path) -> io::Result<(File, crate::cache::FileStat)> {
     let file =
         File::options().read(true).custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK | libc::O_NOCTTY).open(path)?;
     let meta = file.metadata()?;
     if !meta.is_file() {
         return Err(io::Error::new(io::ErrorKind::InvalidInput, "not a regular file"));
     }
-    Ok((file, meta.len()))
+    Ok((file, crate::cache::FileStat::from_metadata(&meta)))
 }
 
 /// Reads one report, never more than the limit plus a few bytes, whatever the file's
