@@ -11,7 +11,7 @@ use std::path::Path;
 
 use rayon::prelude::*;
 
-use super::discover::Layout;
+use super::discover::{InputFile, Layout};
 use crate::cache::{self, Cache, FileEntry, FileStat};
 
 /// The previous build: its cache and its site.
@@ -29,40 +29,34 @@ pub struct Identified {
     pub entries: Vec<Option<u32>>,
 }
 
-/// The identities of `files` with these stats, without a previous build: the content hash
-/// of every newline-delimited file.
-pub fn ids_of(files: &[super::InputFile], stats: &[std::io::Result<FileStat>]) -> Vec<(FileStat, u64)> {
-    files
-        .par_iter()
-        .zip(stats)
-        .map(|(file, stat)| {
-            let stat = stat.as_ref().map_or_else(|_| FileStat::default(), |s| *s);
-            let hash = if file.layout == Layout::Merged { cache::hash_file(&file.path).unwrap_or(0) } else { 0 };
-            (stat, hash)
-        })
-        .collect()
+/// The identity of `file` with `stat`: the stat, and for a newline-delimited file the hash
+/// of its content (the cached hash when its stat did not change).
+fn identity(file: &InputFile, stat: &std::io::Result<FileStat>, cached: Option<&FileEntry>) -> (FileStat, u64) {
+    let stat = stat.as_ref().map_or_else(|_| FileStat::default(), |s| *s);
+    let hash = match cached {
+        Some(entry) if entry.stat == stat => entry.hash,
+        _ if file.layout == Layout::Merged => cache::hash_file(&file.path).unwrap_or(0),
+        _ => 0,
+    };
+    (stat, hash)
 }
 
-pub fn identify(found: &mut super::Discovery, previous: Option<&Previous<'_>>) -> Identified {
-    let entries = match previous {
-        Some(p) => p.cache.entries_of(found.files.iter().map(|f| f.rel.as_str())),
-        None => vec![None; found.files.len()],
-    };
+/// The identities of `files` with these stats, without a previous build.
+pub fn ids_of(files: &[InputFile], stats: &[std::io::Result<FileStat>]) -> Vec<(FileStat, u64)> {
+    files.par_iter().zip(stats).map(|(file, stat)| identity(file, stat, None)).collect()
+}
+
+/// The identities of the files `found` (stat'ed now, unless already) and their entries in
+/// the previous build's cache.
+pub fn identify(found: &mut super::Discovery, previous: &Previous<'_>) -> Identified {
+    let cache = &previous.cache;
+    let entries = cache.entries_of(found.files.iter().map(|f| f.rel.as_str()));
     let (files, stats) = found.with_stats();
     let ids = files
         .par_iter()
         .zip(stats)
         .zip(&entries)
-        .map(|((file, stat), entry)| {
-            let stat = stat.as_ref().map_or_else(|_| FileStat::default(), |s| *s);
-            let cached = previous.zip(*entry).map(|(p, i)| &p.cache.files()[i as usize]);
-            let hash = match cached {
-                Some(entry) if entry.stat == stat => entry.hash,
-                _ if file.layout == Layout::Merged => cache::hash_file(&file.path).unwrap_or(0),
-                _ => 0,
-            };
-            (stat, hash)
-        })
+        .map(|((file, stat), entry)| identity(file, stat, entry.map(|i| &cache.files()[i as usize])))
         .collect();
     Identified { ids, entries }
 }

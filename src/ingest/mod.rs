@@ -240,7 +240,7 @@ pub fn ingest(
     // file's identity is the stat of the file as opened (see `identities`).
     let stats_taken = found.stats.is_some();
     let mut now = match &previous {
-        Some(_) => incremental::identify(&mut found, previous.as_ref()),
+        Some(previous) => incremental::identify(&mut found, previous),
         None => incremental::Identified { ids: Vec::new(), entries: vec![None; found.files.len()] },
     };
     let mut stats = if options.keep_stats && !stats_taken { found.stats.take() } else { None };
