@@ -164,11 +164,17 @@ fn is_date_shaped(s: &str) -> bool {
 /// The name of the folder that holds `path` (the text between its last two `/`), as
 /// [`classify`] wants it: a name that is not UTF-8 is never date-shaped, so it is `None`.
 fn parent_name(path: &Path) -> Option<&str> {
-    use std::os::unix::ffi::OsStrExt;
-    let bytes = path.as_os_str().as_bytes();
-    let folder = &bytes[..memchr::memrchr(b'/', bytes)?];
+    let folder = folder_of(path)?;
     let name = &folder[memchr::memrchr(b'/', folder).map_or(0, |i| i + 1)..];
     std::str::from_utf8(name).ok()
+}
+
+/// The bytes of `path` before its last `/` (its folder, without parsing components), or
+/// `None` for a bare name.
+pub(crate) fn folder_of(path: &Path) -> Option<&[u8]> {
+    use std::os::unix::ffi::OsStrExt;
+    let bytes = path.as_os_str().as_bytes();
+    Some(&bytes[..memchr::memrchr(b'/', bytes)?])
 }
 
 /// `path` relative to `root`, `/`-separated, printable: invalid UTF-8 becomes U+FFFD and

@@ -238,13 +238,13 @@ pub fn ingest(
         .map_err(|source| IngestError::Spool { path: spool_parent.display().to_string(), source })?;
     // Without a previous build to compare with, nothing needs a stat before reading: each
     // file's identity is the stat of the file as opened (see `identities`).
-    let stats_taken = found.stats.is_some();
     let mut now = match &previous {
         Some(previous) => incremental::identify(&mut found, previous),
         None => incremental::Identified { ids: Vec::new(), entries: vec![None; found.files.len()] },
     };
-    let mut stats = if options.keep_stats && !stats_taken { found.stats.take() } else { None };
-    found.stats.take();
+    // Stats taken by `identify` are returned when asked for; without a previous build,
+    // those of the files as opened are (below).
+    let mut stats = found.stats.take().filter(|_| options.keep_stats);
     let files = &found.files;
     let identified = started.elapsed().as_secs_f64();
     options.progress.set_length(files.len() as u64);
@@ -293,14 +293,12 @@ pub fn ingest(
             (first.merge(second), reuse, dirty, Some(needed))
         }
     };
-    if previous.is_none() && (options.make_cache || (options.keep_stats && !stats_taken)) {
+    if previous.is_none() && (options.make_cache || options.keep_stats) {
         let opened = identities(files, &mut outcome.stats);
         if options.make_cache {
             now.ids = incremental::ids_of(files, &opened);
         }
-        if options.keep_stats && !stats_taken {
-            stats = Some(opened);
-        }
+        stats = Some(opened).filter(|_| options.keep_stats);
     }
     let files_reused = reuse.iter().flatten().count() as u64;
     options.progress.inc(files_reused);
@@ -535,13 +533,10 @@ fn identities(files: &[InputFile], opened: &mut Vec<(u32, cache::FileStat)>) -> 
 /// alone, and the one-report files of a folder together, in order. A day's raw data is
 /// then read back from the spool in long runs, or hard-linked when it is a whole spool file.
 fn spool_units(files: &[InputFile]) -> Vec<std::ops::Range<usize>> {
-    fn folder(file: &InputFile) -> &[u8] {
-        use std::os::unix::ffi::OsStrExt;
-        let path = file.path.as_os_str().as_bytes();
-        &path[..memchr::memrchr(b'/', path).unwrap_or(0)]
-    }
     let together = |a: &InputFile, b: &InputFile| {
-        a.layout == Layout::Upload && b.layout == Layout::Upload && folder(a) == folder(b)
+        a.layout == Layout::Upload
+            && b.layout == Layout::Upload
+            && discover::folder_of(&a.path) == discover::folder_of(&b.path)
     };
     let mut units = Vec::new();
     let mut start = 0;
