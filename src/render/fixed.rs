@@ -24,8 +24,31 @@ impl fmt::Display for Fixed {
         if !fast {
             return fmt::Display::fmt(&self.0, f);
         }
-        let n = tenths.round() as u64;
-        write!(f, "{}.{}", n / 10, n % 10)
+        f.write_str(Tenths::new(tenths.round() as u64).as_str())
+    }
+}
+
+/// `n / 10` printed with one decimal (`123` -> `12.3`), built on the stack: the fast
+/// path of [`Fixed`], which a page runs hundreds of thousands of times.
+struct Tenths {
+    bytes: [u8; 24],
+    len: usize,
+}
+
+impl Tenths {
+    fn new(n: u64) -> Tenths {
+        let mut whole = itoa::Buffer::new();
+        let whole = whole.format(n / 10).as_bytes();
+        let mut bytes = [0u8; 24];
+        bytes[..whole.len()].copy_from_slice(whole);
+        bytes[whole.len()] = b'.';
+        // n % 10 is a single digit.
+        bytes[whole.len() + 1] = b'0' + (n % 10) as u8;
+        Tenths { bytes, len: whole.len() + 2 }
+    }
+
+    fn as_str(&self) -> &str {
+        std::str::from_utf8(&self.bytes[..self.len]).expect("ASCII digits")
     }
 }
 

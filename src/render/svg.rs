@@ -262,13 +262,13 @@ fn tick_step(max: u64) -> u64 {
 }
 
 /// The label under a bar: at most [`MAX_LABEL_CHARS`] characters.
-fn short_label(label: &str) -> String {
-    if label.chars().count() <= MAX_LABEL_CHARS {
-        label.to_string()
-    } else {
-        let mut short: String = label.chars().take(MAX_LABEL_CHARS - 1).collect();
-        short.push('…');
-        short
+fn short_label(label: &str) -> std::borrow::Cow<'_, str> {
+    match label.char_indices().nth(MAX_LABEL_CHARS) {
+        None => label.into(),
+        Some(_) => {
+            let cut = label.char_indices().nth(MAX_LABEL_CHARS - 1).map_or(label.len(), |(i, _)| i);
+            format!("{}…", &label[..cut]).into()
+        }
     }
 }
 

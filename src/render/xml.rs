@@ -25,6 +25,25 @@ pub fn push_text(out: &mut String, s: &str) {
     push_escaped(out, s, false);
 }
 
+/// The bytes that may start a character [`push_escaped`] changes: ASCII controls, DEL,
+/// the markup characters, and the lead bytes of C1 controls (`0xC2`) and of U+FFFE and
+/// U+FFFF (`0xEF`).
+static MAY_ESCAPE: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 0x20 {
+        table[b] = true;
+        b += 1;
+    }
+    let markup = [b'&', b'<', b'>', b'"', b'\'', 0x7F, 0xC2, 0xEF];
+    let mut i = 0;
+    while i < markup.len() {
+        table[markup[i] as usize] = true;
+        i += 1;
+    }
+    table
+};
+
 /// Appends `s` escaped, copying the runs between characters that need escaping whole.
 ///
 /// Works on bytes: in UTF-8 every character this changes starts with a byte that can
@@ -35,6 +54,11 @@ fn push_escaped(out: &mut String, s: &str, attribute: bool) {
     let mut plain = 0;
     let mut i = 0;
     while i < bytes.len() {
+        // Most text needs nothing: skip to the next byte that may.
+        match bytes[i..].iter().position(|&b| MAY_ESCAPE[usize::from(b)]) {
+            Some(skip) => i += skip,
+            None => break,
+        }
         let (replacement, len) = match bytes[i] {
             b'&' => ("&amp;", 1),
             b'<' => ("&lt;", 1),
