@@ -86,6 +86,12 @@ impl Spool {
         Ok(Spool { dir, slots, readers, files: Default::default() })
     }
 
+    /// Removes the spool's folder now, as dropping the spool would (see
+    /// [`crate::build::free_in_background`]).
+    pub fn remove(&self) -> io::Result<()> {
+        std::fs::remove_dir_all(self.dir.path())
+    }
+
     /// A new file slot, for one newline-delimited input file.
     pub fn file_slot(&self) -> io::Result<FileSpool> {
         let n = {
