@@ -6,11 +6,10 @@
 //! the templates to escape; only the SVG, which [`svg`] escapes itself, is markup.
 
 use std::collections::HashMap;
-use std::fmt::Write;
 
 use serde::Serialize;
 
-use super::fixed::Fixed;
+use super::fixed::{push, Fixed};
 use super::paths::{display_text, is_web_url, short_program_name, Anchors};
 use super::svg::{self, Bar};
 use super::trend_pages::TrendPaths;
@@ -37,15 +36,24 @@ pub struct Issue {
 /// The [`ChartInfo`] of every chart of a plan, found once per build.
 #[derive(Debug, Default)]
 pub struct ChartCatalog {
-    info: HashMap<(String, String), ChartInfo>,
-    trends: TrendPaths,
+    /// Program name -> chart name -> what every page shows of that chart.
+    labels: HashMap<String, HashMap<String, ChartLabel>>,
+}
+
+/// What a chart set page shows of a chart besides its data, the same on every page.
+#[derive(Debug, Default)]
+struct ChartLabel {
+    info: ChartInfo,
+    /// The chart's trend page, from the site root.
+    trend: Option<String>,
 }
 
 impl ChartCatalog {
     /// Titles from the chart config for counter charts (matched by program and chart
     /// name) and built-in ones for the Version, GOOS, GOARCH and GoVersion charts.
     pub fn new(plan: &Plan, config: &ChartConfigFile) -> ChartCatalog {
-        let mut info = HashMap::new();
+        let trends = TrendPaths::new(plan);
+        let mut labels: HashMap<String, HashMap<String, ChartLabel>> = HashMap::new();
         for program in &plan.programs {
             for chart in &program.charts {
                 let chart_info = match chart.kind {
@@ -56,21 +64,23 @@ impl ChartCatalog {
                     }),
                     kind => Some(builtin_info(kind)),
                 };
+                let label = labels.entry(program.name.clone()).or_default().entry(chart.name.clone()).or_default();
                 if let Some(chart_info) = chart_info {
-                    info.insert((program.name.clone(), chart.name.clone()), chart_info);
+                    label.info = chart_info;
                 }
+                // `trends/<program>/<chart>/index.html`.
+                label.trend = trends.dir(&program.name, &chart.name).map(|dir| format!("{dir}index.html"));
             }
         }
-        ChartCatalog { info, trends: TrendPaths::new(plan) }
+        ChartCatalog { labels }
+    }
+
+    fn label(&self, program: &str, chart: &str) -> Option<&ChartLabel> {
+        self.labels.get(program)?.get(chart)
     }
 
     pub(crate) fn get(&self, program: &str, chart: &str) -> Option<&ChartInfo> {
-        self.info.get(&(program.to_string(), chart.to_string()))
-    }
-
-    /// The chart's trend page from the site root: `trends/<program>/<chart>/index.html`.
-    pub(crate) fn trend_href(&self, program: &str, chart: &str) -> Option<String> {
-        self.trends.dir(program, chart).map(|dir| format!("{dir}index.html"))
+        self.label(program, chart).map(|label| &label.info)
     }
 }
 
@@ -97,34 +107,39 @@ fn issue(url: &str) -> Issue {
 
 /// One program's charts in a chart set.
 #[derive(Debug, Serialize)]
-pub struct ProgramView {
+pub struct ProgramView<'a> {
     pub name: String,
     /// The name without a `golang.org/` or `github.com/` prefix.
     pub short: String,
     pub anchor: String,
-    pub charts: Vec<ChartView>,
+    pub charts: Vec<ChartView<'a>>,
 }
 
-/// One chart: heading, SVG and the numbers behind it.
+/// One chart: heading, SVG and the numbers behind it. What is the same on every page is
+/// borrowed from the [`ChartCatalog`].
 #[derive(Debug, Serialize)]
-pub struct ChartView {
+pub struct ChartView<'a> {
     /// The chart's name: `GOOS`, or a counter's chart name such as `gopls/client`.
     pub name: String,
     pub anchor: String,
     /// From the chart config or built in; empty when neither knows the chart.
-    pub title: String,
-    pub description: String,
-    pub issues: Vec<Issue>,
+    pub title: &'a str,
+    pub description: &'a str,
+    pub issues: &'a [Issue],
     /// The bar chart, escaped markup produced by [`svg::bar_chart`].
     pub svg: String,
     /// The rows of the numbers table, escaped markup produced by [`table_rows`].
     pub table: String,
     /// The chart's trend page, from the site root.
-    pub trend: Option<String>,
+    pub trend: Option<&'a str>,
 }
 
 /// The programs and charts of `set`, with anchors unique on the page.
-pub fn programs(set: &ChartSet, catalog: &ChartCatalog) -> Vec<ProgramView> {
+pub fn programs<'a>(set: &ChartSet, catalog: &'a ChartCatalog) -> Vec<ProgramView<'a>> {
+    static UNKNOWN: ChartLabel = ChartLabel {
+        info: ChartInfo { title: String::new(), description: String::new(), issues: Vec::new() },
+        trend: None,
+    };
     let mut anchors = Anchors::default();
     set.programs
         .iter()
@@ -135,19 +150,19 @@ pub fn programs(set: &ChartSet, catalog: &ChartCatalog) -> Vec<ProgramView> {
                 .charts
                 .iter()
                 .map(|chart| {
-                    let info = catalog.get(&program.name, &chart.name).cloned().unwrap_or_default();
+                    let label = catalog.label(&program.name, &chart.name).unwrap_or(&UNKNOWN);
                     let name = display_text(&chart.name);
-                    let heading = if info.title.is_empty() { name.clone() } else { info.title.clone() };
+                    let heading = if label.info.title.is_empty() { &name } else { &label.info.title };
                     let bars: Vec<Bar<'_>> = chart.data.iter().map(|d| Bar { label: &d.key, value: d.value }).collect();
                     ChartView {
-                        trend: catalog.trend_href(&program.name, &chart.name),
+                        trend: label.trend.as_deref(),
                         anchor: anchors.unique(&format!("{short} {}", chart.name), "chart"),
-                        svg: svg::bar_chart(&heading, &bars),
+                        svg: svg::bar_chart(heading, &bars),
                         table: table_rows(&chart.data, set.num_reports),
                         name,
-                        title: info.title,
-                        description: info.description,
-                        issues: info.issues,
+                        title: &label.info.title,
+                        description: &label.info.description,
+                        issues: &label.info.issues,
                     }
                 })
                 .collect();
@@ -169,7 +184,7 @@ pub struct Deferred {
 
 impl Deferred {
     /// Takes the markup out of `programs`, leaving tokens.
-    pub fn take(programs: &mut [ProgramView]) -> Deferred {
+    pub fn take(programs: &mut [ProgramView<'_>]) -> Deferred {
         let mut deferred = Deferred::default();
         for chart in programs.iter_mut().flat_map(|p| p.charts.iter_mut()) {
             for markup in [&mut chart.svg, &mut chart.table] {
@@ -214,9 +229,9 @@ fn table_rows(data: &[crate::chartset::Datum], total: u64) -> String {
     for datum in data {
         html.push_str("<tr><td>");
         xml::push_text(&mut html, &datum.key);
-        let _ = write!(html, r#"</td><td class="num">{}</td><td class="num">"#, datum.value);
+        push!(&mut html, r#"</td><td class="num">"#, datum.value, r#"</td><td class="num">"#);
         if total > 0 {
-            let _ = write!(html, "{:.1}%", Fixed(datum.value as f64 * 100.0 / total as f64));
+            push!(&mut html, Fixed(datum.value as f64 * 100.0 / total as f64), "%");
         }
         html.push_str("</td></tr>\n");
     }
@@ -297,7 +312,8 @@ mod tests {
     #[test]
     fn unknown_charts_are_headed_by_their_name() {
         let set = set("<b>\u{7}", &[("<i>", &[("x", 1)])]);
-        let programs = programs(&set, &ChartCatalog::default());
+        let catalog = ChartCatalog::default();
+        let programs = programs(&set, &catalog);
         assert_eq!(programs[0].name, "<b>\u{FFFD}");
         assert_eq!(programs[0].anchor, "b");
         assert_eq!(programs[0].charts[0].title, "");

@@ -1,32 +1,88 @@
-//! Fixed-precision numbers for SVG coordinates, printed fast.
+//! Fixed-precision numbers for SVG coordinates, printed fast, and [`push!`], which appends
+//! markup pieces to a `String` without the formatting machinery.
 //!
 //! Charts print every coordinate with one decimal (`{:.1}`), and a year's site prints
 //! millions of them; the standard library's exact float formatting is a notable share of
 //! rendering. [`Fixed`] prints the same text through integer arithmetic, falling back to
-//! the standard formatting wherever the fast path could round differently.
+//! the standard formatting wherever the fast path could round differently. In the loops
+//! that run once per bar, `write!` itself (a dynamic call per argument) cost more than
+//! the digits, so they append their pieces with [`push!`].
 
 use std::fmt;
+use std::fmt::Write as _;
 
 /// A number that prints exactly as `f64` does with the same format spec, but faster
 /// with `{:.1}` for values from 0 up to 10^14.
 #[derive(Debug, Clone, Copy, PartialEq, PartialOrd)]
 pub struct Fixed(pub f64);
 
-impl fmt::Display for Fixed {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl Fixed {
+    /// The number in tenths, rounded as `{:.1}` rounds it, where integer arithmetic
+    /// surely agrees with that: away from a tie (x.x5) the product's rounding error cannot
+    /// change the rounded tenth; at or near a tie the exact decimal expansion decides, so
+    /// that is left to std.
+    fn tenths(self) -> Option<u64> {
         let tenths = self.0 * 10.0;
-        // Away from a tie (x.x5), the product's rounding error cannot change the rounded
-        // tenth; at or near a tie the exact decimal expansion decides, so defer to std.
-        let fast = f.precision() == Some(1)
-            && f.width().is_none()
-            && (0.0..1e15).contains(&tenths)
-            && ((tenths - tenths.floor()) - 0.5).abs() > 1e-6;
-        if !fast {
-            return fmt::Display::fmt(&self.0, f);
-        }
-        f.write_str(Tenths::new(tenths.round() as u64).as_str())
+        let fast = (0.0..1e15).contains(&tenths) && ((tenths - tenths.floor()) - 0.5).abs() > 1e-6;
+        fast.then(|| tenths.round() as u64)
     }
 }
+
+impl fmt::Display for Fixed {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.tenths() {
+            Some(tenths) if f.precision() == Some(1) && f.width().is_none() => {
+                f.write_str(Tenths::new(tenths).as_str())
+            }
+            _ => fmt::Display::fmt(&self.0, f),
+        }
+    }
+}
+
+/// A piece of markup [`push!`] appends: text as it is (the caller escapes it), a
+/// [`Fixed`] with one decimal, or an integer.
+pub trait Piece {
+    fn push_to(self, out: &mut String);
+}
+
+impl Piece for &str {
+    fn push_to(self, out: &mut String) {
+        out.push_str(self);
+    }
+}
+
+impl Piece for Fixed {
+    /// As `{:.1}` prints it.
+    fn push_to(self, out: &mut String) {
+        match self.tenths() {
+            Some(tenths) => out.push_str(Tenths::new(tenths).as_str()),
+            None => {
+                let _ = write!(out, "{:.1}", self.0);
+            }
+        }
+    }
+}
+
+impl Piece for u64 {
+    fn push_to(self, out: &mut String) {
+        out.push_str(itoa::Buffer::new().format(self));
+    }
+}
+
+impl Piece for usize {
+    fn push_to(self, out: &mut String) {
+        out.push_str(itoa::Buffer::new().format(self));
+    }
+}
+
+/// Appends each [`Piece`] to the `String` `out`, in order: `push!(out, "<x a=\"", n, "\"/>")`.
+macro_rules! push {
+    ($out:expr, $($piece:expr),+ $(,)?) => {{
+        let out: &mut String = $out;
+        $( $crate::render::fixed::Piece::push_to($piece, out); )+
+    }};
+}
+pub(crate) use push;
 
 /// `n / 10` printed with one decimal (`123` -> `12.3`), built on the stack: the fast
 /// path of [`Fixed`], which a page runs hundreds of thousands of times.
@@ -83,11 +139,30 @@ mod tests {
         for value in values {
             assert_eq!(format!("{:.1}", Fixed(value)), format!("{value:.1}"), "{value}");
             assert_eq!(format!("{}", Fixed(value)), format!("{value}"), "{value}");
+            let mut pushed = String::new();
+            push!(&mut pushed, Fixed(value));
+            assert_eq!(pushed, format!("{value:.1}"), "{value}");
         }
         // Many values on a fine grid, including every tie of the form k/20.
         for i in 0..200_000u32 {
             let value = f64::from(i) * 0.005 + f64::from(i % 7) * 1e-9;
             assert_eq!(format!("{:.1}", Fixed(value)), format!("{value:.1}"), "{value}");
+            let mut pushed = String::new();
+            push!(&mut pushed, Fixed(value));
+            assert_eq!(pushed, format!("{value:.1}"), "{value}");
         }
+    }
+
+    #[test]
+    fn push_appends_every_piece_in_order() {
+        let mut out = String::from(">");
+        push!(&mut out, "<rect x=\"", Fixed(12.34), "\" n=\"", 42u64, "\" i=\"", 7usize, "\"/>");
+        assert_eq!(out, r#"><rect x="12.3" n="42" i="7"/>"#);
+        let mut tie = String::new();
+        push!(&mut tie, Fixed(0.25), " ", Fixed(-3.25), " ", Fixed(f64::NAN), " ", Fixed(1e16));
+        assert_eq!(tie, format!("{:.1} {:.1} {:.1} {:.1}", 0.25, -3.25, f64::NAN, 1e16));
+        let mut max = String::new();
+        push!(&mut max, u64::MAX);
+        assert_eq!(max, u64::MAX.to_string());
     }
 }

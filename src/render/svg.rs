@@ -30,7 +30,7 @@
 
 use std::fmt::Write;
 
-use super::fixed::Fixed;
+use super::fixed::{push, Fixed};
 
 /// One bar: a bucket and its number of reports.
 #[derive(Debug, Clone, Copy)]
@@ -201,13 +201,10 @@ impl Layout {
             let (column, y_at, bar_width) = (Fixed(column), Fixed(y), Fixed(width));
             svg.push_str("<g><title>");
             escape_into(svg, bar.label);
-            let _ = write!(
-                svg,
-                r#": {} report{}</title><rect x="{column:.1}" y="{top:.1}" width="{step:.1}" height="{plot_height:.1}" fill="transparent"/><rect x="{x:.1}" y="{y_at:.1}" width="{bar_width:.1}" height="{:.1}"/></g>"#,
-                bar.value,
-                if bar.value == 1 { "" } else { "s" },
-                Fixed(self.baseline() - y),
-            );
+            let reports = if bar.value == 1 { " report" } else { " reports" };
+            push!(svg, ": ", bar.value, reports, r#"</title><rect x=""#, column, r#"" y=""#, top, r#"" width=""#, step);
+            push!(svg, r#"" height=""#, plot_height, r#"" fill="transparent"/><rect x=""#, x, r#"" y=""#, y_at);
+            push!(svg, r#"" width=""#, bar_width, r#"" height=""#, Fixed(self.baseline() - y), r#""/></g>"#);
         }
         svg.push_str("</g>");
     }
@@ -225,21 +222,19 @@ impl Layout {
         );
         for (i, bar) in bars.iter().enumerate() {
             let x = self.left + (i as f64 + 0.5) * self.step;
-            let _ = match self.angle {
-                Angle::Level => write!(svg, r#"<text x="{:.1}" y="{:.1}">"#, Fixed(x), Fixed(base + FONT_SIZE + 4.0)),
+            match self.angle {
+                Angle::Level => {
+                    push!(svg, r#"<text x=""#, Fixed(x), r#"" y=""#, Fixed(base + FONT_SIZE + 4.0), r#"">"#)
+                }
                 Angle::Slanted => {
                     let (x, y) = (Fixed(x + 3.0), Fixed(base + 8.0));
-                    write!(svg, r#"<text transform="translate({x:.1},{y:.1}) rotate(-45)">"#)
+                    push!(svg, r#"<text transform="translate("#, x, ",", y, r#") rotate(-45)">"#);
                 }
                 Angle::Upright => {
-                    write!(
-                        svg,
-                        r#"<text transform="translate({:.1},{:.1}) rotate(-90)">"#,
-                        Fixed(x + FONT_SIZE * 0.35),
-                        Fixed(base + 6.0)
-                    )
+                    let (x, y) = (Fixed(x + FONT_SIZE * 0.35), Fixed(base + 6.0));
+                    push!(svg, r#"<text transform="translate("#, x, ",", y, r#") rotate(-90)">"#);
                 }
-            };
+            }
             escape_into(svg, &short_label(bar.label));
             svg.push_str("</text>");
         }
