@@ -246,6 +246,30 @@ impl Staging {
         Ok(())
     }
 
+    /// True when there is a previous site that [`Staging::write`] compares new files with.
+    pub fn has_previous(&self) -> bool {
+        self.old.is_some()
+    }
+
+    /// Writes the file at `rel` by `fill`, for a build with no previous site (see
+    /// [`Staging::has_previous`]): with nothing to compare with, the bytes need not be in
+    /// memory at once, and `fill` may have the kernel copy them.
+    pub fn write_by(&self, rel: &str, fill: impl FnOnce(&mut File) -> io::Result<()>) -> Result<(), WriteError> {
+        let rel_path = checked(rel).map_err(err(Path::new(rel)))?;
+        let path = self.root.join(&rel_path);
+        if let Some(dir) = path.parent() {
+            self.make_dir(dir)?;
+        }
+        self.place(rel);
+        self.clear(&path)?;
+        let mut file = File::create(&path).map_err(err(&path))?;
+        fill(&mut file).map_err(err(&path))?;
+        let len = file.metadata().map_err(err(&path))?.len();
+        self.files.fetch_add(1, Ordering::Relaxed);
+        self.bytes.fetch_add(len, Ordering::Relaxed);
+        Ok(())
+    }
+
     /// Puts the previous site's file at `rel` into the new site unchanged (a hard link),
     /// for output the cache proved unchanged.
     pub fn reuse(&self, rel: &str) -> Result<(), WriteError> {

@@ -165,43 +165,77 @@ impl Spool {
     /// Appends each text of `refs` and a newline to `out` (after [`Spool::flush`]), reading
     /// each run of texts that follow one another in a slot with one read.
     pub fn lines_into(&self, refs: impl IntoIterator<Item = SpoolRef>, out: &mut Vec<u8>) -> io::Result<()> {
-        let mut run: Option<(SpoolRef, u64)> = None;
-        for at in refs {
-            match &mut run {
-                Some((first, end)) if first.slot == at.slot && *end == at.offset => *end += u64::from(at.len) + 1,
-                _ => {
-                    if let Some((first, end)) = run.take() {
-                        self.read_span(first, (end - first.offset) as usize, out)?;
-                    }
-                    run = Some((at, at.offset + u64::from(at.len) + 1));
-                }
-            }
-        }
-        if let Some((first, end)) = run {
-            self.read_span(first, (end - first.offset) as usize, out)?;
+        for (at, len) in runs(refs) {
+            self.read_span(at, len, out)?;
         }
         Ok(())
     }
 
     /// Appends `len` bytes of `at`'s slot from `at`'s offset to `out`.
     fn read_span(&self, at: SpoolRef, len: usize, out: &mut Vec<u8>) -> io::Result<()> {
+        let start = out.len();
+        out.resize(start + len, 0);
+        self.with_reader(at, |reader| reader.read_exact_at(&mut out[start..], at.offset))
+    }
+
+    /// Writes what [`Spool::lines_into`] appends to `out` at its position, each run copied
+    /// by the kernel (`copy_file_range`) without passing through this process; where the
+    /// kernel cannot, read and written.
+    pub fn copy_lines(&self, refs: impl IntoIterator<Item = SpoolRef>, out: &mut File) -> io::Result<()> {
+        for (at, len) in runs(refs) {
+            self.with_reader(at, |reader| copy_range(reader, at.offset, len, out))?;
+        }
+        Ok(())
+    }
+
+    /// Calls `f` with the file of `at`'s slot.
+    fn with_reader<T>(&self, at: SpoolRef, f: impl FnOnce(&File) -> io::Result<T>) -> io::Result<T> {
         if at.slot == u32::MAX {
             return Err(io::Error::new(
                 io::ErrorKind::NotFound,
                 "the report's text was not kept (taken from the cache)",
             ));
         }
-        let start = out.len();
-        out.resize(start + len, 0);
         if at.slot < FILE_SLOTS {
-            return self.readers[at.slot as usize].read_exact_at(&mut out[start..], at.offset);
+            return f(&self.readers[at.slot as usize]);
         }
         let files = self.files.read().expect("spool files");
         match files.get((at.slot - FILE_SLOTS) as usize) {
-            Some(Some((reader, _))) => reader.read_exact_at(&mut out[start..], at.offset),
+            Some(Some((reader, _))) => f(reader),
             _ => Err(io::Error::other("a spool file was not finished")),
         }
     }
+}
+
+/// The runs of `refs` whose texts follow one another in a slot, each as its first text
+/// and the length of the run, newlines included.
+fn runs(refs: impl IntoIterator<Item = SpoolRef>) -> impl Iterator<Item = (SpoolRef, usize)> {
+    let mut refs = refs.into_iter().peekable();
+    std::iter::from_fn(move || {
+        let first = refs.next()?;
+        let mut end = first.offset + u64::from(first.len) + 1;
+        while let Some(next) = refs.next_if(|at| at.slot == first.slot && at.offset == end) {
+            end += u64::from(next.len) + 1;
+        }
+        Some((first, (end - first.offset) as usize))
+    })
+}
+
+/// Appends `len` bytes of `from` at `offset` to `to` at its position.
+fn copy_range(from: &File, mut offset: u64, mut len: usize, to: &mut File) -> io::Result<()> {
+    while len > 0 {
+        match rustix::fs::copy_file_range(from, Some(&mut offset), &*to, None, len) {
+            Ok(0) => return Err(io::ErrorKind::UnexpectedEof.into()),
+            Ok(n) => len -= n,
+            // Not between these files (another file system, an old kernel): copy by hand.
+            Err(_) => {
+                let mut buf = vec![0; len];
+                from.read_exact_at(&mut buf, offset)?;
+                return to.write_all(&buf);
+            }
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -242,5 +276,27 @@ mod tests {
         assert_eq!(String::from_utf8(text).unwrap(), "1\n22\nyy\nzzz\n333\nx\n1\n");
         let mut none = Vec::new();
         assert!(spool.lines_into([a[0], SpoolRef::NONE], &mut none).is_err());
+        // Copied file to file, the same lines after what the file already holds.
+        let path = dir.path().join("copy.jsonl");
+        let mut copy = File::create(&path).unwrap();
+        copy.write_all(b"head\n").unwrap();
+        spool.copy_lines([a[0], a[1], b[1], b[2], a[2], b[0], a[0]], &mut copy).unwrap();
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "head\n1\n22\nyy\nzzz\n333\nx\n1\n");
+        assert!(spool.copy_lines([SpoolRef::NONE], &mut copy).is_err());
+    }
+
+    #[test]
+    fn a_range_the_kernel_cannot_copy_is_read_and_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("from");
+        std::fs::write(&path, "0123456789").unwrap();
+        let from = File::open(&path).unwrap();
+        // copy_file_range refuses an output opened for appending (EBADF).
+        let out_path = dir.path().join("out");
+        let mut out = std::fs::OpenOptions::new().create(true).append(true).open(&out_path).unwrap();
+        copy_range(&from, 2, 5, &mut out).unwrap();
+        copy_range(&from, 0, 1, &mut out).unwrap();
+        assert_eq!(std::fs::read_to_string(&out_path).unwrap(), "234560");
+        assert!(copy_range(&from, 8, 5, &mut out).is_err(), "past the end");
     }
 }
