@@ -600,11 +600,10 @@ fn read_file(
         match checked {
             Ok(valid) => {
                 let clock = std::time::Instant::now();
-                line_text.clear();
-                compact::compact_into(text, &mut line_text);
+                let compact = compact::compact(text, &mut line_text);
                 let put = match &mut own {
-                    Some(own) => own.put(&line_text),
-                    None => spool.put(&line_text),
+                    Some(own) => own.put(compact),
+                    None => spool.put(compact),
                 };
                 outcome.cpu.spool += clock.elapsed();
                 match put {
