@@ -7,6 +7,7 @@
 pub mod catalog;
 pub mod compact;
 pub mod discover;
+pub mod gunzip;
 pub mod incremental;
 pub mod read;
 pub mod reason;

@@ -48,11 +48,27 @@ pub fn read_reports(
     limits: &Limits,
     mut each: impl FnMut(u32, Piece<'_>),
 ) -> io::Result<crate::cache::FileStat> {
-    let (raw, stat) = open_regular(&file.path)?;
+    let (mut raw, stat) = open_regular(&file.path)?;
     let size = stat.size;
+    if file.gzip && file.layout == Layout::Merged && size <= WHOLE_GZIP_BYTES {
+        let mut gz = Vec::with_capacity(size as usize);
+        // One byte more than the bound tells a file that grew past it since its stat.
+        (&mut raw).take(WHOLE_GZIP_BYTES + 1).read_to_end(&mut gz)?;
+        let whole = gz.len() as u64 <= WHOLE_GZIP_BYTES;
+        match super::gunzip::single_member(&gz, limits.max_file_bytes.min(WHOLE_GZIP_BYTES)) {
+            Some(text) if whole => read_lines(&text[..], limits, each)?,
+            // Streamed from what was read on (a file that grew goes on from where it is).
+            _ => {
+                let gz = io::Cursor::new(gz).chain(raw);
+                let reader = Capped::new(MultiGzDecoder::new(BufReader::new(gz)), limits.max_file_bytes);
+                read_lines(BufReader::with_capacity(256 * 1024, reader), limits, each)?;
+            }
+        }
+        return Ok(stat);
+    }
     let reader: Box<dyn Read> =
         if file.gzip { Box::new(MultiGzDecoder::new(BufReader::new(raw))) } else { Box::new(raw) };
-    let reader = Capped { inner: reader, left: limits.max_file_bytes, limit: limits.max_file_bytes };
+    let reader = Capped::new(reader, limits.max_file_bytes);
     match file.layout {
         Layout::Upload => {
             // A plain file's size is known without reading it; a gzipped one's is not.
@@ -186,11 +202,22 @@ pub fn without_newline(text: &[u8]) -> &[u8] {
     text.strip_suffix(b"\r").unwrap_or(text)
 }
 
+/// The largest gzipped merged file decompressed whole, in memory ([`super::gunzip`]),
+/// and the most text that gives; a larger one is streamed. 64 MiB of text is about
+/// 90,000 reports, thirty times a busy day here.
+const WHOLE_GZIP_BYTES: u64 = 64 << 20;
+
 /// A reader that fails once it has given `limit` bytes and more remain.
 struct Capped<R> {
     inner: R,
     left: u64,
     limit: u64,
+}
+
+impl<R> Capped<R> {
+    fn new(inner: R, limit: u64) -> Capped<R> {
+        Capped { inner, left: limit, limit }
+    }
 }
 
 impl<R: Read> Read for Capped<R> {
@@ -254,6 +281,47 @@ mod tests {
             let got = read_reports(&file, &Limits::default(), |_, _| called = true);
             assert!(got.is_err() && !called);
         }
+    }
+
+    /// Every line `read_reports` gives for a merged gzipped file holding `bytes`, and
+    /// whether reading ended in an error.
+    fn merged_gz_lines(bytes: &[u8], limits: &Limits) -> (Vec<(u32, Vec<u8>)>, bool) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("2026-01-01.json.gz");
+        std::fs::write(&path, bytes).unwrap();
+        let file = InputFile { path, rel: "2026-01-01.json.gz".into(), layout: Layout::Merged, gzip: true };
+        let mut got = Vec::new();
+        let result = read_reports(&file, limits, |line, piece| {
+            if let Piece::Text(text) = piece {
+                got.push((line, text.to_vec()));
+            }
+        });
+        (got, result.is_err())
+    }
+
+    #[test]
+    fn merged_gzip_files_read_alike_whole_or_streamed() {
+        use crate::ingest::gunzip::gzip;
+        let one = gzip(b"{\"a\":1}\n{\"b\":2}\n");
+        let lines = |texts: &[&str]| -> Vec<(u32, Vec<u8>)> {
+            texts.iter().enumerate().map(|(i, t)| (i as u32 + 1, t.as_bytes().to_vec())).collect()
+        };
+        let limits = Limits::default();
+        // One member: decompressed whole.
+        assert_eq!(merged_gz_lines(&one, &limits), (lines(&["{\"a\":1}", "{\"b\":2}"]), false));
+        // Two members: streamed, both read (the whole-file path would stop after one).
+        let two = [one.clone(), gzip(b"{\"c\":3}\n")].concat();
+        assert_eq!(merged_gz_lines(&two, &limits), (lines(&["{\"a\":1}", "{\"b\":2}", "{\"c\":3}"]), false));
+        // Truncated: what streaming reads before the cut stands, then an error.
+        let long: Vec<u8> = (0..2000).flat_map(|i| format!("{{\"n\":{i}}}\n").into_bytes()).collect();
+        let gz = gzip(&long);
+        let (got, failed) = merged_gz_lines(&gz[..gz.len() / 2], &limits);
+        assert!(failed && !got.is_empty() && got.len() < 2000, "{} lines", got.len());
+        assert_eq!(got[0], (1, b"{\"n\":0}".to_vec()));
+        // More text than the file limit: the limit's error, as when streamed.
+        let small = Limits { max_file_bytes: 100, ..Limits::default() };
+        let (got, failed) = merged_gz_lines(&gz, &small);
+        assert!(failed && got.len() < 20, "{} lines", got.len());
     }
 
     #[test]

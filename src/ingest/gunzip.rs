@@ -1,0 +1,106 @@
+//! A gzipped file decompressed in one call by libdeflate, about twice as fast as
+//! streaming it through zlib (a merged year: 0.52 s -> 0.23 s of one core).
+//!
+//! Only the common case takes this path: a file of exactly one gzip member whose stated
+//! size (the trailer's ISIZE) is within a bound. Anything else (several members, a
+//! truncated or corrupt file, a size that is wrong or too large) gives `None`, and the
+//! caller streams the file as before, which decides what it holds and where it fails.
+
+use std::ptr::NonNull;
+
+use libdeflate_sys::{
+    libdeflate_alloc_decompressor, libdeflate_decompressor, libdeflate_free_decompressor,
+    libdeflate_gzip_decompress_ex, libdeflate_result_LIBDEFLATE_SUCCESS,
+};
+
+/// The smallest gzip member: a 10-byte header, an empty deflate block, an 8-byte trailer.
+const MIN_MEMBER: usize = 18;
+
+/// The text of `gz` when it is exactly one gzip member that decompresses to the size its
+/// trailer states, at most `max` bytes.
+pub fn single_member(gz: &[u8], max: u64) -> Option<Vec<u8>> {
+    if gz.len() < MIN_MEMBER {
+        return None;
+    }
+    let stated = u32::from_le_bytes(gz[gz.len() - 4..].try_into().ok()?);
+    if u64::from(stated) > max {
+        return None;
+    }
+    let mut out = vec![0u8; stated as usize];
+    let decompressor = Decompressor::new()?;
+    let (mut used_in, mut used_out) = (0usize, 0usize);
+    // SAFETY: the decompressor is live until dropped below; the input and output
+    // pointers and lengths come from slices that outlive the call; libdeflate writes at
+    // most `out.len()` bytes and sets the two counts.
+    let result = unsafe {
+        libdeflate_gzip_decompress_ex(
+            decompressor.0.as_ptr(),
+            gz.as_ptr().cast(),
+            gz.len(),
+            out.as_mut_ptr().cast(),
+            out.len(),
+            &mut used_in,
+            &mut used_out,
+        )
+    };
+    // A second member after the first is left unread: the whole input must be used.
+    (result == libdeflate_result_LIBDEFLATE_SUCCESS && used_in == gz.len() && used_out == out.len()).then_some(out)
+}
+
+/// An owned libdeflate decompressor.
+struct Decompressor(NonNull<libdeflate_decompressor>);
+
+impl Decompressor {
+    fn new() -> Option<Decompressor> {
+        // SAFETY: no arguments; a null result (out of memory) is checked.
+        NonNull::new(unsafe { libdeflate_alloc_decompressor() }).map(Decompressor)
+    }
+}
+
+impl Drop for Decompressor {
+    fn drop(&mut self) {
+        // SAFETY: allocated by libdeflate_alloc_decompressor and freed once, here.
+        unsafe { libdeflate_free_decompressor(self.0.as_ptr()) }
+    }
+}
+
+/// `text` gzipped as one member, for tests.
+#[cfg(test)]
+pub(crate) fn gzip(text: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    encoder.write_all(text).unwrap();
+    encoder.finish().unwrap()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_member_within_the_bound_is_decompressed() {
+        let text = b"{\"a\":1}\n{\"b\":2}\n".repeat(1000);
+        assert_eq!(single_member(&gzip(&text), 1 << 20).as_deref(), Some(&text[..]));
+        assert_eq!(single_member(&gzip(b""), 10).as_deref(), Some(&b""[..]));
+    }
+
+    #[test]
+    fn anything_else_is_left_to_streaming() {
+        let text = b"0123456789".repeat(100);
+        let gz = gzip(&text);
+        assert_eq!(single_member(&gz, 999), None, "over the bound");
+        // Two members of the same size: the trailer states the size of either.
+        let two = [gz.clone(), gz.clone()].concat();
+        assert_eq!(single_member(&two, 1 << 20), None, "a second member");
+        assert_eq!(single_member(&gz[..gz.len() - 9], 1 << 20), None, "truncated");
+        let mut corrupt = gz.clone();
+        corrupt[20] ^= 0xFF;
+        assert_eq!(single_member(&corrupt, 1 << 20), None, "corrupt");
+        let mut wrong_size = gz.clone();
+        let n = wrong_size.len();
+        wrong_size[n - 4..].copy_from_slice(&999u32.to_le_bytes());
+        assert_eq!(single_member(&wrong_size, 1 << 20), None, "a size that is not the text's");
+        assert_eq!(single_member(b"not gzip at all, but long", 1 << 20), None);
+        assert_eq!(single_member(b"", 1 << 20), None);
+    }
+}
