@@ -467,6 +467,21 @@ fn make_cache(
     for skip in &outcome.skips {
         skips_by_path.entry(skip.path.as_str()).or_default().push(skip);
     }
+    // The stacks of the reports that have some, read back and parsed on every core (in
+    // the order of the records, which is the order they are stored in below).
+    let mut stacks = outcome
+        .records
+        .par_iter()
+        .filter(|r| r.has_stacks)
+        .map(|r| {
+            let mut text = Vec::new();
+            match spool.read_into(r.text, &mut text) {
+                Ok(()) => crate::stacks::stacks_of(&text),
+                Err(_) => Vec::new(),
+            }
+        })
+        .collect::<Vec<_>>()
+        .into_iter();
     let mut by_file = outcome.records.chunk_by(|a, b| a.file == b.file).peekable();
     let mut counts = outcome.file_skips.chunk_by(|a, b| a.0 == b.0).peekable();
     let mut cache = cache::Cache::default();
@@ -498,13 +513,8 @@ fn make_cache(
             days: &days,
         };
         let rows = records.iter().filter(|r| r.has_stacks).map(|r| {
-            let mut text = Vec::new();
-            let stacks = match spool.read_into(r.text, &mut text) {
-                Ok(()) => crate::stacks::stacks_of(&text),
-                Err(_) => Vec::new(),
-            };
             let record = cache::CachedRecord { day: r.day.0, x: r.x, line: r.line, has_programs: r.has_programs };
-            (record, stacks)
+            (record, stacks.next().unwrap_or_default())
         });
         let skips = skips_by_path.get(file.rel.as_str()).into_iter().flatten().map(|s| cache::CachedSkip {
             line: s.line,
