@@ -348,20 +348,35 @@ impl<'de> Visitor<'de> for CountsSeed {
         f.write_str("an object of counts")
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-        let mut counts: Vec<(Cow<'de, str>, i64)> = Vec::with_capacity(map.size_hint().unwrap_or(8));
+        // Most maps are empty (`"Stacks":{}`) or small: nothing is allocated for an empty
+        // one, and a small one is checked for repeats without a sorted copy.
+        let mut counts: Vec<(Cow<'de, str>, i64)> = Vec::new();
         while let Some(key) = map.next_key_seed(BorrowedStr)? {
             let count = map.next_value_seed(CountSeed)?;
             counts.push((key, count));
         }
-        if counts.len() > 1 {
-            let mut names: Vec<&str> = counts.iter().map(|(k, _)| &**k).collect();
-            names.sort_unstable();
-            if let Some(pair) = names.windows(2).find(|w| w[0] == w[1]) {
-                return Err(de::Error::custom(format_args!("{DUPLICATE_KEY} `{}`", pair[0])));
-            }
+        if let Some(name) = first_repeated(&counts) {
+            return Err(de::Error::custom(format_args!("{DUPLICATE_KEY} `{name}`")));
         }
         Ok(counts)
     }
+}
+
+/// The smallest name (in byte order) that `counts` holds more than once.
+fn first_repeated<'c>(counts: &'c [(Cow<'_, str>, i64)]) -> Option<&'c str> {
+    const SMALL: usize = 16;
+    if counts.len() <= SMALL {
+        let mut first: Option<&str> = None;
+        for (i, (name, _)) in counts.iter().enumerate() {
+            if counts[..i].iter().any(|(other, _)| other == name) && first.is_none_or(|f| &**name < f) {
+                first = Some(name);
+            }
+        }
+        return first;
+    }
+    let mut names: Vec<&str> = counts.iter().map(|(k, _)| &**k).collect();
+    names.sort_unstable();
+    names.windows(2).find(|w| w[0] == w[1]).map(|w| w[0])
 }
 
 /// An `int64` count: a JSON integer in 0..2^63.
@@ -398,5 +413,37 @@ impl<'de> Visitor<'de> for CountSeed {
         } else {
             Err(E::invalid_type(de::Unexpected::Float(v), &self))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn counts(names: &[&'static str]) -> Vec<(Cow<'static, str>, i64)> {
+        names.iter().map(|&n| (Cow::Borrowed(n), 1)).collect()
+    }
+
+    #[test]
+    fn the_smallest_repeated_count_name_is_found_small_or_large() {
+        assert_eq!(first_repeated(&counts(&[])), None);
+        assert_eq!(first_repeated(&counts(&["a", "b", "c"])), None);
+        assert_eq!(first_repeated(&counts(&["z", "b", "z", "b"])), Some("b"));
+        let mut many: Vec<&'static str> = ["k0", "k1", "k2", "k3", "k4", "k5", "k6", "k7", "k8"].repeat(2);
+        many.push("a");
+        assert!(many.len() > 16);
+        assert_eq!(first_repeated(&counts(&many)), Some("k0"));
+        assert_eq!(first_repeated(&counts(&["x", "y"])), None);
+    }
+
+    #[test]
+    fn a_repeated_counter_or_stack_is_malformed() {
+        let text = r#"{"Week":"2026-01-01","X":0.5,"Programs":[{"Program":"p","Counters":{"b":1,"a":2,"b":3},"Stacks":{}}]}"#;
+        let (reason, message) = parse(text).unwrap_err();
+        assert_eq!(reason, Reason::Malformed);
+        assert!(message.contains("`b`"), "{message}");
+        let empty = r#"{"Week":"2026-01-01","X":0.5,"Programs":[{"Program":"p","Counters":{},"Stacks":{}}]}"#;
+        let report = parse(empty).unwrap();
+        assert!(report.programs[0].counters.is_empty() && report.programs[0].stacks.is_empty());
     }
 }
