@@ -489,10 +489,9 @@ fn make_cache(
     for (index, file) in files.iter().enumerate() {
         let (stat, hash) = ids[index];
         let mut skipped = [0u64; Reason::ALL.len()];
-        if let Some(group) = counts.next_if(|g| g[0].0 == index as u32) {
-            for &(_, reason, n) in group {
-                skipped[reason.index()] += u64::from(n);
-            }
+        let counted = counts.next_if(|g| g[0].0 == index as u32);
+        for &(_, reason, n) in counted.into_iter().flatten() {
+            skipped[reason.index()] += u64::from(n);
         }
         let records: &[Record] = by_file.next_if(|rs| rs[0].file == index as u32).unwrap_or(&[]);
         if let Some((previous, Some(entry))) = cached.map(|(c, reuse)| (c, reuse[index])) {
@@ -516,7 +515,10 @@ fn make_cache(
             let record = cache::CachedRecord { day: r.day.0, x: r.x, line: r.line, has_programs: r.has_programs };
             (record, stacks.next().unwrap_or_default())
         });
-        let skips = skips_by_path.get(file.rel.as_str()).into_iter().flatten().map(|s| cache::CachedSkip {
+        // A file with skips in detail has skip counts: only those are looked up (a million
+        // one-report files, nearly all valid, would otherwise hash a million paths).
+        let detailed = counted.and_then(|_| skips_by_path.get(file.rel.as_str()));
+        let skips = detailed.into_iter().flatten().map(|s| cache::CachedSkip {
             line: s.line,
             reason: s.reason,
             message: s.message.clone(),

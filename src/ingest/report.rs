@@ -438,7 +438,8 @@ mod tests {
 
     #[test]
     fn a_repeated_counter_or_stack_is_malformed() {
-        let text = r#"{"Week":"2026-01-01","X":0.5,"Programs":[{"Program":"p","Counters":{"b":1,"a":2,"b":3},"Stacks":{}}]}"#;
+        let text =
+            r#"{"Week":"2026-01-01","X":0.5,"Programs":[{"Program":"p","Counters":{"b":1,"a":2,"b":3},"Stacks":{}}]}"#;
         let (reason, message) = parse(text).unwrap_err();
         assert_eq!(reason, Reason::Malformed);
         assert!(message.contains("`b`"), "{message}");
