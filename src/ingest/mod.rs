@@ -671,19 +671,22 @@ struct Dropped {
 /// a file the last line. Returns the others.
 fn drop_duplicates(records: &mut Vec<Record>) -> Vec<Dropped> {
     records.par_sort_unstable_by_key(|r| (r.day, r.x.to_bits(), r.file, r.line));
+    // Compacted in place: `records[..kept]` are the records kept so far, and each later
+    // one either replaces the last of them (a duplicate of it) or joins them.
     let mut duplicates = Vec::new();
-    let mut kept: Vec<Record> = Vec::with_capacity(records.len());
-    for record in records.drain(..) {
-        if let Some(last) = kept.last_mut() {
-            if last.day == record.day && last.x.to_bits() == record.x.to_bits() {
-                let dropped = std::mem::replace(last, record);
-                duplicates.push(Dropped { file: dropped.file, line: dropped.line, day: dropped.day, x: dropped.x });
+    let mut kept: usize = 0;
+    for next in 0..records.len() {
+        if let Some(last) = kept.checked_sub(1).map(|i| &records[i]) {
+            if last.day == records[next].day && last.x.to_bits() == records[next].x.to_bits() {
+                duplicates.push(Dropped { file: last.file, line: last.line, day: last.day, x: last.x });
+                records.swap(kept - 1, next);
                 continue;
             }
         }
-        kept.push(record);
+        records.swap(kept, next);
+        kept += 1;
     }
-    *records = kept;
+    records.truncate(kept);
     duplicates
 }
 
@@ -713,7 +716,36 @@ pub fn object_name_order(a: f64, b: f64) -> std::cmp::Ordering {
 
 #[cfg(test)]
 mod tests {
-    use super::{object_name_order, spool_units, InputFile, Layout};
+    use super::{drop_duplicates, object_name_order, spool_units, InputFile, Layout, Record};
+    use crate::day::Day;
+
+    #[test]
+    fn of_reports_sharing_day_and_x_the_last_file_and_line_is_kept() {
+        let record = |day: i32, x: f64, file: u32, line: u32| Record {
+            day: Day(day),
+            x,
+            file,
+            line,
+            has_programs: true,
+            has_stacks: false,
+            keys: vec![file, line].into(),
+            text: Default::default(),
+        };
+        let mut records = vec![
+            record(2, 0.5, 0, 1),
+            record(1, 0.5, 1, 1),
+            record(1, 0.5, 0, 3),
+            record(1, 0.25, 0, 2),
+            record(1, 0.5, 0, 4),
+            record(2, 0.75, 2, 1),
+        ];
+        let dropped = drop_duplicates(&mut records);
+        let kept: Vec<(i32, f64, u32, u32)> = records.iter().map(|r| (r.day.0, r.x, r.file, r.line)).collect();
+        assert_eq!(kept, [(1, 0.25, 0, 2), (1, 0.5, 1, 1), (2, 0.5, 0, 1), (2, 0.75, 2, 1)]);
+        assert!(records.iter().all(|r| *r.keys == [r.file, r.line]), "each record keeps its own keys");
+        let dropped: Vec<(i32, u32, u32)> = dropped.iter().map(|d| (d.day.0, d.file, d.line)).collect();
+        assert_eq!(dropped, [(1, 0, 3), (1, 0, 4)]);
+    }
 
     /// The order of the object names as strings, the definition, against the shortcut.
     #[test]
