@@ -251,8 +251,11 @@ pub fn ingest(
     options.progress.set_length(files.len() as u64);
     let units = spool_units(files);
     let parse = |reuse: &[Option<&cache::FileEntry>], only: &(dyn Fn(usize) -> bool + Sync)| {
-        units
-            .par_iter()
+        // Only the units with a file to read are shared out: the few days a rebuild reads
+        // are neighbours, and would otherwise fall to one thread together.
+        let todo: Vec<&std::ops::Range<usize>> =
+            units.iter().filter(|unit| (**unit).clone().any(|i| reuse[i].is_none() && only(i))).collect();
+        todo.into_par_iter()
             .fold(FileOutcome::default, |mut acc, unit| {
                 let mut own: Option<Option<FileSpool>> = None;
                 for index in unit.clone().filter(|&i| reuse[i].is_none() && only(i)) {
