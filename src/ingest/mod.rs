@@ -306,7 +306,7 @@ pub fn ingest(
     }
     let files_reused = reuse.iter().flatten().count() as u64;
     options.progress.inc(files_reused);
-    let (mut stack_records, cached_stacks) = match &previous {
+    let (mut stack_records, mut cached_stacks) = match &previous {
         Some(previous) => take_from_cache(&mut outcome, files, &reuse, &previous.cache),
         None => Default::default(),
     };
@@ -323,6 +323,9 @@ pub fn ingest(
     } else {
         None
     };
+    if let Some(cache) = &new_cache {
+        cached_stacks = stacks_in(cache);
+    }
     drop(reuse);
     let mut previous_duplicates = Vec::new();
     let partial = match (previous.as_mut(), needed) {
@@ -438,8 +441,8 @@ fn take_from_cache(
             reason: s.reason,
             message: s.message.clone(),
         }));
-        for (n, r) in cache.record_indices(entry).zip(cache.records_of(entry)) {
-            cached_stacks.insert(index as u32, r.line, cache.stack_ids_of(n));
+        add_stacks(&mut cached_stacks, cache, index as u32, entry);
+        for r in cache.records_of(entry) {
             stack_records.push(Record {
                 day: Day(r.day),
                 x: r.x,
@@ -453,6 +456,24 @@ fn take_from_cache(
         }
     }
     (stack_records, cached_stacks)
+}
+
+/// Adds the stacks `cache` holds for the reports of `entry` as those of file `index`.
+fn add_stacks(stacks: &mut CachedStacks, cache: &cache::Cache, index: u32, entry: &cache::FileEntry) {
+    for (n, r) in cache.record_indices(entry).zip(cache.records_of(entry)) {
+        stacks.insert(index, r.line, cache.stack_ids_of(n));
+    }
+}
+
+/// The stacks of every report of this build's new cache (its entries are this build's
+/// files, in order): the stack pages take them from there instead of reading and parsing
+/// the reports again.
+fn stacks_in(cache: &cache::Cache) -> CachedStacks {
+    let mut stacks = CachedStacks::with_names(cache.stack_names.clone());
+    for (index, entry) in cache.files().iter().enumerate() {
+        add_stacks(&mut stacks, cache, index as u32, entry);
+    }
+    stacks
 }
 
 /// The cache of this build's outcomes, per file (before the duplicate rule). Files reused
