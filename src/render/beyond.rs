@@ -10,7 +10,7 @@ use super::pages::{context, crumb, Pages, SetLink};
 use super::paths::{display_text, short_program_name};
 use super::stack_pages::StacksView;
 use super::trend_pages::{trend_files, TrendFiles, TrendLink, TrendPaths, TrendView};
-use super::{csv, feed, RenderError, SiteContext};
+use super::{feed, RenderError, SiteContext};
 use crate::site::{Staging, WriteError};
 use crate::stacks::StackIndex;
 use crate::trends::{self, Trend, TrendWeek};
@@ -61,18 +61,6 @@ impl Beyond {
     pub fn trend_dir(&self, trend: &Trend) -> String {
         self.paths.dir(&trend.program_name, &trend.chart_name).expect("every trend's program and chart are in the plan")
     }
-}
-
-/// `charts/<NAME>.csv` for every chart set.
-pub fn write_chart_set_csvs(ctx: &SiteContext<'_>, prints: &super::Prints, out: &Staging) -> Result<(), WriteError> {
-    let aggregates = ctx.aggregates;
-    (0..aggregates.sets.len()).into_par_iter().try_for_each(|i| {
-        let name = aggregates.sets[i].name();
-        let print = prints.set(aggregates, i, "csv", &[]);
-        out.memoized(&format!("charts/{name}.csv"), print, || {
-            Ok::<_, WriteError>(csv::chart_set(&aggregates.chart_set(i)).into_bytes())
-        })
-    })
 }
 
 /// `feed.xml` when the base URL is known; returns whether it was written.

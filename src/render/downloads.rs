@@ -1,5 +1,6 @@
-//! The data files of the site: `charts/<NAME>.json` (telemetry.go.dev's chart schema) and
-//! `data/<D>.json` (a day's valid reports, one per line, in object-name order).
+//! The data files of the site: `charts/<NAME>.json` (telemetry.go.dev's chart schema),
+//! `charts/<NAME>.csv` and `data/<D>.json` (a day's valid reports, one per line, in
+//! object-name order).
 
 use rayon::prelude::*;
 
@@ -7,12 +8,19 @@ use crate::aggregate::Aggregates;
 use crate::ingest::Ingested;
 use crate::site::{Staging, WriteError};
 
-/// Writes `charts/<NAME>.json` for every chart set.
+/// Writes `charts/<NAME>.json` (telemetry.go.dev's schema) and `charts/<NAME>.csv` for
+/// every chart set, both from one chart set built when either is rendered.
 pub fn write_chart_sets(aggregates: &Aggregates, prints: &super::Prints, out: &Staging) -> Result<(), WriteError> {
     (0..aggregates.sets.len()).into_par_iter().try_for_each(|i| {
         let name = aggregates.sets[i].name();
-        let print = prints.set(aggregates, i, "json", &[]);
-        out.memoized(&format!("charts/{name}.json"), print, || Ok::<_, WriteError>(aggregates.chart_set(i).to_json()))
+        let set = std::cell::OnceCell::new();
+        let set = || set.get_or_init(|| aggregates.chart_set(i));
+        let json = prints.set(aggregates, i, "json", &[]);
+        out.memoized(&format!("charts/{name}.json"), json, || Ok::<_, WriteError>(set().to_json()))?;
+        let csv = prints.set(aggregates, i, "csv", &[]);
+        out.memoized(&format!("charts/{name}.csv"), csv, || {
+            Ok::<_, WriteError>(super::csv::chart_set(set()).into_bytes())
+        })
     })
 }
 

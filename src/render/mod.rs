@@ -111,7 +111,6 @@ pub fn render(ctx: &SiteContext<'_>, out: &Staging) -> Result<RenderStats, Rende
     let prints = Prints::new(ctx, loaded, &markdown, [beyond.feed, beyond.has_stacks()]);
     downloads::write_chart_sets(ctx.aggregates, &prints, out)?;
     downloads::write_raw_data(ctx.ingested, out)?;
-    beyond::write_chart_set_csvs(ctx, &prints, out)?;
     assets::write(&static_files, out)?;
     out.write(".nojekyll", b"")?;
     lap("render/files");
