@@ -153,6 +153,10 @@ pub enum IngestError {
 #[derive(Default)]
 struct FileOutcome {
     records: Vec<Record>,
+    /// Records of other shares, merged in but not yet moved into `records` (see
+    /// [`FileOutcome::flatten`]): a year's records are 56 MB, and moving them at every
+    /// merge copied each several times, on one core at the end.
+    more_records: Vec<Vec<Record>>,
     reports: u64,
     skipped: [u64; Reason::ALL.len()],
     skips: Vec<Skip>,
@@ -187,7 +191,8 @@ impl FileOutcome {
         if self.records.len() < other.records.len() {
             return other.merge(self);
         }
-        self.records.extend(other.records);
+        self.more_records.push(other.records);
+        self.more_records.extend(other.more_records);
         self.reports += other.reports;
         for (sum, n) in self.skipped.iter_mut().zip(other.skipped) {
             *sum += n;
@@ -198,6 +203,16 @@ impl FileOutcome {
         self.cpu.read += other.cpu.read;
         self.cpu.parse += other.cpu.parse;
         self.cpu.spool += other.cpu.spool;
+        self
+    }
+
+    /// Moves every merged record into `records`, each once.
+    fn flatten(mut self) -> FileOutcome {
+        let more = std::mem::take(&mut self.more_records);
+        self.records.reserve_exact(more.iter().map(Vec::len).sum());
+        for records in more {
+            self.records.extend(records);
+        }
         self
     }
 }
@@ -271,6 +286,7 @@ pub fn ingest(
                 acc
             })
             .reduce(FileOutcome::default, FileOutcome::merge)
+            .flatten()
     };
     let mut linkable_days: BTreeSet<Day> = BTreeSet::new();
     let (mut outcome, reuse, dirty, needed) = match &previous {
@@ -294,7 +310,7 @@ pub fn ingest(
                 }
             }
             let second = parse(&reuse, &|i| again[i]);
-            (first.merge(second), reuse, dirty, Some(needed))
+            (first.merge(second).flatten(), reuse, dirty, Some(needed))
         }
     };
     if previous.is_none() && (options.make_cache || options.keep_stats) {
