@@ -322,9 +322,9 @@ pub fn ingest(
     }
     let files_reused = reuse.iter().flatten().count() as u64;
     options.progress.inc(files_reused);
-    let (mut stack_records, mut cached_stacks) = match &previous {
+    let mut stack_records = match &previous {
         Some(previous) => take_from_cache(&mut outcome, files, &reuse, &previous.cache),
-        None => Default::default(),
+        None => Vec::new(),
     };
     if let Err(e) = spool.flush() {
         return Err(IngestError::Spool { path: spool_parent.display().to_string(), source: e });
@@ -339,9 +339,13 @@ pub fn ingest(
     } else {
         None
     };
-    if let Some(cache) = &new_cache {
-        cached_stacks = stacks_in(cache);
-    }
+    // The stacks of the reports the stack pages need, from the cache that has them all:
+    // the new one (which holds every file), or the previous one when nothing changed.
+    let cached_stacks = match (&new_cache, &previous) {
+        (Some(cache), _) => stacks_in(cache, cache.files().iter().map(Some)),
+        (None, Some(previous)) => stacks_in(&previous.cache, reuse.iter().copied()),
+        (None, None) => CachedStacks::default(),
+    };
     drop(reuse);
     let mut previous_duplicates = Vec::new();
     let partial = match (previous.as_mut(), needed) {
@@ -433,16 +437,15 @@ pub fn ingest(
 }
 
 /// Adds the outcomes of reused files to `outcome` (their counts and skips); returns their
-/// reports with stacks and those stacks. They are on days not recounted: a file with a
-/// report on a recounted day is parsed again, not reused.
+/// reports with stacks (whose stacks [`stacks_in`] gives). They are on days not recounted:
+/// a file with a report on a recounted day is parsed again, not reused.
 fn take_from_cache(
     outcome: &mut FileOutcome,
     files: &[InputFile],
     reuse: &[Option<&cache::FileEntry>],
     cache: &cache::Cache,
-) -> (Vec<Record>, CachedStacks) {
+) -> Vec<Record> {
     let mut stack_records = Vec::new();
-    let mut cached_stacks = CachedStacks::with_names(cache.stack_names.clone());
     for (index, entry) in reuse.iter().enumerate() {
         let Some(entry) = entry else { continue };
         outcome.reports += entry.reports;
@@ -457,7 +460,6 @@ fn take_from_cache(
             reason: s.reason,
             message: s.message.clone(),
         }));
-        add_stacks(&mut cached_stacks, cache, index as u32, entry);
         for r in cache.records_of(entry) {
             stack_records.push(Record {
                 day: Day(r.day),
@@ -471,23 +473,19 @@ fn take_from_cache(
             });
         }
     }
-    (stack_records, cached_stacks)
+    stack_records
 }
 
-/// Adds the stacks `cache` holds for the reports of `entry` as those of file `index`.
-fn add_stacks(stacks: &mut CachedStacks, cache: &cache::Cache, index: u32, entry: &cache::FileEntry) {
-    for (n, r) in cache.record_indices(entry).zip(cache.records_of(entry)) {
-        stacks.insert(index, r.line, cache.stack_ids_of(n));
-    }
-}
-
-/// The stacks of every report of this build's new cache (its entries are this build's
-/// files, in order): the stack pages take them from there instead of reading and parsing
-/// the reports again.
-fn stacks_in(cache: &cache::Cache) -> CachedStacks {
+/// The stacks `cache` holds for the reports of `entries`, each the entry of the file at
+/// its position (or none): the stack pages take them from there instead of reading and
+/// parsing the reports again.
+fn stacks_in<'c>(cache: &'c cache::Cache, entries: impl Iterator<Item = Option<&'c cache::FileEntry>>) -> CachedStacks {
     let mut stacks = CachedStacks::with_names(cache.stack_names.clone());
-    for (index, entry) in cache.files().iter().enumerate() {
-        add_stacks(&mut stacks, cache, index as u32, entry);
+    for (index, entry) in entries.enumerate() {
+        let Some(entry) = entry else { continue };
+        for (n, r) in cache.record_indices(entry).zip(cache.records_of(entry)) {
+            stacks.insert(index as u32, r.line, cache.stack_ids_of(n));
+        }
     }
     stacks
 }
