@@ -226,11 +226,7 @@ impl Staging {
 
     /// Writes `bytes` at `rel` (a `/`-separated path of safe segments) in the new site.
     pub fn write(&self, rel: &str, bytes: &[u8]) -> Result<(), WriteError> {
-        let rel_path = checked(rel).map_err(err(Path::new(rel)))?;
-        let path = self.root.join(&rel_path);
-        if let Some(dir) = path.parent() {
-            self.make_dir(dir)?;
-        }
+        let (rel_path, path) = self.target(rel)?;
         self.files.fetch_add(1, Ordering::Relaxed);
         self.bytes.fetch_add(bytes.len() as u64, Ordering::Relaxed);
         self.place(rel);
@@ -255,11 +251,7 @@ impl Staging {
     /// [`Staging::has_previous`]): with nothing to compare with, the bytes need not be in
     /// memory at once, and `fill` may have the kernel copy them.
     pub fn write_by(&self, rel: &str, fill: impl FnOnce(&mut File) -> io::Result<()>) -> Result<(), WriteError> {
-        let rel_path = checked(rel).map_err(err(Path::new(rel)))?;
-        let path = self.root.join(&rel_path);
-        if let Some(dir) = path.parent() {
-            self.make_dir(dir)?;
-        }
+        let (_, path) = self.target(rel)?;
         self.place(rel);
         self.clear(&path)?;
         let mut file = File::create(&path).map_err(err(&path))?;
@@ -273,15 +265,11 @@ impl Staging {
     /// Puts the previous site's file at `rel` into the new site unchanged (a hard link),
     /// for output the cache proved unchanged.
     pub fn reuse(&self, rel: &str) -> Result<(), WriteError> {
-        let rel_path = checked(rel).map_err(err(Path::new(rel)))?;
+        let (rel_path, path) = self.target(rel)?;
         let old = self.old.as_ref().map(|o| o.join(&rel_path)).ok_or_else(|| WriteError {
             path: rel.to_string(),
             source: io::Error::new(io::ErrorKind::NotFound, "no previous site to reuse from"),
         })?;
-        let path = self.root.join(&rel_path);
-        if let Some(dir) = path.parent() {
-            self.make_dir(dir)?;
-        }
         self.link(&old, &path).map_err(err(&old))?;
         self.place(rel);
         self.files.fetch_add(1, Ordering::Relaxed);
@@ -351,11 +339,7 @@ impl Staging {
     /// Puts the file at `from` (on the same file system, as the spool is) at `rel` in the
     /// new site: a hard link, or a copy where linking fails.
     pub fn link_file(&self, from: &Path, rel: &str) -> Result<(), WriteError> {
-        let rel_path = checked(rel).map_err(err(Path::new(rel)))?;
-        let path = self.root.join(&rel_path);
-        if let Some(dir) = path.parent() {
-            self.make_dir(dir)?;
-        }
+        let (_, path) = self.target(rel)?;
         self.place(rel);
         if self.link(from, &path).is_err() {
             self.clear(&path)?;
@@ -365,6 +349,17 @@ impl Staging {
         self.files.fetch_add(1, Ordering::Relaxed);
         self.bytes.fetch_add(len, Ordering::Relaxed);
         Ok(())
+    }
+
+    /// Where `rel` (a `/`-separated path of safe segments, checked here) goes in the new
+    /// site, as that relative path and as a full path whose folder now exists.
+    fn target(&self, rel: &str) -> Result<(PathBuf, PathBuf), WriteError> {
+        let rel_path = checked(rel).map_err(err(Path::new(rel)))?;
+        let path = self.root.join(&rel_path);
+        if let Some(dir) = path.parent() {
+            self.make_dir(dir)?;
+        }
+        Ok((rel_path, path))
     }
 
     /// Makes `dir` and its parents, once per build.
