@@ -9,6 +9,7 @@ use std::path::PathBuf;
 
 use rayon::prelude::*;
 use serde::Deserialize;
+use telemetry_site::ingest::read::WHOLE_GZIP_BYTES;
 
 #[allow(dead_code)]
 #[derive(Deserialize)]
@@ -51,11 +52,11 @@ fn main() {
         .map(|path| {
             let mut file = std::fs::File::open(path).expect("open");
             // Decompressed as the build does: whole, by libdeflate, when it is one gzip
-            // member of at most 64 MiB; streamed otherwise.
+            // member of at most `WHOLE_GZIP_BYTES`; streamed otherwise.
             let reader: Box<dyn Read> = if path.extension().is_some_and(|e| e == "gz") {
                 let mut gz = Vec::new();
                 file.read_to_end(&mut gz).expect("read");
-                match telemetry_site::ingest::gunzip::single_member(&gz, 64 << 20) {
+                match telemetry_site::ingest::gunzip::single_member(&gz, WHOLE_GZIP_BYTES) {
                     Some(text) => Box::new(std::io::Cursor::new(text)),
                     None => Box::new(flate2::read::MultiGzDecoder::new(std::io::Cursor::new(gz))),
                 }

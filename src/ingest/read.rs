@@ -205,7 +205,7 @@ pub fn without_newline(text: &[u8]) -> &[u8] {
 /// The largest gzipped merged file decompressed whole, in memory ([`super::gunzip`]),
 /// and the most text that gives; a larger one is streamed. 64 MiB of text is about
 /// 90,000 reports, thirty times a busy day here.
-const WHOLE_GZIP_BYTES: u64 = 64 << 20;
+pub const WHOLE_GZIP_BYTES: u64 = 64 << 20;
 
 /// A reader that fails once it has given `limit` bytes and more remain.
 struct Capped<R> {
