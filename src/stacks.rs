@@ -241,11 +241,7 @@ impl StackIndex {
         let parsed: Vec<(Day, f64, ReportStacks)> = with_stacks
             .par_iter()
             .filter(|record| cached.get(record.file, record.line).is_none())
-            .map(|record| {
-                let mut text = Vec::new();
-                ingested.text_into(record, &mut text)?;
-                Ok((record.day, record.x, stacks_of(&text)))
-            })
+            .map(|record| Ok((record.day, record.x, stacks_in_spool(&ingested.spool, record.text)?)))
             .collect::<std::io::Result<_>>()?;
         let mut builder = Builder::default();
         for (day, x, report) in parsed {
@@ -364,6 +360,16 @@ impl StackIndex {
         rows.sort_unstable();
         rows
     }
+}
+
+/// The stacks of the valid report at `at` in `spool`, read back.
+pub(crate) fn stacks_in_spool(
+    spool: &crate::ingest::spool::Spool,
+    at: crate::ingest::spool::SpoolRef,
+) -> std::io::Result<ReportStacks> {
+    let mut text = Vec::new();
+    spool.read_into(at, &mut text)?;
+    Ok(stacks_of(&text))
 }
 
 /// The stacks of one valid report's text; none when it does not parse (it did at ingest).

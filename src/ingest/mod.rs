@@ -134,11 +134,6 @@ impl Ingested {
         let kept = self.partial.iter().flat_map(Partial::kept_daily).map(|s| s.end).max();
         self.records.last().map(|r| r.day).max(kept)
     }
-
-    /// The text of a valid report, one line, no newline.
-    pub fn text_into(&self, record: &Record, out: &mut Vec<u8>) -> std::io::Result<()> {
-        self.spool.read_into(record.text, out)
-    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -268,12 +263,13 @@ pub fn ingest(
     let parse = |reuse: &[Option<&cache::FileEntry>], only: &(dyn Fn(usize) -> bool + Sync)| {
         // Only the units with a file to read are shared out: the few days a rebuild reads
         // are neighbours, and would otherwise fall to one thread together.
+        let wanted = |i: &usize| reuse[*i].is_none() && only(*i);
         let todo: Vec<&std::ops::Range<usize>> =
-            units.iter().filter(|unit| (**unit).clone().any(|i| reuse[i].is_none() && only(i))).collect();
+            units.iter().filter(|unit| (**unit).clone().any(|i| wanted(&i))).collect();
         todo.into_par_iter()
             .fold(FileOutcome::default, |mut acc, unit| {
                 let mut own: Option<Option<FileSpool>> = None;
-                for index in unit.clone().filter(|&i| reuse[i].is_none() && only(i)) {
+                for index in unit.clone().filter(wanted) {
                     // Made for the first file read; a spool file that cannot be made leaves
                     // the unit's reports to the shared spool.
                     let own = own.get_or_insert_with(|| spool.file_slot().ok()).as_mut();
@@ -511,13 +507,7 @@ fn make_cache(
         .records
         .par_iter()
         .filter(|r| r.has_stacks)
-        .map(|r| {
-            let mut text = Vec::new();
-            match spool.read_into(r.text, &mut text) {
-                Ok(()) => crate::stacks::stacks_of(&text),
-                Err(_) => Vec::new(),
-            }
-        })
+        .map(|r| crate::stacks::stacks_in_spool(spool, r.text).unwrap_or_default())
         .collect::<Vec<_>>()
         .into_iter();
     let mut by_file = outcome.records.chunk_by(|a, b| a.file == b.file).peekable();
