@@ -28,6 +28,9 @@ pub struct BuildOptions {
     pub no_cache: bool,
     /// How the stages show their progress (hidden by default).
     pub progress: Progress,
+    /// Whether ingest measures the CPU time of reading, parsing and spooling (for `-v`):
+    /// it reads the clock four times per report.
+    pub cpu_times: bool,
 }
 
 impl BuildOptions {
@@ -163,6 +166,7 @@ pub fn analyse_with(
         make_cache,
         keep_stats,
         progress: &stage,
+        cpu_times: opts.cpu_times,
     };
     let ingested = ingest::ingest(found, catalog, &options, previous)?;
     stage.finish();

@@ -12,6 +12,7 @@ pub fn run(args: &BuildArgs) -> Result<Exit, Exit> {
     let mut opts = args.shared.options(&config, &args.site, Progress::for_stderr(args.quiet));
     opts.cache_dir = args.cache.clone();
     opts.no_cache = args.no_cache;
+    opts.cpu_times = args.verbose;
     let summary = build::build(&opts).map_err(|e| {
         let exit = match e {
             BuildError::Config(_) | BuildError::Ingest(_) => Exit::Usage,

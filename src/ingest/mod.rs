@@ -225,6 +225,8 @@ pub struct IngestOptions<'a> {
     pub keep_stats: bool,
     /// Counts each file parsed.
     pub progress: &'a crate::progress::Stage,
+    /// Whether to measure the CPU time of reading, parsing and spooling (`-v`).
+    pub cpu_times: bool,
 }
 
 /// Finds the input files under `data` (see [`discover::discover`]).
@@ -268,15 +270,17 @@ pub fn ingest(
             units.iter().filter(|unit| (**unit).clone().any(|i| wanted(&i))).collect();
         todo.into_par_iter()
             .fold(FileOutcome::default, |mut acc, unit| {
+                let first_record = acc.records.len();
                 let mut own: Option<Option<FileSpool>> = None;
                 for index in unit.clone().filter(wanted) {
                     // Made for the first file read; a spool file that cannot be made leaves
                     // the unit's reports to the shared spool.
                     let own = own.get_or_insert_with(|| spool.file_slot().ok()).as_mut();
-                    read_file(&mut acc, index as u32, &files[index], options.limits, &catalog, &spool, own);
+                    read_file(&mut acc, index as u32, &files[index], options, &catalog, &spool, own);
                     options.progress.inc(1);
                 }
-                if let Some(Some(own)) = own {
+                if let Some(Some(mut own)) = own {
+                    place_texts(&mut acc.records[first_record..], &mut own, &spool);
                     finish_spool(&mut acc, &spool, own, &files[unit.clone()], unit.start as u32);
                 }
                 acc
@@ -359,6 +363,11 @@ pub fn ingest(
     };
     let previous = if unchanged { previous.map(|p| p.cache) } else { None };
     let parsed = started.elapsed().as_secs_f64();
+    let cpu_stages = [
+        ("reading (cpu)", outcome.cpu.read),
+        ("parsing (cpu)", outcome.cpu.parse),
+        ("spooling (cpu)", outcome.cpu.spool),
+    ];
     let mut ingested = Ingested {
         files: found.files,
         stats,
@@ -369,13 +378,7 @@ pub fn ingest(
         skips: outcome.skips,
         catalog,
         spool,
-        stages: vec![
-            ("identify".into(), identified),
-            ("read+parse".into(), parsed - identified),
-            ("reading (cpu)".into(), outcome.cpu.read.as_secs_f64()),
-            ("parsing (cpu)".into(), outcome.cpu.parse.as_secs_f64()),
-            ("spooling (cpu)".into(), outcome.cpu.spool.as_secs_f64()),
-        ],
+        stages: vec![("identify".into(), identified), ("read+parse".into(), parsed - identified)],
         cache: new_cache,
         linkable_days,
         files_reused,
@@ -428,6 +431,9 @@ pub fn ingest(
     ingested.skips.sort_by(|a, b| a.path.as_bytes().cmp(b.path.as_bytes()).then(a.line.cmp(&b.line)));
     sort_by_object_name(&mut records);
     ingested.records = records;
+    if options.cpu_times {
+        ingested.stages.extend(cpu_stages.map(|(name, cpu)| (name.to_string(), cpu.as_secs_f64())));
+    }
     ingested.stages.push(("dedup+sort".into(), started.elapsed().as_secs_f64() - parsed));
     Ok(ingested)
 }
@@ -588,6 +594,48 @@ fn spool_units(files: &[InputFile]) -> Vec<std::ops::Range<usize>> {
     units
 }
 
+/// Writes the texts that the spool file `own` holds (of `records`, a unit's) in the order
+/// of its main day's raw data: the reports on the day most of them are on, one per X (the
+/// last by file and line, as the duplicate rule keeps), in object-name order. Unless another
+/// file adds to that day, the spool file is then its `data/<D>.json`, hard-linked, not
+/// copied. The other texts go to the shared slots.
+fn place_texts(records: &mut [Record], own: &mut FileSpool, spool: &Spool) {
+    let slot = own.slot();
+    let mut mine: Vec<usize> = (0..records.len()).filter(|&i| records[i].text.slot == slot).collect();
+    let mut days: Vec<(Day, usize)> = Vec::new();
+    for &i in &mine {
+        match days.iter_mut().find(|(day, _)| *day == records[i].day) {
+            Some((_, n)) => *n += 1,
+            None => days.push((records[i].day, 1)),
+        }
+    }
+    let Some(main) = days.iter().max_by_key(|(day, n)| (*n, std::cmp::Reverse(*day))).map(|(day, _)| *day) else {
+        return;
+    };
+    // As the duplicate rule orders them: by day and X, the kept one of a run last.
+    mine.sort_unstable_by_key(|&i| {
+        let r = &records[i];
+        (r.day != main, r.day, r.x.to_bits(), r.file, r.line)
+    });
+    let (mut here, mut elsewhere) = (Vec::with_capacity(mine.len()), Vec::new());
+    for (k, &i) in mine.iter().enumerate() {
+        let r = &records[i];
+        let same = |j: &usize| records[*j].day == r.day && records[*j].x.to_bits() == r.x.to_bits();
+        if r.day == main && !mine.get(k + 1).is_some_and(same) {
+            here.push(i);
+        } else {
+            elsewhere.push(i);
+        }
+    }
+    here.sort_by(|&a, &b| object_name_order(records[a].x, records[b].x));
+    let refs = |list: &[usize]| list.iter().map(|&i| records[i].text).collect::<Vec<_>>();
+    if let Some((moved_here, moved_elsewhere)) = own.write_held(spool, &refs(&here), &refs(&elsewhere)) {
+        for (i, at) in here.into_iter().zip(moved_here).chain(elsewhere.into_iter().zip(moved_elsewhere)) {
+            records[i].text = at;
+        }
+    }
+}
+
 /// Ends the spool file `own` of the files `unit` (the first at index `first`). When it
 /// cannot be ended, its texts cannot be read back, so its files' reports cannot be
 /// published: they are dropped and counted as unreadable.
@@ -612,12 +660,13 @@ fn read_file(
     outcome: &mut FileOutcome,
     index: u32,
     file: &InputFile,
-    limits: &Limits,
+    options: &IngestOptions<'_>,
     catalog: &Catalog,
     spool: &Spool,
     mut own: Option<&mut FileSpool>,
 ) {
-    let started = std::time::Instant::now();
+    let (limits, timed) = (options.limits, options.cpu_times);
+    let started = Lap::start(timed);
     let cpu_before = outcome.cpu;
     let mut details = 0usize;
     let before = outcome.skipped;
@@ -635,18 +684,18 @@ fn read_file(
         };
         let text = read::without_newline(text);
         keys.clear();
-        let clock = std::time::Instant::now();
+        let clock = Lap::start(timed);
         let checked = validate::check(text, limits.max_report_bytes, catalog, &mut keys);
-        outcome.cpu.parse += clock.elapsed();
+        clock.add_to(&mut outcome.cpu.parse);
         match checked {
             Ok(valid) => {
-                let clock = std::time::Instant::now();
+                let clock = Lap::start(timed);
                 let compact = compact::compact(text, &mut line_text);
                 let put = match &mut own {
                     Some(own) => own.put(compact),
                     None => spool.put(compact),
                 };
-                outcome.cpu.spool += clock.elapsed();
+                clock.add_to(&mut outcome.cpu.spool);
                 match put {
                     Ok(at) => {
                         keys.sort_unstable();
@@ -680,13 +729,33 @@ fn read_file(
     }
     // What the callback did not spend, reading and decompressing did.
     let in_callback = (outcome.cpu.parse - cpu_before.parse) + (outcome.cpu.spool - cpu_before.spool);
-    outcome.cpu.read += started.elapsed().saturating_sub(in_callback);
+    let mut file_time = std::time::Duration::ZERO;
+    started.add_to(&mut file_time);
+    outcome.cpu.read += file_time.saturating_sub(in_callback);
     for (reason, (now, was)) in Reason::ALL.iter().zip(outcome.skipped.iter().zip(before)) {
         if *now > was {
             outcome.file_skips.push((index, *reason, (*now - was) as u32));
         }
     }
 }
+/// A clock read only when CPU times are asked for: a year of reports would read it four
+/// million times.
+#[derive(Clone, Copy)]
+struct Lap(Option<std::time::Instant>);
+
+impl Lap {
+    fn start(timed: bool) -> Lap {
+        Lap(timed.then(std::time::Instant::now))
+    }
+
+    /// Adds the time since the start, if measured, to `total`.
+    fn add_to(self, total: &mut std::time::Duration) {
+        if let Some(start) = self.0 {
+            *total += start.elapsed();
+        }
+    }
+}
+
 /// A report dropped by the duplicate rule.
 struct Dropped {
     file: u32,
@@ -744,7 +813,7 @@ pub fn object_name_order(a: f64, b: f64) -> std::cmp::Ordering {
 
 #[cfg(test)]
 mod tests {
-    use super::{drop_duplicates, object_name_order, spool_units, InputFile, Layout, Record};
+    use super::{drop_duplicates, object_name_order, place_texts, spool_units, InputFile, Layout, Record};
     use crate::day::Day;
 
     #[test]
@@ -773,6 +842,45 @@ mod tests {
         assert!(records.iter().all(|r| *r.keys == [r.file, r.line]), "each record keeps its own keys");
         let dropped: Vec<(i32, u32, u32)> = dropped.iter().map(|d| (d.day.0, d.file, d.line)).collect();
         assert_eq!(dropped, [(1, 0, 3), (1, 0, 4)]);
+    }
+
+    #[test]
+    fn a_spool_file_holds_its_main_days_reports_once_each_in_object_name_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let spool = super::Spool::new(dir.path(), ".test-spool-").unwrap();
+        let mut own = spool.file_slot().unwrap();
+        // (day, X, line): day 1 is the main day; X 0.5 comes twice (line 4 is kept); 2e-5
+        // names an object `2e-05.json`, after every `0.` name.
+        let reports = [(1, 0.5, 1), (1, 0.25, 2), (2, 0.125, 3), (1, 0.5, 4), (1, 2e-5, 5), (1, 0.75, 6)];
+        let mut records: Vec<Record> = reports
+            .iter()
+            .map(|&(day, x, line)| Record {
+                day: Day(day),
+                x,
+                file: 0,
+                line,
+                has_programs: true,
+                has_stacks: false,
+                keys: Box::new([]),
+                text: own.put(format!("{{\"X\":{x},\"line\":{line}}}").as_bytes()).unwrap(),
+            })
+            .collect();
+        place_texts(&mut records, &mut own, &spool);
+        spool.finish(own).unwrap();
+        spool.flush().unwrap();
+        let text_of = |r: &Record| {
+            let mut text = Vec::new();
+            spool.read_into(r.text, &mut text).unwrap();
+            String::from_utf8(text).unwrap()
+        };
+        for (r, &(_, x, line)) in records.iter().zip(&reports) {
+            assert_eq!(text_of(r), format!("{{\"X\":{x},\"line\":{line}}}"), "each record keeps its own text");
+        }
+        let kept = [1usize, 3, 5, 4].map(|i| records[i].text);
+        let path = spool.whole_file(kept).expect("the main day's kept reports, in object-name order");
+        let lines: Vec<String> = std::fs::read_to_string(path).unwrap().lines().map(String::from).collect();
+        let expected: Vec<String> = [1usize, 3, 5, 4].iter().map(|&i| text_of(&records[i])).collect();
+        assert_eq!(lines, expected);
     }
 
     /// The order of the object names as strings, the definition, against the shortcut.

@@ -5,6 +5,10 @@
 //! reports are exactly one such file's lines, in order (the usual case for a merged day
 //! file), its `data/<D>.json` is that spool file, hard-linked; otherwise it is read back in
 //! runs of lines that follow one another.
+//!
+//! A file slot holds its texts in memory until its input is read (up to [`HELD_BYTES`]), so
+//! that they can be written in the order a day's raw data takes, with what does not belong
+//! there (another day's reports, a repeated report) put in the shared slots instead.
 
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
@@ -38,12 +42,23 @@ pub struct Spool {
     files: std::sync::RwLock<Vec<Option<(File, u64)>>>,
 }
 
+/// How many bytes of texts a file slot holds before writing them as they come (a few in
+/// unit tests, which try both).
+#[cfg(not(test))]
+pub const HELD_BYTES: usize = 32 << 20;
+#[cfg(test)]
+pub const HELD_BYTES: usize = 4096;
+
 /// The spool file of one newline-delimited input: each report then `\n`.
 pub struct FileSpool {
     slot: u32,
     path: std::path::PathBuf,
+    /// The texts put so far, each then `\n`, while they are held (see [`FileSpool::write_held`]).
+    held: Option<Vec<u8>>,
     writer: BufWriter<File>,
     offset: u64,
+    /// Why the held texts could not be written, for [`Spool::finish`] to report.
+    failed: Option<io::Error>,
 }
 
 impl FileSpool {
@@ -52,13 +67,62 @@ impl FileSpool {
         self.slot
     }
 
-    /// Stores `text` as the next line.
+    /// Stores `text` as the next line (held, while the held texts fit in [`HELD_BYTES`]).
     pub fn put(&mut self, text: &[u8]) -> io::Result<SpoolRef> {
-        self.writer.write_all(text)?;
-        self.writer.write_all(b"\n")?;
+        match &mut self.held {
+            Some(held) => {
+                held.extend_from_slice(text);
+                held.push(b'\n');
+                if held.len() > HELD_BYTES {
+                    // Too much to hold: written in the order put, which the references name.
+                    let held = self.held.take().unwrap_or_default();
+                    self.writer.write_all(&held)?;
+                }
+            }
+            None => {
+                self.writer.write_all(text)?;
+                self.writer.write_all(b"\n")?;
+            }
+        }
         let at = SpoolRef { slot: self.slot, len: text.len() as u32, offset: self.offset };
         self.offset += text.len() as u64 + 1;
         Ok(at)
+    }
+
+    /// When the texts are still held: writes the texts of `here` (references this slot gave)
+    /// to its file in that order, and those of `elsewhere` to `spool`'s shared slots, and
+    /// returns the new references of each, in the order given. `None` when the texts were
+    /// already written as they came, where the references stand. Every reference this slot
+    /// gave must be in one of the lists; after an error, none is valid (see [`Spool::finish`]).
+    pub fn write_held(
+        &mut self,
+        spool: &Spool,
+        here: &[SpoolRef],
+        elsewhere: &[SpoolRef],
+    ) -> Option<(Vec<SpoolRef>, Vec<SpoolRef>)> {
+        let held = self.held.take()?;
+        let text = |at: &SpoolRef| &held[at.offset as usize..at.offset as usize + at.len as usize];
+        let mut offset = 0;
+        let mut moved_here = Vec::with_capacity(here.len());
+        let mut write = || -> io::Result<Vec<SpoolRef>> {
+            for at in here {
+                // The text and its newline, in one write to the buffer.
+                self.writer.write_all(&held[at.offset as usize..=at.offset as usize + at.len as usize])?;
+                moved_here.push(SpoolRef { slot: self.slot, len: at.len, offset });
+                offset += u64::from(at.len) + 1;
+            }
+            elsewhere.iter().map(|at| spool.put(text(at))).collect()
+        };
+        match write() {
+            Ok(moved_elsewhere) => {
+                self.offset = offset;
+                Some((moved_here, moved_elsewhere))
+            }
+            Err(e) => {
+                self.failed = Some(e);
+                None
+            }
+        }
     }
 }
 
@@ -104,14 +168,22 @@ impl Spool {
         Ok(FileSpool {
             slot: FILE_SLOTS + n as u32,
             path,
+            held: Some(Vec::new()),
             writer: BufWriter::with_capacity(256 * 1024, file),
             offset: 0,
+            failed: None,
         })
     }
 
     /// Ends a file slot: its texts become readable.
     pub fn finish(&self, spool: FileSpool) -> io::Result<()> {
-        let FileSpool { slot, path, writer, offset } = spool;
+        let FileSpool { slot, path, held, mut writer, offset, failed } = spool;
+        if let Some(e) = failed {
+            return Err(e);
+        }
+        if let Some(held) = held {
+            writer.write_all(&held)?;
+        }
         writer.into_inner().map_err(|e| e.into_error())?;
         let reader = File::open(&path)?;
         self.files.write().expect("spool files")[(slot - FILE_SLOTS) as usize] = Some((reader, offset));
@@ -260,6 +332,37 @@ mod tests {
         let mut text = Vec::new();
         spool.read_into(refs[1], &mut text).unwrap();
         assert_eq!(text, b"{\"b\":2}");
+    }
+
+    #[test]
+    fn held_texts_are_written_in_the_order_asked_and_the_rest_elsewhere() {
+        let dir = tempfile::tempdir().unwrap();
+        let spool = Spool::new(dir.path(), ".test-spool-").unwrap();
+        let mut own = spool.file_slot().unwrap();
+        let refs: Vec<SpoolRef> = ["a", "bb", "ccc", "dddd"].iter().map(|t| own.put(t.as_bytes()).unwrap()).collect();
+        let (here, elsewhere) = own.write_held(&spool, &[refs[2], refs[0], refs[3]], &[refs[1]]).unwrap();
+        assert!(own.write_held(&spool, &[], &[]).is_none(), "written once");
+        spool.finish(own).unwrap();
+        spool.flush().unwrap();
+        let path = spool.whole_file(here.iter().copied()).expect("the file holds exactly `here`, in order");
+        assert_eq!(std::fs::read_to_string(path).unwrap(), "ccc\na\ndddd\n");
+        let mut text = Vec::new();
+        spool.lines_into(here.iter().chain(&elsewhere).copied(), &mut text).unwrap();
+        assert_eq!(String::from_utf8(text).unwrap(), "ccc\na\ndddd\nbb\n");
+        assert!(elsewhere[0].slot < FILE_SLOTS, "in a shared slot");
+    }
+
+    #[test]
+    fn texts_past_the_held_limit_are_written_as_they_come() {
+        let dir = tempfile::tempdir().unwrap();
+        let spool = Spool::new(dir.path(), ".test-spool-").unwrap();
+        let mut own = spool.file_slot().unwrap();
+        let texts: Vec<String> = (0..HELD_BYTES / 8 + 2).map(|i| format!("line {i:04}")).collect();
+        let refs: Vec<SpoolRef> = texts.iter().map(|t| own.put(t.as_bytes()).unwrap()).collect();
+        assert!(own.write_held(&spool, &refs[1..], &refs[..1]).is_none(), "no longer held");
+        spool.finish(own).unwrap();
+        let path = spool.whole_file(refs.iter().copied()).expect("in the order put");
+        assert_eq!(std::fs::read_to_string(path).unwrap(), texts.join("\n") + "\n");
     }
 
     #[test]
