@@ -77,6 +77,7 @@ impl FileSpool {
                     // Too much to hold: written in the order put, which the references name.
                     let held = self.held.take().unwrap_or_default();
                     self.writer.write_all(&held)?;
+                    give_back(held);
                 }
             }
             None => {
@@ -101,19 +102,26 @@ impl FileSpool {
         elsewhere: &[SpoolRef],
     ) -> Option<(Vec<SpoolRef>, Vec<SpoolRef>)> {
         let held = self.held.take()?;
-        let text = |at: &SpoolRef| &held[at.offset as usize..at.offset as usize + at.len as usize];
         let mut offset = 0;
-        let mut moved_here = Vec::with_capacity(here.len());
-        let mut write = || -> io::Result<Vec<SpoolRef>> {
-            for at in here {
-                // The text and its newline, in one write to the buffer.
-                self.writer.write_all(&held[at.offset as usize..=at.offset as usize + at.len as usize])?;
-                moved_here.push(SpoolRef { slot: self.slot, len: at.len, offset });
+        let moved_here = here
+            .iter()
+            .map(|at| {
+                let moved = SpoolRef { slot: self.slot, len: at.len, offset };
                 offset += u64::from(at.len) + 1;
-            }
-            elsewhere.iter().map(|at| spool.put(text(at))).collect()
-        };
-        match write() {
+                moved
+            })
+            .collect();
+        // Each text with its newline, straight from the held bytes (nothing was written
+        // through the buffer yet).
+        let spans = here.iter().map(|at| (at.offset as usize, at.len as usize + 1));
+        let written = write_spans(self.writer.get_mut(), &held, spans).and_then(|()| {
+            elsewhere
+                .iter()
+                .map(|at| spool.put(&held[at.offset as usize..at.offset as usize + at.len as usize]))
+                .collect()
+        });
+        give_back(held);
+        match written {
             Ok(moved_elsewhere) => {
                 self.offset = offset;
                 Some((moved_here, moved_elsewhere))
@@ -124,6 +132,50 @@ impl FileSpool {
             }
         }
     }
+}
+
+thread_local! {
+    /// The buffer a file slot of this thread held its texts in, kept for the next one.
+    static HELD: std::cell::Cell<Vec<u8>> = const { std::cell::Cell::new(Vec::new()) };
+}
+
+/// An empty buffer to hold texts in: this thread's last one, if any.
+fn held_buffer() -> Vec<u8> {
+    HELD.with(|held| held.take())
+}
+
+/// Keeps `buffer` (emptied) for this thread's next file slot.
+fn give_back(mut buffer: Vec<u8>) {
+    buffer.clear();
+    if buffer.capacity() <= 2 * HELD_BYTES {
+        HELD.with(|held| held.set(buffer));
+    }
+}
+
+/// Writes the `(start, len)` spans of `bytes` to `file` in order, with as few system calls
+/// as the kernel allows: spans that follow one another as one, up to 1024 per call.
+fn write_spans(file: &mut File, bytes: &[u8], spans: impl Iterator<Item = (usize, usize)>) -> io::Result<()> {
+    let mut joined: Vec<(usize, usize)> = Vec::new();
+    for (start, len) in spans {
+        match joined.last_mut() {
+            Some((at, n)) if *at + *n == start => *n += len,
+            _ => joined.push((start, len)),
+        }
+    }
+    for batch in joined.chunks(1024) {
+        let mut slices: Vec<io::IoSlice<'_>> =
+            batch.iter().map(|&(at, n)| io::IoSlice::new(&bytes[at..at + n])).collect();
+        let mut slices = &mut slices[..];
+        while !slices.is_empty() {
+            match file.write_vectored(slices) {
+                Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
+                Ok(n) => io::IoSlice::advance_slices(&mut slices, n),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+    }
+    Ok(())
 }
 
 impl SpoolRef {
@@ -168,7 +220,7 @@ impl Spool {
         Ok(FileSpool {
             slot: FILE_SLOTS + n as u32,
             path,
-            held: Some(Vec::new()),
+            held: Some(held_buffer()),
             writer: BufWriter::with_capacity(256 * 1024, file),
             offset: 0,
             failed: None,
@@ -183,6 +235,7 @@ impl Spool {
         }
         if let Some(held) = held {
             writer.write_all(&held)?;
+            give_back(held);
         }
         writer.into_inner().map_err(|e| e.into_error())?;
         let reader = File::open(&path)?;
