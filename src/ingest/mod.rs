@@ -201,12 +201,19 @@ impl FileOutcome {
         self
     }
 
-    /// Moves every merged record into `records`, each once.
+    /// Moves every merged record into `records`, each once, in the order of their files
+    /// where it can: each share's records are in file order, and the shares of one parse
+    /// hold runs of files that do not overlap, so they go in the order of their first file.
     fn flatten(mut self) -> FileOutcome {
-        let more = std::mem::take(&mut self.more_records);
-        self.records.reserve_exact(more.iter().map(Vec::len).sum());
-        for records in more {
-            self.records.extend(records);
+        let mut runs = std::mem::take(&mut self.more_records);
+        if runs.is_empty() {
+            return self;
+        }
+        runs.push(std::mem::take(&mut self.records));
+        runs.sort_by_key(|run| run.first().map(|r| (r.file, r.line)));
+        self.records = Vec::with_capacity(runs.iter().map(Vec::len).sum());
+        for run in runs {
+            self.records.extend(run);
         }
         self
     }
@@ -501,7 +508,10 @@ fn make_cache(
     spool: &Spool,
     cached: Option<(&cache::Cache, &[Option<&cache::FileEntry>])>,
 ) -> cache::Cache {
-    outcome.records.par_sort_unstable_by_key(|r| (r.file, r.line));
+    // Usually sorted already (see `FileOutcome::flatten`).
+    if !outcome.records.is_sorted_by_key(|r| (r.file, r.line)) {
+        outcome.records.par_sort_unstable_by_key(|r| (r.file, r.line));
+    }
     outcome.file_skips.sort_unstable();
     let mut skips_by_path: rustc_hash::FxHashMap<&str, Vec<&Skip>> = Default::default();
     for skip in &outcome.skips {
@@ -787,9 +797,13 @@ fn drop_duplicates(records: &mut Vec<Record>) -> Vec<Dropped> {
     duplicates
 }
 
-/// Orders records by day, then as the upload server names objects: `<%g of X>.json`.
+/// Orders records sorted by day and X (as [`drop_duplicates`] leaves them) by day, then as
+/// the upload server names objects: `<%g of X>.json`. Within a day that moves only the
+/// X below 1e-4 (see [`object_name_order`]), so a stable sort of each day takes one pass.
 fn sort_by_object_name(records: &mut [Record]) {
-    records.par_sort_unstable_by(|a, b| a.day.cmp(&b.day).then_with(|| object_name_order(a.x, b.x)));
+    for day in records.chunk_by_mut(|a, b| a.day == b.day) {
+        day.sort_by(|a, b| object_name_order(a.x, b.x));
+    }
 }
 
 /// The byte order of the object names `<%g of a>.json` and `<%g of b>.json`, for valid X
