@@ -102,10 +102,17 @@ pub fn render(ctx: &SiteContext<'_>, out: &Staging) -> Result<RenderStats, Rende
         stages.push((name.to_string(), clock.elapsed().as_secs_f64()));
         clock = std::time::Instant::now();
     };
-    let (tera, loaded) = templates::load(ctx.options.templates.as_deref())?;
-    let static_files = assets::collect(ctx.options.static_dir.as_deref())?;
-    let markdown = pages::read_markdown(ctx.options.pages.as_deref())?;
-    let mut beyond = beyond::Beyond::new(ctx)?;
+    // The templates parsed while the trends are computed.
+    let (inputs, beyond) = rayon::join(
+        || -> Result<_, RenderError> {
+            let templates = templates::load(ctx.options.templates.as_deref())?;
+            let static_files = assets::collect(ctx.options.static_dir.as_deref())?;
+            Ok((templates, static_files, pages::read_markdown(ctx.options.pages.as_deref())?))
+        },
+        || beyond::Beyond::new(ctx),
+    );
+    let ((tera, loaded), static_files, markdown) = inputs?;
+    let mut beyond = beyond?;
     beyond.feed = beyond::write_feed(ctx, &beyond, out)?;
     lap("render/trends");
     let prints = Prints::new(ctx, loaded, &markdown, [beyond.feed, beyond.has_stacks()]);
