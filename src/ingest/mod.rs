@@ -320,6 +320,7 @@ pub fn ingest(
             (first.merge(second).flatten(), reuse, dirty, Some(needed))
         }
     };
+    let read = started.elapsed().as_secs_f64();
     if previous.is_none() && (options.make_cache || options.keep_stats) {
         let opened = identities(files, &mut outcome.stats);
         if options.make_cache {
@@ -340,6 +341,7 @@ pub fn ingest(
     let unchanged = previous.as_ref().is_some_and(|p| {
         files_reused == files.len() as u64 && p.cache.files().len() == files.len() && dirty.is_empty()
     });
+    let cache_started = started.elapsed().as_secs_f64();
     let new_cache = if options.make_cache && !unchanged {
         let cached = previous.as_ref().map(|p| (&p.cache, reuse.as_slice()));
         Some(make_cache(&mut outcome, files, &now.ids, &spool, cached))
@@ -348,6 +350,7 @@ pub fn ingest(
     };
     // The stacks of the reports the stack pages need, from the cache that has them all:
     // the new one (which holds every file), or the previous one when nothing changed.
+    let cached = started.elapsed().as_secs_f64();
     let cached_stacks = match (&new_cache, &previous) {
         (Some(cache), _) => stacks_in(cache, cache.files().iter().map(Some)),
         (None, Some(previous)) => stacks_in(&previous.cache, reuse.iter().copied()),
@@ -439,6 +442,11 @@ pub fn ingest(
     sort_by_object_name(&mut records);
     ingested.records = records;
     if options.cpu_times {
+        // The parts of read+parse: the files read, the cache made, the stacks taken from it;
+        // then the CPU time of reading, parsing and spooling, summed over threads.
+        let laps = [("read+parse/files", read - identified), ("read+parse/cache", cached - cache_started)];
+        let laps = laps.into_iter().chain([("read+parse/stacks", parsed - cached)]);
+        ingested.stages.extend(laps.map(|(name, secs)| (name.to_string(), secs)));
         ingested.stages.extend(cpu_stages.map(|(name, cpu)| (name.to_string(), cpu.as_secs_f64())));
     }
     ingested.stages.push(("dedup+sort".into(), started.elapsed().as_secs_f64() - parsed));
