@@ -75,8 +75,11 @@ impl FileSpool {
                 held.push(b'\n');
                 if held.len() > HELD_BYTES {
                     // Too much to hold: written in the order put, which the references name.
+                    // If that fails, every text of the slot is lost (see `Spool::finish`).
                     let held = self.held.take().unwrap_or_default();
-                    self.writer.write_all(&held)?;
+                    if let Err(e) = self.writer.write_all(&held) {
+                        self.failed = Some(e);
+                    }
                     give_back(held);
                 }
             }

@@ -12,6 +12,7 @@ use serde::Serialize;
 use super::linechart::{self, Theme};
 use super::paths::is_unprintable;
 use super::slug::Slugs;
+use super::xml;
 use crate::aggregate::Plan;
 use crate::trends::{share, Trend, TrendWeek};
 
@@ -104,7 +105,11 @@ pub struct TrendView {
     pub svg: String,
     pub columns: Vec<Column>,
     /// Newest week first.
+    #[serde(skip)]
     pub rows: Vec<WeekRow>,
+    /// `rows` as the table's rows (`<tr>`s), written here rather than looped over in the
+    /// template: a page holds a row per week and a cell per bucket, thousands of cells.
+    pub rows_html: String,
     pub has_data: bool,
     pub folded: usize,
     pub min_uploaders: u32,
@@ -147,7 +152,7 @@ pub fn trend_files(
         drawn: false,
         other: false,
     }));
-    let rows = weeks
+    let rows: Vec<WeekRow> = weeks
         .iter()
         .enumerate()
         .rev()
@@ -169,6 +174,7 @@ pub fn trend_files(
             }
         })
         .collect();
+    let rows_html = rows_html(&rows, min_uploaders);
     let [auto_svg, light_svg, dark_svg] = linechart::svgs(&chart, [Theme::Auto, Theme::Light, Theme::Dark]);
     TrendFiles {
         view: TrendView {
@@ -179,6 +185,7 @@ pub fn trend_files(
             svg: auto_svg,
             columns,
             rows,
+            rows_html,
             has_data: trend.has_data(),
             folded: trend.folded(),
             min_uploaders,
@@ -188,6 +195,37 @@ pub fn trend_files(
         dark_svg,
         csv: super::csv::trend(trend, weeks),
     }
+}
+
+/// The `<tr>`s of the trend table, each after a newline and an indent.
+fn rows_html(rows: &[WeekRow], min_uploaders: u32) -> String {
+    let mut html = String::with_capacity(rows.iter().map(|r| 200 + 60 * r.cells.len()).sum());
+    for row in rows {
+        html.push_str(if row.low_confidence { "\n    <tr class=\"low\">" } else { "\n    <tr>" });
+        html.push_str("\n      <th scope=\"row\"><a href=\"");
+        xml::push_text(&mut html, &row.set_href);
+        html.push_str("\">");
+        xml::push_text(&mut html, &row.start);
+        html.push_str(" to ");
+        xml::push_text(&mut html, &row.end);
+        html.push_str("</a></th>\n      <td class=\"num\">");
+        html.push_str(itoa::Buffer::new().format(row.uploaders));
+        if row.low_confidence {
+            html.push_str(" <abbr title=\"fewer than ");
+            html.push_str(itoa::Buffer::new().format(min_uploaders));
+            html.push_str(" uploaders: low confidence\">†</abbr>");
+        }
+        html.push_str("</td>");
+        for cell in &row.cells {
+            html.push_str("<td class=\"num\">");
+            html.push_str(itoa::Buffer::new().format(cell.value));
+            html.push_str(" <span class=\"muted\">");
+            xml::push_text(&mut html, &cell.share);
+            html.push_str("</span></td>");
+        }
+        html.push_str("\n    </tr>");
+    }
+    html
 }
 
 /// A trend as `trends/index.html` lists it.
@@ -291,6 +329,17 @@ mod tests {
         assert_eq!(newest.cells[8].share, "7.5%"); // other: 3 of 40
         assert_eq!(newest.set_href, format!("../../../charts/{}_{}/index.html", Day(107), Day(113)));
         assert_eq!(files.view.low_confidence_weeks, 1);
+        // The table's rows, newest week first, the low-confidence one marked.
+        let rows: Vec<&str> = files.view.rows_html.split("\n    <tr").skip(1).collect();
+        assert_eq!(rows.len(), 2);
+        assert!(rows[0].starts_with(&format!(
+            ">\n      <th scope=\"row\"><a href=\"../../../charts/{}_{}/index.html\">{} to {}</a></th>\n      <td class=\"num\">40</td><td class=\"num\">10 <span class=\"muted\">25.0%</span></td>",
+            Day(107), Day(113), Day(107), Day(113)
+        )));
+        assert!(rows[1].starts_with(" class=\"low\">"));
+        assert!(rows[1]
+            .contains("<td class=\"num\">20 <abbr title=\"fewer than 30 uploaders: low confidence\">†</abbr></td>"));
+        assert!(rows.iter().all(|r| r.ends_with("</td>\n    </tr>") && r.matches("<td").count() == 1 + 11));
         assert_eq!(files.view.folded, 2);
         assert!(files.csv.starts_with("week_start,week_end,bucket,value,uploaders,share\r\n"));
         assert!(files.light_svg.contains("#ffffff") && files.dark_svg.contains("#0d1117"));
