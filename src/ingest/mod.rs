@@ -756,6 +756,7 @@ fn read_file(
         }
     }
 }
+
 /// A clock read only when CPU times are asked for: a year of reports would read it four
 /// million times.
 #[derive(Clone, Copy)]
