@@ -47,6 +47,20 @@ pub struct Record {
     pub text: SpoolRef,
 }
 
+impl Record {
+    /// The duplicate rule's order: by day and X, then file and line, so that of reports
+    /// sharing a day and X ([`Record::same_report`]) the one kept comes last.
+    fn rule_order(&self) -> (Day, u64, u32, u32) {
+        (self.day, self.x.to_bits(), self.file, self.line)
+    }
+
+    /// Whether the two are the same report to the duplicate rule: the same `Week` and `X`,
+    /// as the server names an object `<Week>/<X>.json`.
+    fn same_report(&self, other: &Record) -> bool {
+        self.day == other.day && self.x.to_bits() == other.x.to_bits()
+    }
+}
+
 /// A skipped report (or unreadable file), named for the summary.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Skip {
@@ -630,16 +644,12 @@ fn place_texts(records: &mut [Record], own: &mut FileSpool, spool: &Spool) {
     let Some(main) = days.iter().max_by_key(|(day, n)| (*n, std::cmp::Reverse(*day))).map(|(day, _)| *day) else {
         return;
     };
-    // As the duplicate rule orders them: by day and X, the kept one of a run last.
-    mine.sort_unstable_by_key(|&i| {
-        let r = &records[i];
-        (r.day != main, r.day, r.x.to_bits(), r.file, r.line)
-    });
+    // As the duplicate rule orders them (the kept one of a run last), the main day first.
+    mine.sort_unstable_by_key(|&i| (records[i].day != main, records[i].rule_order()));
     let (mut here, mut elsewhere) = (Vec::with_capacity(mine.len()), Vec::new());
     for (k, &i) in mine.iter().enumerate() {
         let r = &records[i];
-        let same = |j: &usize| records[*j].day == r.day && records[*j].x.to_bits() == r.x.to_bits();
-        if r.day == main && !mine.get(k + 1).is_some_and(same) {
+        if r.day == main && !mine.get(k + 1).is_some_and(|&j| records[j].same_report(r)) {
             here.push(i);
         } else {
             elsewhere.push(i);
@@ -786,14 +796,14 @@ struct Dropped {
 /// Keeps one record per (day, X): the one from the file whose path sorts last, and within
 /// a file the last line. Returns the others.
 fn drop_duplicates(records: &mut Vec<Record>) -> Vec<Dropped> {
-    records.par_sort_unstable_by_key(|r| (r.day, r.x.to_bits(), r.file, r.line));
+    records.par_sort_unstable_by_key(Record::rule_order);
     // Compacted in place: `records[..kept]` are the records kept so far, and each later
     // one either replaces the last of them (a duplicate of it) or joins them.
     let mut duplicates = Vec::new();
     let mut kept: usize = 0;
     for next in 0..records.len() {
         if let Some(last) = kept.checked_sub(1).map(|i| &records[i]) {
-            if last.day == records[next].day && last.x.to_bits() == records[next].x.to_bits() {
+            if last.same_report(&records[next]) {
                 duplicates.push(Dropped { file: last.file, line: last.line, day: last.day, x: last.x });
                 records.swap(kept - 1, next);
                 continue;
