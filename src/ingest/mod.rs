@@ -458,8 +458,11 @@ pub fn ingest(
     if options.cpu_times {
         // The parts of read+parse: the files read, the cache made, the stacks taken from it;
         // then the CPU time of reading, parsing and spooling, summed over threads.
-        let laps = [("read+parse/files", read - identified), ("read+parse/cache", cached - cache_started)];
-        let laps = laps.into_iter().chain([("read+parse/stacks", parsed - cached)]);
+        let laps = [
+            ("read+parse/files", read - identified),
+            ("read+parse/cache", cached - cache_started),
+            ("read+parse/stacks", parsed - cached),
+        ];
         ingested.stages.extend(laps.map(|(name, secs)| (name.to_string(), secs)));
         ingested.stages.extend(cpu_stages.map(|(name, cpu)| (name.to_string(), cpu.as_secs_f64())));
     }
@@ -714,7 +717,7 @@ fn read_file(
         keys.clear();
         let clock = Lap::start(timed);
         let checked = validate::check(text, limits.max_report_bytes, catalog, &mut keys);
-        clock.add_to(&mut outcome.cpu.parse);
+        outcome.cpu.parse += clock.elapsed();
         match checked {
             Ok(valid) => {
                 let clock = Lap::start(timed);
@@ -723,7 +726,7 @@ fn read_file(
                     Some(own) => own.put(compact),
                     None => spool.put(compact),
                 };
-                clock.add_to(&mut outcome.cpu.spool);
+                outcome.cpu.spool += clock.elapsed();
                 match put {
                     Ok(at) => {
                         keys.sort_unstable();
@@ -757,9 +760,7 @@ fn read_file(
     }
     // What the callback did not spend, reading and decompressing did.
     let in_callback = (outcome.cpu.parse - cpu_before.parse) + (outcome.cpu.spool - cpu_before.spool);
-    let mut file_time = std::time::Duration::ZERO;
-    started.add_to(&mut file_time);
-    outcome.cpu.read += file_time.saturating_sub(in_callback);
+    outcome.cpu.read += started.elapsed().saturating_sub(in_callback);
     for (reason, (now, was)) in Reason::ALL.iter().zip(outcome.skipped.iter().zip(before)) {
         if *now > was {
             outcome.file_skips.push((index, *reason, (*now - was) as u32));
@@ -777,11 +778,9 @@ impl Lap {
         Lap(timed.then(std::time::Instant::now))
     }
 
-    /// Adds the time since the start, if measured, to `total`.
-    fn add_to(self, total: &mut std::time::Duration) {
-        if let Some(start) = self.0 {
-            *total += start.elapsed();
-        }
+    /// The time since the start; zero when not measured.
+    fn elapsed(self) -> std::time::Duration {
+        self.0.map_or(std::time::Duration::ZERO, |start| start.elapsed())
     }
 }
 
