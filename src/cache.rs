@@ -569,7 +569,12 @@ impl<W: Write> Write for Summing<W> {
 
 /// xxh3 of a file's bytes.
 pub fn hash_file(path: &Path) -> io::Result<u64> {
-    Ok(xxhash_rust::xxh3::xxh3_64(&fs::read(path)?))
+    Ok(content_hash(&fs::read(path)?))
+}
+
+/// The hash of a file's bytes, as [`hash_file`] takes it.
+pub fn content_hash(bytes: &[u8]) -> u64 {
+    xxhash_rust::xxh3::xxh3_64(bytes)
 }
 
 #[cfg(test)]

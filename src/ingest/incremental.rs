@@ -42,8 +42,22 @@ fn identity(file: &InputFile, stat: &std::io::Result<FileStat>, cached: Option<&
 }
 
 /// The identities of `files` with these stats, without a previous build.
-pub fn ids_of(files: &[InputFile], stats: &[std::io::Result<FileStat>]) -> Vec<(FileStat, u64)> {
-    files.par_iter().zip(stats).map(|(file, stat)| identity(file, stat, None)).collect()
+/// `hashes` holds the content hash of each file that was hashed as it was read (see
+/// [`super::read::FileRead`]); the others are read again to be hashed.
+pub fn ids_of(
+    files: &[InputFile],
+    stats: &[std::io::Result<FileStat>],
+    hashes: &[Option<u64>],
+) -> Vec<(FileStat, u64)> {
+    files
+        .par_iter()
+        .zip(stats)
+        .zip(hashes)
+        .map(|((file, stat), hash)| match (stat, hash) {
+            (Ok(stat), Some(hash)) => (*stat, *hash),
+            _ => identity(file, stat, None),
+        })
+        .collect()
 }
 
 /// The identities of the files `found` (stat'ed now, unless already) and their entries in

@@ -171,8 +171,8 @@ struct FileOutcome {
     skips: Vec<Skip>,
     /// (file, reason, count) for every file with skips, for the cache.
     file_skips: Vec<(u32, Reason, u32)>,
-    /// (file, stat) of every file read, as opened.
-    stats: Vec<(u32, cache::FileStat)>,
+    /// (file, stat and hash) of every file read, as opened.
+    stats: Vec<(u32, read::FileRead)>,
     /// Time spent, summed over threads: reading and decompressing, parsing and checking,
     /// spooling the valid reports.
     cpu: CpuTimes,
@@ -336,9 +336,9 @@ pub fn ingest(
     };
     let read = started.elapsed().as_secs_f64();
     if previous.is_none() && (options.make_cache || options.keep_stats) {
-        let opened = identities(files, &mut outcome.stats);
+        let (opened, hashes) = identities(files, &mut outcome.stats);
         if options.make_cache {
-            now.ids = incremental::ids_of(files, &opened);
+            now.ids = incremental::ids_of(files, &opened, &hashes);
         }
         stats = Some(opened).filter(|_| options.keep_stats);
     }
@@ -598,17 +598,21 @@ fn make_cache(
 }
 
 /// The stat of each of `files`: as opened when it was read (`opened`, drained), by its
-/// path when it was not.
-fn identities(files: &[InputFile], opened: &mut Vec<(u32, cache::FileStat)>) -> Vec<std::io::Result<cache::FileStat>> {
+/// path when it was not; and the hash of its content when reading took it.
+type Identities = (Vec<std::io::Result<cache::FileStat>>, Vec<Option<u64>>);
+fn identities(files: &[InputFile], opened: &mut Vec<(u32, read::FileRead)>) -> Identities {
     let mut stats: Vec<Option<cache::FileStat>> = vec![None; files.len()];
-    for (index, stat) in opened.drain(..) {
-        stats[index as usize] = Some(stat);
+    let mut hashes = vec![None; files.len()];
+    for (index, read) in opened.drain(..) {
+        stats[index as usize] = Some(read.stat);
+        hashes[index as usize] = read.hash;
     }
-    stats
+    let stats = stats
         .into_par_iter()
         .zip(files)
         .map(|(stat, file)| stat.map_or_else(|| cache::FileStat::of(&file.path), Ok))
-        .collect()
+        .collect();
+    (stats, hashes)
 }
 
 /// The files read into one spool file each, as ranges of `files`: a newline-delimited file
@@ -755,7 +759,7 @@ fn read_file(
         }
     });
     match result {
-        Ok(stat) => outcome.stats.push((index, stat)),
+        Ok(read) => outcome.stats.push((index, read)),
         Err(e) => outcome.skip(&mut details, file, 0, Reason::Unreadable, format!("cannot read the file: {e}")),
     }
     // What the callback did not spend, reading and decompressing did.

@@ -33,6 +33,15 @@ impl Default for Limits {
     }
 }
 
+/// A file as [`read_reports`] read it: its stat as opened, and the hash of its content
+/// ([`crate::cache::content_hash`]) when it was read into memory whole, so that the cache
+/// need not read it again.
+#[derive(Debug, Clone, Copy)]
+pub struct FileRead {
+    pub stat: crate::cache::FileStat,
+    pub hash: Option<u64>,
+}
+
 /// One report's text as read, or the length of one that was too large to keep.
 pub enum Piece<'a> {
     Text(&'a [u8]),
@@ -43,11 +52,7 @@ pub enum Piece<'a> {
 /// 1-based in the merged layout). An error ends the file: what came before it stands.
 /// Returns the file's identity as opened (the stat of the open file, taken anyway to see
 /// that it is a regular file).
-pub fn read_reports(
-    file: &InputFile,
-    limits: &Limits,
-    mut each: impl FnMut(u32, Piece<'_>),
-) -> io::Result<crate::cache::FileStat> {
+pub fn read_reports(file: &InputFile, limits: &Limits, mut each: impl FnMut(u32, Piece<'_>)) -> io::Result<FileRead> {
     let (mut raw, stat) = open_regular(&file.path)?;
     let size = stat.size;
     if file.gzip && file.layout == Layout::Merged && size <= WHOLE_GZIP_BYTES {
@@ -55,6 +60,7 @@ pub fn read_reports(
         // One byte more than the bound tells a file that grew past it since its stat.
         (&mut raw).take(WHOLE_GZIP_BYTES + 1).read_to_end(&mut gz)?;
         let whole = gz.len() as u64 <= WHOLE_GZIP_BYTES;
+        let hash = whole.then(|| crate::cache::content_hash(&gz));
         match super::gunzip::single_member(&gz, limits.max_file_bytes.min(WHOLE_GZIP_BYTES)) {
             Some(text) if whole => read_lines(&text[..], limits, each)?,
             // Streamed from what was read on (a file that grew goes on from where it is).
@@ -64,7 +70,7 @@ pub fn read_reports(
                 read_lines(BufReader::with_capacity(256 * 1024, reader), limits, each)?;
             }
         }
-        return Ok(stat);
+        return Ok(FileRead { stat, hash });
     }
     let reader: Box<dyn Read> =
         if file.gzip { Box::new(MultiGzDecoder::new(BufReader::new(raw))) } else { Box::new(raw) };
@@ -77,7 +83,7 @@ pub fn read_reports(
         }
         Layout::Merged => read_lines(BufReader::with_capacity(256 * 1024, reader), limits, each)?,
     }
-    Ok(stat)
+    Ok(FileRead { stat, hash: None })
 }
 
 /// Opens `path` for reading only if it is a regular file, and returns its stat.
@@ -280,6 +286,30 @@ mod tests {
             let mut called = false;
             let got = read_reports(&file, &Limits::default(), |_, _| called = true);
             assert!(got.is_err() && !called);
+        }
+    }
+
+    #[test]
+    fn a_gzipped_merged_file_read_whole_is_hashed_as_the_cache_hashes_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let text = b"{\"Week\":\"2026-01-01\"}\n{}\n";
+        let cases = [
+            ("2026-01-01.json.gz", Layout::Merged, true, super::super::gunzip::gzip(text)),
+            ("2026-01-02.json", Layout::Merged, false, text.to_vec()),
+            ("2026-01-03/0.5.json", Layout::Upload, false, text[..22].to_vec()),
+        ];
+        for (rel, layout, gzip, bytes) in cases {
+            let path = dir.path().join(rel);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(&path, &bytes).unwrap();
+            let file = InputFile { path: path.clone(), rel: rel.into(), layout, gzip };
+            let mut lines = 0;
+            let read = read_reports(&file, &Limits::default(), |_, _| lines += 1).unwrap();
+            assert_eq!(read.stat, crate::cache::FileStat::of(&path).unwrap(), "{rel}");
+            // Only the file read into memory whole is hashed; the others are read again.
+            let expected = gzip.then(|| crate::cache::hash_file(&path).unwrap());
+            assert_eq!(read.hash, expected, "{rel}");
+            assert_eq!(lines, if layout == Layout::Merged { 2 } else { 1 }, "{rel}");
         }
     }
 

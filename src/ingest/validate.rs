@@ -25,8 +25,11 @@ pub fn check(text: &[u8], max_bytes: usize, catalog: &Catalog, keys: &mut Vec<u3
     if text.iter().all(u8::is_ascii_whitespace) {
         return Err((Reason::Empty, "no report, only blank".into()));
     }
-    let text = std::str::from_utf8(text)
-        .map_err(|e| (Reason::InvalidUtf8, format!("invalid UTF-8 at byte {}", e.valid_up_to())))?;
+    // simdutf8 checks a valid text several times faster than std; std says where it fails.
+    let text = simdutf8::basic::from_utf8(text).or_else(|_| {
+        std::str::from_utf8(text)
+            .map_err(|e| (Reason::InvalidUtf8, format!("invalid UTF-8 at byte {}", e.valid_up_to())))
+    })?;
     let report = report::parse(text).map_err(|(reason, why)| (reason, tidy(&why)))?;
     let day = Day::parse(&report.week).ok_or_else(|| {
         (Reason::BadWeek, tidy(&format!("`Week` is not a YYYY-MM-DD date: {:?}", clip(&report.week))))

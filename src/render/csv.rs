@@ -25,21 +25,24 @@ impl CsvWriter {
     pub fn text(&mut self, s: &str) -> &mut Self {
         self.separator();
         let guard = s.starts_with(['=', '+', '-', '@', '\t', '\r']);
-        let quote = s.contains([',', '"', '\r', '\n']);
+        let quote = s.bytes().any(|b| matches!(b, b',' | b'"' | b'\r' | b'\n'));
         if quote {
             self.out.push('"');
         }
         if guard {
             self.out.push('\'');
         }
-        for c in s.chars() {
-            if c == '"' {
-                self.out.push('"');
-            }
-            self.out.push(c);
-        }
         if quote {
+            // Every `"` doubled: each piece but the last ends where a `"` was.
+            let mut pieces = s.split('"');
+            self.out.push_str(pieces.next().unwrap_or_default());
+            for piece in pieces {
+                self.out.push_str("\"\"");
+                self.out.push_str(piece);
+            }
             self.out.push('"');
+        } else {
+            self.out.push_str(s);
         }
         self
     }
@@ -53,7 +56,7 @@ impl CsvWriter {
     }
 
     pub fn number(&mut self, n: u64) -> &mut Self {
-        self.raw(&n.to_string())
+        self.raw(itoa::Buffer::new().format(n))
     }
 
     /// Ends the current record.
@@ -169,6 +172,19 @@ mod tests {
                 c.text("ünï ✓").end();
             }),
             "ünï ✓\r\n"
+        );
+        // A `"` first, last and twice in a row; a formula that also needs quotes.
+        assert_eq!(
+            cells(|c| {
+                c.text("\"\"a\"").text("=a,\"b\"").end();
+            }),
+            "\"\"\"\"\"a\"\"\",\"'=a,\"\"b\"\"\"\r\n"
+        );
+        assert_eq!(
+            cells(|c| {
+                c.number(0).number(u64::MAX).end();
+            }),
+            "0,18446744073709551615\r\n"
         );
     }
 
