@@ -323,10 +323,11 @@ pub fn build(opts: &BuildOptions) -> Result<Summary, BuildError> {
     if incremental {
         let recounted = analysis.ingested.records.chunk_by(|a, b| a.day == b.day).count();
         notes.push(format!(
-            "incremental: {} of {} files taken from the cache, {recounted} of {} days recounted, {reused} outputs reused",
+            "incremental: {} of {} files taken from the cache, {recounted} of {} days recounted, {reused} outputs reused, {} reports counted again without keeping their texts (their days' raw data stays)",
             analysis.ingested.files_reused,
             analysis.ingested.files.len(),
             analysis.aggregates.days().count(),
+            analysis.ingested.textless,
         ));
     }
     if opts.site_options.base_url.is_none() {

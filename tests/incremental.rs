@@ -140,10 +140,16 @@ fn a_long_history_is_recounted_only_near_a_change() {
     f.write("2026-02-10.json", history_report("2026-02-10", 40, 0, history_x(40, 0)) + "\n");
     let text = assert_same_summary_as_clean(&f);
     assert!(text.contains("7 of 41 days recounted"), "{text}");
+    // The six days before it are counted again; their raw data stays, so only the texts
+    // of their reports with stacks (k = 0) are kept: 6 x 5 others, and day 36's extra line.
+    assert!(text.contains(", 31 reports counted again without keeping their texts"), "{text}");
     // A late report far back: the thirteen days around it.
     f.write("2026-01-20/0.995.json", history_report("2026-01-20", 19, 5, 0.995));
     let text = assert_same_summary_as_clean(&f);
     assert!(text.contains("13 of 41 days recounted"), "{text}");
+    // Twelve of the thirteen days are not dirty (01-20 is): 12 x 5, and the extra lines
+    // of days 16, 20 and 24 (01-17, 01-21, 01-25).
+    assert!(text.contains(", 63 reports counted again without keeping their texts"), "{text}");
     // Parsed again: the files of those 13 days (01-14 to 01-26: six merged files, seven
     // folders of six) and the late one; 142 - 49 taken from the cache.
     assert!(text.contains("incremental: 93 of 142 files taken"), "{text}");

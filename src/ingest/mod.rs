@@ -99,6 +99,9 @@ pub struct Ingested {
     pub linkable_days: BTreeSet<Day>,
     /// Input files taken from the cache instead of being parsed.
     pub files_reused: u64,
+    /// Valid reports read again only to be counted: their day's raw data is reused, so
+    /// their texts were not spooled.
+    pub textless: u64,
     /// Every file was taken from the previous cache, which still holds (so it need not be
     /// made again: [`Ingested::cache`] is `None`).
     pub unchanged: bool,
@@ -167,6 +170,8 @@ struct FileOutcome {
     /// merge copied each several times, on one core at the end.
     more_records: Vec<Vec<Record>>,
     reports: u64,
+    /// Valid reports whose texts were not spooled (see [`Ingested::textless`]).
+    textless: u64,
     skipped: [u64; Reason::ALL.len()],
     skips: Vec<Skip>,
     /// (file, reason, count) for every file with skips, for the cache.
@@ -203,6 +208,7 @@ impl FileOutcome {
         self.more_records.push(other.records);
         self.more_records.extend(other.more_records);
         self.reports += other.reports;
+        self.textless += other.textless;
         for (sum, n) in self.skipped.iter_mut().zip(other.skipped) {
             *sum += n;
         }
@@ -283,7 +289,12 @@ pub fn ingest(
     let identified = started.elapsed().as_secs_f64();
     options.progress.set_length(files.len() as u64);
     let units = spool_units(files);
-    let parse = |reuse: &[Option<&cache::FileEntry>], only: &(dyn Fn(usize) -> bool + Sync)| {
+    // `textless(day)`: the day's raw data is reused from the previous site, so the texts
+    // of its reports are not spooled (but for those with stacks, which the stack pages and
+    // the cache read back).
+    let parse = |reuse: &[Option<&cache::FileEntry>],
+                 only: &(dyn Fn(usize) -> bool + Sync),
+                 textless: &(dyn Fn(Day) -> bool + Sync)| {
         // Only the units with a file to read are shared out: the few days a rebuild reads
         // are neighbours, and would otherwise fall to one thread together.
         let wanted = |i: &usize| reuse[*i].is_none() && only(*i);
@@ -297,7 +308,8 @@ pub fn ingest(
                     // Made for the first file read; a spool file that cannot be made leaves
                     // the unit's reports to the shared spool.
                     let own = own.get_or_insert_with(|| spool.file_slot().ok()).as_mut();
-                    read_file(&mut acc, index as u32, &files[index], options, &catalog, &spool, own);
+                    let to = SpoolTo { shared: &spool, own, textless };
+                    read_file(&mut acc, index as u32, &files[index], options, &catalog, to);
                     options.progress.inc(1);
                 }
                 if let Some(Some(mut own)) = own {
@@ -311,10 +323,13 @@ pub fn ingest(
     };
     let mut linkable_days: BTreeSet<Day> = BTreeSet::new();
     let (mut outcome, reuse, dirty, needed) = match &previous {
-        None => (parse(&vec![None; files.len()], &|_| true), vec![None; files.len()], BTreeSet::new(), None),
+        None => {
+            let first = parse(&vec![None; files.len()], &|_| true, &|_| false);
+            (first, vec![None; files.len()], BTreeSet::new(), None)
+        }
         Some(previous) => {
             let mut reuse = incremental::unchanged(&now, previous);
-            let first = parse(&reuse, &|_| true);
+            let first = parse(&reuse, &|_| true, &|_| false);
             let dirty = incremental::dirty_days(&now, &reuse, first.records.iter().map(|r| r.day.0), previous);
             // Unchanged files keep their days' raw data, unless another file made a day dirty.
             let cache = &previous.cache;
@@ -330,7 +345,8 @@ pub fn ingest(
                     again[i] = true;
                 }
             }
-            let second = parse(&reuse, &|i| again[i]);
+            // Their reports on days not dirty only count again: those days' raw data stays.
+            let second = parse(&reuse, &|i| again[i], &|day| linkable_days.contains(&day));
             (first.merge(second).flatten(), reuse, dirty, Some(needed))
         }
     };
@@ -406,6 +422,7 @@ pub fn ingest(
         cache: new_cache,
         linkable_days,
         files_reused,
+        textless: outcome.textless,
         unchanged,
         previous,
         partial,
@@ -691,14 +708,22 @@ fn finish_spool(outcome: &mut FileOutcome, spool: &Spool, own: FileSpool, unit: 
     }
 }
 
+/// Where [`read_file`] puts the texts of valid reports.
+struct SpoolTo<'a> {
+    shared: &'a Spool,
+    /// The spool file of the file's unit, when it has one.
+    own: Option<&'a mut FileSpool>,
+    /// The days whose reports' texts are not kept (see `textless` in [`ingest`]).
+    textless: &'a (dyn Fn(Day) -> bool + Sync),
+}
+
 fn read_file(
     outcome: &mut FileOutcome,
     index: u32,
     file: &InputFile,
     options: &IngestOptions<'_>,
     catalog: &Catalog,
-    spool: &Spool,
-    mut own: Option<&mut FileSpool>,
+    mut to: SpoolTo<'_>,
 ) {
     let (limits, timed) = (options.limits, options.cpu_times);
     let started = Lap::start(timed);
@@ -725,10 +750,15 @@ fn read_file(
         match checked {
             Ok(valid) => {
                 let clock = Lap::start(timed);
-                let compact = compact::compact(text, &mut line_text);
-                let put = match &mut own {
-                    Some(own) => own.put(compact),
-                    None => spool.put(compact),
+                let put = if !valid.has_stacks && (to.textless)(valid.day) {
+                    outcome.textless += 1;
+                    Ok(SpoolRef::NONE)
+                } else {
+                    let compact = compact::compact(text, &mut line_text);
+                    match &mut to.own {
+                        Some(own) => own.put(compact),
+                        None => to.shared.put(compact),
+                    }
                 };
                 outcome.cpu.spool += clock.elapsed();
                 match put {

@@ -177,7 +177,8 @@ fn write_spans(out: &mut BufWriter<File>, bytes: &[u8], spans: impl Iterator<Ite
 }
 
 impl SpoolRef {
-    /// No text: a report taken from the cache without its text.
+    /// No text: a report taken from the cache, or one on a day whose raw data is reused
+    /// from the previous site, has none kept.
     pub const NONE: SpoolRef = SpoolRef { slot: u32::MAX, len: 0, offset: 0 };
 }
 
