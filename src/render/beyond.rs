@@ -32,8 +32,12 @@ impl Beyond {
     pub fn new(ctx: &SiteContext<'_>) -> Result<Beyond, RenderError> {
         let aggregates = ctx.aggregates;
         let weeks = trends::weeks(aggregates);
-        let trends = trends::trends(aggregates, &weeks, ctx.options.trend_min_uploaders);
-        let stacks = StackIndex::read(ctx.ingested).map_err(|source| WriteError { path: "spool".into(), source })?;
+        // Two independent passes, over the weekly counts and over the reports with stacks.
+        let (trends, stacks) = rayon::join(
+            || trends::trends(aggregates, &weeks, ctx.options.trend_min_uploaders),
+            || StackIndex::read(ctx.ingested),
+        );
+        let stacks = stacks.map_err(|source| WriteError { path: "spool".into(), source })?;
         let mut stack_counters: Vec<(String, String)> = ctx
             .upload_config
             .programs
