@@ -247,17 +247,17 @@ impl Cache {
         }
     }
 
-    /// Appends one file's entry; `records` give its reports with stacks and their stacks,
-    /// in order.
-    pub fn push_file(
+    /// Appends one file's entry; `records` give its reports with stacks and their stacks
+    /// (program, key, count), in order.
+    pub fn push_file<'s, S: IntoIterator<Item = (&'s str, &'s str, u64)>>(
         &mut self,
         facts: FileFacts<'_>,
-        records: impl IntoIterator<Item = (CachedRecord, crate::stacks::ReportStacks)>,
+        records: impl IntoIterator<Item = (CachedRecord, S)>,
         skips: impl IntoIterator<Item = CachedSkip>,
     ) {
         let mut entry = self.start_entry(&facts);
         for (record, stacks) in records {
-            self.push_stacks(stacks.iter().map(|(p, k, n)| (p.as_str(), k.as_str(), *n)));
+            self.push_stacks(stacks);
             self.records.push(record);
         }
         let first_skip = self.skips.len() as u32;
@@ -581,9 +581,13 @@ pub fn content_hash(bytes: &[u8]) -> u64 {
 mod tests {
     use super::*;
 
-    fn stacks() -> crate::stacks::ReportStacks {
-        let stack = |key: &str, n| ("golang.org/x/tools/gopls".to_string(), key.to_string(), n);
+    fn stacks() -> Vec<(&'static str, &'static str, u64)> {
+        let stack = |key, n| ("golang.org/x/tools/gopls", key, n);
         vec![stack("gopls/bug\nmain.f:+1", 2), stack("gopls/bug\nmain.g:+3", 1)]
+    }
+
+    fn owned(stacks: Vec<(&str, &str, u64)>) -> crate::stacks::ReportStacks {
+        stacks.into_iter().map(|(p, k, n)| (p.to_string(), k.to_string(), n)).collect()
     }
 
     fn sample() -> Cache {
@@ -621,7 +625,7 @@ mod tests {
     fn a_file_copied_from_another_cache_keeps_its_days_records_stacks_and_skips() {
         let from = sample();
         let mut to = Cache::default();
-        let first = (from.records[0], vec![("p".to_string(), "crash/b\nmain.g:+2".to_string(), 1)]);
+        let first = (from.records[0], vec![("p", "crash/b\nmain.g:+2", 1)]);
         to.push_file(FileFacts { rel: "0.json", ..FileFacts::default() }, [first], []);
         let stat = FileStat { size: 1, mtime_ns: 2, inode: 3 };
         to.copy_file(&from, &mut StackIds::default(), &from.files()[0], (stat, 77));
@@ -630,7 +634,7 @@ mod tests {
         assert_eq!((to.rel_of(entry), to.skipped_of(entry)), ("2026-01-01.json", &[(Reason::Empty, 1)][..]));
         let records = to.records_of(entry);
         assert_eq!(records.iter().map(|r| (r.day, r.line)).collect::<Vec<_>>(), [(1, 1), (-3, 3)]);
-        assert_eq!(to.stacks_of(2), stacks());
+        assert_eq!(to.stacks_of(2), owned(stacks()));
         assert_eq!(to.stacks_of(1), []);
         assert_eq!(to.stack_names.len(), 3, "the copied file's stacks join the table once each");
         assert_eq!(to.skips_of(entry)[0].message, "blank");
@@ -642,7 +646,7 @@ mod tests {
         let entry = cache.file("2026-01-01.json").unwrap();
         let records = cache.records_of(entry);
         assert_eq!(records.iter().map(|r| r.line).collect::<Vec<_>>(), [1, 3]);
-        assert_eq!(cache.stacks_of(1), stacks());
+        assert_eq!(cache.stacks_of(1), owned(stacks()));
         assert_eq!(cache.stacks_of(0), []);
         assert_eq!(cache.skips_of(entry)[0].message, "blank");
         assert!(cache.file("2026-01-02.json").is_none());
@@ -660,7 +664,7 @@ mod tests {
             let stat = FileStat { size: n as u64, mtime_ns: [5, -7, 1 << 62, 0][n], inode: [9, 3, u64::MAX, 4][n] };
             let facts = FileFacts { rel, stat, reports: n as u64, skipped: &skipped[..k], days: &days[..k], hash: 0 };
             let record = CachedRecord { day: n as i32, x: 0.5, line: n as u32, has_programs: true };
-            cache.push_file(facts, vec![(record, vec![]); n], []);
+            cache.push_file(facts, vec![(record, Vec::<(&str, &str, u64)>::new()); n], []);
         }
         assert_eq!(cache.entries_of(["a/0.json", "a/2.json", "b/é.json", "c.json"]), [None, Some(1), Some(3), None]);
         // Out of order: not found (so parsed again), never another file's entry.
@@ -748,7 +752,7 @@ mod file_table_tests {
                 let days: Vec<i32> = (0..*n as i32).collect();
                 let facts = FileFacts { rel, stat: *stat, hash: *hash, reports: *reports, skipped: &skipped[..*n.min(&2)], days: &days };
                 let record = CachedRecord { day: 1, x: 0.5, line: 1, has_programs: true };
-                cache.push_file(facts, vec![(record, vec![]); *n], []);
+                cache.push_file(facts, vec![(record, Vec::<(&str, &str, u64)>::new()); *n], []);
             }
             let dir = tempfile::tempdir().unwrap();
             save(dir.path(), 7, &cache).unwrap();

@@ -380,13 +380,7 @@ pub(crate) fn stacks_of(text: &[u8]) -> ReportStacks {
     let Ok(report) = report::parse(text) else {
         return Vec::new();
     };
-    let mut out = Vec::new();
-    for program in &report.programs {
-        for (key, count) in &program.stacks {
-            out.push((program.program.to_string(), key.to_string(), u64::try_from(*count).unwrap_or(0)));
-        }
-    }
-    out
+    report.stacks().map(|(program, key, count)| (program.to_string(), key.to_string(), count)).collect()
 }
 
 #[cfg(test)]

@@ -178,9 +178,66 @@ struct FileOutcome {
     file_skips: Vec<(u32, Reason, u32)>,
     /// (file, stat and hash) of every file read, as opened.
     stats: Vec<(u32, read::FileRead)>,
+    /// The stacks of the valid reports that have some, seen as they were parsed, when a
+    /// cache is made: it takes them from here rather than reading the reports back.
+    stacks: Vec<SeenStacks>,
+    /// Their (stack id, count) pairs, all in one vector: a small allocation per report,
+    /// held until the end of the parse, would fragment the heap that parsing churns.
+    stack_counts: Vec<(u32, u64)>,
     /// Time spent, summed over threads: reading and decompressing, parsing and checking,
     /// spooling the valid reports.
     cpu: CpuTimes,
+}
+
+/// The stacks of one valid report (by file and line): `len` (stack id in a
+/// [`StackNames`], count) pairs from `start` in [`FileOutcome::stack_counts`].
+#[derive(Clone, Copy)]
+struct SeenStacks {
+    file: u32,
+    line: u32,
+    start: u32,
+    len: u32,
+}
+
+/// The stack names (program, key) that parsing saw, shared by the threads; an id is
+/// good for this build only (the cache numbers its stacks again, in file order). The
+/// names are kept in one string, for the reason of [`FileOutcome::stack_counts`].
+#[derive(Default)]
+struct StackNames {
+    text: String,
+    /// Per id: where its program starts in `text`, and the lengths of program and key.
+    spans: Vec<(u32, u32, u32)>,
+    ids: rustc_hash::FxHashMap<u64, u32>,
+}
+
+impl StackNames {
+    fn intern(&mut self, program: &str, key: &str) -> u32 {
+        let hash = xxhash_rust::xxh3::xxh3_64_with_seed(key.as_bytes(), program.len() as u64)
+            ^ xxhash_rust::xxh3::xxh3_64(program.as_bytes());
+        let same = |names: &StackNames, id: u32| names.get(id) == (program, key);
+        if let Some(&id) = self.ids.get(&hash) {
+            if same(self, id) {
+                return id;
+            }
+            // A hash shared with another stack (never in practice): searched.
+            if let Some(id) = (0..self.spans.len() as u32).find(|&id| same(self, id)) {
+                return id;
+            }
+        }
+        let start = self.text.len() as u32;
+        self.text.push_str(program);
+        self.text.push_str(key);
+        self.spans.push((start, program.len() as u32, key.len() as u32));
+        let id = self.spans.len() as u32 - 1;
+        self.ids.entry(hash).or_insert(id);
+        id
+    }
+
+    fn get(&self, id: u32) -> (&str, &str) {
+        let (start, program, key) = self.spans[id as usize];
+        let (start, program, key) = (start as usize, program as usize, key as usize);
+        (&self.text[start..start + program], &self.text[start + program..start + program + key])
+    }
 }
 
 /// Seconds of one part of ingest, summed over the threads that did it (for `-v`).
@@ -215,6 +272,9 @@ impl FileOutcome {
         self.skips.extend(other.skips);
         self.file_skips.extend(other.file_skips);
         self.stats.extend(other.stats);
+        let base = self.stack_counts.len() as u32;
+        self.stack_counts.extend(other.stack_counts);
+        self.stacks.extend(other.stacks.into_iter().map(|s| SeenStacks { start: s.start + base, ..s }));
         self.cpu.read += other.cpu.read;
         self.cpu.parse += other.cpu.parse;
         self.cpu.spool += other.cpu.spool;
@@ -289,6 +349,8 @@ pub fn ingest(
     let identified = started.elapsed().as_secs_f64();
     options.progress.set_length(files.len() as u64);
     let units = spool_units(files);
+    let stack_names = std::sync::Mutex::new(StackNames::default());
+    let seen_stacks = options.make_cache.then_some(&stack_names);
     // `textless(day)`: the day's raw data is reused from the previous site, so the texts
     // of its reports are not spooled (but for those with stacks, which the stack pages and
     // the cache read back).
@@ -309,7 +371,7 @@ pub fn ingest(
                     // the unit's reports to the shared spool.
                     let own = own.get_or_insert_with(|| spool.file_slot().ok()).as_mut();
                     let to = SpoolTo { shared: &spool, own, textless };
-                    read_file(&mut acc, index as u32, &files[index], options, &catalog, to);
+                    read_file(&mut acc, index as u32, &files[index], (options, &catalog), to, seen_stacks);
                     options.progress.inc(1);
                 }
                 if let Some(Some(mut own)) = own {
@@ -374,7 +436,8 @@ pub fn ingest(
     let cache_started = started.elapsed().as_secs_f64();
     let new_cache = if options.make_cache && !unchanged {
         let cached = previous.as_ref().map(|p| (&p.cache, reuse.as_slice()));
-        Some(make_cache(&mut outcome, files, &now.ids, &spool, cached))
+        let names = stack_names.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner);
+        Some(make_cache(&mut outcome, files, &now.ids, (&spool, &names), cached))
     } else {
         None
     };
@@ -547,7 +610,7 @@ fn make_cache(
     outcome: &mut FileOutcome,
     files: &[InputFile],
     ids: &[(cache::FileStat, u64)],
-    spool: &Spool,
+    (spool, names): (&Spool, &StackNames),
     cached: Option<(&cache::Cache, &[Option<&cache::FileEntry>])>,
 ) -> cache::Cache {
     // Usually sorted already (see `FileOutcome::flatten`).
@@ -559,15 +622,41 @@ fn make_cache(
     for skip in &outcome.skips {
         skips_by_path.entry(skip.path.as_str()).or_default().push(skip);
     }
-    // The stacks of the reports that have some, read back and parsed on every core (in
-    // the order of the records, which is the order they are stored in below).
-    let mut stacks = outcome
-        .records
-        .par_iter()
-        .filter(|r| r.has_stacks)
-        .map(|r| crate::stacks::stacks_in_spool(spool, r.text).unwrap_or_default())
-        .collect::<Vec<_>>()
-        .into_iter();
+    // The stacks of the reports that have some, as parsing saw them, in the order of the
+    // records (which is the order they are stored in below). A report whose stacks were
+    // not seen (none in practice) has them read back from the spool.
+    let mut seen = std::mem::take(&mut outcome.stacks);
+    seen.sort_unstable_by_key(|s| (s.file, s.line));
+    let missing: rustc_hash::FxHashMap<(u32, u32), crate::stacks::ReportStacks> = {
+        let mut seen = seen.iter().peekable();
+        let mut missing = Vec::new();
+        for r in outcome.records.iter().filter(|r| r.has_stacks) {
+            while seen.next_if(|s| (s.file, s.line) < (r.file, r.line)).is_some() {}
+            if seen.next_if(|s| (s.file, s.line) == (r.file, r.line)).is_none() {
+                missing.push(r);
+            }
+        }
+        let read_back =
+            |r: &&Record| ((r.file, r.line), crate::stacks::stacks_in_spool(spool, r.text).unwrap_or_default());
+        missing.par_iter().map(read_back).collect()
+    };
+    let mut seen = seen.iter().peekable();
+    let mut stacks_of = |r: &Record| -> Vec<(&str, &str, u64)> {
+        while seen.next_if(|s| (s.file, s.line) < (r.file, r.line)).is_some() {}
+        match seen.next_if(|s| (s.file, s.line) == (r.file, r.line)) {
+            Some(s) => outcome.stack_counts[s.start as usize..][..s.len as usize]
+                .iter()
+                .map(|&(id, count)| {
+                    let (program, key) = names.get(id);
+                    (program, key, count)
+                })
+                .collect(),
+            None => missing
+                .get(&(r.file, r.line))
+                .map(|stacks| stacks.iter().map(|(p, k, n)| (p.as_str(), k.as_str(), *n)).collect())
+                .unwrap_or_default(),
+        }
+    };
     let mut by_file = outcome.records.chunk_by(|a, b| a.file == b.file).peekable();
     let mut counts = outcome.file_skips.chunk_by(|a, b| a.0 == b.0).peekable();
     let mut cache = cache::Cache::default();
@@ -599,7 +688,7 @@ fn make_cache(
         };
         let rows = records.iter().filter(|r| r.has_stacks).map(|r| {
             let record = cache::CachedRecord { day: r.day.0, x: r.x, line: r.line, has_programs: r.has_programs };
-            (record, stacks.next().unwrap_or_default())
+            (record, stacks_of(r))
         });
         // A file with skips in detail has skip counts: only those are looked up (a million
         // one-report files, nearly all valid, would otherwise hash a million paths).
@@ -717,13 +806,15 @@ struct SpoolTo<'a> {
     textless: &'a (dyn Fn(Day) -> bool + Sync),
 }
 
+/// Reads `file` (the `index`th) into `outcome`; with `stack_names`, the stacks of its
+/// valid reports are kept in `outcome.stacks` too.
 fn read_file(
     outcome: &mut FileOutcome,
     index: u32,
     file: &InputFile,
-    options: &IngestOptions<'_>,
-    catalog: &Catalog,
+    (options, catalog): (&IngestOptions<'_>, &Catalog),
     mut to: SpoolTo<'_>,
+    stack_names: Option<&std::sync::Mutex<StackNames>>,
 ) {
     let (limits, timed) = (options.limits, options.cpu_times);
     let started = Lap::start(timed);
@@ -732,6 +823,7 @@ fn read_file(
     let before = outcome.skipped;
     let mut keys = Vec::with_capacity(64);
     let mut line_text = Vec::with_capacity(2048);
+    let mut stacks: Vec<(u32, u64)> = Vec::new();
     let result = read::read_reports(file, limits, |line, piece| {
         outcome.reports += 1;
         let text = match piece {
@@ -745,7 +837,17 @@ fn read_file(
         let text = read::without_newline(text);
         keys.clear();
         let clock = Lap::start(timed);
-        let checked = validate::check(text, limits.max_report_bytes, catalog, &mut keys);
+        stacks.clear();
+        let checked = match stack_names {
+            Some(names) => {
+                let mut see = |program: &str, key: &str, count| {
+                    let mut names = names.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+                    stacks.push((names.intern(program, key), count));
+                };
+                validate::check_and_see_stacks(text, limits.max_report_bytes, catalog, &mut keys, &mut see)
+            }
+            None => validate::check(text, limits.max_report_bytes, catalog, &mut keys),
+        };
         outcome.cpu.parse += clock.elapsed();
         match checked {
             Ok(valid) => {
@@ -775,6 +877,11 @@ fn read_file(
                             keys: keys.as_slice().into(),
                             text: at,
                         });
+                        if !stacks.is_empty() {
+                            let (start, len) = (outcome.stack_counts.len() as u32, stacks.len() as u32);
+                            outcome.stack_counts.extend_from_slice(&stacks);
+                            outcome.stacks.push(SeenStacks { file: index, line, start, len });
+                        }
                     }
                     Err(e) => outcome.skip(
                         &mut details,
@@ -880,7 +987,58 @@ pub fn object_name_order(a: f64, b: f64) -> std::cmp::Ordering {
 #[cfg(test)]
 mod tests {
     use super::{drop_duplicates, object_name_order, place_texts, spool_units, InputFile, Layout, Record};
+    use super::{make_cache, FileOutcome, SeenStacks, Spool, StackNames};
     use crate::day::Day;
+
+    #[test]
+    fn stack_names_keep_program_and_key_apart() {
+        let mut names = StackNames::default();
+        let ab_c = names.intern("ab", "c\nmain.f:+1");
+        let a_bc = names.intern("a", "bc\nmain.f:+1");
+        assert_ne!(ab_c, a_bc);
+        assert_eq!(names.intern("ab", "c\nmain.f:+1"), ab_c);
+        assert_eq!(names.get(ab_c), ("ab", "c\nmain.f:+1"));
+        assert_eq!(names.get(a_bc), ("a", "bc\nmain.f:+1"));
+        assert_eq!(names.intern("", ""), 2);
+        assert_eq!(names.get(2), ("", ""));
+    }
+
+    #[test]
+    fn the_cache_takes_the_stacks_parsing_saw_and_reads_back_any_other() {
+        let dir = tempfile::tempdir().unwrap();
+        let spool = Spool::new(dir.path(), "s").unwrap();
+        let text = |key: &str| {
+            format!(r#"{{"Week":"2026-01-01","X":0.5,"Programs":[{{"Program":"p","Stacks":{{"{key}":2}}}}]}}"#)
+        };
+        let (first, second) =
+            (spool.put(text("crash/a").as_bytes()).unwrap(), spool.put(text("crash/b").as_bytes()).unwrap());
+        spool.flush().unwrap();
+        // The first report's stacks as parsing saw them: a name its text does not hold, to
+        // show where the cache took them from. The second's were not seen.
+        let mut names = StackNames::default();
+        let seen = names.intern("q", "crash/seen");
+        let record = |line, text| Record {
+            day: Day(20454),
+            x: 0.5,
+            file: 0,
+            line,
+            has_programs: true,
+            has_stacks: true,
+            keys: Box::default(),
+            text,
+        };
+        let mut outcome = FileOutcome {
+            records: vec![record(1, first), record(2, second)],
+            stack_counts: vec![(seen, 7)],
+            stacks: vec![SeenStacks { file: 0, line: 1, start: 0, len: 1 }],
+            ..FileOutcome::default()
+        };
+        let files = [InputFile { path: "a.json".into(), rel: "a.json".into(), layout: Layout::Merged, gzip: false }];
+        let ids = [(crate::cache::FileStat::default(), 0)];
+        let cache = make_cache(&mut outcome, &files, &ids, (&spool, &names), None);
+        assert_eq!(cache.stacks_of(0), vec![("q".to_string(), "crash/seen".to_string(), 7)]);
+        assert_eq!(cache.stacks_of(1), vec![("p".to_string(), "crash/b".to_string(), 2)]);
+    }
 
     #[test]
     fn of_reports_sharing_day_and_x_the_last_file_and_line_is_kept() {

@@ -34,6 +34,16 @@ pub struct ProgramReport<'a> {
     pub stacks: Vec<(Cow<'a, str>, i64)>,
 }
 
+impl Report<'_> {
+    /// Every stack counter: (program, key, count), in the order of the program reports and
+    /// of their `Stacks`.
+    pub fn stacks(&self) -> impl Iterator<Item = (&str, &str, u64)> {
+        self.programs.iter().flat_map(|program| {
+            program.stacks.iter().map(|(key, count)| (&*program.program, &**key, u64::try_from(*count).unwrap_or(0)))
+        })
+    }
+}
+
 // Messages of the errors our visitors raise, mapped back to a reason by `classify`.
 const DUPLICATE_KEY: &str = "repeated key";
 const NEGATIVE: &str = "count below zero";

@@ -19,6 +19,18 @@ pub struct Valid {
 /// Checks one report's text (its final newline already removed) against every rule but
 /// the duplicate rule, which needs all reports. Key ids of the report are appended to `keys`.
 pub fn check(text: &[u8], max_bytes: usize, catalog: &Catalog, keys: &mut Vec<u32>) -> Result<Valid, (Reason, String)> {
+    check_and_see_stacks(text, max_bytes, catalog, keys, &mut |_, _, _| {})
+}
+
+/// [`check`], and `each_stack(program, key, count)` for every stack counter of the report
+/// when it is valid, in the order of its program reports and of their `Stacks`.
+pub fn check_and_see_stacks(
+    text: &[u8],
+    max_bytes: usize,
+    catalog: &Catalog,
+    keys: &mut Vec<u32>,
+    each_stack: &mut dyn FnMut(&str, &str, u64),
+) -> Result<Valid, (Reason, String)> {
     if text.len() > max_bytes {
         return Err((Reason::TooLarge, format!("{} bytes, more than the limit of {max_bytes}", text.len())));
     }
@@ -44,6 +56,9 @@ pub fn check(text: &[u8], max_bytes: usize, catalog: &Catalog, keys: &mut Vec<u3
         ));
     }
     catalog.resolve(&report, keys).map_err(|(reason, why)| (reason, tidy(&why)))?;
+    for (program, key, count) in report.stacks() {
+        each_stack(program, key, count);
+    }
     Ok(Valid {
         day,
         x: report.x,
