@@ -352,8 +352,8 @@ pub fn ingest(
     let stack_names = std::sync::Mutex::new(StackNames::default());
     let seen_stacks = options.make_cache.then_some(&stack_names);
     // `textless(day)`: the day's raw data is reused from the previous site, so the texts
-    // of its reports are not spooled (but for those with stacks, which the stack pages and
-    // the cache read back).
+    // of its reports are not spooled (but for those with stacks, which the stack pages may
+    // read back).
     let parse = |reuse: &[Option<&cache::FileEntry>],
                  only: &(dyn Fn(usize) -> bool + Sync),
                  textless: &(dyn Fn(Day) -> bool + Sync)| {
@@ -629,21 +629,15 @@ fn make_cache(
     seen.sort_unstable_by_key(|s| (s.file, s.line));
     let missing: rustc_hash::FxHashMap<(u32, u32), crate::stacks::ReportStacks> = {
         let mut seen = seen.iter().peekable();
-        let mut missing = Vec::new();
-        for r in outcome.records.iter().filter(|r| r.has_stacks) {
-            while seen.next_if(|s| (s.file, s.line) < (r.file, r.line)).is_some() {}
-            if seen.next_if(|s| (s.file, s.line) == (r.file, r.line)).is_none() {
-                missing.push(r);
-            }
-        }
+        let missing: Vec<&Record> =
+            outcome.records.iter().filter(|r| r.has_stacks && seen_for(&mut seen, r).is_none()).collect();
         let read_back =
             |r: &&Record| ((r.file, r.line), crate::stacks::stacks_in_spool(spool, r.text).unwrap_or_default());
         missing.par_iter().map(read_back).collect()
     };
     let mut seen = seen.iter().peekable();
     let mut stacks_of = |r: &Record| -> Vec<(&str, &str, u64)> {
-        while seen.next_if(|s| (s.file, s.line) < (r.file, r.line)).is_some() {}
-        match seen.next_if(|s| (s.file, s.line) == (r.file, r.line)) {
+        match seen_for(&mut seen, r) {
             Some(s) => outcome.stack_counts[s.start as usize..][..s.len as usize]
                 .iter()
                 .map(|&(id, count)| {
@@ -701,6 +695,16 @@ fn make_cache(
         cache.push_file(facts, rows, skips);
     }
     cache
+}
+
+/// The entry of `seen` (sorted by file and line) for the record `r`, passing those before
+/// it: called for records in the same order, it walks `seen` once.
+fn seen_for<'s>(
+    seen: &mut std::iter::Peekable<std::slice::Iter<'s, SeenStacks>>,
+    r: &Record,
+) -> Option<&'s SeenStacks> {
+    while seen.next_if(|s| (s.file, s.line) < (r.file, r.line)).is_some() {}
+    seen.next_if(|s| (s.file, s.line) == (r.file, r.line))
 }
 
 /// The stat of each of `files`: as opened when it was read (`opened`, drained), by its
