@@ -132,6 +132,31 @@ pub struct Cache {
     pub duplicates: Vec<CachedDuplicate>,
 }
 
+/// The hash a table of stack names finds a stack (program, key) by.
+pub(crate) fn stack_hash(program: &str, key: &str) -> u64 {
+    let mut hash = xxhash_rust::xxh3::Xxh3::new();
+    hash.update(program.as_bytes());
+    hash.update(&[0]);
+    hash.update(key.as_bytes());
+    hash.digest()
+}
+
+/// The id of a stack in a table of `len` names whose `ids` map a [`stack_hash`] to the
+/// first id that had it; `same(id)` says whether `id` is the stack sought.
+pub(crate) fn find_stack(
+    ids: &rustc_hash::FxHashMap<u64, u32>,
+    hash: u64,
+    len: usize,
+    same: impl Fn(u32) -> bool,
+) -> Option<u32> {
+    match ids.get(&hash) {
+        Some(&id) if same(id) => Some(id),
+        // A hash shared with another stack (never in practice): searched.
+        Some(_) => (0..len as u32).find(|&id| same(id)),
+        None => None,
+    }
+}
+
 /// A report dropped by the duplicate rule.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CachedDuplicate {
@@ -218,22 +243,13 @@ impl Cache {
 
     /// The id of the stack (program, key), added to [`Cache::stack_names`] if new.
     fn intern(&mut self, program: &str, key: &str) -> u32 {
-        let mut hash = xxhash_rust::xxh3::Xxh3::new();
-        hash.update(program.as_bytes());
-        hash.update(&[0]);
-        hash.update(key.as_bytes());
+        let hash = stack_hash(program, key);
         let names = &self.stack_names;
-        let same = |id: &u32| names[*id as usize].0 == program && names[*id as usize].1 == key;
-        let found = match self.stack_ids.get(&hash.digest()) {
-            Some(id) if same(id) => Some(*id),
-            // A hash shared with another stack (never in practice): searched.
-            Some(_) => (0..names.len() as u32).find(same),
-            None => None,
-        };
-        found.unwrap_or_else(|| {
+        let same = |id: u32| names[id as usize].0 == program && names[id as usize].1 == key;
+        find_stack(&self.stack_ids, hash, names.len(), same).unwrap_or_else(|| {
             self.stack_names.push((program.to_string(), key.to_string()));
             let id = self.stack_names.len() as u32 - 1;
-            self.stack_ids.entry(hash.digest()).or_insert(id);
+            self.stack_ids.entry(hash).or_insert(id);
             id
         })
     }

@@ -211,18 +211,11 @@ struct StackNames {
 }
 
 impl StackNames {
+    /// The id of the stack (program, key), added if new (as [`cache::Cache`] interns).
     fn intern(&mut self, program: &str, key: &str) -> u32 {
-        let hash = xxhash_rust::xxh3::xxh3_64_with_seed(key.as_bytes(), program.len() as u64)
-            ^ xxhash_rust::xxh3::xxh3_64(program.as_bytes());
-        let same = |names: &StackNames, id: u32| names.get(id) == (program, key);
-        if let Some(&id) = self.ids.get(&hash) {
-            if same(self, id) {
-                return id;
-            }
-            // A hash shared with another stack (never in practice): searched.
-            if let Some(id) = (0..self.spans.len() as u32).find(|&id| same(self, id)) {
-                return id;
-            }
+        let hash = cache::stack_hash(program, key);
+        if let Some(id) = cache::find_stack(&self.ids, hash, self.spans.len(), |id| self.get(id) == (program, key)) {
+            return id;
         }
         let start = self.text.len() as u32;
         self.text.push_str(program);
