@@ -12,9 +12,13 @@ measures, for each layout, medians over --runs runs with peak memory (max RSS):
   (e) a rebuild after one late report for a day three weeks back is added
   (f) (c) after the data folder was re-created by a copy (every mtime new)
   duckdb: the same daily and weekly distinct counts in DuckDB (bench/duckdb_peer.py)
-and prints each figure, its ratio to (a) and (b), and whether each target is met.
+and prints each figure, its ratio to (a) and (b), and whether each target is met. Two
+more targets are read from (b): the share of it spent rendering and writing the site (the
+`render` and `write` stages of its --summary-json), and, for the merged layout, its peak
+memory on the same year padded to 4x the bytes (bench/pad.py), which must not grow with them.
 """
 import argparse
+import json
 import os
 import shutil
 import statistics
@@ -62,11 +66,16 @@ def generate(data_dir: Path, days: int, per_day: int):
             sh([sys.executable, str(GEN), "--out", str(extra_day), "--start", day_after(days), "--days", "1",
                 "--reports-per-day", str(per_day), "--seed", "9", *extra])
         sets[layout] = (out, extra_day)
+    padded = data_dir / "year-merged-padded"
+    if not (padded / ".complete").exists():
+        print(f"generating {padded} ...", flush=True)
+        shutil.rmtree(padded, ignore_errors=True)
+        sh([sys.executable, str(ROOT / "bench" / "pad.py"), str(sets["merged"][0]), str(padded), "--times", "4"])
     late = data_dir / "late-report"
     if not late.exists():
         sh([sys.executable, str(GEN), "--out", str(late), "--start", day_after(days - 21), "--days", "1",
             "--reports-per-day", "1", "--seed", "11"])
-    return sets, late
+    return sets, late, padded
 
 
 def day_after(n):
@@ -121,11 +130,38 @@ class Trash:
         shutil.rmtree(self.root, ignore_errors=True)
 
 
+def render_share(summary: Path, seconds: float):
+    """(seconds spent rendering and writing the site, their share of the build's `seconds`)
+    from a build's `--summary-json`: its `render` stage (every page, chart and download
+    rendered and written into the staging tree) and its `write` stage (the tree put in place)."""
+    stages = dict(json.loads(summary.read_text())["stages"])
+    spent = stages["render"] + stages["write"]
+    return spent, spent / seconds
+
+
 def median(samples):
     return statistics.median(s for s, _ in samples), max(m for _, m in samples)
 
 
-def bench_layout(layout, data, extra_day, late, work: Path, runs: int, duck: bool):
+def padded_build(build, padded: Path, counted: dict, summary: Path, runs: int, clean):
+    """(max RSS of (b) on `padded`, its input bytes / the year's) after `runs` builds of it.
+    The padded year holds the same reports (bench/pad.py), so its builds must count the
+    same reports and skips as a build of the year did (`counted`, its summary)."""
+    counts = ("reports_read", "reports_valid", "skipped_by_reason", "chart_sets", "bytes_written")
+    expected = {k: counted[k] for k in counts}
+    rss = []
+    for _ in range(runs):
+        clean()
+        os.sync()
+        rss.append(timed([*build[:2], str(padded), *build[3:], "--summary-json", str(summary)])[1])
+        got = {k: json.loads(summary.read_text())[k] for k in counts}
+        if got != expected:
+            sys.exit(f"{padded}: the padded year's build counts {got}, not {expected}")
+    sizes = json.loads((padded / ".bytes.json").read_text())
+    return max(rss), sizes["after"] / sizes["before"]
+
+
+def bench_layout(layout, data, extra_day, late, work: Path, runs: int, duck: bool, padded=None):
     binary = ROOT / "target" / "release" / "telemetry-site"
     floor = ROOT / "target" / "release" / "examples" / "floor"
     stat_floor = ROOT / "target" / "release" / "examples" / "stat-floor"
@@ -149,17 +185,21 @@ def bench_layout(layout, data, extra_day, late, work: Path, runs: int, duck: boo
     print(f"[{layout}] stat floor", flush=True)
     results["s"] = median([timed([str(stat_floor), str(data)]) for _ in range(runs)])
     print(f"[{layout}] (b) full build", flush=True)
-    samples = []
+    samples, shares = [], []
+    summary = work / "summary.json"
     for _ in range(runs):
         clean()
         # The last run's output is written back first, as on a runner that starts each
         # night clean: otherwise its gigabytes of write-back land in this run.
         os.sync()
-        samples.append(timed(build))
+        samples.append(timed([*build, "--summary-json", str(summary)]))
+        shares.append(render_share(summary, samples[-1][0]))
     results["b"] = median(samples)
+    results["render"] = tuple(statistics.median(x) for x in zip(*shares))
     # (b) left a site, its spare tree and a cache of the year: the base of the incremental
     # runs. `cp -a` in one call keeps the hard links between the site and its spare, and a
     # sync after each restore keeps the copy's write-back out of the timed build.
+    counted = json.loads(summary.read_text())
     base = work / "base"
     trash.discard(base)
     base.mkdir()
@@ -199,6 +239,9 @@ def bench_layout(layout, data, extra_day, late, work: Path, runs: int, duck: boo
             trash.files(added)
         trash.discard(copy)
         results["f"] = median(samples)
+    if padded is not None:
+        print(f"[{layout}] (b) on the same reports in more bytes", flush=True)
+        results["padded"] = padded_build(build, padded, counted, summary, runs, clean)
     if duck:
         print(f"[{layout}] duckdb", flush=True)
         results["duckdb"] = median([timed([sys.executable, str(ROOT / "bench" / "duckdb_peer.py"), str(data), layout])
@@ -209,6 +252,7 @@ def bench_layout(layout, data, extra_day, late, work: Path, runs: int, duck: boo
     return results
 
 
+RENDER_SHARE = 0.20  # rendering and writing the site, at most this share of (b)
 TARGETS = {  # figure: (relative to, at most)
     "b": ("a", 1.3), "c": ("b", 0.10), "d": ("b", 0.05), "e": ("b", 0.10), "f": ("b", 0.30),
 }
@@ -237,6 +281,19 @@ def report(layout, r):
             mem = "met" if rss < 1024 else "MISSED"
             target += f"; memory < 1 GiB: {mem}"
         rows.append(f"| {layout} | {names[key]} | {secs:.2f} s | {rss:.0f} MiB | {secs / a:.2f} | {secs / b:.2f} | {target} |")
+        if key == "b" and "render" in r:
+            spent, share = r["render"]
+            ok = share <= RENDER_SHARE
+            target = f"<= {RENDER_SHARE:g} of (b): {'met' if ok else f'MISSED by {share / RENDER_SHARE:.1f}x'}"
+            rows.append(f"| {layout} | of (b): render + write | {spent:.2f} s |  | {spent / a:.2f} | {share:.2f} | {target} |")
+        if key == "b" and "padded" in r:
+            padded_rss, times = r["padded"]
+            grows = padded_rss / rss
+            # Growing "with input bytes" would be near `times`; allow a quarter of that rate.
+            ok = grows - 1 <= (times - 1) / 4
+            target = (f"memory grows with reports, not input bytes: {'met' if ok else 'MISSED'} "
+                      f"(input x{times:.1f}, max RSS x{grows:.2f})")
+            rows.append(f"| {layout} | (b) same reports, {times:.1f}x the bytes |  | {padded_rss:.0f} MiB |  |  | {target} |")
     return rows
 
 
@@ -255,7 +312,7 @@ def main():
         sys.exit(f"{GEN} not found: the benchmark needs ../shared/tools/gen-reports beside the checkout")
     sh(["cargo", "build", "--release", "--quiet", "--bin", "telemetry-site", "--example", "floor",
         "--example", "stat-floor"], cwd=ROOT)
-    sets, late = generate(data_dir, args.days, args.reports_per_day)
+    sets, late, padded = generate(data_dir, args.days, args.reports_per_day)
     duck = not args.no_duckdb
     if duck:
         try:
@@ -268,7 +325,8 @@ def main():
         data, extra_day = sets[layout]
         work = data_dir / f"work-{layout}"
         work.mkdir(exist_ok=True)
-        r = bench_layout(layout, data, extra_day, late, work, args.runs, duck)
+        r = bench_layout(layout, data, extra_day, late, work, args.runs, duck,
+                         padded if layout == "merged" else None)
         rows += report(layout, r)
     print()
     print(f"{os.cpu_count()} cores; {args.days} days x {args.reports_per_day} reports/day; medians of {args.runs} runs")
