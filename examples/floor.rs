@@ -56,9 +56,11 @@ fn main() {
             let reader: Box<dyn Read> = if path.extension().is_some_and(|e| e == "gz") {
                 let mut gz = Vec::new();
                 file.read_to_end(&mut gz).expect("read");
-                match telemetry_site::ingest::gunzip::single_member(&gz, WHOLE_GZIP_BYTES) {
-                    Some(text) => Box::new(std::io::Cursor::new(text)),
-                    None => Box::new(flate2::read::MultiGzDecoder::new(std::io::Cursor::new(gz))),
+                let mut text = Vec::new();
+                if telemetry_site::ingest::gunzip::single_member(&gz, WHOLE_GZIP_BYTES, &mut text) {
+                    Box::new(std::io::Cursor::new(text))
+                } else {
+                    Box::new(flate2::read::MultiGzDecoder::new(std::io::Cursor::new(gz)))
                 }
             } else {
                 Box::new(file)
