@@ -3,6 +3,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
+use crate::aggregate::uploaders::{self, Repeat, Uploaders};
 use crate::aggregate::{self, Aggregates, Plan};
 use crate::cache;
 use crate::config::{ChartConfigFile, UploadConfig};
@@ -112,6 +113,8 @@ pub struct Analysis {
     pub upload_config: UploadConfig,
     pub ingested: Ingested,
     pub aggregates: Aggregates,
+    /// Who uploaded on which day, for the next build's cache (when one is made).
+    pub uploaders: Option<Uploaders>,
     pub stages: Vec<(String, f64)>,
 }
 
@@ -181,10 +184,16 @@ pub fn analyse_with(
         None => Plan::infer(&keys, &names),
     };
     let key_buckets = plan.key_buckets(&keys, &names);
-    let aggregates = aggregate::aggregate(plan, &ingested.records, &key_buckets, ingested.partial.as_ref());
+    let partial = ingested.partial.as_ref();
+    let kept: Vec<&Repeat> = partial.map_or_else(Vec::new, |p| p.uploaders.kept_repeats(&p.days).collect());
+    let groups = uploaders::groups(&ingested.records, &kept);
+    let aggregates = aggregate::aggregate(plan, &ingested.records, &key_buckets, partial, &groups);
+    let uploaders =
+        make_cache.then(|| Uploaders::after(&ingested.records, &groups, partial.map(|p| (&p.uploaders, &p.days))));
+    drop((groups, kept));
     stage.finish();
     lap("aggregate", &mut stages);
-    Ok(Analysis { configs, upload_config, ingested, aggregates, stages })
+    Ok(Analysis { configs, upload_config, ingested, aggregates, uploaders, stages })
 }
 
 /// Builds the site. Skipped reports are counted in the summary, not errors.
@@ -296,6 +305,7 @@ pub fn build(opts: &BuildOptions) -> Result<Summary, BuildError> {
             cache.outputs.clear();
             cache.sets = analysis.aggregates.sets.clone();
             cache.duplicates = std::mem::take(&mut analysis.ingested.duplicates);
+            cache.uploaders = analysis.uploaders.take().unwrap_or_default();
             for day in analysis.aggregates.days() {
                 let path = opts.site.join(format!("data/{}.json", day.end));
                 if let Ok(stat) = cache::FileStat::of(&path) {

@@ -21,7 +21,7 @@ use serde::{Deserialize, Serialize};
 use crate::ingest::Reason;
 
 const MAGIC: &[u8; 8] = b"TSCACHE\0";
-const FORMAT: u32 = 5;
+const FORMAT: u32 = 6;
 
 /// What identifies a file's content without reading it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -130,6 +130,9 @@ pub struct Cache {
     /// Every report the duplicate rule dropped, for the days the next build does not
     /// recount.
     pub duplicates: Vec<CachedDuplicate>,
+    /// Who uploaded on which day, so the next build need not parse the neighbours of the
+    /// days it recounts.
+    pub uploaders: crate::aggregate::uploaders::Uploaders,
 }
 
 /// The hash a table of stack names finds a stack (program, key) by.

@@ -136,23 +136,24 @@ fn a_long_history_is_recounted_only_near_a_change() {
     let f = long_history();
     let text = assert_same_summary_as_clean(&f);
     assert!(text.contains("duplicate"), "the history has duplicates: {text}");
-    // A new day: its daily set and the weekly sets that hold it, from its week's records.
+    // A new day (day 40): its daily set and the weekly sets that hold it. Its uploader,
+    // X = 0.02 ((40 + 2k) % 13 = 1 with k = 0), also reports within the six days before it
+    // on days 38, 36 and 34 (k = 1, 2, 3): those are counted again, for the repeats; the
+    // other three are not.
     f.write("2026-02-10.json", history_report("2026-02-10", 40, 0, history_x(40, 0)) + "\n");
     let text = assert_same_summary_as_clean(&f);
-    assert!(text.contains("7 of 41 days recounted"), "{text}");
-    // The six days before it are counted again; their raw data stays, so only the texts
-    // of their reports with stacks (k = 0) are kept: 6 x 5 others, and day 36's extra line.
-    assert!(text.contains(", 31 reports counted again without keeping their texts"), "{text}");
-    // A late report far back: the thirteen days around it.
+    assert!(text.contains("4 of 41 days recounted"), "{text}");
+    // Their raw data stays, so only the texts of their reports with stacks (k = 0) are
+    // kept: 3 x 5 others, and day 36's extra line.
+    assert!(text.contains(", 16 reports counted again without keeping their texts"), "{text}");
+    // A late report far back, of an uploader seen on no other day: its day alone.
     f.write("2026-01-20/0.995.json", history_report("2026-01-20", 19, 5, 0.995));
     let text = assert_same_summary_as_clean(&f);
-    assert!(text.contains("13 of 41 days recounted"), "{text}");
-    // Twelve of the thirteen days are not dirty (01-20 is): 12 x 5, and the extra lines
-    // of days 16, 20 and 24 (01-17, 01-21, 01-25).
-    assert!(text.contains(", 63 reports counted again without keeping their texts"), "{text}");
-    // Parsed again: the files of those 13 days (01-14 to 01-26: six merged files, seven
-    // folders of six) and the late one; 142 - 49 taken from the cache.
-    assert!(text.contains("incremental: 93 of 142 files taken"), "{text}");
+    assert!(text.contains("1 of 41 days recounted"), "{text}");
+    assert!(text.contains(", 0 reports counted again without keeping their texts"), "{text}");
+    // Parsed again: the folder of that day (six files) and the late one; 142 - 7 taken
+    // from the cache.
+    assert!(text.contains("incremental: 135 of 142 files taken"), "{text}");
     // A report changed in a merged file, one deleted from an upload folder.
     let merged = f.data().join("2026-01-09.json");
     let changed = std::fs::read_to_string(&merged).unwrap().replacen("linux", "windows", 1);
@@ -200,13 +201,14 @@ fn a_new_day_a_late_report_a_change_and_a_deletion() {
         report("2026-01-09", 0.6, json!([program("cmd/go", "go1.22.0", "go1.22.0", "linux", "amd64", json!({}))])),
     );
     let text = assert_same_as_clean(&f, &[]);
-    // Every file holds a report within six days of the new one: all are parsed again.
-    assert!(text.contains("incremental: 0 of 7 files taken"), "{text}");
+    // Its uploader (X = 0.6) is on no other day: only the new file is parsed.
+    assert!(text.contains("incremental: 6 of 7 files taken"), "{text}");
     // A late report for a day that was built already, uploaded into a later folder.
     f.write("2026-01-09/0.9.json", late_report());
     let text = assert_same_as_clean(&f, &[]);
     assert!(f.read_site("data/2026-01-05.json").contains("\"X\":0.9"));
-    assert!(text.contains("incremental: 0 of 8 files taken"), "{text}");
+    // Parsed: the late report and the two files of its day (2026-01-05).
+    assert!(text.contains("incremental: 5 of 8 files taken"), "{text}");
     // A changed report (different size, so different stat).
     f.write(
         "2026-01-05/0.1.json",

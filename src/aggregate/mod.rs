@@ -9,6 +9,7 @@
 //! year of them never sits in memory as strings.
 
 pub mod plan;
+pub mod uploaders;
 
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
@@ -92,11 +93,19 @@ impl Aggregates {
 }
 
 /// Counts every chart set. `records` must be sorted by day with (day, X) unique;
-/// `key_buckets[k]` lists the buckets key `k` counts in.
+/// `key_buckets[k]` lists the buckets key `k` counts in; `groups` are the uploaders with
+/// reports on more than one day ([`uploaders::groups`]).
 ///
-/// With `partial`, `records` hold only the days of [`Partial::days`]: the sets of other
-/// days, and the weekly sets that reach outside those days, are the previous build's.
-pub fn aggregate(plan: Plan, records: &[Record], key_buckets: &[Vec<u32>], partial: Option<&Partial>) -> Aggregates {
+/// With `partial`, `records` hold only the days of [`Partial::days`]: the daily sets of
+/// other days, and the weekly sets with none of those days, are the previous build's; and
+/// `groups` must hold every repeat of the windows that have one of those days.
+pub fn aggregate(
+    plan: Plan,
+    records: &[Record],
+    key_buckets: &[Vec<u32>],
+    partial: Option<&Partial>,
+    groups: &[uploaders::Group<'_>],
+) -> Aggregates {
     let width = plan.bucket_count as usize;
     let days = split_by_day(records);
     let mut daily: Vec<SetCounts> = days
@@ -126,8 +135,8 @@ pub fn aggregate(plan: Plan, records: &[Record], key_buckets: &[Vec<u32>], parti
     }
     let previous_weekly: FxHashMap<Day, &SetCounts> =
         partial.iter().flat_map(|p| &p.sets).filter(|s| !s.is_daily()).map(|s| (s.end, s)).collect();
-    let recounted = |end: Day| partial.is_none_or(|p| (0..7).all(|back| p.days.contains(&end.plus(-back))));
-    let repeats = repeat_corrections(records, key_buckets, &daily);
+    let recounted = |end: Day| partial.is_none_or(|p| (0..7).any(|back| p.days.contains(&end.plus(-back))));
+    let repeats = repeat_corrections(groups, key_buckets, &daily);
     let weekly: Vec<SetCounts> = (0..daily.len())
         .into_par_iter()
         .map(|i| match previous_weekly.get(&daily[i].end) {
@@ -163,31 +172,28 @@ fn weekly_set(daily: &[SetCounts], i: usize, repeats: Option<&FxHashMap<u32, u32
 }
 
 /// For each window end day, per bucket, how many times uploaders that report on more than
-/// one day of the window were counted beyond once.
+/// one day of the window (`groups`) were counted beyond once.
 fn repeat_corrections(
-    records: &[Record],
+    groups: &[uploaders::Group<'_>],
     key_buckets: &[Vec<u32>],
     daily: &[SetCounts],
 ) -> FxHashMap<Day, FxHashMap<u32, u32>> {
-    let mut by_x: Vec<(u64, usize)> = records.iter().enumerate().map(|(i, r)| (r.x.to_bits(), i)).collect();
-    by_x.par_sort_unstable();
     let mut corrections: FxHashMap<Day, FxHashMap<u32, u32>> = FxHashMap::default();
     let mut scratch = Vec::new();
-    for group in by_x.chunk_by(|a, b| a.0 == b.0).filter(|g| g.len() > 1) {
-        // Records of one X, on distinct days.
-        let mut members: Vec<&Record> = group.iter().map(|&(_, i)| &records[i]).collect();
-        members.sort_by_key(|r| r.day);
+    for group in groups {
+        // Reports of one X, on distinct days, by day.
+        let members = &group.uploads;
         let first = members[0].day;
         let last = members[members.len() - 1].day;
         for set in daily.iter().filter(|s| s.end >= first && s.end <= last.plus(6)) {
-            let window: Vec<&&Record> =
-                members.iter().filter(|r| r.day <= set.end && r.day >= set.end.plus(-6)).collect();
+            let window: Vec<&uploaders::Upload<'_>> =
+                members.iter().filter(|u| u.day <= set.end && u.day >= set.end.plus(-6)).collect();
             if window.len() < 2 {
                 continue;
             }
             let mut seen: FxHashMap<u32, u32> = FxHashMap::default();
-            for record in window {
-                for &b in record_buckets(record, key_buckets, &mut scratch) {
+            for upload in window {
+                for &b in key_set_buckets(upload.keys, key_buckets, &mut scratch) {
                     *seen.entry(b).or_default() += 1;
                 }
             }
@@ -202,8 +208,13 @@ fn repeat_corrections(
 
 /// The distinct buckets a record counts in.
 fn record_buckets<'s>(record: &Record, key_buckets: &[Vec<u32>], scratch: &'s mut Vec<u32>) -> &'s [u32] {
+    key_set_buckets(&record.keys, key_buckets, scratch)
+}
+
+/// The distinct buckets a report with these key ids counts in.
+fn key_set_buckets<'s>(keys: &[u32], key_buckets: &[Vec<u32>], scratch: &'s mut Vec<u32>) -> &'s [u32] {
     scratch.clear();
-    for &k in record.keys.iter() {
+    for &k in keys {
         scratch.extend_from_slice(&key_buckets[k as usize]);
     }
     scratch.sort_unstable();
@@ -290,6 +301,36 @@ mod tests {
         plan
     }
 
+    /// The counts of a build that counts every record.
+    fn full(plan: Plan, records: &[Record], key_buckets: &[Vec<u32>]) -> Aggregates {
+        aggregate(plan, records, key_buckets, None, &uploaders::groups(records, &[]))
+    }
+
+    /// A report of uploader `x` on `day` with these keys.
+    fn record(day: i32, x: f64, keys: Vec<u32>) -> Record {
+        Record {
+            day: Day(day),
+            x,
+            file: 0,
+            line: 0,
+            has_programs: !keys.is_empty(),
+            has_stacks: false,
+            keys: keys.into(),
+            text: SpoolRef::default(),
+        }
+    }
+
+    /// Reports on `day` of some of the uploaders `1/64..=pool/64`, with random keys among 0..7.
+    fn day_of_reports(rng: &mut Rng, day: i32, pool: u64) -> Vec<Record> {
+        let mut reports = Vec::new();
+        for x in 1..=pool {
+            if rng.below(3) == 0 {
+                reports.push(record(day, x as f64 / 64.0, (0..7).filter(|_| rng.below(2) == 0).collect()));
+            }
+        }
+        reports
+    }
+
     fn set(start: i32, end: i32) -> SetCounts {
         SetCounts { start: Day(start), end: Day(end), num_reports: 1, week: None, counts: Vec::new() }
     }
@@ -337,7 +378,7 @@ mod tests {
                     });
                 }
             }
-            let got = aggregate(plan_with_buckets(buckets), &records, &key_buckets, None);
+            let got = full(plan_with_buckets(buckets), &records, &key_buckets);
             // brute force
             let mut sets: BTreeMap<(Day, u32), BTreeSet<u64>> = BTreeMap::new();
             let days: BTreeSet<Day> = records.iter().map(|r| r.day).collect();
@@ -369,5 +410,57 @@ mod tests {
                 assert_eq!(set.week, week);
             }
         }
+    }
+
+    /// A rebuild recounts only the changed day and the neighbours the prints point to, with
+    /// the cached counts and repeats for the rest: its counts and the uploaders it leaves
+    /// for the next build are those of a build that counts everything, change after change.
+    #[test]
+    fn a_recount_of_the_changed_days_gives_the_counts_of_a_full_count() {
+        let buckets = 6u32;
+        let mut key_buckets: Vec<Vec<u32>> = (0..buckets).map(|b| vec![b]).collect();
+        key_buckets.push(vec![0, 1]);
+        let plan = || plan_with_buckets(buckets);
+        let mut parsed_neighbours = 0;
+        for seed in 0..40 {
+            let mut rng = Rng(seed);
+            // 20 days of 12 uploaders who report on many days each.
+            let mut records: Vec<Record> = (0..20).flat_map(|d| day_of_reports(&mut rng, 100 + d, 12)).collect();
+            let groups = uploaders::groups(&records, &[]);
+            let mut sets = aggregate(plan(), &records, &key_buckets, None, &groups).sets;
+            let mut before = uploaders::Uploaders::after(&records, &groups, None);
+            for _ in 0..4 {
+                // A day changed, removed, or added after the last; its reports from a larger
+                // pool of uploaders, some of whom report on other days.
+                let day = 100 + rng.below(22) as i32;
+                let fresh = if rng.below(4) == 0 { Vec::new() } else { day_of_reports(&mut rng, day, 40) };
+                records.retain(|r| r.day.0 != day);
+                records.extend(fresh.iter().map(|r| record(r.day.0, r.x, r.keys.to_vec())));
+                records.sort_by_key(|r| r.day);
+
+                let dirty = BTreeSet::from([Day(day)]);
+                let mut days = before.days_near(fresh.iter().map(|r| (r.day, r.x.to_bits())), &dirty);
+                parsed_neighbours += days.len();
+                days.extend(dirty);
+                let recounted: Vec<Record> = records
+                    .iter()
+                    .filter(|r| days.contains(&r.day))
+                    .map(|r| record(r.day.0, r.x, r.keys.to_vec()))
+                    .collect();
+                let partial = Partial { days, sets, uploaders: before };
+                let kept: Vec<&uploaders::Repeat> = partial.uploaders.kept_repeats(&partial.days).collect();
+                let groups = uploaders::groups(&recounted, &kept);
+                let got = aggregate(plan(), &recounted, &key_buckets, Some(&partial), &groups);
+                let after = uploaders::Uploaders::after(&recounted, &groups, Some((&partial.uploaders, &partial.days)));
+
+                let all_groups = uploaders::groups(&records, &[]);
+                let want = aggregate(plan(), &records, &key_buckets, None, &all_groups);
+                assert_eq!(got.sets, want.sets, "seed {seed}, day {day}");
+                assert_eq!(after, uploaders::Uploaders::after(&records, &all_groups, None), "seed {seed}");
+                (sets, before) = (got.sets, after);
+            }
+        }
+        // The prints sent some rebuilds to a neighbour (these uploaders report on many days).
+        assert!(parsed_neighbours > 0);
     }
 }

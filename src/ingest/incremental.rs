@@ -75,12 +75,6 @@ pub fn identify(found: &mut super::Discovery, previous: &Previous<'_>) -> Identi
     Identified { ids, entries }
 }
 
-/// The days a rebuild recounts: every day within six days of a dirty one (the weekly
-/// sets that hold a dirty day end up to six days after it and start up to six before).
-pub fn near(dirty: &BTreeSet<i32>) -> BTreeSet<crate::day::Day> {
-    dirty.iter().flat_map(|&d| (d - 6..=d + 6).map(crate::day::Day)).collect()
-}
-
 /// The cached entry of each file that may be reused (before dirty days are known).
 pub fn unchanged<'c>(now: &Identified, previous: &'c Previous<'_>) -> Vec<Option<&'c FileEntry>> {
     now.ids

@@ -126,6 +126,8 @@ pub struct Partial {
     pub days: BTreeSet<Day>,
     /// The previous build's chart set counts.
     pub sets: Vec<crate::aggregate::SetCounts>,
+    /// The previous build's uploaders: the repeats of the days not recounted come from it.
+    pub uploaders: crate::aggregate::uploaders::Uploaders,
 }
 
 impl Partial {
@@ -390,9 +392,14 @@ pub fn ingest(
             let cache = &previous.cache;
             let days = incremental::days_of(cache, &reuse);
             linkable_days.extend(days.into_iter().filter(|d| !dirty.contains(d)).map(Day));
-            // Only the days near a change are recounted (the previous build's counts hold
-            // for the rest): every file with a report on one of them is parsed again.
-            let needed = incremental::near(&dirty);
+            // Only the changed days are recounted (the previous build's counts hold for the
+            // rest), and the rare unchanged day near one that may share an uploader with a
+            // changed report (see `aggregate::uploaders`): every file with a report on one
+            // of them is parsed again.
+            let dirty_days: BTreeSet<Day> = dirty.iter().map(|&d| Day(d)).collect();
+            let fresh = first.records.iter().map(|r| (r.day, r.x.to_bits()));
+            let mut needed = cache.uploaders.days_near(fresh, &dirty_days);
+            needed.extend(dirty_days);
             let mut again = vec![false; files.len()];
             for (i, entry) in reuse.iter_mut().enumerate() {
                 if entry.is_some_and(|e| cache.days_of(e).iter().any(|&d| needed.contains(&Day(d)))) {
@@ -453,7 +460,11 @@ pub fn ingest(
             stack_records.extend(others.into_iter().filter(|r| r.has_stacks));
             previous_duplicates = std::mem::take(&mut previous.cache.duplicates);
             previous_duplicates.retain(|d| !needed.contains(&Day(d.day)));
-            Some(Partial { days: needed, sets: std::mem::take(&mut previous.cache.sets) })
+            Some(Partial {
+                days: needed,
+                sets: std::mem::take(&mut previous.cache.sets),
+                uploaders: std::mem::take(&mut previous.cache.uploaders),
+            })
         }
         _ => None,
     };
