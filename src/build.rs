@@ -294,13 +294,12 @@ pub fn build(opts: &BuildOptions) -> Result<Summary, BuildError> {
         None if unchanged => analysis.ingested.previous.take(),
         None => None,
     };
-    // The old site is kept as the spare (or removed) while the cache is saved and the new
-    // site listed.
-    let (removed, site_files) = rayon::join(
-        || old_site.finish(),
+    // The old site is kept as the spare (or removed) and the new site listed while the
+    // cache is saved.
+    let ((removed, site_files), ()) = rayon::join(
+        || (old_site.finish(), key.map(|_| crate::snapshot::site_files(&opts.site))),
         || {
-            let site_files = key.map(|_| crate::snapshot::site_files(&opts.site));
-            let Some((mut cache, print)) = next_cache.zip(fingerprint) else { return site_files };
+            let Some((mut cache, print)) = next_cache.zip(fingerprint) else { return };
             cache.data_files.clear();
             cache.outputs.clear();
             cache.sets = analysis.aggregates.sets.clone();
@@ -323,7 +322,6 @@ pub fn build(opts: &BuildOptions) -> Result<Summary, BuildError> {
                     notes.push(format!("cache `{}` not saved: {e}", cache_dir.display()));
                 }
             }
-            site_files
         },
     );
     removed?;
