@@ -269,6 +269,17 @@ pub fn build(opts: &BuildOptions) -> Result<Summary, BuildError> {
     if let Some((_, outputs)) = &outputs_before {
         staging.remember(outputs.clone());
     }
+    let next_cache = match analysis.ingested.cache.take() {
+        Some(cache) => Some(cache),
+        None if unchanged => analysis.ingested.previous.take(),
+        None => None,
+    };
+    let next_cache = next_cache.zip(fingerprint).map(|(mut cache, print)| {
+        cache.sets = analysis.aggregates.sets.clone();
+        cache.duplicates = std::mem::take(&mut analysis.ingested.duplicates);
+        cache.uploaders = analysis.uploaders.take().unwrap_or_default();
+        (cache, print)
+    });
     let ctx = SiteContext {
         aggregates: &analysis.aggregates,
         ingested: &analysis.ingested,
@@ -280,7 +291,17 @@ pub fn build(opts: &BuildOptions) -> Result<Summary, BuildError> {
         options: &opts.site_options,
     };
     let stage = opts.progress.stage("rendering", "");
-    let stats = render::render(&ctx, &staging)?;
+    // The cache, but for the site's outputs, is written while the site is rendered (when
+    // nothing changed, it is saved afterwards, and only if the outputs did change).
+    let (stats, saving) = std::thread::scope(|scope| {
+        let saving = next_cache
+            .as_ref()
+            .filter(|_| !unchanged)
+            .map(|(cache, print)| scope.spawn(|| cache::start_save(&cache_dir, *print, cache)));
+        let stats = render::render(&ctx, &staging);
+        (stats, saving.map(|thread| thread.join()))
+    });
+    let stats = stats?;
     stage.finish();
     stages.push(("render".into(), clock.elapsed().as_secs_f64()));
     stages.extend(stats.stages.iter().cloned());
@@ -289,22 +310,14 @@ pub fn build(opts: &BuildOptions) -> Result<Summary, BuildError> {
     let stage = opts.progress.stage("writing the site", "");
     let (memo, reused) = staging.memo();
     let old_site = staging.commit(&opts.site)?;
-    let next_cache = match analysis.ingested.cache.take() {
-        Some(cache) => Some(cache),
-        None if unchanged => analysis.ingested.previous.take(),
-        None => None,
-    };
     // The old site is kept as the spare (or removed) and the new site listed while the
-    // cache is saved.
+    // cache is finished.
     let ((removed, site_files), ()) = rayon::join(
         || (old_site.finish(), key.map(|_| crate::snapshot::site_files(&opts.site))),
         || {
-            let Some((mut cache, print)) = next_cache.zip(fingerprint) else { return };
+            let Some((mut cache, print)) = next_cache else { return };
             cache.data_files.clear();
             cache.outputs.clear();
-            cache.sets = analysis.aggregates.sets.clone();
-            cache.duplicates = std::mem::take(&mut analysis.ingested.duplicates);
-            cache.uploaders = analysis.uploaders.take().unwrap_or_default();
             for day in analysis.aggregates.days() {
                 let path = opts.site.join(format!("data/{}.json", day.end));
                 if let Ok(stat) = cache::FileStat::of(&path) {
@@ -316,11 +329,14 @@ pub fn build(opts: &BuildOptions) -> Result<Summary, BuildError> {
                     cache.outputs.insert(rel, (page_print, stat));
                 }
             }
-            let same = unchanged && outputs_before == Some((cache.data_files.clone(), cache.outputs.clone()));
-            if !same {
-                if let Err(e) = cache::save(&cache_dir, print, &cache) {
-                    notes.push(format!("cache `{}` not saved: {e}", cache_dir.display()));
-                }
+            let saved = match saving {
+                Some(Ok(started)) => started.and_then(|saving| saving.finish(&cache.data_files, &cache.outputs)),
+                Some(Err(_)) => Err(std::io::Error::other("the thread writing it panicked")),
+                None if outputs_before == Some((cache.data_files.clone(), cache.outputs.clone())) => Ok(()),
+                None => cache::save(&cache_dir, print, &cache),
+            };
+            if let Err(e) = saved {
+                notes.push(format!("cache `{}` not saved: {e}", cache_dir.display()));
             }
         },
     );

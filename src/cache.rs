@@ -120,10 +120,6 @@ pub struct Cache {
     #[serde(skip)]
     stack_ids: rustc_hash::FxHashMap<u64, u32>,
     pub skips: Vec<CachedSkip>,
-    /// The published `data/<D>.json` of each day, as this build left it.
-    pub data_files: BTreeMap<i32, FileStat>,
-    /// Rendered outputs: path -> (fingerprint of what it was rendered from, the file as left).
-    pub outputs: BTreeMap<String, (u64, FileStat)>,
     /// The counts of every chart set of the build, so the next one recounts only the days
     /// near a change.
     pub sets: Vec<crate::aggregate::SetCounts>,
@@ -133,6 +129,29 @@ pub struct Cache {
     /// Who uploaded on which day, so the next build need not parse the neighbours of the
     /// days it recounts.
     pub uploaders: crate::aggregate::uploaders::Uploaders,
+    // The site's outputs come last: they are known only once the site is written, after
+    // the rest has been (see [`start_save`]).
+    /// The published `data/<D>.json` of each day, as this build left it.
+    pub data_files: BTreeMap<i32, FileStat>,
+    /// Rendered outputs: path -> (fingerprint of what it was rendered from, the file as left).
+    pub outputs: BTreeMap<String, (u64, FileStat)>,
+}
+
+/// The fields of a [`Cache`] before the site's outputs, in its order: what
+/// [`start_save`] writes while the site is being rendered.
+#[derive(Serialize)]
+struct Leading<'a> {
+    files: &'a Files,
+    skip_counts: &'a [(Reason, u64)],
+    days: &'a [i32],
+    #[serde(serialize_with = "record_table::serialize_ref")]
+    records: &'a [CachedRecord],
+    stack_names: &'a [(String, String)],
+    stack_counts: &'a [(u32, u32, u64)],
+    skips: &'a [CachedSkip],
+    sets: &'a [crate::aggregate::SetCounts],
+    duplicates: &'a [CachedDuplicate],
+    uploaders: &'a crate::aggregate::uploaders::Uploaders,
 }
 
 /// The hash a table of stack names finds a stack (program, key) by.
@@ -460,6 +479,10 @@ mod record_table {
         serializer.serialize_bytes(&bytes)
     }
 
+    pub fn serialize_ref<S: Serializer>(records: &&[CachedRecord], serializer: S) -> Result<S::Ok, S::Error> {
+        serialize(records, serializer)
+    }
+
     pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<CachedRecord>, D::Error> {
         let bytes = <&[u8]>::deserialize(deserializer)?;
         if bytes.len() % ROW != 0 {
@@ -548,23 +571,59 @@ impl Cache {
 /// Writes the cache atomically (temporary file, then rename), streaming it through the
 /// checksum rather than building it in memory first.
 pub fn save(dir: &Path, fingerprint: u64, cache: &Cache) -> io::Result<()> {
+    start_save(dir, fingerprint, cache)?.finish(&cache.data_files, &cache.outputs)
+}
+
+/// Starts writing `cache` to a temporary file in `dir`: everything but the site's outputs
+/// (`data_files` and `outputs`, which it ignores), so that a build can write the bulk of
+/// its cache while it renders the site, and the rest once the site is in place.
+pub fn start_save(dir: &Path, fingerprint: u64, cache: &Cache) -> io::Result<Saving> {
     fs::create_dir_all(dir)?;
     let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
-    {
-        let file = tmp.as_file_mut();
-        file.write_all(&[&MAGIC[..], &FORMAT.to_le_bytes(), &fingerprint.to_le_bytes()].concat())?;
-        // Buffered before the checksum, so it hashes large blocks, not postcard's small writes.
-        let summing = Summing { inner: &mut *file, hash: xxhash_rust::xxh3::Xxh3::new(), len: 0 };
-        let mut payload = io::BufWriter::with_capacity(1 << 20, summing);
-        postcard::to_io(cache, &mut payload).map_err(io::Error::other)?;
-        let summing = payload.into_inner().map_err(|e| e.into_error())?;
+    tmp.as_file_mut().write_all(&[&MAGIC[..], &FORMAT.to_le_bytes(), &fingerprint.to_le_bytes()].concat())?;
+    // Buffered before the checksum, so it hashes large blocks, not postcard's small writes.
+    let summing = Summing { inner: tmp.as_file().try_clone()?, hash: xxhash_rust::xxh3::Xxh3::new(), len: 0 };
+    let mut payload = io::BufWriter::with_capacity(1 << 20, summing);
+    let leading = Leading {
+        files: &cache.files,
+        skip_counts: &cache.skip_counts,
+        days: &cache.days,
+        records: &cache.records,
+        stack_names: &cache.stack_names,
+        stack_counts: &cache.stack_counts,
+        skips: &cache.skips,
+        sets: &cache.sets,
+        duplicates: &cache.duplicates,
+        uploaders: &cache.uploaders,
+    };
+    postcard::to_io(&leading, &mut payload).map_err(io::Error::other)?;
+    Ok(Saving { tmp, payload, dir: dir.to_path_buf() })
+}
+
+/// A cache file written but for the site's outputs (see [`start_save`]); dropped
+/// unfinished, it is removed.
+pub struct Saving {
+    tmp: tempfile::NamedTempFile,
+    payload: io::BufWriter<Summing<fs::File>>,
+    dir: PathBuf,
+}
+
+impl Saving {
+    /// Writes the site's outputs and the checksum, and puts the file in place.
+    pub fn finish(
+        mut self,
+        data_files: &BTreeMap<i32, FileStat>,
+        outputs: &BTreeMap<String, (u64, FileStat)>,
+    ) -> io::Result<()> {
+        postcard::to_io(&(data_files, outputs), &mut self.payload).map_err(io::Error::other)?;
+        let summing = self.payload.into_inner().map_err(|e| e.into_error())?;
         let (len, sum) = (summing.len, summing.hash.digest());
-        file.write_all(&[len.to_le_bytes(), sum.to_le_bytes()].concat())?;
+        self.tmp.as_file_mut().write_all(&[len.to_le_bytes(), sum.to_le_bytes()].concat())?;
+        // Not fsynced: a killed build loses nothing the page cache holds, and a file torn by
+        // a power cut fails its checksum and is ignored.
+        self.tmp.persist(file_in(&self.dir)).map_err(|e| e.error)?;
+        Ok(())
     }
-    // Not fsynced: a killed build loses nothing the page cache holds, and a file torn by a
-    // power cut fails its checksum and is ignored.
-    tmp.persist(file_in(dir)).map_err(|e| e.error)?;
-    Ok(())
 }
 
 /// A writer that hashes and counts what passes through it.
@@ -628,6 +687,7 @@ mod tests {
         let skip = CachedSkip { line: 2, reason: Reason::Empty, message: "blank".into() };
         cache.push_file(facts, [(record(1, false), vec![]), (record(3, true), stacks())], [skip]);
         cache.data_files.insert(1, FileStat { size: 3, mtime_ns: 4, inode: 5 });
+        cache.outputs.insert("charts/2026-01-01.json".into(), (8, FileStat { size: 6, mtime_ns: 7, inode: 8 }));
         let day = crate::day::Day(1);
         cache.sets.push(crate::aggregate::SetCounts {
             start: day,
@@ -711,6 +771,10 @@ mod tests {
         save(dir.path(), 42, &sample()).unwrap();
         let bytes = |cache: &Cache| postcard::to_allocvec(cache).unwrap();
         assert_eq!(bytes(&load(dir.path(), 42).unwrap()), bytes(&sample()));
+        // Written in two parts (all but the site's outputs, then those), it is the whole
+        // cache's encoding between the header and the trailer.
+        let file = fs::read(file_in(dir.path())).unwrap();
+        assert_eq!(&file[20..file.len() - 16], &bytes(&sample())[..]);
         assert!(load(dir.path(), 43).unwrap_err().contains("another version"));
         let path = file_in(dir.path());
         let bytes = fs::read(&path).unwrap();
