@@ -118,9 +118,9 @@ pub struct Ingested {
     pub duplicates: Vec<cache::CachedDuplicate>,
 }
 
-/// What an incremental build recounts: the days within six days of a change (every chart
-/// set that holds a changed day, and every day those sets hold), and what it takes from
-/// the previous build for all other days.
+/// What an incremental build recounts: the changed days, and the rare day near one that
+/// may share an uploader with a changed report (see [`crate::aggregate::uploaders`]); and
+/// what it takes from the previous build for all other days.
 #[derive(Debug, Clone, Default)]
 pub struct Partial {
     pub days: BTreeSet<Day>,
@@ -353,7 +353,7 @@ pub fn ingest(
                  only: &(dyn Fn(usize) -> bool + Sync),
                  textless: &(dyn Fn(Day) -> bool + Sync)| {
         // Only the units with a file to read are shared out: the few days a rebuild reads
-        // are neighbours, and would otherwise fall to one thread together.
+        // may be neighbours, and would otherwise fall to one thread together.
         let wanted = |i: &usize| reuse[*i].is_none() && only(*i);
         let todo: Vec<&std::ops::Range<usize>> =
             units.iter().filter(|unit| (**unit).clone().any(|i| wanted(&i))).collect();
