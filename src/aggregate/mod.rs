@@ -366,16 +366,7 @@ mod tests {
                 for x in xs {
                     let mut keys: Vec<u32> = (0..7).filter(|_| rng.below(2) == 0).collect();
                     keys.sort_unstable();
-                    records.push(Record {
-                        day: Day(20_000 + day * (1 + (seed as i32 % 2))),
-                        x,
-                        file: 0,
-                        line: 0,
-                        has_programs: !keys.is_empty(),
-                        has_stacks: false,
-                        keys: keys.into(),
-                        text: SpoolRef::default(),
-                    });
+                    records.push(record(20_000 + day * (1 + (seed as i32 % 2)), x, keys));
                 }
             }
             let got = full(plan_with_buckets(buckets), &records, &key_buckets);
