@@ -190,7 +190,6 @@ pub fn analyse_with(
     let aggregates = aggregate::aggregate(plan, &ingested.records, &key_buckets, partial, &groups);
     let uploaders =
         make_cache.then(|| Uploaders::after(&ingested.records, &groups, partial.map(|p| (&p.uploaders, &p.days))));
-    drop((groups, kept));
     stage.finish();
     lap("aggregate", &mut stages);
     Ok(Analysis { configs, upload_config, ingested, aggregates, uploaders, stages })
@@ -329,10 +328,15 @@ pub fn build(opts: &BuildOptions) -> Result<Summary, BuildError> {
                     cache.outputs.insert(rel, (page_print, stat));
                 }
             }
+            let as_before = || {
+                outputs_before
+                    .as_ref()
+                    .is_some_and(|(data, outputs)| *data == cache.data_files && *outputs == cache.outputs)
+            };
             let saved = match saving {
                 Some(Ok(started)) => started.and_then(|saving| saving.finish(&cache.data_files, &cache.outputs)),
                 Some(Err(_)) => Err(std::io::Error::other("the thread writing it panicked")),
-                None if outputs_before == Some((cache.data_files.clone(), cache.outputs.clone())) => Ok(()),
+                None if as_before() => Ok(()),
                 None => cache::save(&cache_dir, print, &cache),
             };
             if let Err(e) = saved {

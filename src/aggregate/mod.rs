@@ -116,7 +116,7 @@ pub fn aggregate(
             let mut with_programs = false;
             for record in *records {
                 with_programs |= record.has_programs;
-                for &b in record_buckets(record, key_buckets, &mut scratch) {
+                for &b in key_buckets_of(&record.keys, key_buckets, &mut scratch) {
                     counts[b as usize] += 1;
                 }
             }
@@ -193,7 +193,7 @@ fn repeat_corrections(
             }
             let mut seen: FxHashMap<u32, u32> = FxHashMap::default();
             for upload in window {
-                for &b in key_set_buckets(upload.keys, key_buckets, &mut scratch) {
+                for &b in key_buckets_of(upload.keys, key_buckets, &mut scratch) {
                     *seen.entry(b).or_default() += 1;
                 }
             }
@@ -206,13 +206,8 @@ fn repeat_corrections(
     corrections
 }
 
-/// The distinct buckets a record counts in.
-fn record_buckets<'s>(record: &Record, key_buckets: &[Vec<u32>], scratch: &'s mut Vec<u32>) -> &'s [u32] {
-    key_set_buckets(&record.keys, key_buckets, scratch)
-}
-
 /// The distinct buckets a report with these key ids counts in.
-fn key_set_buckets<'s>(keys: &[u32], key_buckets: &[Vec<u32>], scratch: &'s mut Vec<u32>) -> &'s [u32] {
+fn key_buckets_of<'s>(keys: &[u32], key_buckets: &[Vec<u32>], scratch: &'s mut Vec<u32>) -> &'s [u32] {
     scratch.clear();
     for &k in keys {
         scratch.extend_from_slice(&key_buckets[k as usize]);
@@ -307,7 +302,7 @@ mod tests {
     }
 
     /// A report of uploader `x` on `day` with these keys.
-    fn record(day: i32, x: f64, keys: Vec<u32>) -> Record {
+    pub(super) fn record(day: i32, x: f64, keys: Vec<u32>) -> Record {
         Record {
             day: Day(day),
             x,

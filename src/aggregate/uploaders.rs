@@ -183,16 +183,7 @@ mod tests {
 
     #[test]
     fn uploaders_are_kept_as_they_were_made() {
-        let record = |day: i32, x: f64, keys: &[u32]| Record {
-            day: Day(day),
-            x,
-            file: 0,
-            line: 0,
-            has_programs: true,
-            has_stacks: false,
-            keys: keys.into(),
-            text: crate::ingest::spool::SpoolRef::default(),
-        };
+        let record = |day, x, keys: &[u32]| crate::aggregate::tests::record(day, x, keys.to_vec());
         // X 0.5 on days 10 and 16 (six apart: a repeat), X 0.25 on days 10 and 17 (seven apart: not).
         let records = [record(10, 0.5, &[1]), record(10, 0.25, &[2]), record(16, 0.5, &[3]), record(17, 0.25, &[4])];
         let groups = groups(&records, &[]);
