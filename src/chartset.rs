@@ -3,49 +3,50 @@
 //! Field names and order follow the Go worker's `chartdata` struct so that
 //! `charts/<NAME>.json` reads in any consumer of telemetry.go.dev's files.
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
-/// One daily (`DateRange` = [D, D]) or weekly ([D-6, D]) chart set.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// One daily (`DateRange` = [D, D]) or weekly ([D-6, D]) chart set. Names, ids and keys
+/// are borrowed from the plan, so a set costs a vector per chart, not strings per bucket.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "PascalCase")]
-pub struct ChartSet {
+pub struct ChartSet<'a> {
     pub date_range: [String; 2],
-    pub programs: Vec<ProgramCharts>,
+    pub programs: Vec<ProgramCharts<'a>>,
     pub num_reports: u64,
 }
 
 /// One program's charts: `ID` = `charts:<Program>`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "PascalCase")]
-pub struct ProgramCharts {
+pub struct ProgramCharts<'a> {
     #[serde(rename = "ID")]
-    pub id: String,
-    pub name: String,
-    pub charts: Vec<Chart>,
+    pub id: &'a str,
+    pub name: &'a str,
+    pub charts: Vec<Chart<'a>>,
 }
 
 /// One partition chart: `ID` = `charts:<Program>:<chart name>`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "PascalCase")]
-pub struct Chart {
+pub struct Chart<'a> {
     #[serde(rename = "ID")]
-    pub id: String,
-    pub name: String,
+    pub id: &'a str,
+    pub name: &'a str,
     #[serde(rename = "Type")]
-    pub kind: String,
-    pub data: Vec<Datum>,
+    pub kind: &'a str,
+    pub data: Vec<Datum<'a>>,
 }
 
 /// One bucket of a chart.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "PascalCase")]
-pub struct Datum {
-    pub week: String,
-    pub key: String,
+pub struct Datum<'a> {
+    pub week: &'a str,
+    pub key: &'a str,
     pub value: u64,
 }
 
-impl ChartSet {
+impl ChartSet<'_> {
     /// `D` for a daily set, `START_END` for a weekly one: the file stem under `charts/`.
     pub fn name(&self) -> String {
         if self.is_daily() {
@@ -74,13 +75,13 @@ mod tests {
         let set = ChartSet {
             date_range: ["2026-01-01".into(), "2026-01-07".into()],
             programs: vec![ProgramCharts {
-                id: "charts:cmd/go".into(),
-                name: "cmd/go".into(),
+                id: "charts:cmd/go",
+                name: "cmd/go",
                 charts: vec![Chart {
-                    id: "charts:cmd/go:GOOS".into(),
-                    name: "GOOS".into(),
-                    kind: "partition".into(),
-                    data: vec![Datum { week: "2026-01-07".into(), key: "linux".into(), value: 3 }],
+                    id: "charts:cmd/go:GOOS",
+                    name: "GOOS",
+                    kind: "partition",
+                    data: vec![Datum { week: "2026-01-07", key: "linux", value: 3 }],
                 }],
             }],
             num_reports: 4,

@@ -41,6 +41,11 @@ impl SetCounts {
     pub fn name(&self) -> String {
         set_name(self.start, self.end)
     }
+
+    /// The `Week` of the set's data: its latest day with a program report, or empty.
+    pub fn week_text(&self) -> String {
+        self.week.map(|d| d.to_string()).unwrap_or_default()
+    }
 }
 
 /// The name of the chart set of days `start..=end`: `D` for one day, `START_END` for more.
@@ -60,9 +65,10 @@ pub struct Aggregates {
 }
 
 impl Aggregates {
-    /// The chart set `sets[index]` in telemetry.go.dev's schema.
-    pub fn chart_set(&self, index: usize) -> ChartSet {
-        chart_set(&self.plan, &self.sets[index])
+    /// The chart set `sets[index]` in telemetry.go.dev's schema; `week` is the set's
+    /// [`SetCounts::week_text`].
+    pub fn chart_set<'a>(&'a self, index: usize, week: &'a str) -> ChartSet<'a> {
+        chart_set(&self.plan, &self.sets[index], week)
     }
 
     /// Days that have at least one valid report, in order.
@@ -227,14 +233,14 @@ fn split_by_day(records: &[Record]) -> Vec<(Day, &[Record])> {
 
 /// Builds the chart set of `counts` under `plan`: every program, its charts that have data,
 /// each with its buckets in plan order (empty Version and GoVersion buckets dropped).
-pub fn chart_set(plan: &Plan, counts: &SetCounts) -> ChartSet {
-    let week = counts.week.map(|d| d.to_string()).unwrap_or_default();
+/// `week` is the text of `counts.week` ([`SetCounts::week_text`]).
+pub fn chart_set<'a>(plan: &'a Plan, counts: &SetCounts, week: &'a str) -> ChartSet<'a> {
     let programs = plan
         .programs
         .iter()
         .map(|program| ProgramCharts {
-            id: format!("charts:{}", program.name),
-            name: program.name.clone(),
+            id: &program.id,
+            name: &program.name,
             charts: program
                 .charts
                 .iter()
@@ -248,14 +254,9 @@ pub fn chart_set(plan: &Plan, counts: &SetCounts) -> ChartSet {
                         .iter()
                         .zip(values)
                         .filter(|(_, &v)| v > 0 || chart.kind.keeps_empty_buckets())
-                        .map(|(key, &value)| Datum { week: week.clone(), key: key.clone(), value: u64::from(value) })
+                        .map(|(key, &value)| Datum { week, key, value: u64::from(value) })
                         .collect();
-                    Some(Chart {
-                        id: format!("charts:{}:{}", program.name, chart.name),
-                        name: chart.name.clone(),
-                        kind: "partition".to_string(),
-                        data,
-                    })
+                    Some(Chart { id: &chart.id, name: &chart.name, kind: "partition", data })
                 })
                 .collect(),
         })
@@ -291,7 +292,7 @@ mod tests {
 
     fn plan_with_buckets(n: u32) -> Plan {
         let mut plan = Plan::default();
-        plan.programs.push(ProgramPlan { name: "p".into(), charts: Vec::new(), uploaders_bucket: n });
+        plan.programs.push(ProgramPlan { name: "p".into(), id: "charts:p".into(), charts: Vec::new(), uploaders_bucket: n });
         plan.bucket_count = n + 1;
         plan
     }

@@ -31,6 +31,8 @@ impl ChartKind {
 #[derive(Debug, Clone, PartialEq)]
 pub struct ChartPlan {
     pub name: String,
+    /// `charts:<program>:<name>`, the chart's `ID` in a chart set.
+    pub id: String,
     pub kind: ChartKind,
     pub buckets: Vec<String>,
     pub first_bucket: u32,
@@ -41,6 +43,8 @@ pub struct ChartPlan {
 #[derive(Debug, Clone, PartialEq)]
 pub struct ProgramPlan {
     pub name: String,
+    /// `charts:<program>`, the program's `ID` in a chart set.
+    pub id: String,
     pub charts: Vec<ChartPlan>,
     /// A bucket in no chart: every report with a program report of this program, so its
     /// count is the program's distinct uploaders (the denominator of trend shares).
@@ -115,14 +119,14 @@ impl Plan {
             let mut charts = Vec::new();
             if !lists.name.starts_with("cmd/") {
                 let versions = sorted(lists.versions.iter().map(|v| v.to_string()), semver_order);
-                charts.push(plan.chart("Version", ChartKind::Version, versions, FxHashMap::default()));
+                charts.push(plan.chart(lists.name, "Version", ChartKind::Version, versions, FxHashMap::default()));
             }
             let goos = sorted(goos.iter().cloned(), |a, b| a.cmp(b));
-            charts.push(plan.chart("GOOS", ChartKind::Goos, goos, FxHashMap::default()));
+            charts.push(plan.chart(lists.name, "GOOS", ChartKind::Goos, goos, FxHashMap::default()));
             let goarch = sorted(goarch.iter().cloned(), |a, b| a.cmp(b));
-            charts.push(plan.chart("GOARCH", ChartKind::Goarch, goarch, FxHashMap::default()));
+            charts.push(plan.chart(lists.name, "GOARCH", ChartKind::Goarch, goarch, FxHashMap::default()));
             let go = sorted(go_version.iter().map(|v| go_lang(v).to_string()), go_order);
-            charts.push(plan.chart("GoVersion", ChartKind::GoVersion, go, FxHashMap::default()));
+            charts.push(plan.chart(lists.name, "GoVersion", ChartKind::GoVersion, go, FxHashMap::default()));
             for (chart, names) in &lists.counters {
                 let buckets = sorted(names.iter().map(|n| split_counter_name(n).1.to_string()), |a, b| a.cmp(b));
                 let index: FxHashMap<String, u32> = names
@@ -132,17 +136,19 @@ impl Plan {
                         (n.clone(), buckets.iter().position(|b| b == bucket).expect("bucket listed") as u32)
                     })
                     .collect();
-                charts.push(plan.chart(chart, ChartKind::Counter, buckets, index));
+                charts.push(plan.chart(lists.name, chart, ChartKind::Counter, buckets, index));
             }
             let uploaders_bucket = plan.bucket_count;
             plan.bucket_count += 1;
-            plan.programs.push(ProgramPlan { name: lists.name.to_string(), charts, uploaders_bucket });
+            let (name, id) = (lists.name.to_string(), format!("charts:{}", lists.name));
+            plan.programs.push(ProgramPlan { name, id, charts, uploaders_bucket });
         }
         plan
     }
 
     fn chart(
         &mut self,
+        program: &str,
         name: &str,
         kind: ChartKind,
         buckets: Vec<String>,
@@ -150,7 +156,8 @@ impl Plan {
     ) -> ChartPlan {
         let first_bucket = self.bucket_count;
         self.bucket_count += buckets.len() as u32;
-        ChartPlan { name: name.to_string(), kind, buckets, first_bucket, counter_names }
+        let id = format!("charts:{program}:{name}");
+        ChartPlan { name: name.to_string(), id, kind, buckets, first_bucket, counter_names }
     }
 
     /// For each key id, the global ids of the buckets it counts in.

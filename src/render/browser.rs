@@ -243,22 +243,22 @@ mod tests {
     use super::*;
     use crate::chartset::{Chart, Datum, ProgramCharts};
 
-    fn set(program: &str, charts: &[(&str, &[(&str, u64)])]) -> ChartSet {
+    fn set<'a>(program: &'a str, charts: &[(&'a str, &[(&'a str, u64)])]) -> ChartSet<'a> {
         ChartSet {
             date_range: ["2026-01-01".into(), "2026-01-07".into()],
             num_reports: 8,
             programs: vec![ProgramCharts {
-                id: format!("charts:{program}"),
-                name: program.into(),
+                id: "",
+                name: program,
                 charts: charts
                     .iter()
                     .map(|(name, data)| Chart {
-                        id: String::new(),
-                        name: (*name).into(),
-                        kind: "partition".into(),
+                        id: "",
+                        name,
+                        kind: "partition",
                         data: data
                             .iter()
-                            .map(|&(key, value)| Datum { week: String::new(), key: key.into(), value })
+                            .map(|&(key, value)| Datum { week: "", key, value })
                             .collect(),
                     })
                     .collect(),
@@ -319,7 +319,7 @@ mod tests {
         assert_eq!(programs[0].charts[0].title, "");
         assert_eq!(programs[0].charts[0].name, "<i>");
         assert!(programs[0].charts[0].svg.contains("aria-label=\"&lt;i&gt;: "));
-        let rows = table_rows(&[crate::chartset::Datum { week: String::new(), key: "<x>&\u{7}".into(), value: 2 }], 0);
+        let rows = table_rows(&[crate::chartset::Datum { week: "", key: "<x>&\u{7}", value: 2 }], 0);
         assert_eq!(rows, "<tr><td>&lt;x&gt;&amp;\u{FFFD}</td><td class=\"num\">2</td><td class=\"num\"></td></tr>\n");
     }
 }

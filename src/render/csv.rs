@@ -247,15 +247,15 @@ mod tests {
         let set = ChartSet {
             date_range: ["2026-01-01".into(), "2026-01-07".into()],
             programs: vec![ProgramCharts {
-                id: "charts:evil,\"prog\"".into(),
-                name: "evil,\"prog\"".into(),
+                id: "charts:evil,\"prog\"",
+                name: "evil,\"prog\"",
                 charts: vec![Chart {
-                    id: "x".into(),
-                    name: "=cmd|' /C calc'!A0".into(),
-                    kind: "partition".into(),
+                    id: "x",
+                    name: "=cmd|' /C calc'!A0",
+                    kind: "partition",
                     data: vec![
-                        Datum { week: "2026-01-07".into(), key: "line\nbreak".into(), value: 3 },
-                        Datum { week: "2026-01-07".into(), key: "-2+3".into(), value: 0 },
+                        Datum { week: "2026-01-07", key: "line\nbreak", value: 3 },
+                        Datum { week: "2026-01-07", key: "-2+3", value: 0 },
                     ],
                 }],
             }],

@@ -12,9 +12,9 @@ use crate::site::{Staging, WriteError};
 /// every chart set, both from one chart set built when either is rendered.
 pub fn write_chart_sets(aggregates: &Aggregates, prints: &super::Prints, out: &Staging) -> Result<(), WriteError> {
     (0..aggregates.sets.len()).into_par_iter().try_for_each(|i| {
-        let name = aggregates.sets[i].name();
+        let (name, week) = (aggregates.sets[i].name(), aggregates.sets[i].week_text());
         let set = std::cell::OnceCell::new();
-        let set = || set.get_or_init(|| aggregates.chart_set(i));
+        let set = || set.get_or_init(|| aggregates.chart_set(i, &week));
         let json = prints.set(aggregates, i, "json", &[]);
         out.memoized(&format!("charts/{name}.json"), json, || Ok::<_, WriteError>(set().to_json()))?;
         let csv = prints.set(aggregates, i, "csv", &[]);

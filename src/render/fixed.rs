@@ -3,8 +3,9 @@
 //!
 //! Charts print every coordinate with one decimal (`{:.1}`), and a year's site prints
 //! millions of them; the standard library's exact float formatting is a notable share of
-//! rendering. [`Fixed`] prints the same text through integer arithmetic, falling back to
-//! the standard formatting wherever the fast path could round differently. In the loops
+//! rendering. [`Fixed`] prints the same text through integer arithmetic, ties included
+//! (chart coordinates such as 200 * 3 / 8000 = 0.075 land on them often), falling back to
+//! the standard formatting only for negative and huge values. In the loops
 //! that run once per bar, `write!` itself (a dynamic call per argument) cost more than
 //! the digits, so they append their pieces with [`push!`].
 
@@ -17,14 +18,28 @@ use std::fmt::Write as _;
 pub struct Fixed(pub f64);
 
 impl Fixed {
-    /// The number in tenths, rounded as `{:.1}` rounds it, where integer arithmetic
-    /// surely agrees with that: away from a tie (x.x5) the product's rounding error cannot
-    /// change the rounded tenth; at or near a tie the exact decimal expansion decides, so
-    /// that is left to std.
+    /// The number in tenths, rounded as `{:.1}` rounds it: to the nearest tenth of the
+    /// number's exact value, ties to even. `x * 10` is rounded, so near a tie (x.x5) its
+    /// rounding error decides; it is recovered exactly by splitting the product into
+    /// `x * 8 + x * 2` (both exact) and summing them with Knuth's TwoSum. `None` outside
+    /// 0..10^14, left to std.
     fn tenths(self) -> Option<u64> {
-        let tenths = self.0 * 10.0;
-        let fast = (0.0..1e15).contains(&tenths) && ((tenths - tenths.floor()) - 0.5).abs() > 1e-6;
-        fast.then(|| tenths.round() as u64)
+        let (a, b) = (self.0 * 8.0, self.0 * 2.0);
+        let tenths = a + b;
+        if self.0.is_sign_negative() || !(0.0..1e15).contains(&tenths) {
+            return None;
+        }
+        let floor = tenths.floor();
+        if ((tenths - floor) - 0.5).abs() > 1e-6 {
+            return Some(tenths.round() as u64);
+        }
+        // x * 10 is exactly `tenths + error`.
+        let (b_part, a_part) = (tenths - a, tenths - (tenths - a));
+        let error = (a - a_part) + (b - b_part);
+        // Exact (Sterbenz: both are within a factor of two), so the sum's sign is exact.
+        let past_half = (tenths - (floor + 0.5)) + error;
+        let floor = floor as u64;
+        Some(if past_half > 0.0 || (past_half == 0.0 && floor % 2 == 1) { floor + 1 } else { floor })
     }
 }
 
@@ -150,6 +165,26 @@ mod tests {
             let mut pushed = String::new();
             push!(&mut pushed, Fixed(value));
             assert_eq!(pushed, format!("{value:.1}"), "{value}");
+        }
+    }
+
+    #[test]
+    fn ties_round_as_std_rounds_them() {
+        // Exact ties (quarters: ties to even) and the floats on either side of every
+        // tenth's midpoint (k + 0.5) / 10, which std rounds by their exact expansion.
+        let mut values = vec![-0.0, 0.125, 1e14 - 0.25];
+        for k in 0..100_000u32 {
+            values.push(f64::from(k) + 0.25);
+            values.push(f64::from(k) + 0.75);
+            let mid = (f64::from(k) + 0.5) / 10.0;
+            values.extend([mid, mid.next_up(), mid.next_down()]);
+            let far = (f64::from(k) * 997.0 + 0.5) / 10.0;
+            values.extend([far, far.next_up(), far.next_down()]);
+        }
+        for value in values {
+            let mut pushed = String::new();
+            push!(&mut pushed, Fixed(value));
+            assert_eq!(pushed, format!("{value:.1}"), "{value:e}");
         }
     }
 

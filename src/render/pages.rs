@@ -297,7 +297,8 @@ impl Pages<'_> {
         if let Some(i) = self.newest_set() {
             let sets = &self.ctx.aggregates.sets;
             context.insert("set", &SetLink::new(&sets[i], ""));
-            let mut programs = browser::programs(&self.ctx.aggregates.chart_set(i), &self.catalog);
+            let week = sets[i].week_text();
+            let mut programs = browser::programs(&self.ctx.aggregates.chart_set(i, &week), &self.catalog);
             deferred = browser::Deferred::take(&mut programs);
             context.insert("programs", &programs);
         }
@@ -331,7 +332,8 @@ impl Pages<'_> {
         let crumbs = vec![crumb("Charts", Some("../index.html".into())), crumb(&set.range, None)];
         let layout = self.layout(rel, &set.heading, "charts", crumbs);
         let mut context = context(&layout)?;
-        let mut programs = browser::programs(&self.ctx.aggregates.chart_set(i), &self.catalog);
+        let week = sets[i].week_text();
+        let mut programs = browser::programs(&self.ctx.aggregates.chart_set(i, &week), &self.catalog);
         let deferred = browser::Deferred::take(&mut programs);
         context.insert("programs", &programs);
         let stacks = !set.daily && self.beyond.has_stacks();
