@@ -1077,6 +1077,59 @@ mod tests {
     }
 
     #[test]
+    fn the_duplicate_rule_keeps_the_last_of_each_day_and_x_whatever_the_order() {
+        // splitmix64, for many small random inputs.
+        let mut state = 7u64;
+        let mut next = |n: u64| {
+            state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+            let mut z = state;
+            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+            (z ^ (z >> 31)) % n
+        };
+        for round in 0..200 {
+            let count = next(40) as u32;
+            // Grouped by day (as files give them) in half the rounds, shuffled in the others.
+            let mut made: Vec<(i32, u64, u32, u32)> =
+                (0..count).map(|i| (next(5) as i32, next(4), next(3) as u32, i)).collect();
+            if round % 2 == 0 {
+                made.sort_by_key(|m| m.0);
+            }
+            let mut records: Vec<Record> = made
+                .iter()
+                .map(|&(day, x, file, line)| Record {
+                    day: Day(day),
+                    x: (x + 1) as f64 / 8.0,
+                    file,
+                    line,
+                    has_programs: true,
+                    has_stacks: false,
+                    keys: vec![file, line].into(),
+                    text: Default::default(),
+                })
+                .collect();
+            // By brute force: the largest (file, line) of each (day, X) is kept.
+            let mut last: std::collections::BTreeMap<(i32, u64), (u32, u32)> = Default::default();
+            for &(day, x, file, line) in &made {
+                let best = last.entry((day, x)).or_insert((file, line));
+                *best = (*best).max((file, line));
+            }
+            let expected_kept: Vec<(i32, u64, u32, u32)> = last.iter().map(|(&(d, x), &(f, l))| (d, x, f, l)).collect();
+            let mut expected_dropped: Vec<(i32, u32, u32)> =
+                made.iter().filter(|m| last[&(m.0, m.1)] != (m.2, m.3)).map(|m| (m.0, m.2, m.3)).collect();
+            expected_dropped.sort_unstable();
+            let dropped = drop_duplicates(&mut records);
+            let kept: Vec<(i32, u64, u32, u32)> =
+                records.iter().map(|r| (r.day.0, (r.x * 8.0) as u64 - 1, r.file, r.line)).collect();
+            assert_eq!(kept, expected_kept, "round {round}");
+            assert!(records.iter().all(|r| *r.keys == [r.file, r.line]), "each record keeps its own keys");
+            let mut dropped: Vec<(i32, u32, u32)> = dropped.iter().map(|d| (d.day.0, d.file, d.line)).collect();
+            dropped.sort_unstable();
+            assert_eq!(dropped, expected_dropped, "round {round}");
+        }
+    }
+
+    #[test]
     fn a_spool_file_holds_its_main_days_reports_once_each_in_object_name_order() {
         let dir = tempfile::tempdir().unwrap();
         let spool = super::Spool::new(dir.path(), ".test-spool-").unwrap();
