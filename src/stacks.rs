@@ -105,6 +105,8 @@ pub struct StackIndex {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StackRow<'a> {
     pub stack: &'a Stack,
+    /// The stack's position in [`StackIndex::stacks`].
+    pub id: u32,
     /// Distinct uploaders (`X`) whose reports in the window hold the stack.
     pub uploaders: u32,
     /// The stack's counts summed over those reports.
@@ -275,6 +277,11 @@ impl StackIndex {
         self.stacks.is_empty()
     }
 
+    /// Every stack, in (program, key) order: the positions [`StackRow::id`] names.
+    pub fn stacks(&self) -> &[Stack] {
+        &self.stacks
+    }
+
     /// A hash of everything the index holds for days `start..=end` (stacks by their text,
     /// uploaders, counts), for the page memo of incremental builds.
     pub fn window_hash(&self, start: Day, end: Day) -> u64 {
@@ -321,6 +328,7 @@ impl StackIndex {
             }
             by_counter.entry((stack.program.clone(), stack.counter.clone())).or_default().push(StackRow {
                 stack,
+                id: group[0].stack,
                 uploaders,
                 total: group.iter().map(|r| r.count).sum(),
                 new: !before.contains(&group[0].stack),

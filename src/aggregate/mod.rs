@@ -249,13 +249,15 @@ pub fn chart_set<'a>(plan: &'a Plan, counts: &SetCounts, week: &'a str) -> Chart
                     if values.iter().all(|&v| v == 0) {
                         return None;
                     }
-                    let data = chart
-                        .buckets
-                        .iter()
-                        .zip(values)
-                        .filter(|(_, &v)| v > 0 || chart.kind.keeps_empty_buckets())
-                        .map(|(key, &value)| Datum { week, key, value: u64::from(value) })
-                        .collect();
+                    let mut data = Vec::with_capacity(values.len());
+                    data.extend(
+                        chart
+                            .buckets
+                            .iter()
+                            .zip(values)
+                            .filter(|(_, &v)| v > 0 || chart.kind.keeps_empty_buckets())
+                            .map(|(key, &value)| Datum { week, key, value: u64::from(value) }),
+                    );
                     Some(Chart { id: &chart.id, name: &chart.name, kind: "partition", data })
                 })
                 .collect(),
@@ -292,7 +294,12 @@ mod tests {
 
     fn plan_with_buckets(n: u32) -> Plan {
         let mut plan = Plan::default();
-        plan.programs.push(ProgramPlan { name: "p".into(), id: "charts:p".into(), charts: Vec::new(), uploaders_bucket: n });
+        plan.programs.push(ProgramPlan {
+            name: "p".into(),
+            id: "charts:p".into(),
+            charts: Vec::new(),
+            uploaders_bucket: n,
+        });
         plan.bucket_count = n + 1;
         plan
     }

@@ -5,10 +5,11 @@
 use rayon::prelude::*;
 use serde::Serialize;
 
+use super::browser::Deferred;
 use super::linechart::{self, Theme};
 use super::pages::{context, crumb, Pages, SetLink};
 use super::paths::{display_text, short_program_name};
-use super::stack_pages::StacksView;
+use super::stack_pages::{self, StacksView};
 use super::trend_pages::{trend_files, TrendFiles, TrendLink, TrendPaths, TrendView};
 use super::{feed, RenderError, SiteContext};
 use crate::site::{Staging, WriteError};
@@ -22,6 +23,8 @@ pub struct Beyond {
     pub trends: Vec<Trend>,
     pub paths: TrendPaths,
     pub stacks: StackIndex,
+    /// Each stack's markup, by position in `stacks` ([`stack_pages::stacks_markup`]).
+    pub stack_markup: Vec<String>,
     /// (program, stack counter) named by the upload config, sorted.
     pub stack_counters: Vec<(String, String)>,
     /// Whether `feed.xml` was written.
@@ -38,6 +41,7 @@ impl Beyond {
             || StackIndex::read(ctx.ingested),
         );
         let stacks = stacks.map_err(|source| WriteError { path: "spool".into(), source })?;
+        let stack_markup = stack_pages::stacks_markup(&stacks);
         let mut stack_counters: Vec<(String, String)> = ctx
             .upload_config
             .programs
@@ -46,7 +50,8 @@ impl Beyond {
             .collect();
         stack_counters.sort_unstable();
         stack_counters.dedup();
-        Ok(Beyond { paths: TrendPaths::new(&aggregates.plan), weeks, trends, stacks, stack_counters, feed: false })
+        let paths = TrendPaths::new(&aggregates.plan);
+        Ok(Beyond { paths, weeks, trends, stacks, stack_markup, stack_counters, feed: false })
     }
 
     /// Whether the site has stacks pages: some program has stack counters in the upload
@@ -224,9 +229,11 @@ impl Pages<'_> {
     ) -> Result<Vec<u8>, RenderError> {
         let sets = &self.ctx.aggregates.sets;
         let window = self.beyond.stacks.week(sets[i].end, &self.beyond.stack_counters, self.ctx.chart_config);
-        let mut view = StacksView::new(&window);
+        let mut view = StacksView::new(&window, &self.beyond.stack_markup);
+        let mut deferred = Deferred::default();
         for counter in &mut view.counters {
             counter.program = display_text(short_program_name(&counter.program));
+            deferred.defer(&mut counter.list);
         }
         let link = |j: usize| {
             let other = SetLink::new(&sets[j], "../../");
@@ -243,7 +250,7 @@ impl Pages<'_> {
         context.insert("stacks", &view);
         context.insert("previous", &previous.map(link));
         context.insert("next", &next.map(link));
-        self.render_bytes("stacks.html", &context)
+        Ok(deferred.splice(&self.render_bytes("stacks.html", &context)?))
     }
 }
 

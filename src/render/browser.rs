@@ -171,7 +171,8 @@ pub fn programs<'a>(set: &ChartSet, catalog: &'a ChartCatalog) -> Vec<ProgramVie
         .collect()
 }
 
-/// The charts' SVGs and tables, kept out of a page's template context: each is replaced by
+/// The charts' SVGs and tables (and the stacks pages' lists), kept out of a page's template
+/// context: each is replaced by
 /// a short token (`\0` + its index + `\0`), and the rendered page is spliced with them
 /// afterwards ([`Deferred::splice`]). The template still decides where they go, but the
 /// template engine no longer copies half a megabyte of markup per page into its context
@@ -187,12 +188,16 @@ impl Deferred {
     pub fn take(programs: &mut [ProgramView<'_>]) -> Deferred {
         let mut deferred = Deferred::default();
         for chart in programs.iter_mut().flat_map(|p| p.charts.iter_mut()) {
-            for markup in [&mut chart.svg, &mut chart.table] {
-                let token = format!("\0{}\0", deferred.parts.len());
-                deferred.parts.push(std::mem::replace(markup, token));
-            }
+            deferred.defer(&mut chart.svg);
+            deferred.defer(&mut chart.table);
         }
         deferred
+    }
+
+    /// Takes `markup` out, leaving its token.
+    pub fn defer(&mut self, markup: &mut String) {
+        let token = format!("\0{}\0", self.parts.len());
+        self.parts.push(std::mem::replace(markup, token));
     }
 
     /// `page` with every token replaced by its markup.
@@ -256,10 +261,7 @@ mod tests {
                         id: "",
                         name,
                         kind: "partition",
-                        data: data
-                            .iter()
-                            .map(|&(key, value)| Datum { week: "", key, value })
-                            .collect(),
+                        data: data.iter().map(|&(key, value)| Datum { week: "", key, value }).collect(),
                     })
                     .collect(),
             }],

@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use super::trend_pages::printable;
 use super::xml;
-use crate::stacks::{StackRow, WindowStacks};
+use crate::stacks::{Stack, StackIndex, StackRow, WindowStacks};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct CounterView {
@@ -35,7 +35,8 @@ pub struct StacksView {
 }
 
 impl StacksView {
-    pub fn new(window: &WindowStacks<'_>) -> StacksView {
+    /// The view of `window`, with each stack's markup from `markup` ([`stacks_markup`]).
+    pub fn new(window: &WindowStacks<'_>, markup: &[String]) -> StacksView {
         let counters: Vec<CounterView> = window
             .counters
             .iter()
@@ -46,7 +47,7 @@ impl StacksView {
                 description: printable(c.description.as_deref().unwrap_or_default()),
                 count: c.stacks.len(),
                 new: c.stacks.iter().filter(|s| s.new).count(),
-                list: list_items(&c.stacks),
+                list: list_items(&c.stacks, markup),
             })
             .collect();
         StacksView {
@@ -59,11 +60,28 @@ impl StacksView {
     }
 }
 
+/// Every stack's counter name and decoded frames, one per line, escaped (control
+/// characters other than newline and tab replaced), by [`StackRow::id`]: made once, as a
+/// stack shows on the stacks pages of every week it was seen in.
+pub fn stacks_markup(index: &StackIndex) -> Vec<String> {
+    use rayon::prelude::*;
+    index.stacks().par_iter().map(stack_markup).collect()
+}
+
+fn stack_markup(stack: &Stack) -> String {
+    let mut html = String::with_capacity(stack.encoded.len() + 16);
+    xml::push_text(&mut html, &stack.counter);
+    for frame in &stack.frames {
+        html.push('\n');
+        xml::push_text(&mut html, frame);
+    }
+    html
+}
+
 /// One `<li class="stack">` per stack: its uploaders, total count, "new" mark, and its
-/// counter name and decoded frames, one per line (escaped; control characters other
-/// than newline and tab replaced).
-fn list_items(stacks: &[StackRow<'_>]) -> String {
-    let mut html = String::with_capacity(stacks.iter().map(|s| s.stack.encoded.len() + 200).sum());
+/// markup.
+fn list_items(stacks: &[StackRow<'_>], markup: &[String]) -> String {
+    let mut html = String::with_capacity(stacks.iter().map(|s| markup[s.id as usize].len() + 200).sum());
     for row in stacks {
         let plural = if row.uploaders == 1 { "" } else { "s" };
         let _ = write!(
@@ -75,11 +93,7 @@ fn list_items(stacks: &[StackRow<'_>]) -> String {
             html.push_str(" · <span class=\"badge new\">new</span>");
         }
         html.push_str("</p>\n      <pre class=\"code\"><code>");
-        xml::push_text(&mut html, &row.stack.counter);
-        for frame in &row.stack.frames {
-            html.push('\n');
-            xml::push_text(&mut html, frame);
-        }
+        html.push_str(&markup[row.id as usize]);
         html.push_str("</code></pre>\n    </li>");
     }
     html
@@ -98,7 +112,7 @@ mod tests {
         let reports =
             reports.iter().map(|&(day, x, key, n)| (Day(day), x, vec![("gopls".to_string(), key.to_string(), n)]));
         let index = StackIndex::from_reports(reports);
-        StacksView::new(&index.week(Day(12), &[], &ChartConfigFile::default()))
+        StacksView::new(&index.week(Day(12), &[], &ChartConfigFile::default()), &stacks_markup(&index))
     }
 
     #[test]

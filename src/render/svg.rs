@@ -193,18 +193,23 @@ impl Layout {
     fn bars(&self, svg: &mut String, bars: &[Bar<'_>]) {
         let _ = write!(svg, r#"<g class="bars" fill="{BAR_FILL}">"#);
         let width = (self.step * 0.8).min(MAX_BAR_WIDTH);
-        let (top, plot_height, step) = (Fixed(TOP), Fixed(PLOT_HEIGHT), Fixed(self.step));
+        // What is the same for every bar, printed once.
+        let hover = format!(
+            r#"" y="{}" width="{}" height="{}" fill="transparent"/><rect x=""#,
+            Fixed(TOP).text(),
+            Fixed(self.step).text(),
+            Fixed(PLOT_HEIGHT).text()
+        );
+        let bar_width = format!(r#"" width="{}" height=""#, Fixed(width).text());
         for (i, bar) in bars.iter().enumerate() {
             let column = self.left + i as f64 * self.step;
             let x = Fixed(column + (self.step - width) / 2.0);
             let y = self.y(bar.value);
-            let (column, y_at, bar_width) = (Fixed(column), Fixed(y), Fixed(width));
             svg.push_str("<g><title>");
             escape_into(svg, bar.label);
             let reports = if bar.value == 1 { " report" } else { " reports" };
-            push!(svg, ": ", bar.value, reports, r#"</title><rect x=""#, column, r#"" y=""#, top, r#"" width=""#, step);
-            push!(svg, r#"" height=""#, plot_height, r#"" fill="transparent"/><rect x=""#, x, r#"" y=""#, y_at);
-            push!(svg, r#"" width=""#, bar_width, r#"" height=""#, Fixed(self.baseline() - y), r#""/></g>"#);
+            push!(svg, ": ", bar.value, reports, r#"</title><rect x=""#, Fixed(column), hover.as_str(), x, r#"" y=""#);
+            push!(svg, Fixed(y), bar_width.as_str(), Fixed(self.baseline() - y), r#""/></g>"#);
         }
         svg.push_str("</g>");
     }
@@ -220,12 +225,11 @@ impl Layout {
             Fixed(self.left),
             Fixed(self.left + self.step * self.count as f64),
         );
+        let level_y = format!(r#"" y="{}">"#, Fixed(base + FONT_SIZE + 4.0).text());
         for (i, bar) in bars.iter().enumerate() {
             let x = self.left + (i as f64 + 0.5) * self.step;
             match self.angle {
-                Angle::Level => {
-                    push!(svg, r#"<text x=""#, Fixed(x), r#"" y=""#, Fixed(base + FONT_SIZE + 4.0), r#"">"#)
-                }
+                Angle::Level => push!(svg, r#"<text x=""#, Fixed(x), level_y.as_str()),
                 Angle::Slanted => {
                     let (x, y) = (Fixed(x + 3.0), Fixed(base + 8.0));
                     push!(svg, r#"<text transform="translate("#, x, ",", y, r#") rotate(-45)">"#);
