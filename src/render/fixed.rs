@@ -47,7 +47,9 @@ impl fmt::Display for Fixed {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.tenths() {
             Some(tenths) if f.precision() == Some(1) && f.width().is_none() => {
-                f.write_str(Tenths::new(tenths).as_str())
+                let (whole, tenth) = split_tenths(tenths);
+                f.write_str(itoa::Buffer::new().format(whole))?;
+                f.write_str(tenth)
             }
             _ => fmt::Display::fmt(&self.0, f),
         }
@@ -70,7 +72,11 @@ impl Piece for Fixed {
     /// As `{:.1}` prints it.
     fn push_to(self, out: &mut String) {
         match self.tenths() {
-            Some(tenths) => out.push_str(Tenths::new(tenths).as_str()),
+            Some(tenths) => {
+                let (whole, tenth) = split_tenths(tenths);
+                out.push_str(itoa::Buffer::new().format(whole));
+                out.push_str(tenth);
+            }
             None => {
                 let _ = write!(out, "{:.1}", self.0);
             }
@@ -108,28 +114,13 @@ macro_rules! push {
 }
 pub(crate) use push;
 
-/// `n / 10` printed with one decimal (`123` -> `12.3`), built on the stack: the fast
-/// path of [`Fixed`], which a page runs hundreds of thousands of times.
-struct Tenths {
-    bytes: [u8; 24],
-    len: usize,
-}
-
-impl Tenths {
-    fn new(n: u64) -> Tenths {
-        let mut whole = itoa::Buffer::new();
-        let whole = whole.format(n / 10).as_bytes();
-        let mut bytes = [0u8; 24];
-        bytes[..whole.len()].copy_from_slice(whole);
-        bytes[whole.len()] = b'.';
-        // n % 10 is a single digit.
-        bytes[whole.len() + 1] = b'0' + (n % 10) as u8;
-        Tenths { bytes, len: whole.len() + 2 }
-    }
-
-    fn as_str(&self) -> &str {
-        std::str::from_utf8(&self.bytes[..self.len]).expect("ASCII digits")
-    }
+/// `n` tenths as the whole number and the text after it (`123` -> `12` and `.3`): the
+/// fast path of [`Fixed`], which a page runs hundreds of thousands of times. The pieces
+/// are appended to the output as they are: building the text in a buffer of its own and
+/// copying that cost more than the digits.
+fn split_tenths(n: u64) -> (u64, &'static str) {
+    const TENTHS: [&str; 10] = [".0", ".1", ".2", ".3", ".4", ".5", ".6", ".7", ".8", ".9"];
+    (n / 10, TENTHS[(n % 10) as usize])
 }
 
 #[cfg(test)]

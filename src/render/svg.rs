@@ -170,14 +170,12 @@ impl Layout {
         let (x0, x1) = (Fixed(self.left), Fixed(self.left + self.step * self.count as f64));
         svg.push_str(r#"<g class="y-axis" fill="currentColor" text-anchor="end">"#);
         let mut value = 0;
+        let line_x = format!(r#"<line x1="{x0:.1}" x2="{x1:.1}" y1=""#);
+        let text_x = format!(r#"" stroke="currentColor" stroke-opacity="0.2"/><text x="{:.1}" y=""#, Fixed(x0.0 - 4.0));
         while value <= self.top_value {
             let y = Fixed(self.y(value));
-            let _ = write!(
-                svg,
-                r#"<line x1="{x0:.1}" x2="{x1:.1}" y1="{y:.1}" y2="{y:.1}" stroke="currentColor" stroke-opacity="0.2"/><text x="{:.1}" y="{:.1}">{value}</text>"#,
-                Fixed(x0.0 - 4.0),
-                Fixed(y.0 + FONT_SIZE * 0.35),
-            );
+            push!(svg, line_x.as_str(), y, r#"" y2=""#, y, text_x.as_str(), Fixed(y.0 + FONT_SIZE * 0.35), r#"">"#);
+            push!(svg, value, "</text>");
             let Some(next) = value.checked_add(self.tick) else { break };
             value = next;
         }
