@@ -400,6 +400,41 @@ fn templates_and_static_files_are_overridden_file_by_file() {
 }
 
 #[test]
+fn pages_with_the_same_charts_share_one_chart_browser_each_with_its_own_numbers() {
+    let f = sample();
+    let browser = "{% for program in programs %}{% for chart in program.charts %}<div class=\"mine\" \
+                   data-root=\"{{ root }}\" data-site=\"{{ site.title }}\">{{ chart.name }}{{ chart.svg | safe }}</div>\
+                   {% endfor %}{% endfor %}";
+    f.write("theme/chart_browser.html", browser);
+    build_ok(&f, &["--templates", path_str(&f.data().join("theme")), "--title", "T"]);
+    let home = f.read_site("index.html");
+    assert!(home.contains("<div class=\"mine\" data-root=\"\" data-site=\"T\">GOOS<svg"), "{home}");
+    let mut chart_lists = BTreeMap::new();
+    for entry in std::fs::read_dir(f.site().join("charts")).unwrap() {
+        let name = entry.unwrap().file_name().into_string().unwrap();
+        let Some(stem) = name.strip_suffix(".json") else { continue };
+        let set: serde_json::Value = serde_json::from_str(&f.read_site(&format!("charts/{name}"))).unwrap();
+        let page = f.read_site(&format!("charts/{stem}/index.html"));
+        assert!(page.contains("<div class=\"mine\" data-root=\"../../\" data-site=\"T\">GOOS<svg"), "{stem}");
+        assert!(!page.contains('\0'), "{stem}: a token left");
+        let mut charts = Vec::new();
+        for program in set["Programs"].as_array().unwrap() {
+            for chart in program["Charts"].as_array().unwrap() {
+                charts.push(chart["ID"].as_str().unwrap().to_string());
+                // Each page's bars are its own set's, whichever page rendered the browser.
+                for datum in chart["Data"].as_array().unwrap() {
+                    let (key, value) = (datum["Key"].as_str().unwrap(), datum["Value"].as_u64().unwrap());
+                    let title = format!("<title>{key}: {value} report{}</title>", if value == 1 { "" } else { "s" });
+                    assert!(page.contains(&title), "{stem}: {title}");
+                }
+            }
+        }
+        *chart_lists.entry(charts).or_insert(0) += 1;
+    }
+    assert!(chart_lists.values().any(|&n| n > 1), "some pages share a chart list: {chart_lists:?}");
+}
+
+#[test]
 fn a_broken_template_fails_the_build_and_keeps_the_old_site() {
     let f = sample();
     build_ok(&f, &[]);

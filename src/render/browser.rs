@@ -181,6 +181,8 @@ pub fn programs<'a>(set: &ChartSet, catalog: &'a ChartCatalog) -> Vec<ProgramVie
 #[derive(Debug, Default)]
 pub struct Deferred {
     parts: Vec<String>,
+    /// The part holding other parts' tokens: the chart browser (see [`Deferred::nest`]).
+    nested: Option<usize>,
 }
 
 impl Deferred {
@@ -200,19 +202,40 @@ impl Deferred {
         self.parts.push(std::mem::replace(markup, token));
     }
 
+    /// Adds `markup` that holds the tokens of the parts taken so far (the chart browser,
+    /// rendered once for every page with the same charts), and returns its own token.
+    pub fn nest(&mut self, markup: String) -> String {
+        let mut token = markup;
+        self.defer(&mut token);
+        self.nested = Some(self.parts.len() - 1);
+        token
+    }
+
     /// `page` with every token replaced by its markup.
     pub fn splice(&self, page: &[u8]) -> Vec<u8> {
         let mut out = Vec::with_capacity(page.len() + self.parts.iter().map(String::len).sum::<usize>());
-        let mut rest = page;
+        self.splice_into(page, &mut out, true);
+        out
+    }
+
+    /// Appends `text` to `out` with its tokens replaced, and the tokens in the nested part
+    /// when `nest`; within that part, its own token is left as it is.
+    fn splice_into(&self, text: &[u8], out: &mut Vec<u8>, nest: bool) {
+        let mut rest = text;
         while let Some(start) = memchr::memchr(0, rest) {
             let after = &rest[start + 1..];
             let token = memchr::memchr(0, after)
                 .and_then(|end| std::str::from_utf8(&after[..end]).ok()?.parse::<usize>().ok().map(|i| (i, end)))
-                .and_then(|(i, end)| Some((self.parts.get(i)?, end)));
+                .and_then(|(i, end)| Some((i, self.parts.get(i)?, end)))
+                .filter(|&(i, _, _)| nest || self.nested != Some(i));
             match token {
-                Some((part, end)) => {
+                Some((i, part, end)) => {
                     out.extend_from_slice(&rest[..start]);
-                    out.extend_from_slice(part.as_bytes());
+                    if self.nested == Some(i) {
+                        self.splice_into(part.as_bytes(), out, false);
+                    } else {
+                        out.extend_from_slice(part.as_bytes());
+                    }
                     rest = &after[end + 1..];
                 }
                 None => {
@@ -222,7 +245,6 @@ impl Deferred {
             }
         }
         out.extend_from_slice(rest);
-        out
     }
 }
 
@@ -309,6 +331,20 @@ mod tests {
         let spliced = String::from_utf8(deferred.splice(page.as_bytes())).unwrap();
         // Tokens are replaced; a stray NUL, an unknown index or a cut token stay as they are.
         assert_eq!(spliced, format!("<p>{svg}</p>|{table}|\0x\0|\09\0|\0"));
+    }
+
+    #[test]
+    fn a_nested_part_is_spliced_with_the_parts_it_holds() {
+        let mut deferred = Deferred::default();
+        let (mut svg, mut table) = (String::from("<svg/>"), String::from("<tr/>"));
+        deferred.defer(&mut svg);
+        deferred.defer(&mut table);
+        // The browser holds the charts' tokens, and (never in practice) its own.
+        let token = deferred.nest(format!("<div>{svg}|{table}|\02\0</div>"));
+        assert_eq!(token, "\u{0}2\u{0}");
+        let page = format!("<main>{token}</main>{svg}");
+        let spliced = String::from_utf8(deferred.splice(page.as_bytes())).unwrap();
+        assert_eq!(spliced, "<main><div><svg/>|<tr/>|\02\0</div></main><svg/>");
     }
 
     #[test]

@@ -11,7 +11,9 @@
 //! | `404.html` | `404.html`: self-contained |
 //!
 //! Every page template gets the layout fields of [`Layout`]; links in it are written as
-//! `{{ root }}path/from/root.html`.
+//! `{{ root }}path/from/root.html`. The chart browser (`chart_browser.html`, with `site`,
+//! `root` and `programs`) is rendered once for every distinct list of programs and charts
+//! (a year of chart sets has a handful) and handed to the pages that show it as `browser`.
 
 use std::path::Path;
 
@@ -206,6 +208,9 @@ pub struct Pages<'a> {
     pub beyond: &'a Beyond,
     /// What pages are rendered from, for the page memo.
     pub prints: super::Prints,
+    /// Rendered chart browsers, by their programs (with tokens for the charts' markup) and
+    /// root.
+    browsers: std::sync::Mutex<rustc_hash::FxHashMap<Vec<u8>, std::sync::Arc<str>>>,
 }
 
 impl Pages<'_> {
@@ -235,7 +240,7 @@ impl Pages<'_> {
             feed: beyond.feed,
         };
         let catalog = ChartCatalog::new(&ctx.aggregates.plan, ctx.chart_config);
-        Pages { tera, ctx, site, catalog, markdown, beyond, prints }
+        Pages { tera, ctx, site, catalog, markdown, beyond, prints, browsers: Default::default() }
     }
 
     /// Writes every page into `out`; returns the number of pages.
@@ -281,6 +286,35 @@ impl Pages<'_> {
         Ok(self.tera.render(template, context).map_err(template_error)?.into_bytes())
     }
 
+    /// The chart browser of `programs` for a page at `root`: their charts' markup taken
+    /// into the returned [`Deferred`], and the token of the browser itself, for the page's
+    /// `browser`. `chart_browser.html` is rendered only for programs and charts (names,
+    /// headings, links) not seen before in this build.
+    fn browser(
+        &self,
+        programs: &mut [browser::ProgramView<'_>],
+        root: &str,
+    ) -> Result<(browser::Deferred, String), RenderError> {
+        let mut deferred = browser::Deferred::take(programs);
+        let key = serde_json::to_vec(&(root, &*programs)).map_err(|e| RenderError::Template(e.to_string()))?;
+        let known = self.browsers.lock().expect("no panic while held").get(&key).cloned();
+        let markup = match known {
+            Some(markup) => markup,
+            None => {
+                let mut context = Context::new();
+                context.insert("site", &self.site);
+                context.insert("root", root);
+                context.insert("programs", &programs);
+                let markup: std::sync::Arc<str> =
+                    self.tera.render("chart_browser.html", &context).map_err(template_error)?.into();
+                self.browsers.lock().expect("no panic while held").insert(key, markup.clone());
+                markup
+            }
+        };
+        let token = deferred.nest(markup.to_string());
+        Ok((deferred, token))
+    }
+
     /// The newest weekly set (a daily one only when there is no weekly set).
     fn newest_set(&self) -> Option<usize> {
         let sets = &self.ctx.aggregates.sets;
@@ -299,8 +333,9 @@ impl Pages<'_> {
             context.insert("set", &SetLink::new(&sets[i], ""));
             let week = sets[i].week_text();
             let mut programs = browser::programs(&self.ctx.aggregates.chart_set(i, &week), &self.catalog);
-            deferred = browser::Deferred::take(&mut programs);
-            context.insert("programs", &programs);
+            let browser;
+            (deferred, browser) = self.browser(&mut programs, &layout.root)?;
+            context.insert("browser", &browser);
         }
         out.write("index.html", &deferred.splice(&self.render_bytes("index.html", &context)?))?;
         Ok(())
@@ -334,8 +369,8 @@ impl Pages<'_> {
         let mut context = context(&layout)?;
         let week = sets[i].week_text();
         let mut programs = browser::programs(&self.ctx.aggregates.chart_set(i, &week), &self.catalog);
-        let deferred = browser::Deferred::take(&mut programs);
-        context.insert("programs", &programs);
+        let (deferred, browser) = self.browser(&mut programs, &layout.root)?;
+        context.insert("browser", &browser);
         let stacks = !set.daily && self.beyond.has_stacks();
         context.insert("stacks_href", &stacks.then(|| format!("../../stacks/{}/index.html", set.name)));
         context.insert("set", &set);
