@@ -311,9 +311,11 @@ impl StackIndex {
     /// against the seven days before.
     pub fn week(&self, end: Day, counters: &[(String, String)], chart_config: &ChartConfigFile) -> WindowStacks<'_> {
         let start = end.plus(-6);
-        let rows = self.rows(start, end);
-        let before: std::collections::HashSet<u32> =
-            self.rows(start.plus(-7), start.plus(-1)).iter().map(|r| r.stack).collect();
+        let mut rows: Vec<Row> = self.days_between(start, end).flatten().copied().collect();
+        // Each day's rows are sorted: a stable sort merges the runs.
+        rows.sort();
+        let before: rustc_hash::FxHashSet<u32> =
+            self.days_between(start.plus(-7), start.plus(-1)).flatten().map(|r| r.stack).collect();
         let mut by_counter: BTreeMap<(String, String), Vec<StackRow<'_>>> =
             counters.iter().map(|key| (key.clone(), Vec::new())).collect();
         for group in rows.chunk_by(|a, b| a.stack == b.stack) {
@@ -357,16 +359,10 @@ impl StackIndex {
         WindowStacks { start, end, counters }
     }
 
-    /// The rows of days `start..=end`, sorted by (stack, X, count).
-    fn rows(&self, start: Day, end: Day) -> Vec<Row> {
+    /// The rows of each day of `start..=end`.
+    fn days_between(&self, start: Day, end: Day) -> impl Iterator<Item = &[Row]> {
         let from = self.days.partition_point(|(d, _)| *d < start);
-        let mut rows: Vec<Row> = self.days[from..]
-            .iter()
-            .take_while(|(d, _)| *d <= end)
-            .flat_map(|(_, rows)| rows.iter().copied())
-            .collect();
-        rows.sort_unstable();
-        rows
+        self.days[from..].iter().take_while(move |(d, _)| *d <= end).map(|(_, rows)| rows.as_slice())
     }
 }
 

@@ -47,6 +47,15 @@ impl CsvWriter {
         self
     }
 
+    /// `cells`, the text of `count` whole cells another writer built (a prefix that many
+    /// records repeat), written verbatim.
+    pub fn cells(&mut self, cells: &str, count: usize) -> &mut Self {
+        self.separator();
+        self.out.push_str(cells);
+        self.fields_in_record += count - 1;
+        self
+    }
+
     /// A cell written verbatim: numbers and dates this program formatted.
     pub fn raw(&mut self, s: &str) -> &mut Self {
         debug_assert!(!s.contains([',', '"', '\r', '\n']));
@@ -96,8 +105,16 @@ pub fn chart_set(set: &ChartSet) -> String {
     csv.raw("program").raw("chart").raw("week").raw("bucket").raw("value").end();
     for program in &set.programs {
         for chart in &program.charts {
+            // The cells every row of the chart starts with, written once.
+            let mut prefix = CsvWriter::new();
+            let mut week = None;
             for datum in &chart.data {
-                csv.text(&program.name).text(&chart.name).text(&datum.week).text(&datum.key).number(datum.value).end();
+                if week != Some(datum.week) {
+                    prefix = CsvWriter::new();
+                    prefix.text(program.name).text(chart.name).text(datum.week);
+                    week = Some(datum.week);
+                }
+                csv.cells(&prefix.out, 3).text(datum.key).number(datum.value).end();
             }
         }
     }

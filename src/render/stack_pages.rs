@@ -3,10 +3,9 @@
 //! description, its stacks ranked by distinct uploaders, each with its total count, a
 //! "new" mark and its frames one per line.
 
-use std::fmt::Write;
-
 use serde::Serialize;
 
+use super::fixed::push;
 use super::trend_pages::printable;
 use super::xml;
 use crate::stacks::{Stack, StackIndex, StackRow, WindowStacks};
@@ -84,11 +83,12 @@ fn list_items(stacks: &[StackRow<'_>], markup: &[String]) -> String {
     let mut html = String::with_capacity(stacks.iter().map(|s| markup[s.id as usize].len() + 200).sum());
     for row in stacks {
         let plural = if row.uploaders == 1 { "" } else { "s" };
-        let _ = write!(
-            html,
-            "\n    <li class=\"stack\">\n      <p class=\"stack-meta\"><strong>{}</strong> uploader{plural} · total count {}",
-            row.uploaders, row.total
+        push!(
+            &mut html,
+            "\n    <li class=\"stack\">\n      <p class=\"stack-meta\"><strong>",
+            u64::from(row.uploaders)
         );
+        push!(&mut html, "</strong> uploader", plural, " · total count ", row.total);
         if row.new {
             html.push_str(" · <span class=\"badge new\">new</span>");
         }
