@@ -187,9 +187,11 @@ pub fn analyse_with(
     let partial = ingested.partial.as_ref();
     let kept: Vec<&Repeat> = partial.map_or_else(Vec::new, |p| p.uploaders.kept_repeats(&p.days).collect());
     let groups = uploaders::groups(&ingested.records, &kept);
-    let aggregates = aggregate::aggregate(plan, &ingested.records, &key_buckets, partial, &groups);
-    let uploaders =
-        make_cache.then(|| Uploaders::after(&ingested.records, &groups, partial.map(|p| (&p.uploaders, &p.days))));
+    // The uploaders left for the next build are independent of the counts: made beside them.
+    let (aggregates, uploaders) = rayon::join(
+        || aggregate::aggregate(plan, &ingested.records, &key_buckets, partial, &groups),
+        || make_cache.then(|| Uploaders::after(&ingested.records, &groups, partial.map(|p| (&p.uploaders, &p.days)))),
+    );
     stage.finish();
     lap("aggregate", &mut stages);
     Ok(Analysis { configs, upload_config, ingested, aggregates, uploaders, stages })
