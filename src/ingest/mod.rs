@@ -1048,9 +1048,9 @@ mod tests {
         assert_eq!(cache.stacks_of(1), vec![("p".to_string(), "crash/b".to_string(), 2)]);
     }
 
-    #[test]
-    fn of_reports_sharing_day_and_x_the_last_file_and_line_is_kept() {
-        let record = |day: i32, x: f64, file: u32, line: u32| Record {
+    /// A record whose keys are its file and line, to tell records apart.
+    fn record(day: i32, x: f64, file: u32, line: u32) -> Record {
+        Record {
             day: Day(day),
             x,
             file,
@@ -1059,7 +1059,11 @@ mod tests {
             has_stacks: false,
             keys: vec![file, line].into(),
             text: Default::default(),
-        };
+        }
+    }
+
+    #[test]
+    fn of_reports_sharing_day_and_x_the_last_file_and_line_is_kept() {
         let mut records = vec![
             record(2, 0.5, 0, 1),
             record(1, 0.5, 1, 1),
@@ -1095,19 +1099,8 @@ mod tests {
             if round % 2 == 0 {
                 made.sort_by_key(|m| m.0);
             }
-            let mut records: Vec<Record> = made
-                .iter()
-                .map(|&(day, x, file, line)| Record {
-                    day: Day(day),
-                    x: (x + 1) as f64 / 8.0,
-                    file,
-                    line,
-                    has_programs: true,
-                    has_stacks: false,
-                    keys: vec![file, line].into(),
-                    text: Default::default(),
-                })
-                .collect();
+            let mut records: Vec<Record> =
+                made.iter().map(|&(day, x, file, line)| record(day, (x + 1) as f64 / 8.0, file, line)).collect();
             // By brute force: the largest (file, line) of each (day, X) is kept.
             let mut last: std::collections::BTreeMap<(i32, u64), (u32, u32)> = Default::default();
             for &(day, x, file, line) in &made {
