@@ -144,16 +144,16 @@ pub fn programs<'a>(set: &ChartSet, catalog: &'a ChartCatalog) -> Vec<ProgramVie
     set.programs
         .iter()
         .map(|program| {
-            let short = short_program_name(&program.name);
+            let short = short_program_name(program.name);
             let anchor = anchors.unique(short, "program");
             let charts = program
                 .charts
                 .iter()
                 .map(|chart| {
-                    let label = catalog.label(&program.name, &chart.name).unwrap_or(&UNKNOWN);
-                    let name = display_text(&chart.name);
+                    let label = catalog.label(program.name, chart.name).unwrap_or(&UNKNOWN);
+                    let name = display_text(chart.name);
                     let heading = if label.info.title.is_empty() { &name } else { &label.info.title };
-                    let bars: Vec<Bar<'_>> = chart.data.iter().map(|d| Bar { label: &d.key, value: d.value }).collect();
+                    let bars: Vec<Bar<'_>> = chart.data.iter().map(|d| Bar { label: d.key, value: d.value }).collect();
                     ChartView {
                         trend: label.trend.as_deref(),
                         anchor: anchors.unique(&format!("{short} {}", chart.name), "chart"),
@@ -166,7 +166,7 @@ pub fn programs<'a>(set: &ChartSet, catalog: &'a ChartCatalog) -> Vec<ProgramVie
                     }
                 })
                 .collect();
-            ProgramView { name: display_text(&program.name), short: display_text(short), anchor, charts }
+            ProgramView { name: display_text(program.name), short: display_text(short), anchor, charts }
         })
         .collect()
 }
@@ -255,7 +255,7 @@ fn table_rows(data: &[crate::chartset::Datum], total: u64) -> String {
     let mut html = String::with_capacity(data.len() * 80);
     for datum in data {
         html.push_str("<tr><td>");
-        xml::push_text(&mut html, &datum.key);
+        xml::push_text(&mut html, datum.key);
         push!(&mut html, r#"</td><td class="num">"#, datum.value, r#"</td><td class="num">"#);
         if total > 0 {
             push!(&mut html, Fixed(datum.value as f64 * 100.0 / total as f64), "%");
@@ -340,11 +340,11 @@ mod tests {
         deferred.defer(&mut svg);
         deferred.defer(&mut table);
         // The browser holds the charts' tokens, and (never in practice) its own.
-        let token = deferred.nest(format!("<div>{svg}|{table}|\02\0</div>"));
+        let token = deferred.nest(format!("<div>{svg}|{table}|\u{0}2\u{0}</div>"));
         assert_eq!(token, "\u{0}2\u{0}");
         let page = format!("<main>{token}</main>{svg}");
         let spliced = String::from_utf8(deferred.splice(page.as_bytes())).unwrap();
-        assert_eq!(spliced, "<main><div><svg/>|<tr/>|\02\0</div></main><svg/>");
+        assert_eq!(spliced, "<main><div><svg/>|<tr/>|\u{0}2\u{0}</div></main><svg/>");
     }
 
     #[test]
