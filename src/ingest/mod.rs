@@ -286,7 +286,12 @@ impl FileOutcome {
         }
         runs.push(std::mem::take(&mut self.records));
         runs.sort_by_key(|run| run.first().map(|r| (r.file, r.line)));
-        self.records = Vec::with_capacity(runs.iter().map(Vec::len).sum());
+        // Grown from the first run, whose records stay where they are (a large vector is
+        // remapped when it grows, not copied).
+        let total = runs.iter().map(Vec::len).sum::<usize>();
+        let mut runs = runs.into_iter();
+        self.records = runs.next().unwrap_or_default();
+        self.records.reserve_exact(total - self.records.len());
         for run in runs {
             self.records.extend(run);
         }
