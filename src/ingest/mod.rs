@@ -1087,15 +1087,8 @@ mod tests {
 
     #[test]
     fn the_duplicate_rule_keeps_the_last_of_each_day_and_x_whatever_the_order() {
-        // splitmix64, for many small random inputs.
-        let mut state = 7u64;
-        let mut next = |n: u64| {
-            state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
-            let mut z = state;
-            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-            (z ^ (z >> 31)) % n
-        };
+        let mut rng = crate::aggregate::tests::Rng(7);
+        let mut next = |n: u64| rng.below(n);
         for round in 0..200 {
             let count = next(40) as u32;
             // Grouped by day (as files give them) in half the rounds, shuffled in the others.

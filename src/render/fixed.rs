@@ -84,15 +84,6 @@ impl Piece for Fixed {
     }
 }
 
-impl Fixed {
-    /// The text `{:.1}` prints, for a number pushed many times.
-    pub fn text(self) -> String {
-        let mut text = String::new();
-        self.push_to(&mut text);
-        text
-    }
-}
-
 impl Piece for u64 {
     fn push_to(self, out: &mut String) {
         out.push_str(itoa::Buffer::new().format(self));

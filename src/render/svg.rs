@@ -193,12 +193,12 @@ impl Layout {
         let width = (self.step * 0.8).min(MAX_BAR_WIDTH);
         // What is the same for every bar, printed once.
         let hover = format!(
-            r#"" y="{}" width="{}" height="{}" fill="transparent"/><rect x=""#,
-            Fixed(TOP).text(),
-            Fixed(self.step).text(),
-            Fixed(PLOT_HEIGHT).text()
+            r#"" y="{:.1}" width="{:.1}" height="{:.1}" fill="transparent"/><rect x=""#,
+            Fixed(TOP),
+            Fixed(self.step),
+            Fixed(PLOT_HEIGHT)
         );
-        let bar_width = format!(r#"" width="{}" height=""#, Fixed(width).text());
+        let bar_width = format!(r#"" width="{:.1}" height=""#, Fixed(width));
         for (i, bar) in bars.iter().enumerate() {
             let column = self.left + i as f64 * self.step;
             let x = Fixed(column + (self.step - width) / 2.0);
@@ -223,7 +223,7 @@ impl Layout {
             Fixed(self.left),
             Fixed(self.left + self.step * self.count as f64),
         );
-        let level_y = format!(r#"" y="{}">"#, Fixed(base + FONT_SIZE + 4.0).text());
+        let level_y = format!(r#"" y="{:.1}">"#, Fixed(base + FONT_SIZE + 4.0));
         for (i, bar) in bars.iter().enumerate() {
             let x = self.left + (i as f64 + 0.5) * self.step;
             match self.angle {
