@@ -164,6 +164,10 @@ pub struct Staging {
     recycled: Option<spare::Contents>,
     /// Every file placed in a recycled tree, so the rest can be swept before the swap.
     placed: std::sync::Mutex<std::collections::HashSet<String>>,
+    /// The spare of a first build (no old site, no spare), made while the site is written:
+    /// a hard link to each file as it is placed, in folders made with the site's. Linking
+    /// the whole site after the swap took one core 0.05-0.1 s on ext4 for a year's site.
+    twin: Option<PathBuf>,
 }
 
 impl Staging {
@@ -187,12 +191,7 @@ impl Staging {
                 });
             }
         }
-        let root = tempfile::Builder::new()
-            .prefix(&format!(".{name}.staging-"))
-            .rand_bytes(STAGING_RANDOM)
-            .tempdir_in(&parent)
-            .map_err(err(&parent))?
-            .keep();
+        let root = staging_dir(&parent, &name).map_err(err(&parent))?;
         let spare = spare::path(&parent, &name);
         let recycled = keep_spare.then(|| spare::take(&spare, &root)).flatten();
         if recycled.is_none() {
@@ -204,6 +203,8 @@ impl Staging {
             None => Default::default(),
         };
         let old = site.is_dir().then(|| site.to_path_buf());
+        let twin =
+            (keep_spare && recycled.is_none() && old.is_none()).then(|| staging_dir(&parent, &name).ok()).flatten();
         Ok(Staging {
             root,
             old,
@@ -217,6 +218,7 @@ impl Staging {
             spare: keep_spare.then_some(spare),
             recycled,
             placed: Default::default(),
+            twin,
         })
     }
 
@@ -239,6 +241,7 @@ impl Staging {
         self.clear(&path)?;
         let mut file = File::create(&path).map_err(err(&path))?;
         file.write_all(bytes).map_err(err(&path))?;
+        self.link_twin(&rel_path, &path);
         Ok(())
     }
 
@@ -251,11 +254,12 @@ impl Staging {
     /// [`Staging::has_previous`]): with nothing to compare with, the bytes need not be in
     /// memory at once, and `fill` may have the kernel copy them.
     pub fn write_by(&self, rel: &str, fill: impl FnOnce(&mut File) -> io::Result<()>) -> Result<(), WriteError> {
-        let (_, path) = self.target(rel)?;
+        let (rel_path, path) = self.target(rel)?;
         self.place(rel);
         self.clear(&path)?;
         let mut file = File::create(&path).map_err(err(&path))?;
         fill(&mut file).map_err(err(&path))?;
+        self.link_twin(&rel_path, &path);
         let len = file.metadata().map_err(err(&path))?.len();
         self.files.fetch_add(1, Ordering::Relaxed);
         self.bytes.fetch_add(len, Ordering::Relaxed);
@@ -286,6 +290,14 @@ impl Staging {
             spare::remove(path)?;
         }
         fs::hard_link(from, path)
+    }
+
+    /// Links the file just placed at `path` into the twin tree, when there is one. A file
+    /// the twin misses is only written again by the next build: the spare is not trusted.
+    fn link_twin(&self, rel_path: &Path, path: &Path) {
+        if let Some(twin) = &self.twin {
+            let _ = fs::hard_link(path, twin.join(rel_path));
+        }
     }
 
     /// In a recycled tree, removes what is at `path` before a file is written there: it
@@ -339,12 +351,13 @@ impl Staging {
     /// Puts the file at `from` (on the same file system, as the spool is) at `rel` in the
     /// new site: a hard link, or a copy where linking fails.
     pub fn link_file(&self, from: &Path, rel: &str) -> Result<(), WriteError> {
-        let (_, path) = self.target(rel)?;
+        let (rel_path, path) = self.target(rel)?;
         self.place(rel);
         if self.link(from, &path).is_err() {
             self.clear(&path)?;
             fs::copy(from, &path).map_err(err(from))?;
         }
+        self.link_twin(&rel_path, &path);
         let len = fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
         self.files.fetch_add(1, Ordering::Relaxed);
         self.bytes.fetch_add(len, Ordering::Relaxed);
@@ -376,6 +389,9 @@ impl Staging {
             }
         }
         fs::create_dir_all(dir).map_err(err(dir))?;
+        if let (Some(twin), Ok(rel)) = (&self.twin, dir.strip_prefix(&self.root)) {
+            let _ = fs::create_dir_all(twin.join(rel));
+        }
         self.made.lock().expect("made lock").insert(dir.to_path_buf());
         Ok(())
     }
@@ -407,7 +423,7 @@ impl Staging {
             let _ = File::open(if parent.as_os_str().is_empty() { Path::new(".") } else { parent })
                 .and_then(|d| d.sync_all());
         }
-        Ok(OldSite { old, site: site.to_path_buf(), spare: self.spare.take() })
+        Ok(OldSite { old, site: site.to_path_buf(), spare: self.spare.take(), twin: self.twin.take() })
     }
 }
 
@@ -419,6 +435,8 @@ pub struct OldSite {
     old: Option<PathBuf>,
     site: PathBuf,
     spare: Option<PathBuf>,
+    /// The spare made beside the site ([`Staging`]'s twin), when there is one.
+    twin: Option<PathBuf>,
 }
 
 impl OldSite {
@@ -431,14 +449,19 @@ impl OldSite {
             }
             (Some(old), None) => fs::remove_dir_all(&old).map_err(err(&old)),
             (None, Some(spare)) => {
-                let (parent, name) = parent_and_name(&self.site);
-                let tree = tempfile::Builder::new()
-                    .prefix(&format!(".{name}.staging-"))
-                    .rand_bytes(STAGING_RANDOM)
-                    .tempdir_in(&parent)
-                    .map_err(err(&parent))?;
-                spare::link_tree(&self.site, tree.path()).map_err(err(tree.path()))?;
-                fs::rename(tree.keep(), spare).map_err(err(spare))
+                let tree = match self.twin.take() {
+                    Some(twin) => twin,
+                    None => {
+                        let (parent, name) = parent_and_name(&self.site);
+                        let tree = staging_dir(&parent, &name).map_err(err(&parent))?;
+                        if let Err(e) = spare::link_tree(&self.site, &tree) {
+                            let _ = fs::remove_dir_all(&tree);
+                            return Err(err(&tree)(e));
+                        }
+                        tree
+                    }
+                };
+                fs::rename(&tree, spare).map_err(err(spare))
             }
             (None, None) => Ok(()),
         }
@@ -447,7 +470,7 @@ impl OldSite {
 
 impl Drop for OldSite {
     fn drop(&mut self) {
-        if let Some(path) = self.old.take() {
+        for path in [self.old.take(), self.twin.take()].into_iter().flatten() {
             let _ = fs::remove_dir_all(path);
         }
     }
@@ -458,7 +481,20 @@ impl Drop for Staging {
         if !self.kept {
             let _ = fs::remove_dir_all(&self.root);
         }
+        if let Some(twin) = self.twin.take() {
+            let _ = fs::remove_dir_all(twin);
+        }
     }
+}
+
+/// A new, empty staging folder `.<name>.staging-<random>` in `parent` (a killed build's
+/// are removed by the next one).
+fn staging_dir(parent: &Path, name: &str) -> io::Result<PathBuf> {
+    Ok(tempfile::Builder::new()
+        .prefix(&format!(".{name}.staging-"))
+        .rand_bytes(STAGING_RANDOM)
+        .tempdir_in(parent)?
+        .keep())
 }
 
 /// A relative path with no empty, `.`, `..` or absolute parts, no NUL and no backslash.
@@ -578,6 +614,39 @@ mod tests {
         drop(held);
         assert!(waiter.join().unwrap());
         assert!(SiteLock::acquire(&site).is_ok());
+    }
+
+    #[test]
+    fn a_first_build_makes_its_spare_while_writing_and_a_failed_one_leaves_none() {
+        let dir = tempfile::tempdir().unwrap();
+        let site = dir.path().join("site");
+        let listing = || {
+            let mut names: Vec<String> = fs::read_dir(dir.path())
+                .unwrap()
+                .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                .collect();
+            names.sort();
+            names
+        };
+        // Dropped before the swap: neither the staging tree nor its twin is left.
+        let staging = Staging::new(&site, true).unwrap();
+        staging.write("a/b/c.html", b"c").unwrap();
+        assert_eq!(listing().len(), 2, "the staging tree and its twin: {:?}", listing());
+        drop(staging);
+        assert_eq!(listing(), Vec::<String>::new());
+        // Swapped in: the spare holds every file placed, each the site's own (a hard link).
+        let from = tempfile::tempdir_in(dir.path()).unwrap();
+        fs::write(from.path().join("spooled"), b"e").unwrap();
+        let staging = Staging::new(&site, true).unwrap();
+        staging.write("a/b/c.html", b"c").unwrap();
+        staging.write_by("d.json", |file| file.write_all(b"d")).unwrap();
+        staging.link_file(&from.path().join("spooled"), "e/linked.json").unwrap();
+        drop(from);
+        staging.commit(&site).unwrap().finish().unwrap();
+        assert_eq!(listing(), [".site.spare", "site"]);
+        for rel in ["a/b/c.html", "d.json", "e/linked.json"] {
+            assert!(spare::same_file(&site.join(rel), &dir.path().join(".site.spare").join(rel)), "{rel}");
+        }
     }
 
     #[test]
