@@ -285,18 +285,38 @@ impl FileOutcome {
             return self;
         }
         runs.push(std::mem::take(&mut self.records));
+        runs.retain(|run| !run.is_empty());
         runs.sort_by_key(|run| run.first().map(|r| (r.file, r.line)));
-        // Grown from the first run, whose records stay where they are (a large vector is
-        // remapped when it grows, not copied).
-        let total = runs.iter().map(Vec::len).sum::<usize>();
         let mut runs = runs.into_iter();
         self.records = runs.next().unwrap_or_default();
-        self.records.reserve_exact(total - self.records.len());
-        for run in runs {
-            self.records.extend(run);
-        }
+        append_in_parallel(&mut self.records, runs.collect());
         self
     }
+}
+
+/// Moves the records of `runs` to the end of `records`, in order, the runs in parallel:
+/// a year's records are 60 MB, and one core moving them into fresh pages took 0.03 s.
+/// `records` grows in place (a large vector is remapped when it grows, not copied).
+fn append_in_parallel(records: &mut Vec<Record>, runs: Vec<Vec<Record>>) {
+    let start = records.len();
+    let added = runs.iter().map(Vec::len).sum::<usize>();
+    records.reserve_exact(added);
+    let mut free = &mut records.spare_capacity_mut()[..added];
+    let mut slots = Vec::with_capacity(runs.len());
+    for run in &runs {
+        let (slot, rest) = free.split_at_mut(run.len());
+        slots.push(slot);
+        free = rest;
+    }
+    slots.into_par_iter().zip(runs).for_each(|(slot, run)| {
+        for (place, record) in slot.iter_mut().zip(run) {
+            place.write(record);
+        }
+    });
+    // SAFETY: the slots tile `start..start + added` and each was given as many records as
+    // it holds, so every place up to the new length is initialised. (A panic above leaves
+    // the length as it was: the records moved so far leak, nothing is read uninitialised.)
+    unsafe { records.set_len(start + added) };
 }
 
 /// How to ingest: limits, where to spool, and what the previous build left.
@@ -999,8 +1019,8 @@ pub fn object_name_order(a: f64, b: f64) -> std::cmp::Ordering {
 
 #[cfg(test)]
 mod tests {
+    use super::{append_in_parallel, make_cache, FileOutcome, SeenStacks, Spool, StackNames};
     use super::{drop_duplicates, object_name_order, place_texts, spool_units, InputFile, Layout, Record};
-    use super::{make_cache, FileOutcome, SeenStacks, Spool, StackNames};
     use crate::day::Day;
 
     #[test]
@@ -1065,6 +1085,20 @@ mod tests {
             keys: vec![file, line].into(),
             text: Default::default(),
         }
+    }
+
+    #[test]
+    fn runs_are_appended_in_order_each_record_once() {
+        let run = |file: u32, lines: u32| (0..lines).map(|line| record(1, 0.5, file, line)).collect::<Vec<_>>();
+        let mut records = run(0, 3);
+        append_in_parallel(&mut records, vec![run(1, 1000), Vec::new(), run(2, 1), run(3, 2500)]);
+        let expected: Vec<(u32, u32)> =
+            [(0, 3), (1, 1000), (2, 1), (3, 2500)].iter().flat_map(|&(f, n)| (0..n).map(move |l| (f, l))).collect();
+        assert_eq!(records.iter().map(|r| (r.file, r.line)).collect::<Vec<_>>(), expected);
+        assert!(records.iter().all(|r| *r.keys == [r.file, r.line]), "each record moved whole");
+        let mut empty = Vec::new();
+        append_in_parallel(&mut empty, vec![Vec::new(), run(4, 2)]);
+        assert_eq!(empty.iter().map(|r| (r.file, r.line)).collect::<Vec<_>>(), [(4, 0), (4, 1)]);
     }
 
     #[test]
