@@ -458,14 +458,31 @@ pub fn ingest(
     let unchanged = previous.as_ref().is_some_and(|p| {
         files_reused == files.len() as u64 && p.cache.files().len() == files.len() && dirty.is_empty()
     });
-    let cache_started = started.elapsed().as_secs_f64();
-    let new_cache = if options.make_cache && !unchanged {
-        let cached = previous.as_ref().map(|p| (&p.cache, reuse.as_slice()));
-        let names = stack_names.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner);
-        Some(make_cache(&mut outcome, files, &now.ids, (&spool, &names), cached))
-    } else {
-        None
-    };
+    let make_new_cache = options.make_cache && !unchanged;
+    // What the cache keeps of each record, copied, so that the cache is made while the
+    // records themselves are thinned by the duplicate rule and sorted.
+    let rows: Vec<CacheRow> =
+        if make_new_cache { outcome.records.par_iter().map(CacheRow::of).collect() } else { Vec::new() };
+    let mut records = std::mem::take(&mut outcome.records);
+    if let Some(needed) = &needed {
+        // Records of re-parsed files on days not recounted: only their stacks are needed.
+        let others;
+        (records, others) = records.into_iter().partition(|r| needed.contains(&r.day));
+        stack_records.extend(others.into_iter().filter(|r: &Record| r.has_stacks));
+    }
+    let names = stack_names.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let cached = previous.as_ref().map(|p| (&p.cache, reuse.as_slice()));
+    let cache_files = (files.as_slice(), now.ids.as_slice());
+    let ((new_cache, cache_seconds), ((records, dropped), rule_seconds)) = rayon::join(
+        || timed(|| make_new_cache.then(|| make_cache(rows, &mut outcome, cache_files, (&spool, &names), cached))),
+        || {
+            timed(|| {
+                let dropped = drop_duplicates(&mut records);
+                sort_by_object_name(&mut records);
+                (records, dropped)
+            })
+        },
+    );
     // The stacks of the reports the stack pages need, from the cache that has them all:
     // the new one (which holds every file), or the previous one when nothing changed.
     let cached = started.elapsed().as_secs_f64();
@@ -478,11 +495,6 @@ pub fn ingest(
     let mut previous_duplicates = Vec::new();
     let partial = match (previous.as_mut(), needed) {
         (Some(previous), Some(needed)) => {
-            // Records of re-parsed files on days not recounted: only their stacks are needed.
-            let (kept, others): (Vec<Record>, Vec<Record>) =
-                outcome.records.drain(..).partition(|r| needed.contains(&r.day));
-            outcome.records = kept;
-            stack_records.extend(others.into_iter().filter(|r| r.has_stacks));
             previous_duplicates = std::mem::take(&mut previous.cache.duplicates);
             previous_duplicates.retain(|d| !needed.contains(&Day(d.day)));
             Some(Partial {
@@ -522,9 +534,9 @@ pub fn ingest(
         cached_stacks,
         duplicates: Vec::new(),
     };
-    let mut records = outcome.records;
+    let tail = std::time::Instant::now();
     let mut duplicates = previous_duplicates;
-    duplicates.extend(drop_duplicates(&mut records).into_iter().map(|d| cache::CachedDuplicate {
+    duplicates.extend(dropped.into_iter().map(|d| cache::CachedDuplicate {
         day: d.day.0,
         x: d.x,
         rel: ingested.files[d.file as usize].rel.clone(),
@@ -562,20 +574,21 @@ pub fn ingest(
     ingested.stack_records = stack_records;
     ingested.duplicates = duplicates;
     ingested.skips.sort_by(|a, b| a.path.as_bytes().cmp(b.path.as_bytes()).then(a.line.cmp(&b.line)));
-    sort_by_object_name(&mut records);
     ingested.records = records;
     if options.cpu_times {
         // The parts of read+parse: the files read, the cache made, the stacks taken from it;
         // then the CPU time of reading, parsing and spooling, summed over threads.
         let laps = [
             ("read+parse/files", read - identified),
-            ("read+parse/cache", cached - cache_started),
+            ("read+parse/cache", cache_seconds),
             ("read+parse/stacks", parsed - cached),
         ];
         ingested.stages.extend(laps.map(|(name, secs)| (name.to_string(), secs)));
         ingested.stages.extend(cpu_stages.map(|(name, cpu)| (name.to_string(), cpu.as_secs_f64())));
     }
-    ingested.stages.push(("dedup+sort".into(), started.elapsed().as_secs_f64() - parsed));
+    // The duplicate rule and the sort ran beside the cache (within read+parse), then their
+    // skips were listed.
+    ingested.stages.push(("dedup+sort".into(), rule_seconds + tail.elapsed().as_secs_f64()));
     Ok(ingested)
 }
 
@@ -633,18 +646,45 @@ fn stacks_in<'c>(cache: &'c cache::Cache, entries: impl Iterator<Item = Option<&
     stacks
 }
 
-/// The cache of this build's outcomes, per file (before the duplicate rule). Files reused
-/// from a previous cache (`cached`) are copied from it.
+/// `work()`, and how long it took in seconds.
+fn timed<T>(work: impl FnOnce() -> T) -> (T, f64) {
+    let clock = std::time::Instant::now();
+    let value = work();
+    (value, clock.elapsed().as_secs_f64())
+}
+
+/// What the cache keeps of a record ([`make_cache`]), copied from it.
+#[derive(Debug, Clone, Copy)]
+struct CacheRow {
+    file: u32,
+    line: u32,
+    day: i32,
+    x: f64,
+    has_programs: bool,
+    has_stacks: bool,
+    text: SpoolRef,
+}
+
+impl CacheRow {
+    fn of(r: &Record) -> CacheRow {
+        let (file, line, day, x, text) = (r.file, r.line, r.day.0, r.x, r.text);
+        CacheRow { file, line, day, x, has_programs: r.has_programs, has_stacks: r.has_stacks, text }
+    }
+}
+
+/// The cache of this build's outcomes, per file (before the duplicate rule), from `rows`
+/// (every record's [`CacheRow`]) and the skips and stacks of `outcome`. Files reused from
+/// a previous cache (`cached`) are copied from it.
 fn make_cache(
+    mut rows: Vec<CacheRow>,
     outcome: &mut FileOutcome,
-    files: &[InputFile],
-    ids: &[(cache::FileStat, u64)],
+    (files, ids): (&[InputFile], &[(cache::FileStat, u64)]),
     (spool, names): (&Spool, &StackNames),
     cached: Option<(&cache::Cache, &[Option<&cache::FileEntry>])>,
 ) -> cache::Cache {
     // Usually sorted already (see `FileOutcome::flatten`).
-    if !outcome.records.is_sorted_by_key(|r| (r.file, r.line)) {
-        outcome.records.par_sort_unstable_by_key(|r| (r.file, r.line));
+    if !rows.is_sorted_by_key(|r| (r.file, r.line)) {
+        rows.par_sort_unstable_by_key(|r| (r.file, r.line));
     }
     outcome.file_skips.sort_unstable();
     let mut skips_by_path: rustc_hash::FxHashMap<&str, Vec<&Skip>> = Default::default();
@@ -658,14 +698,14 @@ fn make_cache(
     seen.sort_unstable_by_key(|s| (s.file, s.line));
     let missing: rustc_hash::FxHashMap<(u32, u32), crate::stacks::ReportStacks> = {
         let mut seen = seen.iter().peekable();
-        let missing: Vec<&Record> =
-            outcome.records.iter().filter(|r| r.has_stacks && seen_for(&mut seen, r).is_none()).collect();
+        let missing: Vec<&CacheRow> =
+            rows.iter().filter(|r| r.has_stacks && seen_for(&mut seen, r).is_none()).collect();
         let read_back =
-            |r: &&Record| ((r.file, r.line), crate::stacks::stacks_in_spool(spool, r.text).unwrap_or_default());
+            |r: &&CacheRow| ((r.file, r.line), crate::stacks::stacks_in_spool(spool, r.text).unwrap_or_default());
         missing.par_iter().map(read_back).collect()
     };
     let mut seen = seen.iter().peekable();
-    let mut stacks_of = |r: &Record| -> Vec<(&str, &str, u64)> {
+    let mut stacks_of = |r: &CacheRow| -> Vec<(&str, &str, u64)> {
         match seen_for(&mut seen, r) {
             Some(s) => outcome.stack_counts[s.start as usize..][..s.len as usize]
                 .iter()
@@ -680,7 +720,7 @@ fn make_cache(
                 .unwrap_or_default(),
         }
     };
-    let mut by_file = outcome.records.chunk_by(|a, b| a.file == b.file).peekable();
+    let mut by_file = rows.chunk_by(|a, b| a.file == b.file).peekable();
     let mut counts = outcome.file_skips.chunk_by(|a, b| a.0 == b.0).peekable();
     let mut cache = cache::Cache::default();
     let mut stack_ids = cache::StackIds::default();
@@ -691,12 +731,12 @@ fn make_cache(
         for &(_, reason, n) in counted.into_iter().flatten() {
             skipped[reason.index()] += u64::from(n);
         }
-        let records: &[Record] = by_file.next_if(|rs| rs[0].file == index as u32).unwrap_or(&[]);
+        let records: &[CacheRow] = by_file.next_if(|rs| rs[0].file == index as u32).unwrap_or(&[]);
         if let Some((previous, Some(entry))) = cached.map(|(c, reuse)| (c, reuse[index])) {
             cache.copy_file(previous, &mut stack_ids, entry, (stat, hash));
             continue;
         }
-        let mut days: Vec<i32> = records.iter().map(|r| r.day.0).collect();
+        let mut days: Vec<i32> = records.iter().map(|r| r.day).collect();
         days.sort_unstable();
         days.dedup();
         let skipped: Vec<(Reason, u64)> =
@@ -710,7 +750,7 @@ fn make_cache(
             days: &days,
         };
         let rows = records.iter().filter(|r| r.has_stacks).map(|r| {
-            let record = cache::CachedRecord { day: r.day.0, x: r.x, line: r.line, has_programs: r.has_programs };
+            let record = cache::CachedRecord { day: r.day, x: r.x, line: r.line, has_programs: r.has_programs };
             (record, stacks_of(r))
         });
         // A file with skips in detail has skip counts: only those are looked up (a million
@@ -730,7 +770,7 @@ fn make_cache(
 /// it: called for records in the same order, it walks `seen` once.
 fn seen_for<'s>(
     seen: &mut std::iter::Peekable<std::slice::Iter<'s, SeenStacks>>,
-    r: &Record,
+    r: &CacheRow,
 ) -> Option<&'s SeenStacks> {
     while seen.next_if(|s| (s.file, s.line) < (r.file, r.line)).is_some() {}
     seen.next_if(|s| (s.file, s.line) == (r.file, r.line))
@@ -1019,7 +1059,7 @@ pub fn object_name_order(a: f64, b: f64) -> std::cmp::Ordering {
 
 #[cfg(test)]
 mod tests {
-    use super::{append_in_parallel, make_cache, FileOutcome, SeenStacks, Spool, StackNames};
+    use super::{append_in_parallel, make_cache, CacheRow, FileOutcome, SeenStacks, Spool, StackNames};
     use super::{drop_duplicates, object_name_order, place_texts, spool_units, InputFile, Layout, Record};
     use crate::day::Day;
 
@@ -1061,14 +1101,14 @@ mod tests {
             text,
         };
         let mut outcome = FileOutcome {
-            records: vec![record(1, first), record(2, second)],
             stack_counts: vec![(seen, 7)],
             stacks: vec![SeenStacks { file: 0, line: 1, start: 0, len: 1 }],
             ..FileOutcome::default()
         };
+        let rows = [record(1, first), record(2, second)].iter().map(CacheRow::of).collect();
         let files = [InputFile { path: "a.json".into(), rel: "a.json".into(), layout: Layout::Merged, gzip: false }];
         let ids = [(crate::cache::FileStat::default(), 0)];
-        let cache = make_cache(&mut outcome, &files, &ids, (&spool, &names), None);
+        let cache = make_cache(rows, &mut outcome, (&files, &ids), (&spool, &names), None);
         assert_eq!(cache.stacks_of(0), vec![("q".to_string(), "crash/seen".to_string(), 7)]);
         assert_eq!(cache.stacks_of(1), vec![("p".to_string(), "crash/b".to_string(), 2)]);
     }
