@@ -11,6 +11,7 @@ use crate::ingest::{self, Catalog, Ingested, Limits};
 use crate::progress::Progress;
 use crate::render::{self, SiteContext, SiteOptions};
 use crate::site::{SiteLock, Staging};
+use crate::stacks::StackIndex;
 use crate::summary::Summary;
 
 /// Everything `build` needs, already checked by the command line.
@@ -115,6 +116,8 @@ pub struct Analysis {
     pub aggregates: Aggregates,
     /// Who uploaded on which day, for the next build's cache (when one is made).
     pub uploaders: Option<Uploaders>,
+    /// Every stack uploaded, by day, for the stacks pages (when the site is built).
+    pub stacks: Option<StackIndex>,
     pub stages: Vec<(String, f64)>,
 }
 
@@ -126,7 +129,7 @@ pub fn analyse(opts: &BuildOptions, spool_parent: &Path) -> Result<Analysis, Bui
     let configs = load_configs(&opts.data, opts.upload_config.as_deref(), opts.chart_config.as_deref())?;
     let configured = clock.elapsed().as_secs_f64() - walked;
     let mut analysis =
-        analyse_with(opts, found, configs, (spool_parent, ".telemetry-site-spool-"), None, (false, false))?;
+        analyse_with(opts, found, configs, (spool_parent, ".telemetry-site-spool-"), None, (false, false, false))?;
     analysis.stages.splice(0..0, [("walk".into(), walked), ("config".into(), configured)]);
     Ok(analysis)
 }
@@ -142,14 +145,15 @@ pub fn discover(opts: &BuildOptions) -> Result<ingest::Discovery, BuildError> {
     Ok(ingest::discover_data(&opts.data)?)
 }
 
-/// [`analyse`], reusing what `previous` proves unchanged, and making a cache when asked.
+/// [`analyse`], reusing what `previous` proves unchanged, and making a cache and the
+/// stack index when asked.
 pub fn analyse_with(
     opts: &BuildOptions,
     found: ingest::Discovery,
     configs: Configs,
     (spool_parent, spool_prefix): (&Path, &str),
     previous: Option<ingest::incremental::Previous<'_>>,
-    (make_cache, keep_stats): (bool, bool),
+    (make_cache, keep_stats, index_stacks): (bool, bool, bool),
 ) -> Result<Analysis, BuildError> {
     let mut stages = Vec::new();
     let mut clock = Instant::now();
@@ -187,14 +191,24 @@ pub fn analyse_with(
     let partial = ingested.partial.as_ref();
     let kept: Vec<&Repeat> = partial.map_or_else(Vec::new, |p| p.uploaders.kept_repeats(&p.days).collect());
     let groups = uploaders::groups(&ingested.records, &kept);
-    // The uploaders left for the next build are independent of the counts: made beside them.
-    let (aggregates, uploaders) = rayon::join(
-        || aggregate::aggregate(plan, &ingested.records, &key_buckets, partial, &groups),
-        || make_cache.then(|| Uploaders::after(&ingested.records, &groups, partial.map(|p| (&p.uploaders, &p.days)))),
+    // The uploaders left for the next build and the stack index are independent of the
+    // counts: made beside them.
+    let ((aggregates, uploaders), stacks) = rayon::join(
+        || {
+            rayon::join(
+                || aggregate::aggregate(plan, &ingested.records, &key_buckets, partial, &groups),
+                || {
+                    let days = partial.map(|p| (&p.uploaders, &p.days));
+                    make_cache.then(|| Uploaders::after(&ingested.records, &groups, days))
+                },
+            )
+        },
+        || index_stacks.then(|| StackIndex::read(&ingested)).transpose(),
     );
+    let stacks = stacks.map_err(|source| crate::site::WriteError { path: "spool".into(), source })?;
     stage.finish();
     lap("aggregate", &mut stages);
-    Ok(Analysis { configs, upload_config, ingested, aggregates, uploaders, stages })
+    Ok(Analysis { configs, upload_config, ingested, aggregates, uploaders, stacks, stages })
 }
 
 /// Builds the site. Skipped reports are counted in the summary, not errors.
@@ -245,7 +259,7 @@ pub fn build(opts: &BuildOptions) -> Result<Summary, BuildError> {
     let previous = previous_cache.map(|cache| ingest::incremental::Previous { cache, site: &opts.site });
     let make_cache = fingerprint.is_some() && !opts.no_cache;
     let cache_seconds = clock.elapsed().as_secs_f64();
-    let keep = (make_cache, defer_key);
+    let keep = (make_cache, defer_key, true);
     let mut analysis = analyse_with(opts, found, configs, (&spool_parent, &spool_prefix), previous, keep)?;
     let key = match (&analysis.ingested.stats, defer_key) {
         (Some(stats), true) => {
@@ -299,7 +313,8 @@ pub fn build(opts: &BuildOptions) -> Result<Summary, BuildError> {
             .as_ref()
             .filter(|_| !unchanged)
             .map(|(cache, print)| scope.spawn(|| cache::start_save(&cache_dir, *print, cache)));
-        let stats = render::render(&ctx, &staging);
+        let stacks = analysis.stacks.take().unwrap_or_default();
+        let stats = render::render(&ctx, stacks, &staging);
         (stats, saving.map(|thread| thread.join()))
     });
     let stats = stats?;

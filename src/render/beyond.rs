@@ -32,16 +32,14 @@ pub struct Beyond {
 }
 
 impl Beyond {
-    pub fn new(ctx: &SiteContext<'_>) -> Result<Beyond, RenderError> {
+    pub fn new(ctx: &SiteContext<'_>, stacks: StackIndex) -> Result<Beyond, RenderError> {
         let aggregates = ctx.aggregates;
         let weeks = trends::weeks(aggregates);
-        // Two independent passes, over the weekly counts and over the reports with stacks.
-        let (trends, stacks) = rayon::join(
+        // Two independent passes, over the weekly counts and over the stacks.
+        let (trends, stack_markup) = rayon::join(
             || trends::trends(aggregates, &weeks, ctx.options.trend_min_uploaders),
-            || StackIndex::read(ctx.ingested),
+            || stack_pages::stacks_markup(&stacks),
         );
-        let stacks = stacks.map_err(|source| WriteError { path: "spool".into(), source })?;
-        let stack_markup = stack_pages::stacks_markup(&stacks);
         let mut stack_counters: Vec<(String, String)> = ctx
             .upload_config
             .programs

@@ -95,7 +95,12 @@ pub struct RenderStats {
 }
 
 /// Writes every file of the site into `out`.
-pub fn render(ctx: &SiteContext<'_>, out: &Staging) -> Result<RenderStats, RenderError> {
+/// `stacks` is every uploaded stack, by day ([`crate::stacks::StackIndex::read`]).
+pub fn render(
+    ctx: &SiteContext<'_>,
+    stacks: crate::stacks::StackIndex,
+    out: &Staging,
+) -> Result<RenderStats, RenderError> {
     let mut clock = std::time::Instant::now();
     let mut stages = Vec::new();
     let mut lap = |name: &str| {
@@ -109,7 +114,7 @@ pub fn render(ctx: &SiteContext<'_>, out: &Staging) -> Result<RenderStats, Rende
             let static_files = assets::collect(ctx.options.static_dir.as_deref())?;
             Ok((templates, static_files, pages::read_markdown(ctx.options.pages.as_deref())?))
         },
-        || beyond::Beyond::new(ctx),
+        || beyond::Beyond::new(ctx, stacks),
     );
     let ((tera, loaded), static_files, markdown) = inputs?;
     let mut beyond = beyond?;
