@@ -32,7 +32,7 @@ pub struct Beyond {
 }
 
 impl Beyond {
-    pub fn new(ctx: &SiteContext<'_>, stacks: StackIndex) -> Result<Beyond, RenderError> {
+    pub fn new(ctx: &SiteContext<'_>, stacks: StackIndex) -> Beyond {
         let aggregates = ctx.aggregates;
         let weeks = trends::weeks(aggregates);
         // Two independent passes, over the weekly counts and over the stacks.
@@ -49,7 +49,7 @@ impl Beyond {
         stack_counters.sort_unstable();
         stack_counters.dedup();
         let paths = TrendPaths::new(&aggregates.plan);
-        Ok(Beyond { paths, weeks, trends, stacks, stack_markup, stack_counters, feed: false })
+        Beyond { paths, weeks, trends, stacks, stack_markup, stack_counters, feed: false }
     }
 
     /// Whether the site has stacks pages: some program has stack counters in the upload

@@ -117,7 +117,7 @@ pub fn render(
         || beyond::Beyond::new(ctx, stacks),
     );
     let ((tera, loaded), static_files, markdown) = inputs?;
-    let mut beyond = beyond?;
+    let mut beyond = beyond;
     beyond.feed = beyond::write_feed(ctx, &beyond, out)?;
     lap("render/trends");
     let prints = Prints::new(ctx, loaded, &markdown, [beyond.feed, beyond.has_stacks()]);
