@@ -286,17 +286,15 @@ impl Pages<'_> {
         Ok(self.tera.render(template, context).map_err(template_error)?.into_bytes())
     }
 
-    /// The chart browser of `programs` for a page at `root`: their charts' markup taken
-    /// into the returned [`Deferred`], and the token of the browser itself, for the page's
-    /// `browser`. `chart_browser.html` is rendered only for programs and charts (names,
-    /// headings, links) not seen before in this build.
-    fn browser(
-        &self,
-        programs: &mut [browser::ProgramView<'_>],
-        root: &str,
-    ) -> Result<(browser::Deferred, String), RenderError> {
-        let mut deferred = browser::Deferred::take(programs);
-        let key = serde_json::to_vec(&(root, &*programs)).map_err(|e| RenderError::Template(e.to_string()))?;
+    /// The chart browser of the chart set `sets[i]` for a page at `root`: its charts'
+    /// markup taken into the returned [`Deferred`], and the token of the browser itself,
+    /// for the page's `browser`. `chart_browser.html` is rendered only for programs and
+    /// charts (names, headings, links) not seen before in this build.
+    fn browser(&self, i: usize, root: &str) -> Result<(browser::Deferred, String), RenderError> {
+        let week = self.ctx.aggregates.sets[i].week_text();
+        let mut programs = browser::programs(&self.ctx.aggregates.chart_set(i, &week), &self.catalog);
+        let mut deferred = browser::Deferred::take(&mut programs);
+        let key = serde_json::to_vec(&(root, &programs)).map_err(|e| RenderError::Template(e.to_string()))?;
         let known = self.browsers.lock().expect("no panic while held").get(&key).cloned();
         let markup = match known {
             Some(markup) => markup,
@@ -331,10 +329,8 @@ impl Pages<'_> {
         if let Some(i) = self.newest_set() {
             let sets = &self.ctx.aggregates.sets;
             context.insert("set", &SetLink::new(&sets[i], ""));
-            let week = sets[i].week_text();
-            let mut programs = browser::programs(&self.ctx.aggregates.chart_set(i, &week), &self.catalog);
             let browser;
-            (deferred, browser) = self.browser(&mut programs, &layout.root)?;
+            (deferred, browser) = self.browser(i, &layout.root)?;
             context.insert("browser", &browser);
         }
         out.write("index.html", &deferred.splice(&self.render_bytes("index.html", &context)?))?;
@@ -367,9 +363,7 @@ impl Pages<'_> {
         let crumbs = vec![crumb("Charts", Some("../index.html".into())), crumb(&set.range, None)];
         let layout = self.layout(rel, &set.heading, "charts", crumbs);
         let mut context = context(&layout)?;
-        let week = sets[i].week_text();
-        let mut programs = browser::programs(&self.ctx.aggregates.chart_set(i, &week), &self.catalog);
-        let (deferred, browser) = self.browser(&mut programs, &layout.root)?;
+        let (deferred, browser) = self.browser(i, &layout.root)?;
         context.insert("browser", &browser);
         let stacks = !set.daily && self.beyond.has_stacks();
         context.insert("stacks_href", &stacks.then(|| format!("../../stacks/{}/index.html", set.name)));
