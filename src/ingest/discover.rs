@@ -53,10 +53,39 @@ impl Discovery {
     /// The files and their stats, taken in parallel unless already taken.
     pub fn with_stats(&mut self) -> (&[InputFile], &[std::io::Result<crate::cache::FileStat>]) {
         let files = &self.files;
-        let stats =
-            self.stats.get_or_insert_with(|| files.par_iter().map(|f| crate::cache::FileStat::of(&f.path)).collect());
+        let stats = self.stats.get_or_insert_with(|| stat_by_folder(files));
         (files, stats)
     }
+}
+
+/// The stat of each file (sorted by `rel`), in parallel, folder by folder: each file is
+/// looked up by its name in its open folder, not by its whole path from the root, which
+/// takes a tenth off a million stats.
+fn stat_by_folder(files: &[InputFile]) -> Vec<std::io::Result<crate::cache::FileStat>> {
+    let folders: Vec<&[InputFile]> = files.chunk_by(|a, b| folder_of(&a.path) == folder_of(&b.path)).collect();
+    folders.par_iter().flat_map_iter(|folder| stat_in_folder(folder)).collect()
+}
+
+/// [`stat_by_folder`] of files that share one folder.
+fn stat_in_folder(files: &[InputFile]) -> Vec<std::io::Result<crate::cache::FileStat>> {
+    use rustix::fs::{AtFlags, Mode, OFlags};
+    let by_path = || files.iter().map(|f| crate::cache::FileStat::of(&f.path)).collect();
+    let Some(folder) = files[0].path.parent().filter(|p| !p.as_os_str().is_empty()) else { return by_path() };
+    let Ok(dir) = rustix::fs::open(folder, OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC, Mode::empty()) else {
+        return by_path();
+    };
+    files
+        .iter()
+        .map(|f| {
+            let name = f.path.file_name().unwrap_or_default();
+            let stat = rustix::fs::statat(&dir, name, AtFlags::SYMLINK_NOFOLLOW).map_err(std::io::Error::from)?;
+            Ok(crate::cache::FileStat {
+                size: stat.st_size as u64,
+                mtime_ns: stat.st_mtime as i64 * 1_000_000_000 + stat.st_mtime_nsec as i64,
+                inode: stat.st_ino as u64,
+            })
+        })
+        .collect()
 }
 
 /// Names at the top of DATA that are inputs of another kind, not reports.
@@ -67,22 +96,28 @@ pub const NOT_REPORTS: [&str; 4] = ["upload-config.json", "chart-config.txt", "t
 pub fn discover(data: &Path) -> std::io::Result<Discovery> {
     let mut tops: Vec<PathBuf> = std::fs::read_dir(data)?.filter_map(|e| e.ok().map(|e| e.path())).collect();
     tops.sort();
-    let mut found = tops
+    let per_top: Vec<Discovery> = tops
         .par_iter()
         .map(|top| {
             let mut found = Discovery::default();
             walk_one(data, top, &mut found);
-            // Sorted here, on this folder's core, so the sort of all files below meets
-            // sorted runs.
+            // Sorted here, on this folder's core: the folders are in order, so their files
+            // joined are almost always in order too.
             found.files.sort_unstable_by(|a, b| a.rel.as_bytes().cmp(b.rel.as_bytes()));
             found
         })
-        .reduce(Discovery::default, |mut a, b| {
-            a.files.extend(b.files);
-            a.unrecognised.extend(b.unrecognised);
-            a
-        });
-    found.files.par_sort_unstable_by(|a, b| a.rel.as_bytes().cmp(b.rel.as_bytes()));
+        .collect();
+    // Joined once, not pairwise up a reduction tree: a million files moved once, not ten times.
+    let mut found =
+        Discovery { files: Vec::with_capacity(per_top.iter().map(|d| d.files.len()).sum()), ..Discovery::default() };
+    for top in per_top {
+        found.files.extend(top.files);
+        found.unrecognised.extend(top.unrecognised);
+    }
+    // A folder `D` sorts before a file `D.json` as a path, after it as bytes.
+    if !found.files.is_sorted_by(|a, b| a.rel.as_bytes() <= b.rel.as_bytes()) {
+        found.files.par_sort_unstable_by(|a, b| a.rel.as_bytes().cmp(b.rel.as_bytes()));
+    }
     found.unrecognised.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(found)
 }
@@ -290,5 +325,18 @@ mod tests {
         let other: Vec<&str> = found.unrecognised.iter().map(|u| u.path.as_str()).collect();
         assert_eq!(other, [".git", "2026-01-02/link.json", "2026-01-02/x.txt", "2026-01-09", "README.md"]);
         assert!(found.unrecognised[3].why.contains("symbolic link"));
+        // Stat'ed folder by folder, as by whole path; a file gone since the walk is an error.
+        let mut found = found;
+        std::fs::remove_file(d.join("2026-01-03.json")).unwrap();
+        std::fs::write(d.join("2026-01-02/0.5.json"), b"{ }").unwrap();
+        let (files, stats) = found.with_stats();
+        for (file, stat) in files.iter().zip(stats) {
+            match crate::cache::FileStat::of(&file.path) {
+                Ok(by_path) => assert_eq!(stat.as_ref().unwrap(), &by_path, "{}", file.rel),
+                Err(_) => assert!(stat.is_err(), "{}", file.rel),
+            }
+        }
+        assert_eq!(stats.iter().filter(|s| s.is_err()).count(), 1);
+        assert_eq!(stats[0].as_ref().unwrap().size, 3);
     }
 }
