@@ -238,160 +238,167 @@ pub fn build(opts: &BuildOptions) -> Result<Summary, BuildError> {
         notes.push(format!("cache `{}`: cannot remove the old snapshot: {e}", cache_dir.display()));
     }
     let compared = started.elapsed().as_secs_f64() - walked - configured;
-    let clock = Instant::now();
-    // What decides ingest outcomes; without an upload config key ids depend on the data
-    // and nothing is cached.
-    let fingerprint = configs.upload.as_ref().map(|(_, text)| cache::fingerprint(text, &opts.limits));
-    let previous_cache = match (&fingerprint, opts.no_cache) {
-        (Some(print), false) if opts.site.is_dir() => match cache::load(&cache_dir, *print) {
-            Ok(cache) => Some(cache),
-            Err(why) => {
-                if cache::file_in(&cache_dir).exists() {
-                    notes.push(format!("cache `{}` ignored ({why}): building from scratch", cache_dir.display()));
+    // The staging tree (the spare site taken back and listed) depends on nothing the data
+    // holds: it is made on a thread of its own while the cache is loaded and the reports
+    // are read. A build that fails then drops it, the spare with it, and the next build
+    // writes every file, as a first build does.
+    std::thread::scope(|outer| {
+        let staging = outer.spawn(|| Staging::new(&opts.site, !opts.no_cache));
+        let clock = Instant::now();
+        // What decides ingest outcomes; without an upload config key ids depend on the data
+        // and nothing is cached.
+        let fingerprint = configs.upload.as_ref().map(|(_, text)| cache::fingerprint(text, &opts.limits));
+        let previous_cache = match (&fingerprint, opts.no_cache) {
+            (Some(print), false) if opts.site.is_dir() => match cache::load(&cache_dir, *print) {
+                Ok(cache) => Some(cache),
+                Err(why) => {
+                    if cache::file_in(&cache_dir).exists() {
+                        notes.push(format!("cache `{}` ignored ({why}): building from scratch", cache_dir.display()));
+                    }
+                    None
                 }
-                None
+            },
+            _ => None,
+        };
+        let incremental = previous_cache.is_some();
+        let outputs_before = previous_cache.as_ref().map(|c| (c.data_files.clone(), c.outputs.clone()));
+        let previous = previous_cache.map(|cache| ingest::incremental::Previous { cache, site: &opts.site });
+        let make_cache = fingerprint.is_some() && !opts.no_cache;
+        let cache_seconds = clock.elapsed().as_secs_f64();
+        let keep = (make_cache, defer_key, true);
+        let mut analysis = analyse_with(opts, found, configs, (&spool_parent, &spool_prefix), previous, keep)?;
+        let key = match (&analysis.ingested.stats, defer_key) {
+            (Some(stats), true) => {
+                let ingested = &analysis.ingested;
+                let inputs =
+                    crate::snapshot::Inputs { files: &ingested.files, stats, unrecognised: &ingested.unrecognised };
+                crate::snapshot::inputs_key(opts, inputs, config_texts(&analysis.configs))
             }
-        },
-        _ => None,
-    };
-    let incremental = previous_cache.is_some();
-    let outputs_before = previous_cache.as_ref().map(|c| (c.data_files.clone(), c.outputs.clone()));
-    let previous = previous_cache.map(|cache| ingest::incremental::Previous { cache, site: &opts.site });
-    let make_cache = fingerprint.is_some() && !opts.no_cache;
-    let cache_seconds = clock.elapsed().as_secs_f64();
-    let keep = (make_cache, defer_key, true);
-    let mut analysis = analyse_with(opts, found, configs, (&spool_parent, &spool_prefix), previous, keep)?;
-    let key = match (&analysis.ingested.stats, defer_key) {
-        (Some(stats), true) => {
-            let ingested = &analysis.ingested;
-            let inputs =
-                crate::snapshot::Inputs { files: &ingested.files, stats, unrecognised: &ingested.unrecognised };
-            crate::snapshot::inputs_key(opts, inputs, config_texts(&analysis.configs))
+            _ => key,
+        };
+        let first = [
+            ("walk".into(), walked),
+            ("config".into(), configured),
+            ("compare".into(), compared),
+            ("cache".into(), cache_seconds),
+        ];
+        analysis.stages.splice(0..0, first);
+        let mut stages = analysis.stages.clone();
+        let mut clock = Instant::now();
+        let unchanged = analysis.ingested.unchanged;
+        let mut staging = staging.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))?;
+        if let Some((_, outputs)) = &outputs_before {
+            staging.remember(outputs.clone());
         }
-        _ => key,
-    };
-    let first = [
-        ("walk".into(), walked),
-        ("config".into(), configured),
-        ("compare".into(), compared),
-        ("cache".into(), cache_seconds),
-    ];
-    analysis.stages.splice(0..0, first);
-    let mut stages = analysis.stages.clone();
-    let mut clock = Instant::now();
-    let unchanged = analysis.ingested.unchanged;
-    let mut staging = Staging::new(&opts.site, !opts.no_cache)?;
-    if let Some((_, outputs)) = &outputs_before {
-        staging.remember(outputs.clone());
-    }
-    let next_cache = match analysis.ingested.cache.take() {
-        Some(cache) => Some(cache),
-        None if unchanged => analysis.ingested.previous.take(),
-        None => None,
-    };
-    let next_cache = next_cache.zip(fingerprint).map(|(mut cache, print)| {
-        cache.sets = analysis.aggregates.sets.clone();
-        cache.duplicates = std::mem::take(&mut analysis.ingested.duplicates);
-        cache.uploaders = analysis.uploaders.take().unwrap_or_default();
-        (cache, print)
-    });
-    let ctx = SiteContext {
-        aggregates: &analysis.aggregates,
-        ingested: &analysis.ingested,
-        upload_config: &analysis.upload_config,
-        upload_config_inferred: analysis.configs.upload.is_none(),
-        chart_config: &analysis.configs.chart,
-        chart_config_text: analysis.configs.chart_text.as_deref(),
-        newest_day: analysis.ingested.newest_day(),
-        options: &opts.site_options,
-    };
-    let stage = opts.progress.stage("rendering", "");
-    // The cache, but for the site's outputs, is written while the site is rendered (when
-    // nothing changed, it is saved afterwards, and only if the outputs did change).
-    let (stats, saving) = std::thread::scope(|scope| {
-        let saving = next_cache
-            .as_ref()
-            .filter(|_| !unchanged)
-            .map(|(cache, print)| scope.spawn(|| cache::start_save(&cache_dir, *print, cache)));
-        let stacks = analysis.stacks.take().unwrap_or_default();
-        let stats = render::render(&ctx, stacks, &staging);
-        (stats, saving.map(|thread| thread.join()))
-    });
-    let stats = stats?;
-    stage.finish();
-    stages.push(("render".into(), clock.elapsed().as_secs_f64()));
-    stages.extend(stats.stages.iter().cloned());
-    clock = Instant::now();
-    let (files_written, bytes_written) = staging.totals();
-    let stage = opts.progress.stage("writing the site", "");
-    let (memo, reused) = staging.memo();
-    let old_site = staging.commit(&opts.site)?;
-    // The old site is kept as the spare (or removed) and the new site listed while the
-    // cache is finished.
-    let ((removed, site_files), ()) = rayon::join(
-        || (old_site.finish(), key.map(|_| crate::snapshot::site_files(&opts.site))),
-        || {
-            let Some((mut cache, print)) = next_cache else { return };
-            cache.data_files.clear();
-            cache.outputs.clear();
-            for day in analysis.aggregates.days() {
-                let path = opts.site.join(format!("data/{}.json", day.end));
-                if let Ok(stat) = cache::FileStat::of(&path) {
-                    cache.data_files.insert(day.end.0, stat);
+        let next_cache = match analysis.ingested.cache.take() {
+            Some(cache) => Some(cache),
+            None if unchanged => analysis.ingested.previous.take(),
+            None => None,
+        };
+        let next_cache = next_cache.zip(fingerprint).map(|(mut cache, print)| {
+            cache.sets = analysis.aggregates.sets.clone();
+            cache.duplicates = std::mem::take(&mut analysis.ingested.duplicates);
+            cache.uploaders = analysis.uploaders.take().unwrap_or_default();
+            (cache, print)
+        });
+        let ctx = SiteContext {
+            aggregates: &analysis.aggregates,
+            ingested: &analysis.ingested,
+            upload_config: &analysis.upload_config,
+            upload_config_inferred: analysis.configs.upload.is_none(),
+            chart_config: &analysis.configs.chart,
+            chart_config_text: analysis.configs.chart_text.as_deref(),
+            newest_day: analysis.ingested.newest_day(),
+            options: &opts.site_options,
+        };
+        let stage = opts.progress.stage("rendering", "");
+        // The cache, but for the site's outputs, is written while the site is rendered (when
+        // nothing changed, it is saved afterwards, and only if the outputs did change).
+        let (stats, saving) = std::thread::scope(|scope| {
+            let saving = next_cache
+                .as_ref()
+                .filter(|_| !unchanged)
+                .map(|(cache, print)| scope.spawn(|| cache::start_save(&cache_dir, *print, cache)));
+            let stacks = analysis.stacks.take().unwrap_or_default();
+            let stats = render::render(&ctx, stacks, &staging);
+            (stats, saving.map(|thread| thread.join()))
+        });
+        let stats = stats?;
+        stage.finish();
+        stages.push(("render".into(), clock.elapsed().as_secs_f64()));
+        stages.extend(stats.stages.iter().cloned());
+        clock = Instant::now();
+        let (files_written, bytes_written) = staging.totals();
+        let stage = opts.progress.stage("writing the site", "");
+        let (memo, reused) = staging.memo();
+        let old_site = staging.commit(&opts.site)?;
+        // The old site is kept as the spare (or removed) and the new site listed while the
+        // cache is finished.
+        let ((removed, site_files), ()) = rayon::join(
+            || (old_site.finish(), key.map(|_| crate::snapshot::site_files(&opts.site))),
+            || {
+                let Some((mut cache, print)) = next_cache else { return };
+                cache.data_files.clear();
+                cache.outputs.clear();
+                for day in analysis.aggregates.days() {
+                    let path = opts.site.join(format!("data/{}.json", day.end));
+                    if let Ok(stat) = cache::FileStat::of(&path) {
+                        cache.data_files.insert(day.end.0, stat);
+                    }
                 }
-            }
-            for (rel, page_print) in memo {
-                if let Ok(stat) = cache::FileStat::of(&opts.site.join(&rel)) {
-                    cache.outputs.insert(rel, (page_print, stat));
+                for (rel, page_print) in memo {
+                    if let Ok(stat) = cache::FileStat::of(&opts.site.join(&rel)) {
+                        cache.outputs.insert(rel, (page_print, stat));
+                    }
                 }
-            }
-            let as_before = || {
-                outputs_before
-                    .as_ref()
-                    .is_some_and(|(data, outputs)| *data == cache.data_files && *outputs == cache.outputs)
-            };
-            let saved = match saving {
-                Some(Ok(started)) => started.and_then(|saving| saving.finish(&cache.data_files, &cache.outputs)),
-                Some(Err(_)) => Err(std::io::Error::other("the thread writing it panicked")),
-                None if as_before() => Ok(()),
-                None => cache::save(&cache_dir, print, &cache),
-            };
-            if let Err(e) = saved {
-                notes.push(format!("cache `{}` not saved: {e}", cache_dir.display()));
-            }
-        },
-    );
-    removed?;
-    stage.finish();
-    stages.push(("write".into(), clock.elapsed().as_secs_f64()));
-    let mut summary = summarise(&analysis, stages);
-    if incremental {
-        let recounted = analysis.ingested.records.chunk_by(|a, b| a.day == b.day).count();
-        notes.push(format!(
+                let as_before = || {
+                    outputs_before
+                        .as_ref()
+                        .is_some_and(|(data, outputs)| *data == cache.data_files && *outputs == cache.outputs)
+                };
+                let saved = match saving {
+                    Some(Ok(started)) => started.and_then(|saving| saving.finish(&cache.data_files, &cache.outputs)),
+                    Some(Err(_)) => Err(std::io::Error::other("the thread writing it panicked")),
+                    None if as_before() => Ok(()),
+                    None => cache::save(&cache_dir, print, &cache),
+                };
+                if let Err(e) = saved {
+                    notes.push(format!("cache `{}` not saved: {e}", cache_dir.display()));
+                }
+            },
+        );
+        removed?;
+        stage.finish();
+        stages.push(("write".into(), clock.elapsed().as_secs_f64()));
+        let mut summary = summarise(&analysis, stages);
+        if incremental {
+            let recounted = analysis.ingested.records.chunk_by(|a, b| a.day == b.day).count();
+            notes.push(format!(
             "incremental: {} of {} files taken from the cache, {recounted} of {} days recounted, {reused} outputs reused, {} reports counted again without keeping their texts (their days' raw data stays)",
             analysis.ingested.files_reused,
             analysis.ingested.files.len(),
             analysis.aggregates.days().count(),
             analysis.ingested.textless,
         ));
-    }
-    if opts.site_options.base_url.is_none() {
-        notes.push("no base URL (`--base-url`): `feed.xml` left out, as a feed needs absolute links".into());
-    }
-    summary.notes.extend(notes);
-    summary.pages = stats.pages;
-    summary.files_written = files_written;
-    summary.bytes_written = bytes_written;
-    if let (Some(key), Some(files)) = (key, site_files) {
-        if let Err(e) = files.and_then(|files| crate::snapshot::save(&cache_dir, key, files, &summary)) {
-            summary.notes.push(format!("cache `{}`: snapshot not saved: {e}", cache_dir.display()));
         }
-    }
-    // The spool's files go now; the memory is freed while the summary is printed.
-    let _ = analysis.ingested.spool.remove();
-    free_in_background(analysis);
-    summary.seconds = started.elapsed().as_secs_f64();
-    Ok(summary)
+        if opts.site_options.base_url.is_none() {
+            notes.push("no base URL (`--base-url`): `feed.xml` left out, as a feed needs absolute links".into());
+        }
+        summary.notes.extend(notes);
+        summary.pages = stats.pages;
+        summary.files_written = files_written;
+        summary.bytes_written = bytes_written;
+        if let (Some(key), Some(files)) = (key, site_files) {
+            if let Err(e) = files.and_then(|files| crate::snapshot::save(&cache_dir, key, files, &summary)) {
+                summary.notes.push(format!("cache `{}`: snapshot not saved: {e}", cache_dir.display()));
+            }
+        }
+        // The spool's files go now; the memory is freed while the summary is printed.
+        let _ = analysis.ingested.spool.remove();
+        free_in_background(analysis);
+        summary.seconds = started.elapsed().as_secs_f64();
+        Ok(summary)
+    })
 }
 
 /// Drops `value` on a thread of its own. A year's analysis holds a million records, each
