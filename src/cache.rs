@@ -44,7 +44,17 @@ impl FileStat {
     }
 
     pub fn from_metadata(meta: &fs::Metadata) -> FileStat {
-        FileStat { size: meta.size(), mtime_ns: meta.mtime() * 1_000_000_000 + meta.mtime_nsec(), inode: meta.ino() }
+        FileStat::from_parts(meta.size(), meta.mtime(), meta.mtime_nsec(), meta.ino())
+    }
+
+    /// The identity in a `stat` taken by rustix (by name in an open folder): the same
+    /// fields as [`FileStat::from_metadata`], so either way gives equal stats.
+    pub fn from_stat(stat: &rustix::fs::Stat) -> FileStat {
+        FileStat::from_parts(stat.st_size as u64, stat.st_mtime, stat.st_mtime_nsec as i64, stat.st_ino)
+    }
+
+    fn from_parts(size: u64, mtime_s: i64, mtime_nsec: i64, inode: u64) -> FileStat {
+        FileStat { size, mtime_ns: mtime_s * 1_000_000_000 + mtime_nsec, inode }
     }
 }
 

@@ -79,11 +79,7 @@ fn stat_in_folder(files: &[InputFile]) -> Vec<std::io::Result<crate::cache::File
         .map(|f| {
             let name = f.path.file_name().unwrap_or_default();
             let stat = rustix::fs::statat(&dir, name, AtFlags::SYMLINK_NOFOLLOW).map_err(std::io::Error::from)?;
-            Ok(crate::cache::FileStat {
-                size: stat.st_size as u64,
-                mtime_ns: stat.st_mtime as i64 * 1_000_000_000 + stat.st_mtime_nsec as i64,
-                inode: stat.st_ino as u64,
-            })
+            Ok(crate::cache::FileStat::from_stat(&stat))
         })
         .collect()
 }
