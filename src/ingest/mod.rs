@@ -723,6 +723,9 @@ fn make_cache(
     let mut by_file = rows.chunk_by(|a, b| a.file == b.file).peekable();
     let mut counts = outcome.file_skips.chunk_by(|a, b| a.0 == b.0).peekable();
     let mut cache = cache::Cache::default();
+    let name_bytes = files.iter().map(|f| f.rel.len()).sum();
+    let with_stacks = rows.iter().filter(|r| r.has_stacks).count();
+    cache.reserve(files.len(), name_bytes, files.len(), with_stacks);
     let mut stack_ids = cache::StackIds::default();
     for (index, file) in files.iter().enumerate() {
         let (stat, hash) = ids[index];
