@@ -77,7 +77,7 @@ fn stat_in_folder(files: &[InputFile]) -> Vec<std::io::Result<crate::cache::File
     files
         .iter()
         .map(|f| {
-            let name = f.path.file_name().unwrap_or_default();
+            let name = name_of(&f.path);
             let stat = rustix::fs::statat(&dir, name, AtFlags::SYMLINK_NOFOLLOW).map_err(std::io::Error::from)?;
             Ok(crate::cache::FileStat::from_stat(&stat))
         })
@@ -121,6 +121,9 @@ pub fn discover(data: &Path) -> std::io::Result<Discovery> {
 /// Classifies `top` (an entry directly in `data`) and everything under it into `found`.
 fn walk_one(data: &Path, top: &Path, found: &mut Discovery) {
     let mut walk = WalkDir::new(top).follow_links(false).follow_root_links(false).into_iter();
+    // The relative path of each folder being walked, by depth: an entry's is its folder's
+    // and its own name, so a million names are each escaped once, not as whole paths.
+    let mut folders: Vec<String> = Vec::new();
     while let Some(entry) = walk.next() {
         let entry = match entry {
             Ok(entry) => entry,
@@ -130,8 +133,12 @@ fn walk_one(data: &Path, top: &Path, found: &mut Discovery) {
                 continue;
             }
         };
-        let rel = rel_path(data, entry.path());
-        let name = entry.file_name().to_string_lossy();
+        let name = name_of(entry.path());
+        let name = name.to_str().map_or_else(|| name.to_string_lossy(), std::borrow::Cow::Borrowed);
+        let rel = match entry.depth().checked_sub(1).and_then(|up| folders.get(up)) {
+            Some(folder) => [folder.as_str(), "/", &escape_unprintable(&name)].concat(),
+            None => rel_path(data, entry.path()),
+        };
         let file_type = entry.file_type();
         if entry.depth() == 0 && NOT_REPORTS.contains(&&*name) {
             if file_type.is_dir() {
@@ -148,6 +155,8 @@ fn walk_one(data: &Path, top: &Path, found: &mut Discovery) {
         }
         let parent = parent_name(entry.path());
         if file_type.is_dir() {
+            folders.truncate(entry.depth());
+            folders.push(rel.clone());
             // Walked into all the same; named so a report-shaped directory is not missed.
             if classify(&name, parent).is_some() {
                 found.unrecognised.push(Unrecognised { path: rel, why: "a directory named like a report file".into() });
@@ -190,6 +199,17 @@ pub fn classify(name: &str, parent: Option<&str>) -> Option<(Layout, bool)> {
 fn is_date_shaped(s: &str) -> bool {
     let b = s.as_bytes();
     b.len() == 10 && b.iter().enumerate().all(|(i, c)| if i == 4 || i == 7 { *c == b'-' } else { c.is_ascii_digit() })
+}
+
+/// The last component of `path`, read off its bytes (as [`Path::file_name`] would give it
+/// for the paths a walk yields, without parsing every component).
+fn name_of(path: &Path) -> &std::ffi::OsStr {
+    use std::os::unix::ffi::OsStrExt;
+    let bytes = path.as_os_str().as_bytes();
+    match memchr::memrchr(b'/', bytes) {
+        Some(i) if i + 1 < bytes.len() => std::ffi::OsStr::from_bytes(&bytes[i + 1..]),
+        _ => path.file_name().unwrap_or(path.as_os_str()),
+    }
 }
 
 /// The name of the folder that holds `path` (the text between its last two `/`), as
@@ -290,6 +310,29 @@ mod tests {
         assert_eq!(parent_name(Path::new("/d/2026-01-01/x.json")), Some("2026-01-01"));
         assert_eq!(parent_name(Path::new("2026-01-01/x.json")), Some("2026-01-01"));
         assert_eq!(parent_name(Path::new("x.json")), None);
+    }
+
+    #[test]
+    fn names_below_the_top_are_escaped_as_whole_paths_are() {
+        use std::os::unix::ffi::OsStrExt;
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        let odd = std::ffi::OsStr::from_bytes(b"2026-01-01/\xff.json");
+        for folder in ["2026-01-01/x\u{202e}", "tab\tdir/2026-01-02"] {
+            std::fs::create_dir_all(d.join(folder)).unwrap();
+        }
+        for file in [Path::new("2026-01-01/a\nb.json"), Path::new(odd), Path::new("2026-01-01/x\u{202e}/0.5.json")] {
+            std::fs::write(d.join(file), b"{}").unwrap();
+        }
+        std::fs::write(d.join("tab\tdir/2026-01-02/0.1.json"), b"{}").unwrap();
+        let found = discover(d).unwrap();
+        let rels: Vec<&str> = found.files.iter().map(|f| f.rel.as_str()).collect();
+        assert_eq!(rels, ["2026-01-01/a\\u{a}b.json", "2026-01-01/\u{fffd}.json", "tab\\u{9}dir/2026-01-02/0.1.json"]);
+        for file in &found.files {
+            assert_eq!(file.rel, rel_by_components(d, &file.path));
+        }
+        let other: Vec<&str> = found.unrecognised.iter().map(|u| u.path.as_str()).collect();
+        assert_eq!(other, ["2026-01-01/x\\u{202e}/0.5.json"]);
     }
 
     #[test]
