@@ -248,16 +248,8 @@ pub fn build(opts: &BuildOptions) -> Result<Summary, BuildError> {
         // What decides ingest outcomes; without an upload config key ids depend on the data
         // and nothing is cached.
         let fingerprint = configs.upload.as_ref().map(|(_, text)| cache::fingerprint(text, &opts.limits));
-        let previous_cache = match (&fingerprint, opts.no_cache) {
-            (Some(print), false) if opts.site.is_dir() => match cache::load(&cache_dir, *print) {
-                Ok(cache) => Some(cache),
-                Err(why) => {
-                    if cache::file_in(&cache_dir).exists() {
-                        notes.push(format!("cache `{}` ignored ({why}): building from scratch", cache_dir.display()));
-                    }
-                    None
-                }
-            },
+        let previous_cache = match (fingerprint, opts.no_cache) {
+            (Some(print), false) if opts.site.is_dir() => load_cache(&cache_dir, print, &mut notes),
             _ => None,
         };
         let incremental = previous_cache.is_some();
@@ -338,19 +330,7 @@ pub fn build(opts: &BuildOptions) -> Result<Summary, BuildError> {
             || (old_site.finish(), key.map(|_| crate::snapshot::site_files(&opts.site))),
             || {
                 let Some((mut cache, print)) = next_cache else { return };
-                cache.data_files.clear();
-                cache.outputs.clear();
-                for day in analysis.aggregates.days() {
-                    let path = opts.site.join(format!("data/{}.json", day.end));
-                    if let Ok(stat) = cache::FileStat::of(&path) {
-                        cache.data_files.insert(day.end.0, stat);
-                    }
-                }
-                for (rel, page_print) in memo {
-                    if let Ok(stat) = cache::FileStat::of(&opts.site.join(&rel)) {
-                        cache.outputs.insert(rel, (page_print, stat));
-                    }
-                }
+                note_outputs(&mut cache, &opts.site, analysis.aggregates.days().map(|set| set.end), memo);
                 let as_before = || {
                     outputs_before
                         .as_ref()
@@ -372,14 +352,7 @@ pub fn build(opts: &BuildOptions) -> Result<Summary, BuildError> {
         stages.push(("write".into(), clock.elapsed().as_secs_f64()));
         let mut summary = summarise(&analysis, stages);
         if incremental {
-            let recounted = analysis.ingested.records.chunk_by(|a, b| a.day == b.day).count();
-            notes.push(format!(
-            "incremental: {} of {} files taken from the cache, {recounted} of {} days recounted, {reused} outputs reused, {} reports counted again without keeping their texts (their days' raw data stays)",
-            analysis.ingested.files_reused,
-            analysis.ingested.files.len(),
-            analysis.aggregates.days().count(),
-            analysis.ingested.textless,
-        ));
+            notes.push(incremental_note(&analysis, reused));
         }
         if opts.site_options.base_url.is_none() {
             notes.push("no base URL (`--base-url`): `feed.xml` left out, as a feed needs absolute links".into());
@@ -399,6 +372,56 @@ pub fn build(opts: &BuildOptions) -> Result<Summary, BuildError> {
         summary.seconds = started.elapsed().as_secs_f64();
         Ok(summary)
     })
+}
+
+/// The cache in `cache_dir` made with the upload config and limits `fingerprint`, or
+/// `None`, with a note of why when there is one but it cannot be trusted.
+fn load_cache(cache_dir: &Path, fingerprint: u64, notes: &mut Vec<String>) -> Option<cache::Cache> {
+    match cache::load(cache_dir, fingerprint) {
+        Ok(cache) => Some(cache),
+        Err(why) => {
+            if cache::file_in(cache_dir).exists() {
+                notes.push(format!("cache `{}` ignored ({why}): building from scratch", cache_dir.display()));
+            }
+            None
+        }
+    }
+}
+
+/// Records in `cache` the site's outputs as this build left them: the raw data of each
+/// of `days` and each rendered file of `memo` (path and the fingerprint it was rendered
+/// from), with their stats.
+fn note_outputs(
+    cache: &mut cache::Cache,
+    site: &Path,
+    days: impl Iterator<Item = crate::day::Day>,
+    memo: Vec<(String, u64)>,
+) {
+    cache.data_files.clear();
+    cache.outputs.clear();
+    for day in days {
+        if let Ok(stat) = cache::FileStat::of(&site.join(format!("data/{day}.json"))) {
+            cache.data_files.insert(day.0, stat);
+        }
+    }
+    for (rel, print) in memo {
+        if let Ok(stat) = cache::FileStat::of(&site.join(&rel)) {
+            cache.outputs.insert(rel, (print, stat));
+        }
+    }
+}
+
+/// What an incremental build took from its cache and did again.
+fn incremental_note(analysis: &Analysis, outputs_reused: u64) -> String {
+    let ingested = &analysis.ingested;
+    let recounted = ingested.records.chunk_by(|a, b| a.day == b.day).count();
+    format!(
+        "incremental: {} of {} files taken from the cache, {recounted} of {} days recounted, {outputs_reused} outputs reused, {} reports counted again without keeping their texts (their days' raw data stays)",
+        ingested.files_reused,
+        ingested.files.len(),
+        analysis.aggregates.days().count(),
+        ingested.textless,
+    )
 }
 
 /// Drops `value` on a thread of its own. A year's analysis holds a million records, each
