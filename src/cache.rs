@@ -61,7 +61,7 @@ impl FileStat {
 /// A valid report with stacks, as cached: where it is, and (in [`Cache::stack_counts`])
 /// its stacks. Other reports are not kept one by one: the days a rebuild recounts are
 /// parsed again, and the others' counts are in [`Cache::sets`].
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, Default)]
 pub struct CachedRecord {
     pub day: i32,
     pub x: f64,
@@ -303,6 +303,15 @@ impl Cache {
         self.files.names.reserve(name_bytes);
         self.days.reserve(days);
         self.records.reserve(records);
+        // Each table's new memory is written once, in one sweep, before it is filled: on
+        // this project's benchmark machine that costs a fifth of letting a million pushes
+        // reach each fresh page in turn (see the README's performance section).
+        touch_spare(&mut self.files.entries);
+        touch_spare(&mut self.days);
+        touch_spare(&mut self.records);
+        let mut names = std::mem::take(&mut self.files.names).into_bytes();
+        touch_spare(&mut names);
+        self.files.names = String::from_utf8(names).expect("the same bytes");
     }
 
     /// Appends one file's entry; `records` give its reports with stacks and their stacks
@@ -379,6 +388,13 @@ impl Cache {
         copy.skips.1 = self.skips.len() as u32 - copy.skips.0;
         self.files.entries.push(copy);
     }
+}
+
+/// Writes `table`'s spare capacity once with default values, then leaves it as it was.
+fn touch_spare<T: Copy + Default>(table: &mut Vec<T>) {
+    let len = table.len();
+    table.resize(table.capacity(), T::default());
+    table.truncate(len);
 }
 
 /// The stack ids of one cache in another, filled as files are copied between them
@@ -678,6 +694,23 @@ pub fn content_hash(bytes: &[u8]) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn reserving_keeps_what_a_cache_holds() {
+        let mut table = vec![3u64, 1, 4];
+        table.reserve(1000);
+        let capacity = table.capacity();
+        touch_spare(&mut table);
+        assert_eq!((table.as_slice(), table.capacity()), (&[3u64, 1, 4][..], capacity));
+        let mut cache = Cache::default();
+        let facts = |rel| FileFacts { rel, stat: FileStat::default(), hash: 0, reports: 1, skipped: &[], days: &[7] };
+        cache.push_file(facts("a.json"), std::iter::empty::<(CachedRecord, Vec<_>)>(), []);
+        cache.reserve(10, 100, 10, 10);
+        cache.push_file(facts("b.json"), std::iter::empty::<(CachedRecord, Vec<_>)>(), []);
+        let rels: Vec<&str> = cache.files().iter().map(|e| cache.rel_of(e)).collect();
+        assert_eq!(rels, ["a.json", "b.json"]);
+        assert_eq!(cache.files().iter().map(|e| cache.days_of(e)).collect::<Vec<_>>(), [[7], [7]]);
+    }
 
     fn stacks() -> Vec<(&'static str, &'static str, u64)> {
         let stack = |key, n| ("golang.org/x/tools/gopls", key, n);
