@@ -356,6 +356,31 @@ impl Cache {
         }
     }
 
+    /// Appends the file entries of `other` (a cache of the files after this one's, made on
+    /// its own) with their tables: the cache one pass over all the files would make, its
+    /// stacks numbered in the order they were first seen.
+    pub fn append(&mut self, mut other: Cache) {
+        let shift = |span: Span, by: usize| (span.0 + by as u32, span.1);
+        let (names, skipped, days) = (self.files.names.len(), self.skip_counts.len(), self.days.len());
+        let (records, skips) = (self.records.len(), self.skips.len());
+        let ids: Vec<u32> = other.stack_names.iter().map(|(program, key)| self.intern(program, key)).collect();
+        self.files.names.push_str(&other.files.names);
+        self.skip_counts.extend_from_slice(&other.skip_counts);
+        self.days.extend_from_slice(&other.days);
+        self.records.extend_from_slice(&other.records);
+        self.skips.append(&mut other.skips);
+        let counts = other.stack_counts.iter().map(|&(record, id, n)| (record + records as u32, ids[id as usize], n));
+        self.stack_counts.extend(counts);
+        self.files.entries.extend(other.files.entries.iter().map(|entry| FileEntry {
+            rel: shift(entry.rel, names),
+            skipped: shift(entry.skipped, skipped),
+            days: shift(entry.days, days),
+            records: shift(entry.records, records),
+            skips: shift(entry.skips, skips),
+            ..*entry
+        }));
+    }
+
     /// Appends `entry` of the cache `from` as it is, with the file's identity now.
     /// `ids` maps `from`'s stack ids to this cache's: keep one for every copy from `from`.
     pub fn copy_file(&mut self, from: &Cache, ids: &mut StackIds, entry: &FileEntry, (stat, hash): (FileStat, u64)) {
@@ -694,6 +719,52 @@ pub fn content_hash(bytes: &[u8]) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_cache_made_in_two_parts_and_appended_is_the_cache_made_in_one() {
+        let stack = |key: &'static str, n| ("cmd/go", key, n);
+        // Four files: skips, several days, stacks shared between the halves and new ones.
+        type File =
+            (&'static str, &'static [(Reason, u64)], &'static [i32], Vec<Vec<(&'static str, &'static str, u64)>>);
+        let files: [File; 4] = [
+            ("a.json", &[(Reason::Empty, 1)], &[1, 2], vec![vec![stack("s1", 2)], vec![]]),
+            ("b.json", &[], &[2], vec![vec![stack("s2", 1), stack("s1", 4)]]),
+            ("c.json", &[(Reason::XRange, 2)], &[3], vec![vec![stack("s3", 5), stack("s2", 1)]]),
+            ("d.json", &[], &[], vec![]),
+        ];
+        let add = |cache: &mut Cache, i: usize| {
+            let (rel, skipped, days, stacks) = &files[i];
+            let facts = FileFacts { rel, stat: FileStat::default(), hash: i as u64, reports: 4, skipped, days };
+            let record = |line| CachedRecord { day: days[0], x: 0.5, line, has_programs: true };
+            let records = stacks.iter().enumerate().map(|(line, s)| (record(line as u32), s.clone()));
+            let skips = skipped.iter().map(|&(reason, _)| CachedSkip { line: 9, reason, message: rel.to_string() });
+            cache.push_file(facts, records, skips);
+        };
+        let mut whole = Cache::default();
+        (0..4).for_each(|i| add(&mut whole, i));
+        for split in 0..=4 {
+            let (mut first, mut second) = (Cache::default(), Cache::default());
+            (0..split).for_each(|i| add(&mut first, i));
+            (split..4).for_each(|i| add(&mut second, i));
+            first.append(second);
+            let bytes = |cache: &Cache| postcard::to_allocvec(cache).unwrap();
+            assert_eq!(bytes(&first), bytes(&whole), "split at {split}");
+            first.check().unwrap();
+            // Each entry's ranges, as the build reads them (only lengths are saved).
+            let view = |c: &Cache| {
+                let entries = c.files().iter().map(|e| {
+                    let first_record = e.records.0 as usize;
+                    let stacks: Vec<Vec<(u32, u64)>> =
+                        (0..e.records.1 as usize).map(|n| c.stack_ids_of(first_record + n).collect()).collect();
+                    (c.rel_of(e), c.skipped_of(e), c.days_of(e), c.records_of(e), c.skips_of(e), stacks)
+                });
+                format!("{:?}", entries.collect::<Vec<_>>())
+            };
+            assert_eq!(view(&first), view(&whole), "split at {split}");
+        }
+        let names: Vec<&str> = whole.stack_names.iter().map(|(_, key)| key.as_str()).collect();
+        assert_eq!(names, ["s1", "s2", "s3"]);
+    }
 
     #[test]
     fn reserving_keeps_what_a_cache_holds() {

@@ -704,69 +704,124 @@ fn make_cache(
             |r: &&CacheRow| ((r.file, r.line), crate::stacks::stacks_in_spool(spool, r.text).unwrap_or_default());
         missing.par_iter().map(read_back).collect()
     };
-    let mut seen = seen.iter().peekable();
-    let mut stacks_of = |r: &CacheRow| -> Vec<(&str, &str, u64)> {
-        match seen_for(&mut seen, r) {
-            Some(s) => outcome.stack_counts[s.start as usize..][..s.len as usize]
-                .iter()
-                .map(|&(id, count)| {
-                    let (program, key) = names.get(id);
-                    (program, key, count)
-                })
-                .collect(),
-            None => missing
-                .get(&(r.file, r.line))
-                .map(|stacks| stacks.iter().map(|(p, k, n)| (p.as_str(), k.as_str(), *n)).collect())
-                .unwrap_or_default(),
-        }
+    let tables = CacheInputs {
+        files,
+        ids,
+        rows: &rows,
+        file_skips: &outcome.file_skips,
+        seen: &seen,
+        stack_counts: &outcome.stack_counts,
+        names,
+        missing: &missing,
+        skips_by_path: &skips_by_path,
+        cached,
     };
-    let mut by_file = rows.chunk_by(|a, b| a.file == b.file).peekable();
-    let mut counts = outcome.file_skips.chunk_by(|a, b| a.0 == b.0).peekable();
-    let mut cache = cache::Cache::default();
-    let name_bytes = files.iter().map(|f| f.rel.len()).sum();
-    let with_stacks = rows.iter().filter(|r| r.has_stacks).count();
-    cache.reserve(files.len(), name_bytes, files.len(), with_stacks);
-    let mut stack_ids = cache::StackIds::default();
-    for (index, file) in files.iter().enumerate() {
-        let (stat, hash) = ids[index];
-        let mut skipped = [0u64; Reason::ALL.len()];
-        let counted = counts.next_if(|g| g[0].0 == index as u32);
-        for &(_, reason, n) in counted.into_iter().flatten() {
-            skipped[reason.index()] += u64::from(n);
-        }
-        let records: &[CacheRow] = by_file.next_if(|rs| rs[0].file == index as u32).unwrap_or(&[]);
-        if let Some((previous, Some(entry))) = cached.map(|(c, reuse)| (c, reuse[index])) {
-            cache.copy_file(previous, &mut stack_ids, entry, (stat, hash));
-            continue;
-        }
-        let mut days: Vec<i32> = records.iter().map(|r| r.day).collect();
-        days.sort_unstable();
-        days.dedup();
-        let skipped: Vec<(Reason, u64)> =
-            Reason::ALL.iter().zip(skipped).filter(|(_, n)| *n > 0).map(|(r, n)| (*r, n)).collect();
-        let facts = cache::FileFacts {
-            rel: &file.rel,
-            stat,
-            hash,
-            reports: records.len() as u64 + skipped.iter().map(|(_, n)| n).sum::<u64>(),
-            skipped: &skipped,
-            days: &days,
-        };
-        let rows = records.iter().filter(|r| r.has_stacks).map(|r| {
-            let record = cache::CachedRecord { day: r.day, x: r.x, line: r.line, has_programs: r.has_programs };
-            (record, stacks_of(r))
-        });
-        // A file with skips in detail has skip counts: only those are looked up (a million
-        // one-report files, nearly all valid, would otherwise hash a million paths).
-        let detailed = counted.and_then(|_| skips_by_path.get(file.rel.as_str()));
-        let skips = detailed.into_iter().flatten().map(|s| cache::CachedSkip {
-            line: s.line,
-            reason: s.reason,
-            message: s.message.clone(),
-        });
-        cache.push_file(facts, rows, skips);
-    }
+    // Two halves of the files, each on a core, the second then appended to the first: the
+    // cache is the one a single pass makes (stack ids numbered in first-seen order).
+    let half = files.len() / 2;
+    let (mut cache, second) = rayon::join(|| tables.fill(0..half, files.len()), || tables.fill(half..files.len(), 0));
+    cache.append(second);
     cache
+}
+
+/// What [`make_cache`] makes a cache's file entries from: `rows` sorted by file and line,
+/// `file_skips` by file, `seen` by file and line.
+struct CacheInputs<'a> {
+    files: &'a [InputFile],
+    ids: &'a [(cache::FileStat, u64)],
+    rows: &'a [CacheRow],
+    file_skips: &'a [(u32, Reason, u32)],
+    seen: &'a [SeenStacks],
+    stack_counts: &'a [(u32, u64)],
+    names: &'a StackNames,
+    missing: &'a rustc_hash::FxHashMap<(u32, u32), crate::stacks::ReportStacks>,
+    skips_by_path: &'a rustc_hash::FxHashMap<&'a str, Vec<&'a Skip>>,
+    cached: Option<(&'a cache::Cache, &'a [Option<&'a cache::FileEntry>])>,
+}
+
+impl CacheInputs<'_> {
+    /// A cache of the files `range`, with room for `room` files (at least the range's).
+    fn fill(&self, range: std::ops::Range<usize>, room: usize) -> cache::Cache {
+        let (files, ids) = (&self.files[range.clone()], &self.ids[range.clone()]);
+        let rows = slice_of_files(self.rows, &range, |r| r.file);
+        let file_skips = slice_of_files(self.file_skips, &range, |s| s.0);
+        let seen = slice_of_files(self.seen, &range, |s| s.file);
+        let mut by_file = rows.chunk_by(|a, b| a.file == b.file).peekable();
+        let mut counts = file_skips.chunk_by(|a, b| a.0 == b.0).peekable();
+        let mut seen = seen.iter().peekable();
+        let mut stacks_of = |r: &CacheRow| -> Vec<(&str, &str, u64)> {
+            match seen_for(&mut seen, r) {
+                Some(s) => self.stack_counts[s.start as usize..][..s.len as usize]
+                    .iter()
+                    .map(|&(id, count)| {
+                        let (program, key) = self.names.get(id);
+                        (program, key, count)
+                    })
+                    .collect(),
+                None => self
+                    .missing
+                    .get(&(r.file, r.line))
+                    .map(|stacks| stacks.iter().map(|(p, k, n)| (p.as_str(), k.as_str(), *n)).collect())
+                    .unwrap_or_default(),
+            }
+        };
+        let mut cache = cache::Cache::default();
+        let name_bytes = files.iter().map(|f| f.rel.len()).sum();
+        let with_stacks = rows.iter().filter(|r| r.has_stacks).count();
+        let room = room.max(files.len());
+        let scale = |n: usize| n * room / files.len().max(1);
+        cache.reserve(room, scale(name_bytes), room, scale(with_stacks));
+        let mut stack_ids = cache::StackIds::default();
+        for (offset, file) in files.iter().enumerate() {
+            let index = range.start + offset;
+            let (stat, hash) = ids[offset];
+            let mut skipped = [0u64; Reason::ALL.len()];
+            let counted = counts.next_if(|g| g[0].0 == index as u32);
+            for &(_, reason, n) in counted.into_iter().flatten() {
+                skipped[reason.index()] += u64::from(n);
+            }
+            let records: &[CacheRow] = by_file.next_if(|rs| rs[0].file == index as u32).unwrap_or(&[]);
+            if let Some((previous, Some(entry))) = self.cached.map(|(c, reuse)| (c, reuse[index])) {
+                cache.copy_file(previous, &mut stack_ids, entry, (stat, hash));
+                continue;
+            }
+            let mut days: Vec<i32> = records.iter().map(|r| r.day).collect();
+            days.sort_unstable();
+            days.dedup();
+            let skipped: Vec<(Reason, u64)> =
+                Reason::ALL.iter().zip(skipped).filter(|(_, n)| *n > 0).map(|(r, n)| (*r, n)).collect();
+            let facts = cache::FileFacts {
+                rel: &file.rel,
+                stat,
+                hash,
+                reports: records.len() as u64 + skipped.iter().map(|(_, n)| n).sum::<u64>(),
+                skipped: &skipped,
+                days: &days,
+            };
+            let rows = records.iter().filter(|r| r.has_stacks).map(|r| {
+                let record = cache::CachedRecord { day: r.day, x: r.x, line: r.line, has_programs: r.has_programs };
+                (record, stacks_of(r))
+            });
+            // A file with skips in detail has skip counts: only those are looked up (a
+            // million one-report files, nearly all valid, would otherwise hash a million
+            // paths).
+            let detailed = counted.and_then(|_| self.skips_by_path.get(file.rel.as_str()));
+            let skips = detailed.into_iter().flatten().map(|s| cache::CachedSkip {
+                line: s.line,
+                reason: s.reason,
+                message: s.message.clone(),
+            });
+            cache.push_file(facts, rows, skips);
+        }
+        cache
+    }
+}
+
+/// The part of `items` (sorted by the file index `file_of` gives) whose files are in `range`.
+fn slice_of_files<'t, T>(items: &'t [T], range: &std::ops::Range<usize>, file_of: impl Fn(&T) -> u32) -> &'t [T] {
+    let first = items.partition_point(|item| (file_of(item) as usize) < range.start);
+    let end = items.partition_point(|item| (file_of(item) as usize) < range.end);
+    &items[first..end]
 }
 
 /// The entry of `seen` (sorted by file and line) for the record `r`, passing those before
