@@ -206,8 +206,8 @@ fn is_date_shaped(s: &str) -> bool {
 fn name_of(path: &Path) -> &std::ffi::OsStr {
     use std::os::unix::ffi::OsStrExt;
     let bytes = path.as_os_str().as_bytes();
-    match memchr::memrchr(b'/', bytes) {
-        Some(i) if i + 1 < bytes.len() => std::ffi::OsStr::from_bytes(&bytes[i + 1..]),
+    match folder_of(path).map(|folder| &bytes[folder.len() + 1..]) {
+        Some(name) if !name.is_empty() => std::ffi::OsStr::from_bytes(name),
         _ => path.file_name().unwrap_or(path.as_os_str()),
     }
 }
