@@ -124,7 +124,7 @@ pub struct Analysis {
 /// Reads, checks and aggregates DATA (the part of a build that `check` shares).
 pub fn analyse(opts: &BuildOptions, spool_parent: &Path) -> Result<Analysis, BuildError> {
     let clock = Instant::now();
-    let found = discover(opts)?;
+    let found = discover(opts, false)?;
     let walked = clock.elapsed().as_secs_f64();
     let configs = load_configs(&opts.data, opts.upload_config.as_deref(), opts.chart_config.as_deref())?;
     let configured = clock.elapsed().as_secs_f64() - walked;
@@ -134,15 +134,16 @@ pub fn analyse(opts: &BuildOptions, spool_parent: &Path) -> Result<Analysis, Bui
     Ok(analysis)
 }
 
-/// The input files of DATA; a DATA that is not a readable directory is an error.
-pub fn discover(opts: &BuildOptions) -> Result<ingest::Discovery, BuildError> {
+/// The input files of DATA, stat'ed if `stat`; a DATA that is not a readable directory is
+/// an error.
+pub fn discover(opts: &BuildOptions, stat: bool) -> Result<ingest::Discovery, BuildError> {
     if !opts.data.is_dir() {
         return Err(BuildError::Config(format!(
             "`{}`: the data directory does not exist or is not a directory",
             opts.data.display()
         )));
     }
-    Ok(ingest::discover_data(&opts.data)?)
+    Ok(ingest::discover_data(&opts.data, stat)?)
 }
 
 /// [`analyse`], reusing what `previous` proves unchanged, and making a cache and the
@@ -219,13 +220,15 @@ pub fn build(opts: &BuildOptions) -> Result<Summary, BuildError> {
     let (spool_parent, spool_prefix) = crate::site::spool_prefix(&opts.site);
     let mut notes = Vec::new();
     let cache_dir = opts.cache_dir();
-    let mut found = discover(opts)?;
+    // With no snapshot to compare with, the inputs' key waits until they are read: their
+    // stats are then those of the files as opened, not a stat of a million paths first.
+    // With one, every file is stat'ed as the walk lists it.
+    let snapshot = !opts.no_cache && crate::snapshot::exists(&cache_dir);
+    let defer_key = !opts.no_cache && !snapshot;
+    let mut found = discover(opts, snapshot)?;
     let walked = started.elapsed().as_secs_f64();
     let configs = load_configs(&opts.data, opts.upload_config.as_deref(), opts.chart_config.as_deref())?;
     let configured = started.elapsed().as_secs_f64() - walked;
-    // With no snapshot to compare with, the inputs' key waits until they are read: their
-    // stats are then those of the files as opened, not a stat of a million paths first.
-    let defer_key = !opts.no_cache && !crate::snapshot::exists(&cache_dir);
     let key = if opts.no_cache || defer_key {
         None
     } else {

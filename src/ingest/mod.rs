@@ -336,9 +336,9 @@ pub struct IngestOptions<'a> {
     pub cpu_times: bool,
 }
 
-/// Finds the input files under `data` (see [`discover::discover`]).
-pub fn discover_data(data: &Path) -> Result<Discovery, IngestError> {
-    discover::discover(data).map_err(|source| IngestError::Data { path: data.display().to_string(), source })
+/// Finds the input files under `data`, with their stats if `stat` (see [`discover::discover`]).
+pub fn discover_data(data: &Path, stat: bool) -> Result<Discovery, IngestError> {
+    discover::discover(data, stat).map_err(|source| IngestError::Data { path: data.display().to_string(), source })
 }
 
 /// Reads every report of `found`. Only no room for the spool in `spool_parent` is an
