@@ -235,6 +235,8 @@ pub fn build(opts: &BuildOptions) -> Result<Summary, BuildError> {
         crate::snapshot::inputs_key(opts, crate::snapshot::Inputs::of(&mut found), config_texts(&configs))
     };
     if let Some(summary) = key.and_then(|key| crate::snapshot::unchanged(&cache_dir, key, &opts.site)) {
+        // A million paths, two allocations each: not freed one by one before the exit.
+        free_in_background(found);
         return Ok(replay(summary, walked, started));
     }
     if let Err(e) = crate::snapshot::forget(&cache_dir) {

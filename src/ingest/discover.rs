@@ -114,6 +114,11 @@ pub fn discover(data: &Path, stat: bool) -> std::io::Result<Discovery> {
             found
         })
         .collect();
+    // Each top is sorted: the whole is unless some top's last file sorts after the next
+    // one's first. A folder `D` sorts before a file `D.json` as a path, after it as bytes.
+    let ends: Vec<(&InputFile, &InputFile)> =
+        per_top.iter().filter_map(|top| Some((top.files.first()?, top.files.last()?))).collect();
+    let sorted = ends.windows(2).all(|pair| pair[0].1.rel.as_bytes() <= pair[1].0.rel.as_bytes());
     // Joined once, not pairwise up a reduction tree: a million files moved once, not ten times.
     let total = per_top.iter().map(|d| d.files.len()).sum();
     let mut found = Discovery {
@@ -128,8 +133,7 @@ pub fn discover(data: &Path, stat: bool) -> std::io::Result<Discovery> {
             all.extend(stats);
         }
     }
-    // A folder `D` sorts before a file `D.json` as a path, after it as bytes.
-    if !found.files.is_sorted_by(|a, b| a.rel.as_bytes() <= b.rel.as_bytes()) {
+    if !sorted {
         match found.stats.take() {
             Some(stats) => {
                 let mut both: Vec<_> = std::mem::take(&mut found.files).into_iter().zip(stats).collect();
