@@ -156,8 +156,7 @@ fn merge_day(
 
 /// The compact text of the report in `path` when it is valid (the duplicate rule aside).
 fn valid_text(path: &Path, catalog: &Catalog, limits: &Limits) -> Option<Vec<u8>> {
-    let file =
-        crate::ingest::InputFile { path: path.to_path_buf(), rel: String::new(), layout: Layout::Upload, gzip: false };
+    let file = crate::ingest::InputFile::new(path.to_path_buf(), "", Layout::Upload, false);
     let mut out = None;
     let read = read::read_reports(&file, limits, |_, piece| {
         if let Piece::Text(text) = piece {

@@ -77,7 +77,7 @@ pub fn inputs_key(opts: &BuildOptions, inputs: Inputs<'_>, configs: [Option<&str
     }
     for (file, stat) in inputs.files.iter().zip(inputs.stats) {
         let stat = stat.as_ref().ok()?;
-        hash.update(file.rel.as_bytes());
+        hash.update(file.rel().as_bytes());
         hash.update(&[0]);
         for n in [stat.size, stat.mtime_ns as u64, stat.inode] {
             hash.update(&n.to_le_bytes());

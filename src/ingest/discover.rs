@@ -24,12 +24,46 @@ pub enum Layout {
 /// A report file to read.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InputFile {
-    pub path: PathBuf,
-    /// Path relative to DATA with `/` separators: names the file in messages and orders
-    /// files (byte order) for the duplicate rule.
-    pub rel: String,
+    names: Names,
     pub layout: Layout,
     pub gzip: bool,
+}
+
+/// A file's path and its path relative to DATA. Almost always the second is the end of
+/// the first, and one string holds both: a million files, a million allocations fewer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Names {
+    /// `rel` is `path[rel_at..]`.
+    Tail { path: String, rel_at: usize },
+    /// A path that is not UTF-8, or a name escaped in `rel`.
+    Apart { path: PathBuf, rel: Box<str> },
+}
+
+impl InputFile {
+    pub fn new(path: PathBuf, rel: &str, layout: Layout, gzip: bool) -> InputFile {
+        let names = match path.into_os_string().into_string() {
+            Ok(path) if path.ends_with(rel) => Names::Tail { rel_at: path.len() - rel.len(), path },
+            Ok(path) => Names::Apart { path: path.into(), rel: rel.into() },
+            Err(path) => Names::Apart { path: path.into(), rel: rel.into() },
+        };
+        InputFile { names, layout, gzip }
+    }
+
+    pub fn path(&self) -> &Path {
+        match &self.names {
+            Names::Tail { path, .. } => Path::new(path),
+            Names::Apart { path, .. } => path,
+        }
+    }
+
+    /// Path relative to DATA with `/` separators: names the file in messages and orders
+    /// files (byte order) for the duplicate rule.
+    pub fn rel(&self) -> &str {
+        match &self.names {
+            Names::Tail { path, rel_at } => &path[*rel_at..],
+            Names::Apart { rel, .. } => rel,
+        }
+    }
 }
 
 /// An entry under DATA that holds no reports we read, and why.
@@ -68,21 +102,21 @@ fn stat_by_folder(files: &[InputFile]) -> Vec<std::io::Result<crate::cache::File
 
 /// `files` (sorted by `rel`) in runs that share a folder.
 fn folders_of(files: &[InputFile]) -> impl Iterator<Item = &[InputFile]> {
-    files.chunk_by(|a, b| folder_of(&a.path) == folder_of(&b.path))
+    files.chunk_by(|a, b| folder_of(a.path()) == folder_of(b.path()))
 }
 
 /// [`stat_by_folder`] of files that share one folder.
 fn stat_in_folder(files: &[InputFile]) -> Vec<std::io::Result<crate::cache::FileStat>> {
     use rustix::fs::{AtFlags, Mode, OFlags};
-    let by_path = || files.iter().map(|f| crate::cache::FileStat::of(&f.path)).collect();
-    let Some(folder) = files[0].path.parent().filter(|p| !p.as_os_str().is_empty()) else { return by_path() };
+    let by_path = || files.iter().map(|f| crate::cache::FileStat::of(f.path())).collect();
+    let Some(folder) = files[0].path().parent().filter(|p| !p.as_os_str().is_empty()) else { return by_path() };
     let Ok(dir) = rustix::fs::open(folder, OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC, Mode::empty()) else {
         return by_path();
     };
     files
         .iter()
         .map(|f| {
-            let name = name_of(&f.path);
+            let name = name_of(f.path());
             let stat = rustix::fs::statat(&dir, name, AtFlags::SYMLINK_NOFOLLOW).map_err(std::io::Error::from)?;
             Ok(crate::cache::FileStat::from_stat(&stat))
         })
@@ -107,7 +141,7 @@ pub fn discover(data: &Path, stat: bool) -> std::io::Result<Discovery> {
             walk_one(data, top, &mut found);
             // Sorted here, on this folder's core: the folders are in order, so their files
             // joined are almost always in order too.
-            found.files.sort_unstable_by(|a, b| a.rel.as_bytes().cmp(b.rel.as_bytes()));
+            found.files.sort_unstable_by(|a, b| a.rel().as_bytes().cmp(b.rel().as_bytes()));
             if stat {
                 found.stats = Some(folders_of(&found.files).flat_map(stat_in_folder).collect());
             }
@@ -118,7 +152,7 @@ pub fn discover(data: &Path, stat: bool) -> std::io::Result<Discovery> {
     // one's first. A folder `D` sorts before a file `D.json` as a path, after it as bytes.
     let ends: Vec<(&InputFile, &InputFile)> =
         per_top.iter().filter_map(|top| Some((top.files.first()?, top.files.last()?))).collect();
-    let sorted = ends.windows(2).all(|pair| pair[0].1.rel.as_bytes() <= pair[1].0.rel.as_bytes());
+    let sorted = ends.windows(2).all(|pair| pair[0].1.rel().as_bytes() <= pair[1].0.rel().as_bytes());
     // Joined once, not pairwise up a reduction tree: a million files moved once, not ten times.
     let total = per_top.iter().map(|d| d.files.len()).sum();
     let mut found = Discovery {
@@ -137,11 +171,11 @@ pub fn discover(data: &Path, stat: bool) -> std::io::Result<Discovery> {
         match found.stats.take() {
             Some(stats) => {
                 let mut both: Vec<_> = std::mem::take(&mut found.files).into_iter().zip(stats).collect();
-                both.par_sort_unstable_by(|a, b| a.0.rel.as_bytes().cmp(b.0.rel.as_bytes()));
+                both.par_sort_unstable_by(|a, b| a.0.rel().as_bytes().cmp(b.0.rel().as_bytes()));
                 let (files, stats) = both.into_iter().unzip();
                 (found.files, found.stats) = (files, Some(stats));
             }
-            None => found.files.par_sort_unstable_by(|a, b| a.rel.as_bytes().cmp(b.rel.as_bytes())),
+            None => found.files.par_sort_unstable_by(|a, b| a.rel().as_bytes().cmp(b.rel().as_bytes())),
         }
     }
     found.unrecognised.sort_by(|a, b| a.path.cmp(&b.path));
@@ -203,7 +237,7 @@ fn walk_one(data: &Path, top: &Path, found: &mut Discovery) {
         }
         match classify(&name, parent) {
             Some((layout, gzip)) => {
-                found.files.push(InputFile { path: entry.into_path(), rel, layout, gzip });
+                found.files.push(InputFile::new(entry.into_path(), &rel, layout, gzip));
             }
             None => found.unrecognised.push(Unrecognised { path: rel, why: "not a report file name".into() }),
         }
@@ -356,13 +390,31 @@ mod tests {
         }
         std::fs::write(d.join("tab\tdir/2026-01-02/0.1.json"), b"{}").unwrap();
         let found = discover(d, false).unwrap();
-        let rels: Vec<&str> = found.files.iter().map(|f| f.rel.as_str()).collect();
+        let rels: Vec<&str> = found.files.iter().map(|f| f.rel()).collect();
         assert_eq!(rels, ["2026-01-01/a\\u{a}b.json", "2026-01-01/\u{fffd}.json", "tab\\u{9}dir/2026-01-02/0.1.json"]);
         for file in &found.files {
-            assert_eq!(file.rel, rel_by_components(d, &file.path));
+            assert_eq!(file.rel(), rel_by_components(d, file.path()));
         }
         let other: Vec<&str> = found.unrecognised.iter().map(|u| u.path.as_str()).collect();
         assert_eq!(other, ["2026-01-01/x\\u{202e}/0.5.json"]);
+    }
+
+    #[test]
+    fn a_file_gives_back_the_path_and_relative_path_it_was_made_with() {
+        use std::os::unix::ffi::OsStrExt;
+        let odd = Path::new(std::ffi::OsStr::from_bytes(b"/d/2026-01-01/\xff.json"));
+        let cases: [(&Path, &str, bool); 5] = [
+            (Path::new("/d/2026-01-01/0.5.json"), "2026-01-01/0.5.json", true),
+            (Path::new("2026-01-01.json"), "2026-01-01.json", true),
+            (Path::new("/d/2026-01-01/a\nb.json"), "2026-01-01/a\\u{a}b.json", false),
+            (odd, "2026-01-01/\u{fffd}.json", false),
+            (Path::new("/d/x.json"), "", true),
+        ];
+        for (path, rel, one_string) in cases {
+            let file = InputFile::new(path.to_path_buf(), rel, Layout::Upload, false);
+            assert_eq!((file.path(), file.rel()), (path, rel));
+            assert_eq!(matches!(file.names, Names::Tail { .. }), one_string, "{rel}");
+        }
     }
 
     #[test]
@@ -380,7 +432,7 @@ mod tests {
             .files
             .iter()
             .zip(found.stats.as_ref().unwrap())
-            .map(|(f, s)| (f.rel.as_str(), s.as_ref().unwrap().size))
+            .map(|(f, s)| (f.rel(), s.as_ref().unwrap().size))
             .collect();
         assert_eq!(got, [("2026-01-01.json", 3), ("2026-01-01/0.1.json", 1), ("2026-01-01/0.2.json", 2)]);
     }
@@ -412,11 +464,11 @@ mod tests {
         let found = discover(d, false).unwrap();
         assert!(found.stats.is_none());
         assert_eq!((&stated.files, &stated.unrecognised), (&found.files, &found.unrecognised));
-        let rels: Vec<&str> = found.files.iter().map(|f| f.rel.as_str()).collect();
+        let rels: Vec<&str> = found.files.iter().map(|f| f.rel()).collect();
         assert_eq!(rels, ["2026-01-02/0.5.json", "2026-01-03.json", "sub/2026-01-01/0.1.json.gz"]);
         // Stat'ed during the walk, each file's own stat, in the files' order.
         for (file, stat) in stated.files.iter().zip(stated.stats.as_ref().unwrap()) {
-            assert_eq!(stat.as_ref().unwrap(), &crate::cache::FileStat::of(&file.path).unwrap(), "{}", file.rel);
+            assert_eq!(stat.as_ref().unwrap(), &crate::cache::FileStat::of(file.path()).unwrap(), "{}", file.rel());
         }
         assert_eq!(stated.stats.as_ref().unwrap().len(), 3);
         let other: Vec<&str> = found.unrecognised.iter().map(|u| u.path.as_str()).collect();
@@ -428,9 +480,9 @@ mod tests {
         std::fs::write(d.join("2026-01-02/0.5.json"), b"{ }").unwrap();
         let (files, stats) = found.with_stats();
         for (file, stat) in files.iter().zip(stats) {
-            match crate::cache::FileStat::of(&file.path) {
-                Ok(by_path) => assert_eq!(stat.as_ref().unwrap(), &by_path, "{}", file.rel),
-                Err(_) => assert!(stat.is_err(), "{}", file.rel),
+            match crate::cache::FileStat::of(file.path()) {
+                Ok(by_path) => assert_eq!(stat.as_ref().unwrap(), &by_path, "{}", file.rel()),
+                Err(_) => assert!(stat.is_err(), "{}", file.rel()),
             }
         }
         assert_eq!(stats.iter().filter(|s| s.is_err()).count(), 1);

@@ -35,7 +35,7 @@ fn identity(file: &InputFile, stat: &std::io::Result<FileStat>, cached: Option<&
     let stat = stat.as_ref().map_or_else(|_| FileStat::default(), |s| *s);
     let hash = match cached {
         Some(entry) if entry.stat == stat => entry.hash,
-        _ if file.layout == Layout::Merged => cache::hash_file(&file.path).unwrap_or(0),
+        _ if file.layout == Layout::Merged => cache::hash_file(file.path()).unwrap_or(0),
         _ => 0,
     };
     (stat, hash)
@@ -64,7 +64,7 @@ pub fn ids_of(
 /// the previous build's cache.
 pub fn identify(found: &mut super::Discovery, previous: &Previous<'_>) -> Identified {
     let cache = &previous.cache;
-    let entries = cache.entries_of(found.files.iter().map(|f| f.rel.as_str()));
+    let entries = cache.entries_of(found.files.iter().map(|f| f.rel()));
     let (files, stats) = found.with_stats();
     let ids = files
         .par_iter()

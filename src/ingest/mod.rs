@@ -249,7 +249,7 @@ impl FileOutcome {
         self.skipped[reason.index()] += 1;
         if *details_in_file < DETAILS_PER_FILE {
             *details_in_file += 1;
-            self.skips.push(Skip { path: file.rel.clone(), line, reason, message });
+            self.skips.push(Skip { path: file.rel().to_string(), line, reason, message });
         }
     }
 
@@ -539,7 +539,7 @@ pub fn ingest(
     duplicates.extend(dropped.into_iter().map(|d| cache::CachedDuplicate {
         day: d.day.0,
         x: d.x,
-        rel: ingested.files[d.file as usize].rel.clone(),
+        rel: ingested.files[d.file as usize].rel().to_string(),
         line: d.line,
     }));
     // The order of a clean build's duplicate rule: by day, X, path, line.
@@ -568,7 +568,7 @@ pub fn ingest(
     if ingested.partial.is_some() {
         // Stacks of reports the duplicate rule dropped on the days not recounted do not count.
         let dropped: rustc_hash::FxHashSet<(&str, u32)> = duplicates.iter().map(|d| (d.rel.as_str(), d.line)).collect();
-        stack_records.retain(|r| !dropped.contains(&(ingested.files[r.file as usize].rel.as_str(), r.line)));
+        stack_records.retain(|r| !dropped.contains(&(ingested.files[r.file as usize].rel(), r.line)));
     }
     drop(details);
     ingested.stack_records = stack_records;
@@ -609,9 +609,9 @@ fn take_from_cache(
             outcome.skipped[reason.index()] += n;
             outcome.file_skips.push((index as u32, reason, n as u32));
         }
-        let rel = &files[index].rel;
+        let rel = files[index].rel();
         outcome.skips.extend(cache.skips_of(entry).iter().map(|s| Skip {
-            path: rel.clone(),
+            path: rel.to_string(),
             line: s.line,
             reason: s.reason,
             message: s.message.clone(),
@@ -766,7 +766,7 @@ impl CacheInputs<'_> {
             }
         };
         let mut cache = cache::Cache::default();
-        let name_bytes = files.iter().map(|f| f.rel.len()).sum();
+        let name_bytes = files.iter().map(|f| f.rel().len()).sum();
         let with_stacks = rows.iter().filter(|r| r.has_stacks).count();
         let room = room.max(files.len());
         let scale = |n: usize| n * room / files.len().max(1);
@@ -791,7 +791,7 @@ impl CacheInputs<'_> {
             let skipped: Vec<(Reason, u64)> =
                 Reason::ALL.iter().zip(skipped).filter(|(_, n)| *n > 0).map(|(r, n)| (*r, n)).collect();
             let facts = cache::FileFacts {
-                rel: &file.rel,
+                rel: file.rel(),
                 stat,
                 hash,
                 reports: records.len() as u64 + skipped.iter().map(|(_, n)| n).sum::<u64>(),
@@ -805,7 +805,7 @@ impl CacheInputs<'_> {
             // A file with skips in detail has skip counts: only those are looked up (a
             // million one-report files, nearly all valid, would otherwise hash a million
             // paths).
-            let detailed = counted.and_then(|_| self.skips_by_path.get(file.rel.as_str()));
+            let detailed = counted.and_then(|_| self.skips_by_path.get(file.rel()));
             let skips = detailed.into_iter().flatten().map(|s| cache::CachedSkip {
                 line: s.line,
                 reason: s.reason,
@@ -847,7 +847,7 @@ fn identities(files: &[InputFile], opened: &mut Vec<(u32, read::FileRead)>) -> I
     let stats = stats
         .into_par_iter()
         .zip(files)
-        .map(|(stat, file)| stat.map_or_else(|| cache::FileStat::of(&file.path), Ok))
+        .map(|(stat, file)| stat.map_or_else(|| cache::FileStat::of(file.path()), Ok))
         .collect();
     (stats, hashes)
 }
@@ -859,7 +859,7 @@ fn spool_units(files: &[InputFile]) -> Vec<std::ops::Range<usize>> {
     let together = |a: &InputFile, b: &InputFile| {
         a.layout == Layout::Upload
             && b.layout == Layout::Upload
-            && discover::folder_of(&a.path) == discover::folder_of(&b.path)
+            && discover::folder_of(a.path()) == discover::folder_of(b.path())
     };
     let mut units = Vec::new();
     let mut start = 0;
@@ -1164,7 +1164,7 @@ mod tests {
             ..FileOutcome::default()
         };
         let rows = [record(1, first), record(2, second)].iter().map(CacheRow::of).collect();
-        let files = [InputFile { path: "a.json".into(), rel: "a.json".into(), layout: Layout::Merged, gzip: false }];
+        let files = [InputFile::new("a.json".into(), "a.json", Layout::Merged, false)];
         let ids = [(crate::cache::FileStat::default(), 0)];
         let cache = make_cache(rows, &mut outcome, (&files, &ids), (&spool, &names), None);
         assert_eq!(cache.stacks_of(0), vec![("q".to_string(), "crash/seen".to_string(), 7)]);
@@ -1294,12 +1294,7 @@ mod tests {
     /// The order of the object names as strings, the definition, against the shortcut.
     #[test]
     fn one_report_files_of_a_folder_share_a_spool_file_and_merged_files_have_their_own() {
-        let file = |rel: &str, layout| InputFile {
-            path: std::path::Path::new("/d").join(rel),
-            rel: rel.into(),
-            layout,
-            gzip: false,
-        };
+        let file = |rel: &str, layout| InputFile::new(std::path::Path::new("/d").join(rel), rel, layout, false);
         let files = [
             file("2026-01-01.json", Layout::Merged),
             file("2026-01-01/0.1.json", Layout::Upload),

@@ -53,7 +53,7 @@ pub enum Piece<'a> {
 /// Returns the file's identity as opened (the stat of the open file, taken anyway to see
 /// that it is a regular file).
 pub fn read_reports(file: &InputFile, limits: &Limits, mut each: impl FnMut(u32, Piece<'_>)) -> io::Result<FileRead> {
-    let (mut raw, stat) = open_regular(&file.path)?;
+    let (mut raw, stat) = open_regular(file.path())?;
     let size = stat.size;
     if file.gzip && file.layout == Layout::Merged && size <= WHOLE_GZIP_BYTES {
         let (mut gz, mut text) = WholeBuffers::take();
@@ -316,7 +316,7 @@ mod tests {
         let link = dir.path().join("0.6.json");
         std::os::unix::fs::symlink("/dev/zero", &link).unwrap();
         for path in [fifo, link] {
-            let file = InputFile { path, rel: "x".into(), layout: Layout::Upload, gzip: false };
+            let file = InputFile::new(path, "x", Layout::Upload, false);
             let mut called = false;
             let got = read_reports(&file, &Limits::default(), |_, _| called = true);
             assert!(got.is_err() && !called);
@@ -336,7 +336,7 @@ mod tests {
             let path = dir.path().join(rel);
             std::fs::create_dir_all(path.parent().unwrap()).unwrap();
             std::fs::write(&path, &bytes).unwrap();
-            let file = InputFile { path: path.clone(), rel: rel.into(), layout, gzip };
+            let file = InputFile::new(path.clone(), rel, layout, gzip);
             let mut lines = 0;
             let read = read_reports(&file, &Limits::default(), |_, _| lines += 1).unwrap();
             assert_eq!(read.stat, crate::cache::FileStat::of(&path).unwrap(), "{rel}");
@@ -353,7 +353,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("2026-01-01.json.gz");
         std::fs::write(&path, bytes).unwrap();
-        let file = InputFile { path, rel: "2026-01-01.json.gz".into(), layout: Layout::Merged, gzip: true };
+        let file = InputFile::new(path, "2026-01-01.json.gz", Layout::Merged, true);
         let mut got = Vec::new();
         let result = read_reports(&file, limits, |line, piece| {
             if let Piece::Text(text) = piece {
