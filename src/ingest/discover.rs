@@ -109,7 +109,10 @@ fn folders_of(files: &[InputFile]) -> impl Iterator<Item = &[InputFile]> {
 fn stat_in_folder(files: &[InputFile]) -> Vec<std::io::Result<crate::cache::FileStat>> {
     use rustix::fs::{AtFlags, Mode, OFlags};
     let by_path = || files.iter().map(|f| crate::cache::FileStat::of(f.path())).collect();
-    let Some(folder) = files[0].path().parent().filter(|p| !p.as_os_str().is_empty()) else { return by_path() };
+    use std::os::unix::ffi::OsStrExt;
+    // The folder the files were grouped by (see [`folders_of`]).
+    let Some(folder) = folder_of(files[0].path()).filter(|f| !f.is_empty()) else { return by_path() };
+    let folder = Path::new(std::ffi::OsStr::from_bytes(folder));
     let Ok(dir) = rustix::fs::open(folder, OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC, Mode::empty()) else {
         return by_path();
     };
