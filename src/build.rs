@@ -336,18 +336,8 @@ pub fn build(opts: &BuildOptions) -> Result<Summary, BuildError> {
             || {
                 let Some((mut cache, print)) = next_cache else { return };
                 note_outputs(&mut cache, &opts.site, analysis.aggregates.days().map(|set| set.end), memo);
-                let as_before = || {
-                    outputs_before
-                        .as_ref()
-                        .is_some_and(|(data, outputs)| *data == cache.data_files && *outputs == cache.outputs)
-                };
-                let saved = match saving {
-                    Some(Ok(started)) => started.and_then(|saving| saving.finish(&cache.data_files, &cache.outputs)),
-                    Some(Err(_)) => Err(std::io::Error::other("the thread writing it panicked")),
-                    None if as_before() => Ok(()),
-                    None => cache::save(&cache_dir, print, &cache),
-                };
-                if let Err(e) = saved {
+                let before = outputs_before.as_ref().map(|(data, outputs)| (data, outputs));
+                if let Err(e) = save_cache(&cache_dir, (&cache, print), saving, before) {
                     notes.push(format!("cache `{}` not saved: {e}", cache_dir.display()));
                 }
             },
@@ -413,6 +403,24 @@ fn note_outputs(
         if let Ok(stat) = cache::FileStat::of(&site.join(&rel)) {
             cache.outputs.insert(rel, (print, stat));
         }
+    }
+}
+
+/// Saves `cache` once its outputs are noted: finishes the save started while the site
+/// was rendered, or else saves it whole, unless its outputs are those of the cache it was
+/// loaded from (`before`: its raw data files and its rendered outputs), as when nothing
+/// changed.
+fn save_cache(
+    cache_dir: &Path,
+    (cache, print): (&cache::Cache, u64),
+    saving: Option<std::thread::Result<std::io::Result<cache::Saving>>>,
+    before: Option<(&cache::DataFiles, &cache::Outputs)>,
+) -> std::io::Result<()> {
+    match saving {
+        Some(Ok(started)) => started.and_then(|saving| saving.finish(&cache.data_files, &cache.outputs)),
+        Some(Err(_)) => Err(std::io::Error::other("the thread writing it panicked")),
+        None if before.is_some_and(|(data, outputs)| *data == cache.data_files && *outputs == cache.outputs) => Ok(()),
+        None => cache::save(cache_dir, print, cache),
     }
 }
 

@@ -141,11 +141,17 @@ pub struct Cache {
     pub uploaders: crate::aggregate::uploaders::Uploaders,
     // The site's outputs come last: they are known only once the site is written, after
     // the rest has been (see [`start_save`]).
-    /// The published `data/<D>.json` of each day, as this build left it.
-    pub data_files: BTreeMap<i32, FileStat>,
-    /// Rendered outputs: path -> (fingerprint of what it was rendered from, the file as left).
-    pub outputs: BTreeMap<String, (u64, FileStat)>,
+    /// The published raw data of each day, as this build left it.
+    pub data_files: DataFiles,
+    /// The rendered outputs, as this build left them.
+    pub outputs: Outputs,
 }
+
+/// The published `data/<D>.json` of each day (by day number), as the build left it.
+pub type DataFiles = BTreeMap<i32, FileStat>;
+
+/// Rendered outputs: path -> (fingerprint of what it was rendered from, the file as left).
+pub type Outputs = BTreeMap<String, (u64, FileStat)>;
 
 /// The fields of a [`Cache`] before the site's outputs, in its order: what
 /// [`start_save`] writes while the site is being rendered.
@@ -671,11 +677,7 @@ pub struct Saving {
 
 impl Saving {
     /// Writes the site's outputs and the checksum, and puts the file in place.
-    pub fn finish(
-        mut self,
-        data_files: &BTreeMap<i32, FileStat>,
-        outputs: &BTreeMap<String, (u64, FileStat)>,
-    ) -> io::Result<()> {
+    pub fn finish(mut self, data_files: &DataFiles, outputs: &Outputs) -> io::Result<()> {
         postcard::to_io(&(data_files, outputs), &mut self.payload).map_err(io::Error::other)?;
         let summing = self.payload.into_inner().map_err(|e| e.into_error())?;
         let (len, sum) = (summing.len, summing.hash.digest());
