@@ -108,8 +108,8 @@ fn folders_of(files: &[InputFile]) -> impl Iterator<Item = &[InputFile]> {
 /// [`stat_by_folder`] of files that share one folder.
 fn stat_in_folder(files: &[InputFile]) -> Vec<std::io::Result<crate::cache::FileStat>> {
     use rustix::fs::{AtFlags, Mode, OFlags};
-    let by_path = || files.iter().map(|f| crate::cache::FileStat::of(f.path())).collect();
     use std::os::unix::ffi::OsStrExt;
+    let by_path = || files.iter().map(|f| crate::cache::FileStat::of(f.path())).collect();
     // The folder the files were grouped by (see [`folders_of`]).
     let Some(folder) = folder_of(files[0].path()).filter(|f| !f.is_empty()) else { return by_path() };
     let folder = Path::new(std::ffi::OsStr::from_bytes(folder));
@@ -144,7 +144,7 @@ pub fn discover(data: &Path, stat: bool) -> std::io::Result<Discovery> {
             walk_one(data, top, &mut found);
             // Sorted here, on this folder's core: the folders are in order, so their files
             // joined are almost always in order too.
-            found.files.sort_unstable_by(|a, b| a.rel().as_bytes().cmp(b.rel().as_bytes()));
+            found.files.sort_unstable_by(by_rel);
             if stat {
                 found.stats = Some(folders_of(&found.files).flat_map(stat_in_folder).collect());
             }
@@ -155,7 +155,7 @@ pub fn discover(data: &Path, stat: bool) -> std::io::Result<Discovery> {
     // one's first. A folder `D` sorts before a file `D.json` as a path, after it as bytes.
     let ends: Vec<(&InputFile, &InputFile)> =
         per_top.iter().filter_map(|top| Some((top.files.first()?, top.files.last()?))).collect();
-    let sorted = ends.windows(2).all(|pair| pair[0].1.rel().as_bytes() <= pair[1].0.rel().as_bytes());
+    let sorted = ends.windows(2).all(|pair| by_rel(pair[0].1, pair[1].0).is_le());
     // Joined once, not pairwise up a reduction tree: a million files moved once, not ten times.
     let total = per_top.iter().map(|d| d.files.len()).sum();
     let mut found = Discovery {
@@ -174,15 +174,20 @@ pub fn discover(data: &Path, stat: bool) -> std::io::Result<Discovery> {
         match found.stats.take() {
             Some(stats) => {
                 let mut both: Vec<_> = std::mem::take(&mut found.files).into_iter().zip(stats).collect();
-                both.par_sort_unstable_by(|a, b| a.0.rel().as_bytes().cmp(b.0.rel().as_bytes()));
+                both.par_sort_unstable_by(|a, b| by_rel(&a.0, &b.0));
                 let (files, stats) = both.into_iter().unzip();
                 (found.files, found.stats) = (files, Some(stats));
             }
-            None => found.files.par_sort_unstable_by(|a, b| a.rel().as_bytes().cmp(b.rel().as_bytes())),
+            None => found.files.par_sort_unstable_by(by_rel),
         }
     }
     found.unrecognised.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(found)
+}
+
+/// The order of [`Discovery::files`]: by relative path, byte order.
+fn by_rel(a: &InputFile, b: &InputFile) -> std::cmp::Ordering {
+    a.rel().as_bytes().cmp(b.rel().as_bytes())
 }
 
 /// Classifies `top` (an entry directly in `data`) and everything under it into `found`.
