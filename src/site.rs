@@ -238,6 +238,13 @@ impl Staging {
                 return Ok(());
             }
         }
+        // In a recycled tree, a file no other tree shares is written over, not replaced.
+        if self.recycled.is_some() {
+            if let Some(mut file) = spare::open_own(&path) {
+                file.write_all(bytes).and_then(|()| file.set_len(bytes.len() as u64)).map_err(err(&path))?;
+                return Ok(());
+            }
+        }
         self.clear(&path)?;
         let mut file = File::create(&path).map_err(err(&path))?;
         file.write_all(bytes).map_err(err(&path))?;
@@ -647,6 +654,49 @@ mod tests {
         for rel in ["a/b/c.html", "d.json", "e/linked.json"] {
             assert!(spare::same_file(&site.join(rel), &dir.path().join(".site.spare").join(rel)), "{rel}");
         }
+    }
+
+    #[test]
+    fn a_recycled_file_is_written_in_place_only_when_no_other_tree_shares_it() {
+        use std::os::unix::fs::MetadataExt;
+        let dir = tempfile::tempdir().unwrap();
+        let site = dir.path().join("site");
+        let spare = dir.path().join(".site.spare");
+        let ino = |path: &Path| fs::symlink_metadata(path).unwrap().ino();
+        let build = |files: &[(&str, &[u8])]| {
+            let staging = Staging::new(&site, true).unwrap();
+            for (rel, bytes) in files {
+                staging.write(rel, bytes).unwrap();
+            }
+            staging.commit(&site).unwrap().finish().unwrap();
+        };
+        build(&[("own.html", b"first, and long"), ("shared.html", b"1"), ("kept.html", b"k")]);
+        build(&[("own.html", b"second"), ("shared.html", b"1"), ("kept.html", b"k")]);
+        // Now the spare's `own.html` is its own (the site has another), its `shared.html`
+        // the site's file. A name outside both trees shares `kept.html` too.
+        assert!(!spare::same_file(&site.join("own.html"), &spare.join("own.html")));
+        assert!(spare::same_file(&site.join("shared.html"), &spare.join("shared.html")));
+        fs::hard_link(site.join("kept.html"), dir.path().join("outside")).unwrap();
+        // Held open, so that a file put in its place could not take its inode number.
+        let spare_own = fs::File::open(spare.join("own.html")).unwrap();
+        let site_shared = ino(&site.join("shared.html"));
+        build(&[("own.html", b"3"), ("shared.html", b"2"), ("kept.html", b"K")]);
+        // Written over in place, and cut to its new length.
+        assert_eq!(ino(&site.join("own.html")), spare_own.metadata().unwrap().ino());
+        assert_eq!(std::io::read_to_string(&spare_own).unwrap(), "3");
+        assert_eq!(fs::read(site.join("own.html")).unwrap(), b"3");
+        // The files shared with another name were replaced: those names keep their bytes.
+        assert_ne!(ino(&site.join("shared.html")), site_shared);
+        assert_eq!(fs::read(spare.join("shared.html")).unwrap(), b"1");
+        assert_eq!(fs::read(site.join("shared.html")).unwrap(), b"2");
+        assert_eq!(fs::read(dir.path().join("outside")).unwrap(), b"k");
+        assert_eq!(fs::read(site.join("kept.html")).unwrap(), b"K");
+        // A link in the spare is never written through.
+        fs::remove_file(spare.join("own.html")).unwrap();
+        std::os::unix::fs::symlink(dir.path().join("outside"), spare.join("own.html")).unwrap();
+        build(&[("own.html", b"4"), ("shared.html", b"2"), ("kept.html", b"K")]);
+        assert_eq!(fs::read(dir.path().join("outside")).unwrap(), b"k");
+        assert_eq!(fs::read(site.join("own.html")).unwrap(), b"4");
     }
 
     #[test]

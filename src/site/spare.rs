@@ -9,7 +9,9 @@
 //! tree, where only what changed since it was the site has to be replaced.
 //!
 //! Nothing in the spare is trusted. Its files share inodes with the site's (hard links), so
-//! a file is never written in place: it is removed, then written or linked anew. A file
+//! a shared file is never written in place: it is removed, then written or linked anew.
+//! Only a file whose one name is in the spare (one the last build changed) is written
+//! over in place ([`open_own`]). A file
 //! the build reuses from the site is kept only when it is the site's file itself (same
 //! device and inode); a symbolic link or special file is removed on sight; and whatever
 //! the build did not produce is removed before the swap. The site itself is only ever
@@ -73,6 +75,19 @@ pub fn remove(path: &Path) -> io::Result<()> {
         Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
         Err(e) => Err(e),
     }
+}
+
+/// The regular file at `path`, opened for writing, when `path` is its one name: no other
+/// tree (the site above all) shares it, so it may be written over in place. Its blocks are
+/// then used again, not freed and taken anew; on a file system mounted with `discard`,
+/// freeing them waits for the disk. `None` for anything else: a link is not followed.
+pub fn open_own(path: &Path) -> Option<fs::File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let nofollow = rustix::fs::OFlags::NOFOLLOW.bits() as i32;
+    let file = fs::OpenOptions::new().write(true).custom_flags(nofollow).open(path).ok()?;
+    // Asked of the file opened, not of the name: what is written is what was checked.
+    let meta = file.metadata().ok()?;
+    (meta.is_file() && meta.nlink() == 1).then_some(file)
 }
 
 /// Whether `a` and `b` are the same regular file (one inode, two names).
