@@ -4,13 +4,15 @@
 //! reads (the tool's version, the options, both configs, templates, static files and
 //! Markdown pages by content, and every data entry by name, size, mtime and inode), the
 //! site's files as that build left them (name, size, mtime) and that build's summary.
+//! The key is the file's first line, so a build with another key reads one line, not the
+//! rest (a year's site and skips are 1.6 MB of JSON).
 //! When the next build finds the same key and the site still exactly as listed, the site
 //! is already what a build would write, byte for byte, so it is left alone and the
 //! summary is reported again. Anything else (a new, changed or touched file, an edited
 //! or removed output, another version) takes the normal path, which removes the snapshot
 //! before it changes the site, so a crashed build never leaves one that lies.
 
-use std::io;
+use std::io::{self, Write};
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
@@ -26,7 +28,8 @@ const FILE: &str = "snapshot.json";
 /// What a finished build leaves for the next one to compare with.
 #[derive(Debug, Serialize, Deserialize)]
 pub struct Snapshot {
-    /// [`inputs_key`] of the build.
+    /// [`inputs_key`] of the build: the file's first line, not part of its JSON.
+    #[serde(skip)]
     pub key: u64,
     /// Every file and folder of the site: path from the site root, size and mtime (`/`
     /// for folders' size, which changes when entries come and go).
@@ -120,17 +123,27 @@ pub fn site_files(site: &Path) -> io::Result<Vec<(String, u64, i64)>> {
     Ok(files)
 }
 
-/// The snapshot in `cache_dir`, when there is a readable one.
-pub fn load(cache_dir: &Path) -> Option<Snapshot> {
-    let text = std::fs::read(cache_dir.join(FILE)).ok()?;
-    serde_json::from_slice(&text).ok()
+/// The snapshot in `cache_dir`, when there is a readable one made with `key`. Its first
+/// line is read first; the rest only when that is `key`.
+pub fn load(cache_dir: &Path, key: u64) -> Option<Snapshot> {
+    use std::io::{BufRead, Read};
+    let mut file = io::BufReader::new(std::fs::File::open(cache_dir.join(FILE)).ok()?);
+    let mut first = String::new();
+    file.by_ref().take(32).read_line(&mut first).ok()?;
+    if first.strip_suffix('\n')?.parse::<u64>().ok()? != key {
+        return None;
+    }
+    let mut rest = Vec::new();
+    file.read_to_end(&mut rest).ok()?;
+    let snapshot: Snapshot = serde_json::from_slice(&rest).ok()?;
+    Some(Snapshot { key, ..snapshot })
 }
 
 /// The previous build's summary when it still describes the site exactly: same inputs
 /// key, and every file of the site as that build left it.
 pub fn unchanged(cache_dir: &Path, key: u64, site: &Path) -> Option<Summary> {
-    let snapshot = load(cache_dir)?;
-    (snapshot.key == key && site_files(site).ok()? == snapshot.site).then_some(snapshot.summary)
+    let snapshot = load(cache_dir, key)?;
+    (site_files(site).ok()? == snapshot.site).then_some(snapshot.summary)
 }
 
 /// Removes the snapshot: the site is about to change.
@@ -147,7 +160,11 @@ pub fn save(cache_dir: &Path, key: u64, site: Vec<(String, u64, i64)>, summary: 
     let snapshot = Snapshot { key, site, summary: summary.clone() };
     std::fs::create_dir_all(cache_dir)?;
     let mut file = tempfile::NamedTempFile::new_in(cache_dir)?;
-    serde_json::to_writer(std::io::BufWriter::new(file.as_file_mut()), &snapshot)?;
+    let mut out = std::io::BufWriter::new(file.as_file_mut());
+    writeln!(out, "{key}")?;
+    serde_json::to_writer(&mut out, &snapshot)?;
+    out.flush()?;
+    drop(out);
     file.persist(cache_dir.join(FILE)).map_err(|e| e.error)?;
     Ok(())
 }
@@ -182,7 +199,19 @@ mod tests {
         forget(&cache).unwrap();
         assert!(unchanged(&cache, 42, &site).is_none(), "forgotten");
         forget(&cache).unwrap();
-        std::fs::write(cache.join(FILE), "{\"key\": 42, \"si").unwrap();
-        assert!(unchanged(&cache, 42, &site).is_none(), "a torn snapshot");
+        for torn in ["42\n{\"si", "4", "42", "", "42{\"site\":[],\"summary\":{}}"] {
+            std::fs::write(cache.join(FILE), torn).unwrap();
+            assert!(unchanged(&cache, 42, &site).is_none(), "a torn snapshot: {torn:?}");
+        }
+        // The key is the first line; the rest is not read for another key.
+        save(&cache, 42, site_files(&site).unwrap(), &summary).unwrap();
+        let text = std::fs::read_to_string(cache.join(FILE)).unwrap();
+        assert!(text.starts_with("42\n{"), "{text}");
+        std::fs::write(cache.join(FILE), "43\nnot JSON").unwrap();
+        assert!(load(&cache, 42).is_none());
+        assert!(load(&cache, 43).is_none(), "a torn rest");
+        std::fs::write(cache.join(FILE), text.replacen("42", "43", 1)).unwrap();
+        assert_eq!(load(&cache, 43).unwrap().key, 43);
+        assert!(unchanged(&cache, 43, &site).is_some());
     }
 }
