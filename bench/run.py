@@ -101,16 +101,28 @@ class Trash:
     """Where removed trees and files go until the layout is measured.
 
     Deleting thousands of files just before a timed build slows the build down: ext4 skips
-    inodes deleted in the last 30 seconds (`recently_deleted`) when it allocates new ones,
+    inodes deleted in the last 60 seconds (`recently_deleted`; 300 while their inode table
+    block is dirty) when it allocates new ones,
     so a build that makes a site right after another site was deleted scans ever longer.
     A nightly build never follows a mass deletion that closely, so the benchmark moves what
-    it removes aside and deletes it all at the end."""
+    it removes aside and deletes it all at the end of the layout; the next layout's full
+    builds wait until the inodes it freed may be used again (`settle`)."""
+
+    deleted_at = None  # when the last deletion of a trash folder ended (time.monotonic)
 
     def __init__(self, root: Path):
         self.root = root
         self.count = 0
-        shutil.rmtree(root, ignore_errors=True)
+        if root.exists():
+            self.empty()  # left by a run that was stopped
         root.mkdir(parents=True)
+
+    @staticmethod
+    def settle():
+        """Waits until the inodes the last deletion freed are no longer skipped (60 s after
+        it, as `empty` writes the inode tables back)."""
+        if Trash.deleted_at is not None:
+            time.sleep(max(0.0, Trash.deleted_at + 61 - time.monotonic()))
 
     def discard(self, path: Path):
         if path.exists() or path.is_symlink():
@@ -128,6 +140,8 @@ class Trash:
 
     def empty(self):
         shutil.rmtree(self.root, ignore_errors=True)
+        os.sync()
+        Trash.deleted_at = time.monotonic()
 
 
 def render_share(summary: Path, seconds: float):
@@ -185,6 +199,7 @@ def bench_layout(layout, data, extra_day, late, work: Path, runs: int, duck: boo
     print(f"[{layout}] stat floor", flush=True)
     results["s"] = median([timed([str(stat_floor), str(data)]) for _ in range(runs)])
     print(f"[{layout}] (b) full build", flush=True)
+    Trash.settle()
     samples, shares = [], []
     summary = work / "summary.json"
     for _ in range(runs):
