@@ -697,6 +697,23 @@ mod tests {
         build(&[("own.html", b"4"), ("shared.html", b"2"), ("kept.html", b"K")]);
         assert_eq!(fs::read(dir.path().join("outside")).unwrap(), b"k");
         assert_eq!(fs::read(site.join("own.html")).unwrap(), b"4");
+        // Nor a link or a FIFO put there after the spare was taken: neither is opened.
+        let fifo = dir.path().join("fifo");
+        rustix::fs::mknodat(
+            rustix::fs::CWD,
+            &fifo,
+            rustix::fs::FileType::Fifo,
+            rustix::fs::Mode::RUSR | rustix::fs::Mode::WUSR,
+            0,
+        )
+        .unwrap();
+        assert!(spare::open_own(&fifo).is_none(), "a FIFO with no reader is not waited for");
+        std::os::unix::fs::symlink(dir.path().join("outside"), dir.path().join("link")).unwrap();
+        assert!(spare::open_own(&dir.path().join("link")).is_none());
+        fs::write(dir.path().join("one"), b"1").unwrap();
+        assert!(spare::open_own(&dir.path().join("one")).is_some(), "one name");
+        fs::hard_link(dir.path().join("one"), dir.path().join("two")).unwrap();
+        assert!(spare::open_own(&dir.path().join("one")).is_none(), "two names");
     }
 
     #[test]

@@ -80,11 +80,13 @@ pub fn remove(path: &Path) -> io::Result<()> {
 /// The regular file at `path`, opened for writing, when `path` is its one name: no other
 /// tree (the site above all) shares it, so it may be written over in place. Its blocks are
 /// then used again, not freed and taken anew; on a file system mounted with `discard`,
-/// freeing them waits for the disk. `None` for anything else: a link is not followed.
+/// freeing them waits for the disk. `None` for anything else: a link is not followed, and
+/// a FIFO put there since the spare was listed does not block the open.
 pub fn open_own(path: &Path) -> Option<fs::File> {
+    use rustix::fs::OFlags;
     use std::os::unix::fs::OpenOptionsExt;
-    let nofollow = rustix::fs::OFlags::NOFOLLOW.bits() as i32;
-    let file = fs::OpenOptions::new().write(true).custom_flags(nofollow).open(path).ok()?;
+    let flags = (OFlags::NOFOLLOW | OFlags::NONBLOCK | OFlags::NOCTTY).bits() as i32;
+    let file = fs::OpenOptions::new().write(true).custom_flags(flags).open(path).ok()?;
     // Asked of the file opened, not of the name: what is written is what was checked.
     let meta = file.metadata().ok()?;
     (meta.is_file() && meta.nlink() == 1).then_some(file)
