@@ -110,10 +110,26 @@ fn tree_hash(dir: &Path) -> Option<u64> {
     Some(hash.digest())
 }
 
-/// Every file and folder of `site` (see [`Snapshot::site`]), sorted.
+/// Every file and folder of `site` (see [`Snapshot::site`]), in the order of a walk that
+/// sorts each folder by name. The entries at its top are walked in parallel, each with
+/// what is under it, and joined in that order.
 pub fn site_files(site: &Path) -> io::Result<Vec<(String, u64, i64)>> {
+    use rayon::prelude::*;
+    let mut tops: Vec<std::ffi::OsString> =
+        std::fs::read_dir(site)?.map(|entry| entry.map(|e| e.file_name())).collect::<io::Result<_>>()?;
+    tops.sort();
+    let parts: Vec<io::Result<Vec<_>>> = tops.par_iter().map(|top| listed(site, &site.join(top))).collect();
     let mut files = Vec::new();
-    for entry in WalkDir::new(site).min_depth(1).sort_by_file_name() {
+    for part in parts {
+        files.extend(part?);
+    }
+    Ok(files)
+}
+
+/// [`site_files`] of `top` (an entry of `site`) and everything under it.
+fn listed(site: &Path, top: &Path) -> io::Result<Vec<(String, u64, i64)>> {
+    let mut files = Vec::new();
+    for entry in WalkDir::new(top).follow_root_links(false).sort_by_file_name() {
         let entry = entry.map_err(io::Error::other)?;
         let rel = entry.path().strip_prefix(site).map_err(io::Error::other)?;
         let stat = FileStat::of(entry.path())?;
@@ -174,6 +190,31 @@ mod tests {
     use std::os::unix::fs::FileExt;
 
     use super::*;
+
+    #[test]
+    fn the_site_is_listed_folder_by_folder_in_name_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let site = dir.path();
+        for (rel, bytes) in [("b.html", "bb"), ("a.html", "a"), ("a-z/c.html", "ccc"), ("a/b.html", "")] {
+            std::fs::create_dir_all(site.join(rel).parent().unwrap()).unwrap();
+            std::fs::write(site.join(rel), bytes).unwrap();
+        }
+        std::os::unix::fs::symlink("a", site.join("link")).unwrap();
+        let listed: Vec<(String, u64)> =
+            site_files(site).unwrap().into_iter().map(|(rel, size, _)| (rel, size)).collect();
+        let folder = u64::MAX;
+        let expected = [
+            ("a", folder),
+            ("a/b.html", 0),
+            ("a-z", folder),
+            ("a-z/c.html", 3),
+            ("a.html", 1),
+            ("b.html", 2),
+            ("link", 1), // the link itself (its own size), not followed
+        ];
+        let expected: Vec<(String, u64)> = expected.iter().map(|(rel, size)| (rel.to_string(), *size)).collect();
+        assert_eq!(listed, expected);
+    }
 
     #[test]
     fn a_snapshot_is_trusted_only_for_the_same_key_and_an_untouched_site() {
