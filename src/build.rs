@@ -215,6 +215,7 @@ pub fn analyse_with(
 /// Builds the site. Skipped reports are counted in the summary, not errors.
 pub fn build(opts: &BuildOptions) -> Result<Summary, BuildError> {
     let started = Instant::now();
+    let mut cpu = crate::cpu::CpuParts::start();
     let _lock = SiteLock::acquire(&opts.site)?;
     crate::site::remove_stale_spools(&opts.site);
     let (spool_parent, spool_prefix) = crate::site::spool_prefix(&opts.site);
@@ -237,7 +238,8 @@ pub fn build(opts: &BuildOptions) -> Result<Summary, BuildError> {
     if let Some(summary) = key.and_then(|key| crate::snapshot::unchanged(&cache_dir, key, &opts.site)) {
         // A million paths, two allocations each: not freed one by one before the exit.
         free_in_background(found);
-        return Ok(replay(summary, walked, started));
+        cpu.lap("walk + compare");
+        return Ok(replay(summary, walked, started, cpu.into_parts()));
     }
     if let Err(e) = crate::snapshot::forget(&cache_dir) {
         notes.push(format!("cache `{}`: cannot remove the old snapshot: {e}", cache_dir.display()));
@@ -309,6 +311,7 @@ pub fn build(opts: &BuildOptions) -> Result<Summary, BuildError> {
             options: &opts.site_options,
         };
         let stage = opts.progress.stage("rendering", "");
+        cpu.lap("before render");
         // The cache, but for the site's outputs, is written while the site is rendered (when
         // nothing changed, it is saved afterwards, and only if the outputs did change).
         let (stats, saving) = std::thread::scope(|scope| {
@@ -323,6 +326,7 @@ pub fn build(opts: &BuildOptions) -> Result<Summary, BuildError> {
         let stats = stats?;
         stage.finish();
         stages.push(("render".into(), clock.elapsed().as_secs_f64()));
+        cpu.lap("render");
         stages.extend(stats.stages.iter().cloned());
         clock = Instant::now();
         let (files_written, bytes_written) = staging.totals();
@@ -345,7 +349,9 @@ pub fn build(opts: &BuildOptions) -> Result<Summary, BuildError> {
         removed?;
         stage.finish();
         stages.push(("write".into(), clock.elapsed().as_secs_f64()));
+        cpu.lap("write");
         let mut summary = summarise(&analysis, stages);
+        summary.cpu = cpu.into_parts();
         if incremental {
             notes.push(incremental_note(&analysis, reused));
         }
@@ -451,11 +457,12 @@ fn config_texts(configs: &Configs) -> [Option<&str>; 2] {
 }
 
 /// The summary of a build that found nothing changed since the last one.
-fn replay(mut summary: Summary, walked: f64, started: Instant) -> Summary {
+fn replay(mut summary: Summary, walked: f64, started: Instant, cpu: Vec<(String, crate::cpu::CpuTime)>) -> Summary {
     summary.notes.retain(|note| !note.starts_with("incremental:"));
     summary.notes.push("nothing changed since the last build: the site is left as it is".into());
     let seconds = started.elapsed().as_secs_f64();
     summary.stages = vec![("walk".into(), walked), ("compare".into(), seconds - walked)];
+    summary.cpu = cpu;
     summary.files_written = 0;
     summary.bytes_written = 0;
     summary.seconds = seconds;

@@ -15,6 +15,7 @@ pub mod chartset;
 pub mod cli;
 pub mod commands;
 pub mod config;
+pub mod cpu;
 pub mod day;
 pub mod gofmt;
 pub mod ingest;

@@ -37,6 +37,11 @@ pub struct Summary {
     pub seconds: f64,
     /// Seconds per stage, in order.
     pub stages: Vec<(String, f64)>,
+    /// CPU seconds of the whole process (every thread), user and system apart, in each
+    /// part of the build: everything before rendering (walk, read, parse, count), `render`
+    /// and `write` (what runs beside a part is counted in it).
+    #[serde(default)]
+    pub cpu: Vec<(String, crate::cpu::CpuTime)>,
 }
 
 impl Summary {
@@ -103,6 +108,9 @@ impl Summary {
         if verbose {
             for (stage, secs) in &self.stages {
                 let _ = writeln!(out, "  {stage:<14} {secs:>8.3}s");
+            }
+            for (part, cpu) in &self.cpu {
+                let _ = writeln!(out, "  cpu: {part:<14} {:>6.3}s user + {:.3}s system", cpu.user, cpu.system);
             }
         }
         out

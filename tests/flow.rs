@@ -277,4 +277,23 @@ fn verbose_builds_time_every_stage_and_its_parts() {
         "write",
     ];
     assert_eq!(stages, expected, "{err}");
+    // Then the process's CPU time in each part of the build, user and system apart.
+    let cpu: Vec<(&str, f64, f64)> = err
+        .lines()
+        .filter_map(|line| line.strip_prefix("  cpu: "))
+        .map(|line| {
+            let (part, times) = line.split_once("  ").unwrap_or_else(|| panic!("{line}"));
+            let seconds: Vec<f64> = times
+                .split_whitespace()
+                .filter_map(|t| t.strip_suffix('s'))
+                .map(|t| t.parse().unwrap_or_else(|_| panic!("{line}")))
+                .collect();
+            assert!(times.trim_end().ends_with("system") && seconds.len() == 2, "{line}");
+            (part.trim_end(), seconds[0], seconds[1])
+        })
+        .collect();
+    let parts: Vec<&str> = cpu.iter().map(|c| c.0).collect();
+    assert_eq!(parts, ["before render", "render", "write"], "{err}");
+    // Parsing a handful of reports and rendering a site cost some CPU.
+    assert!(cpu.iter().map(|c| c.1 + c.2).sum::<f64>() > 0.0, "{err}");
 }
