@@ -150,14 +150,20 @@ def render_share(summary: Path, seconds: float):
     """(seconds spent rendering and writing the site, their share of the build's `seconds`,
     the process's user and system CPU seconds meanwhile) from a build's `--summary-json`: its
     `render` stage (every page, chart and download rendered and written into the staging
-    tree) and its `write` stage (the tree put in place), and its `cpu` parts of those names.
-    The raw-data downloads are not in it: their bytes are written as the reports are read
-    (the spool, which becomes `data/<D>.json` by a hard link), in `read+parse`."""
+    tree) and its `write` stage (the tree put in place), and its `cpu` parts of those names;
+    then the same with the raw-data downloads' writing added, and its share. Their bytes
+    are written as the reports are read (the spool, which becomes `data/<D>.json` by a hard
+    link), within `read+parse`, on every core at once: the summary's `spool_write_seconds`
+    (summed over threads) over the number of cores."""
     built = json.loads(summary.read_text())
     stages = dict(built["stages"])
     spent = stages["render"] + stages["write"]
     cpu = [c for name, c in built["cpu"] if name in ("render", "write")]
-    return spent, spent / seconds, sum(c["user"] for c in cpu), sum(c["system"] for c in cpu)
+    # The spool's writes, summed over the threads that read reports on every core at once:
+    # their share of the wall time is about that sum over the number of cores.
+    with_raw = spent + built["spool_write_seconds"] / (os.cpu_count() or 1)
+    return (spent, spent / seconds, sum(c["user"] for c in cpu), sum(c["system"] for c in cpu),
+            with_raw, with_raw / seconds)
 
 
 def median(samples):
@@ -307,11 +313,15 @@ def report(layout, r):
         rows.append(f"| {layout} | {names[key]} | {secs:.2f} s | {user:.2f} s + {system:.2f} s | {rss:.0f} MiB "
                     f"| {secs / a:.2f} | {secs / b:.2f} | {target} |")
         if key == "b" and "render" in r:
-            spent, share, user, system = r["render"]
+            spent, share, user, system, with_raw, raw_share = r["render"]
             ok = share <= RENDER_SHARE
             target = f"<= {RENDER_SHARE:g} of (b): {'met' if ok else f'MISSED by {share / RENDER_SHARE:.2f}x'}"
             rows.append(f"| {layout} | of (b): render + write | {spent:.2f} s | {user:.2f} s + {system:.2f} s |  "
                         f"| {spent / a:.2f} | {share:.2f} | {target} |")
+            ok = raw_share <= RENDER_SHARE
+            target = f"<= {RENDER_SHARE:g} of (b): {'met' if ok else f'MISSED by {raw_share / RENDER_SHARE:.2f}x'}"
+            rows.append(f"| {layout} | of (b): the same and the raw data's writes (spool) | {with_raw:.2f} s |  |  "
+                        f"| {with_raw / a:.2f} | {raw_share:.2f} | {target} |")
         if key == "b" and "padded" in r:
             padded_rss, times = r["padded"]
             grows = padded_rss / rss

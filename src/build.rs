@@ -352,6 +352,7 @@ pub fn build(opts: &BuildOptions) -> Result<Summary, BuildError> {
         cpu.lap("write");
         let mut summary = summarise(&analysis, stages);
         summary.cpu = cpu.into_parts();
+        summary.spool_write_seconds = analysis.ingested.spool.write_seconds();
         if incremental {
             notes.push(incremental_note(&analysis, reused));
         }
@@ -463,6 +464,7 @@ fn replay(mut summary: Summary, walked: f64, started: Instant, cpu: Vec<(String,
     let seconds = started.elapsed().as_secs_f64();
     summary.stages = vec![("walk".into(), walked), ("compare".into(), seconds - walked)];
     summary.cpu = cpu;
+    summary.spool_write_seconds = 0.0;
     summary.files_written = 0;
     summary.bytes_written = 0;
     summary.seconds = seconds;

@@ -42,6 +42,11 @@ pub struct Summary {
     /// and `write` (what runs beside a part is counted in it).
     #[serde(default)]
     pub cpu: Vec<(String, crate::cpu::CpuTime)>,
+    /// Seconds spent writing the valid reports' texts into the spool, summed over threads:
+    /// the raw-data downloads' bytes, written while the reports are read (within
+    /// `read+parse`), which become `data/<D>.json` by a hard link or a kernel copy.
+    #[serde(default)]
+    pub spool_write_seconds: f64,
 }
 
 impl Summary {
@@ -109,6 +114,8 @@ impl Summary {
             for (stage, secs) in &self.stages {
                 let _ = writeln!(out, "  {stage:<14} {secs:>8.3}s");
             }
+            let _ =
+                writeln!(out, "  raw data spooled: {:.3}s in writes, summed over threads", self.spool_write_seconds);
             for (part, cpu) in &self.cpu {
                 let _ = writeln!(out, "  cpu: {part:<14} {:>6.3}s user + {:.3}s system", cpu.user, cpu.system);
             }

@@ -243,7 +243,8 @@ fn help_ends_with_examples_and_version_prints() {
 #[test]
 fn verbose_builds_time_every_stage_and_its_parts() {
     let f = clean();
-    let out = f.build(&["-v", "--no-cache"]);
+    let json = f.dir.path().join("summary.json");
+    let out = f.build(&["-v", "--no-cache", "--summary-json", path_str(&json)]);
     let err = stderr(&out);
     assert!(out.status.success(), "{err}");
     let stages: Vec<&str> = err
@@ -296,4 +297,17 @@ fn verbose_builds_time_every_stage_and_its_parts() {
     assert_eq!(parts, ["before render", "render", "write"], "{err}");
     // Parsing a handful of reports and rendering a site cost some CPU.
     assert!(cpu.iter().map(|c| c.1 + c.2).sum::<f64>() > 0.0, "{err}");
+    // And the time spent writing the raw data's texts into the spool.
+    let spooled = err
+        .lines()
+        .find_map(|line| line.strip_prefix("  raw data spooled: "))
+        .and_then(|rest| rest.split_once("s in writes"))
+        .and_then(|(secs, _)| secs.parse::<f64>().ok())
+        .unwrap_or_else(|| panic!("no spool time: {err}"));
+    assert!(spooled >= 0.0, "{err}");
+    // Too short for -v's three decimals, but timed: the JSON has it in full.
+    let summary: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    assert!(summary["spool_write_seconds"].as_f64().is_some_and(|s| s > 0.0), "{summary}");
+    let parts: Vec<&str> = summary["cpu"].as_array().unwrap().iter().map(|p| p[0].as_str().unwrap()).collect();
+    assert_eq!(parts, ["before render", "render", "write"]);
 }

@@ -122,7 +122,7 @@ fn assert_same_summary_as_clean(f: &Fixture) -> String {
     std::fs::remove_dir_all(&clean).unwrap();
     let read = |p: &Path| {
         let mut v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap();
-        for key in ["seconds", "stages", "cpu", "notes", "files_written", "bytes_written"] {
+        for key in ["seconds", "stages", "cpu", "spool_write_seconds", "notes", "files_written", "bytes_written"] {
             v.as_object_mut().unwrap().remove(key);
         }
         v

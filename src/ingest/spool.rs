@@ -14,7 +14,8 @@ use std::fs::File;
 use std::io::{self, BufWriter, Write};
 use std::os::unix::fs::FileExt;
 use std::path::Path;
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 
 /// Where one report's text sits in the spool.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -29,7 +30,7 @@ pub struct SpoolRef {
 const FILE_SLOTS: u32 = 1 << 16;
 
 struct Slot {
-    writer: BufWriter<File>,
+    writer: BufWriter<TimedFile>,
     offset: u64,
 }
 
@@ -40,6 +41,29 @@ pub struct Spool {
     readers: Vec<File>,
     /// Per file slot: its reader and length once finished.
     files: std::sync::RwLock<Vec<Option<(File, u64)>>>,
+    /// Nanoseconds spent in the spool files' `write` calls, summed over threads.
+    writing: Arc<AtomicU64>,
+}
+
+/// A spool file whose `write` calls are timed: the texts' bytes going into the kernel's
+/// page cache, which is most of what writing the raw-data downloads costs (they are the
+/// spool's files, hard-linked, or copied from them by the kernel).
+struct TimedFile {
+    file: File,
+    nanos: Arc<AtomicU64>,
+}
+
+impl Write for TimedFile {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let clock = std::time::Instant::now();
+        let written = self.file.write(buf);
+        self.nanos.fetch_add(clock.elapsed().as_nanos() as u64, Ordering::Relaxed);
+        written
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.file.flush()
+    }
 }
 
 /// How many bytes of texts a file slot holds before writing them as they come (a few in
@@ -55,7 +79,7 @@ pub struct FileSpool {
     path: std::path::PathBuf,
     /// The texts put so far, each then `\n`, while they are held (see [`FileSpool::write_held`]).
     held: Option<Vec<u8>>,
-    writer: BufWriter<File>,
+    writer: BufWriter<TimedFile>,
     offset: u64,
     /// Why the held texts could not be written, for [`Spool::finish`] to report.
     failed: Option<io::Error>,
@@ -158,7 +182,11 @@ fn give_back(mut buffer: Vec<u8>) {
 /// another as one: through the buffer when short, straight to the file when long. (Not as
 /// one vectored write: with thousands of short pieces, ext4 here now and then spent seconds
 /// of kernel time copying them into its page cache.)
-fn write_spans(out: &mut BufWriter<File>, bytes: &[u8], spans: impl Iterator<Item = (usize, usize)>) -> io::Result<()> {
+fn write_spans(
+    out: &mut BufWriter<TimedFile>,
+    bytes: &[u8],
+    spans: impl Iterator<Item = (usize, usize)>,
+) -> io::Result<()> {
     let mut joined: Option<(usize, usize)> = None;
     for (start, len) in spans {
         match &mut joined {
@@ -188,6 +216,7 @@ impl Spool {
     pub fn new(parent: &Path, prefix: &str) -> io::Result<Spool> {
         let dir = tempfile::Builder::new().prefix(prefix).tempdir_in(parent)?;
         let count = rayon::current_num_threads() + 1;
+        let writing = Arc::new(AtomicU64::new(0));
         let mut slots = Vec::with_capacity(count);
         let mut readers = Vec::with_capacity(count);
         for i in 0..count {
@@ -196,9 +225,10 @@ impl Spool {
             readers.push(File::open(&path)?);
             // Unlinked at once: the handles keep it alive, and a killed build leaves nothing.
             std::fs::remove_file(&path)?;
+            let file = TimedFile { file, nanos: Arc::clone(&writing) };
             slots.push(Mutex::new(Slot { writer: BufWriter::with_capacity(1 << 20, file), offset: 0 }));
         }
-        Ok(Spool { dir, slots, readers, files: Default::default() })
+        Ok(Spool { dir, slots, readers, files: Default::default(), writing })
     }
 
     /// Removes the spool's folder now, as dropping the spool would (see
@@ -220,7 +250,7 @@ impl Spool {
             slot: FILE_SLOTS + n as u32,
             path,
             held: Some(held_buffer()),
-            writer: BufWriter::with_capacity(256 * 1024, file),
+            writer: BufWriter::with_capacity(256 * 1024, TimedFile { file, nanos: Arc::clone(&self.writing) }),
             offset: 0,
             failed: None,
         })
@@ -271,6 +301,11 @@ impl Spool {
         let at = SpoolRef { slot: index as u32, len: text.len() as u32, offset: slot.offset };
         slot.offset += text.len() as u64 + 1;
         Ok(at)
+    }
+
+    /// Seconds spent writing texts into the spool's files so far, summed over threads.
+    pub fn write_seconds(&self) -> f64 {
+        self.writing.load(Ordering::Relaxed) as f64 / 1e9
     }
 
     /// Makes everything put so far readable.
@@ -384,6 +419,22 @@ mod tests {
         let mut text = Vec::new();
         spool.read_into(refs[1], &mut text).unwrap();
         assert_eq!(text, b"{\"b\":2}");
+    }
+
+    #[test]
+    fn the_time_spent_writing_is_counted_for_file_slots_and_thread_slots() {
+        let dir = tempfile::tempdir().unwrap();
+        let spool = Spool::new(dir.path(), ".test-spool-").unwrap();
+        let mut own = spool.file_slot().unwrap();
+        own.put(&[b'x'; 3000]).unwrap();
+        assert_eq!(spool.write_seconds(), 0.0, "held, not written yet");
+        spool.finish(own).unwrap();
+        let after_file = spool.write_seconds();
+        assert!(after_file > 0.0, "the held texts were written");
+        spool.put(&[b'y'; 3000]).unwrap();
+        assert_eq!(spool.write_seconds(), after_file, "buffered, not written yet");
+        spool.flush().unwrap();
+        assert!(spool.write_seconds() > after_file, "the thread slot was written");
     }
 
     #[test]
