@@ -98,9 +98,12 @@ mod tests {
         let parts = parts.into_parts();
         assert_eq!(parts.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>(), ["compute", "system calls"]);
         let (compute, calls) = (parts[0].1, parts[1].1);
-        // Bounds a tenth of what this machine takes: the test holds on a faster one.
-        assert!(compute.user >= 0.005 && compute.system < compute.user, "{compute:?}");
-        assert!(calls.system >= 0.005 && calls.system > calls.user, "{calls:?}");
+        // Lower bounds, a tenth of what this machine takes, so the test holds on a faster
+        // one. Not the split's proportions: the kernel splits a thread's time between user
+        // and system by where its clock ticks land, and under load (a test run, a debug
+        // build) a tick can land in the kernel during pure arithmetic.
+        assert!(compute.user >= 0.005, "{compute:?}");
+        assert!(calls.system >= 0.005, "{calls:?}");
     }
 
     #[test]
