@@ -18,8 +18,10 @@ impl CpuTime {
         CpuTime::of(libc::RUSAGE_SELF)
     }
 
-    /// The calling thread's CPU time so far (for tests, which share their process).
-    pub fn of_this_thread() -> CpuTime {
+    /// The calling thread's CPU time so far (for tests, which share their process;
+    /// `RUSAGE_THREAD` is Linux's).
+    #[cfg(test)]
+    pub(crate) fn of_this_thread() -> CpuTime {
         CpuTime::of(libc::RUSAGE_THREAD)
     }
 
@@ -54,8 +56,7 @@ impl CpuParts {
         CpuParts::start_with(CpuTime::now)
     }
 
-    /// Starts counting with `read` as the clock ([`CpuTime::now`] or
-    /// [`CpuTime::of_this_thread`]).
+    /// Starts counting with `read` as the clock ([`CpuTime::now`], or the thread's in tests).
     pub fn start_with(read: fn() -> CpuTime) -> CpuParts {
         CpuParts { read, last: read(), parts: Vec::new() }
     }
