@@ -39,7 +39,8 @@ pub struct Summary {
     pub stages: Vec<(String, f64)>,
     /// CPU seconds of the whole process (every thread), user and system apart, in each
     /// part of the build: everything before rendering (walk, read, parse, count), `render`
-    /// and `write` (what runs beside a part is counted in it).
+    /// and `write` (what runs beside a part is counted in it); one part, `walk + compare`,
+    /// for a build that found nothing changed.
     #[serde(default)]
     pub cpu: Vec<(String, crate::cpu::CpuTime)>,
     /// Seconds spent writing the valid reports' texts into the spool, summed over threads:
