@@ -261,7 +261,11 @@ pub fn build(opts: &BuildOptions) -> Result<Summary, BuildError> {
         };
         let incremental = previous_cache.is_some();
         let outputs_before = previous_cache.as_ref().map(|c| (c.data_files.clone(), c.outputs.clone()));
-        let previous = previous_cache.map(|cache| ingest::incremental::Previous { cache, site: &opts.site });
+        let previous = previous_cache.map(|cache| ingest::incremental::Previous {
+            cache,
+            site: &opts.site,
+            raw_data: opts.site_options.raw_data,
+        });
         let make_cache = fingerprint.is_some() && !opts.no_cache;
         let cache_seconds = clock.elapsed().as_secs_f64();
         let keep = (make_cache, defer_key, true);
@@ -329,7 +333,7 @@ pub fn build(opts: &BuildOptions) -> Result<Summary, BuildError> {
         cpu.lap("render");
         stages.extend(stats.stages.iter().cloned());
         clock = Instant::now();
-        let (files_written, bytes_written) = staging.totals();
+        let (files_written, bytes_written, site_bytes) = staging.totals();
         let stage = opts.progress.stage("writing the site", "");
         let (memo, reused) = staging.memo();
         let old_site = staging.commit(&opts.site)?;
@@ -339,7 +343,9 @@ pub fn build(opts: &BuildOptions) -> Result<Summary, BuildError> {
             || (old_site.finish(), key.map(|_| crate::snapshot::site_files(&opts.site))),
             || {
                 let Some((mut cache, print)) = next_cache else { return };
-                note_outputs(&mut cache, &opts.site, analysis.aggregates.days().map(|set| set.end), memo);
+                let raw_data = opts.site_options.raw_data;
+                let days = analysis.aggregates.days().map(|set| (set.end, raw_data.rel(set.end)));
+                note_outputs(&mut cache, &opts.site, days, memo);
                 let before = outputs_before.as_ref().map(|(data, outputs)| (data, outputs));
                 if let Err(e) = save_cache(&cache_dir, (&cache, print), saving, before) {
                     notes.push(format!("cache `{}` not saved: {e}", cache_dir.display()));
@@ -359,10 +365,12 @@ pub fn build(opts: &BuildOptions) -> Result<Summary, BuildError> {
         if opts.site_options.base_url.is_none() {
             notes.push("no base URL (`--base-url`): `feed.xml` left out, as a feed needs absolute links".into());
         }
+        notes.extend(crate::raw_data::size_note(site_bytes, opts.site_options.raw_data));
         summary.notes.extend(notes);
         summary.pages = stats.pages;
         summary.files_written = files_written;
         summary.bytes_written = bytes_written;
+        summary.site_bytes = site_bytes;
         if let (Some(key), Some(files)) = (key, site_files) {
             if let Err(e) = files.and_then(|files| crate::snapshot::save(&cache_dir, key, files, &summary)) {
                 summary.notes.push(format!("cache `{}`: snapshot not saved: {e}", cache_dir.display()));
@@ -391,18 +399,18 @@ fn load_cache(cache_dir: &Path, fingerprint: u64, notes: &mut Vec<String>) -> Op
 }
 
 /// Records in `cache` the site's outputs as this build left them: the raw data of each
-/// of `days` and each rendered file of `memo` (path and the fingerprint it was rendered
+/// of `days` (a day and its file's path in the site) and each rendered file of `memo` (path and the fingerprint it was rendered
 /// from), with their stats.
 fn note_outputs(
     cache: &mut cache::Cache,
     site: &Path,
-    days: impl Iterator<Item = crate::day::Day>,
+    days: impl Iterator<Item = (crate::day::Day, String)>,
     memo: Vec<(String, u64)>,
 ) {
     cache.data_files.clear();
     cache.outputs.clear();
-    for day in days {
-        if let Ok(stat) = cache::FileStat::of(&site.join(format!("data/{day}.json"))) {
+    for (day, rel) in days {
+        if let Ok(stat) = cache::FileStat::of(&site.join(rel)) {
             cache.data_files.insert(day.0, stat);
         }
     }

@@ -140,6 +140,10 @@ pub struct SharedArgs {
     /// Mark trend points resting on fewer than N uploaders as low-confidence [default: 30]
     #[arg(long, value_name = "N", help_heading = "Site")]
     pub trend_min_uploaders: Option<u32>,
+    /// How each day's raw data is published: json (`data/<D>.json`, as telemetry.go.dev) or gz
+    /// (`data/<D>.json.gz`, about a twelfth of the size) [default: json]
+    #[arg(long, value_name = "FORMAT", value_enum, help_heading = "Site")]
+    pub raw_data: Option<crate::raw_data::RawData>,
 }
 
 /// The configs and limits reports are read with (`build`, `check`, `serve`).
@@ -285,6 +289,7 @@ impl SharedArgs {
                     .trend_min_uploaders
                     .or(config.trend_min_uploaders)
                     .unwrap_or(crate::trends::DEFAULT_MIN_UPLOADERS),
+                raw_data: self.raw_data.or(config.raw_data).unwrap_or_default(),
             },
             progress,
             ..BuildOptions::default()

@@ -21,6 +21,7 @@ pub mod gofmt;
 pub mod ingest;
 pub mod merge;
 pub mod progress;
+pub mod raw_data;
 pub mod render;
 pub mod site;
 pub mod site_config;

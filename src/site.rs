@@ -149,6 +149,8 @@ pub struct Staging {
     old: Option<PathBuf>,
     bytes: AtomicU64,
     files: AtomicU64,
+    /// The size of every file placed in the new site, written or reused.
+    site_bytes: AtomicU64,
     kept: bool,
     /// The previous build's outputs: path -> (fingerprint, the file as that build left it).
     previous: std::collections::BTreeMap<String, (u64, crate::cache::FileStat)>,
@@ -210,6 +212,7 @@ impl Staging {
             old,
             bytes: AtomicU64::new(0),
             files: AtomicU64::new(0),
+            site_bytes: AtomicU64::new(0),
             kept: false,
             previous: Default::default(),
             memo: Default::default(),
@@ -231,6 +234,7 @@ impl Staging {
         let (rel_path, path) = self.target(rel)?;
         self.files.fetch_add(1, Ordering::Relaxed);
         self.bytes.fetch_add(bytes.len() as u64, Ordering::Relaxed);
+        self.site_bytes.fetch_add(bytes.len() as u64, Ordering::Relaxed);
         self.place(rel);
         if let Some(old) = &self.old {
             let previous = old.join(&rel_path);
@@ -270,12 +274,18 @@ impl Staging {
         let len = file.metadata().map_err(err(&path))?.len();
         self.files.fetch_add(1, Ordering::Relaxed);
         self.bytes.fetch_add(len, Ordering::Relaxed);
+        self.site_bytes.fetch_add(len, Ordering::Relaxed);
         Ok(())
     }
 
     /// Puts the previous site's file at `rel` into the new site unchanged (a hard link),
     /// for output the cache proved unchanged.
     pub fn reuse(&self, rel: &str) -> Result<(), WriteError> {
+        self.reuse_sized(rel, None)
+    }
+
+    /// [`Staging::reuse`] of a file whose size is known (`None`: stat'ed here).
+    fn reuse_sized(&self, rel: &str, size: Option<u64>) -> Result<(), WriteError> {
         let (rel_path, path) = self.target(rel)?;
         let old = self.old.as_ref().map(|o| o.join(&rel_path)).ok_or_else(|| WriteError {
             path: rel.to_string(),
@@ -284,6 +294,8 @@ impl Staging {
         self.link(&old, &path).map_err(err(&old))?;
         self.place(rel);
         self.files.fetch_add(1, Ordering::Relaxed);
+        let size = size.or_else(|| fs::symlink_metadata(&path).ok().map(|meta| meta.len()));
+        self.site_bytes.fetch_add(size.unwrap_or(0), Ordering::Relaxed);
         Ok(())
     }
 
@@ -339,8 +351,8 @@ impl Staging {
     ) -> Result<(), E> {
         self.memo.lock().expect("memo lock").push((rel.to_string(), fingerprint));
         if let (Some((old_print, stat)), Some(old)) = (self.previous.get(rel), &self.old) {
-            let same_file = crate::cache::FileStat::of(&old.join(rel)).is_ok_and(|now| now.same_output(stat));
-            if *old_print == fingerprint && same_file && self.reuse(rel).is_ok() {
+            let now = crate::cache::FileStat::of(&old.join(rel)).ok().filter(|now| now.same_output(stat));
+            if *old_print == fingerprint && now.is_some() && self.reuse_sized(rel, now.map(|n| n.size)).is_ok() {
                 self.reused.fetch_add(1, Ordering::Relaxed);
                 return Ok(());
             }
@@ -368,6 +380,7 @@ impl Staging {
         let len = fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
         self.files.fetch_add(1, Ordering::Relaxed);
         self.bytes.fetch_add(len, Ordering::Relaxed);
+        self.site_bytes.fetch_add(len, Ordering::Relaxed);
         Ok(())
     }
 
@@ -403,9 +416,11 @@ impl Staging {
         Ok(())
     }
 
-    /// Files and bytes written so far.
-    pub fn totals(&self) -> (u64, u64) {
-        (self.files.load(Ordering::Relaxed), self.bytes.load(Ordering::Relaxed))
+    /// Files and bytes written so far, and the size of the new site so far (every file
+    /// in it, written or reused).
+    pub fn totals(&self) -> (u64, u64, u64) {
+        let load = |n: &AtomicU64| n.load(Ordering::Relaxed);
+        (load(&self.files), load(&self.bytes), load(&self.site_bytes))
     }
 
     /// Puts the new site in place of `site` in one step; returns the old one, moved aside,

@@ -43,6 +43,8 @@ pub struct SiteConfig {
     pub max_age: Option<u32>,
     /// `--trend-min-uploaders`
     pub trend_min_uploaders: Option<u32>,
+    /// `--raw-data` (`"json"` or `"gz"`)
+    pub raw_data: Option<crate::raw_data::RawData>,
 }
 
 /// A site config that cannot be read or has a mistake.
@@ -106,13 +108,21 @@ mod tests {
         let text = "title = \"Go\"\ndescription = \"d\"\nbase_url = \"https://x.example/\"\npages = \"p\"\n\
                     templates = \"t\"\nstatic = \"s\"\nupload_config = \"u.json\"\nchart_config = \"c.txt\"\n\
                     max_report_bytes = 10\nmax_file_bytes = 20\nstrict = true\nmax_age = 3\n\
-                    trend_min_uploaders = 5\n";
+                    trend_min_uploaders = 5\nraw_data = \"gz\"\n";
         let config = SiteConfig::parse(text).unwrap();
         assert_eq!(config.title.as_deref(), Some("Go"));
         assert_eq!(config.static_dir, Some(PathBuf::from("s")));
         assert_eq!(config.max_file_bytes, Some(20));
         assert_eq!(config.max_age, Some(3));
         assert_eq!(config.trend_min_uploaders, Some(5));
+        assert_eq!(config.raw_data, Some(crate::raw_data::RawData::Gz));
+    }
+
+    #[test]
+    fn an_unknown_raw_data_format_names_line_and_the_formats() {
+        let (line, message) = SiteConfig::parse("title = \"Go\"\nraw_data = \"zip\"\n").unwrap_err();
+        assert_eq!(line, Some(2));
+        assert!(message.contains("`json`") && message.contains("`gz`"), "{message}");
     }
 
     #[test]

@@ -33,6 +33,9 @@ pub struct Summary {
     pub pages: u64,
     pub files_written: u64,
     pub bytes_written: u64,
+    /// The size of the site: every file in it, whether written by this build or kept.
+    #[serde(default)]
+    pub site_bytes: u64,
     pub notes: Vec<String>,
     pub seconds: f64,
     /// Seconds per stage, in order.

@@ -234,6 +234,70 @@ fn a_new_day_a_late_report_a_change_and_a_deletion() {
     assert!(!f.site().join("data/2026-01-09.json").exists());
 }
 
+/// The raw data files of `site`: name and text (gunzipped when the name ends in `.gz`).
+fn raw_data(site: &Path) -> Vec<(String, Vec<u8>)> {
+    use std::io::Read;
+    read_tree(&site.join("data"))
+        .into_iter()
+        .filter(|(name, _)| name != "index.html")
+        .map(|(name, bytes)| match name.strip_suffix(".gz") {
+            Some(stem) => {
+                let mut text = Vec::new();
+                flate2::read::GzDecoder::new(&bytes[..]).read_to_end(&mut text).unwrap();
+                (stem.to_string(), text)
+            }
+            None => (name, bytes),
+        })
+        .collect()
+}
+
+/// The size of every file under `root`.
+fn tree_bytes(root: &Path) -> u64 {
+    read_tree(root).iter().map(|(_, bytes)| bytes.len() as u64).sum()
+}
+
+#[test]
+fn gzipped_raw_data_holds_the_same_reports_and_rebuilds_as_a_clean_build_does() {
+    let f = aggregation_fixture();
+    assert_same_as_clean(&f, &[]);
+    let plain = raw_data(&f.site());
+    assert_eq!(plain.len(), 4, "{:?}", plain.iter().map(|(n, _)| n).collect::<Vec<_>>());
+    // Switched to gzip: every day's file is replaced, none is left behind.
+    let gz = ["--raw-data", "gz"];
+    assert_same_as_clean(&f, &gz);
+    let names = tree_names(&f.site().join("data"));
+    assert!(names.iter().all(|n| n == "index.html" || n.ends_with(".json.gz")), "{names:?}");
+    assert_eq!(raw_data(&f.site()), plain, "the same reports, the same bytes, gzipped");
+    let index = f.read_site("data/index.html");
+    assert!(index.contains(r#"<a href="2026-01-05.json.gz">2026-01-05.json.gz</a>"#), "{index}");
+    assert!(!index.contains(r#".json">"#), "{index}");
+    // A new day and a late report: only their files are parsed, their days' files rewritten.
+    f.write("2026-01-09/0.9.json", late_report());
+    f.write(
+        "2026-01-09/0.6.json",
+        report("2026-01-09", 0.6, json!([program("cmd/go", "go1.22.0", "go1.22.0", "linux", "amd64", json!({}))])),
+    );
+    let text = assert_same_as_clean(&f, &gz);
+    assert!(text.contains("incremental: 4 of 8 files taken"), "{text}");
+    let now = raw_data(&f.site());
+    let late = &now.iter().find(|(name, _)| name == "2026-01-05.json").unwrap().1;
+    assert!(String::from_utf8_lossy(late).contains("\"X\":0.9"));
+    assert!(now.iter().any(|(name, _)| name == "2026-01-09.json"));
+    let text = assert_same_as_clean(&f, &gz);
+    assert!(text.contains("nothing changed since the last build"), "{text}");
+    // The site's size, as the summary gives it, is every file's.
+    let summary = f.dir.path().join("summary.json");
+    forget_snapshot(&f);
+    let out = f.build(&["--raw-data", "gz", "--summary-json", path_str(&summary)]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let summary: serde_json::Value = serde_json::from_slice(&std::fs::read(&summary).unwrap()).unwrap();
+    assert_eq!(summary["site_bytes"], tree_bytes(&f.site()), "{summary}");
+    // And back: the plain files again, no gzipped one left.
+    assert_same_as_clean(&f, &[]);
+    assert_eq!(raw_data(&f.site()), now);
+    assert!(tree_names(&f.site().join("data")).iter().all(|n| !n.ends_with(".gz")));
+}
+
 #[test]
 fn a_changed_config_or_template_rebuilds() {
     let f = aggregation_fixture();

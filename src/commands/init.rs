@@ -73,10 +73,11 @@ description = "Usage statistics uploaded by users who opted in to telemetry."
 # chart_config = "chart-config.txt"    # the default
 
 # max_report_bytes = 102400            # larger reports are skipped
-# max_file_bytes = 4294967296          # largest decompressed file
+# max_file_bytes = 1073741824          # largest decompressed file (1 GiB)
 # strict = false                       # build: exit 1 when any report is skipped
 # max_age = 3                          # check: exit 1 when no report arrived in 3 days
 # trend_min_uploaders = 30             # trend points on fewer uploaders are low-confidence
+# raw_data = "gz"                      # data/<D>.json.gz: a twelfth of the size (GitHub Pages: 1 GB)
 "#;
 
 const INDEX_PAGE: &str = "\

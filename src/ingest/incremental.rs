@@ -18,6 +18,9 @@ use crate::cache::{self, Cache, FileEntry, FileStat};
 pub struct Previous<'a> {
     pub cache: Cache,
     pub site: &'a Path,
+    /// The format of the raw data this build publishes: a day whose file of that name is
+    /// not as the last build left it is dirty.
+    pub raw_data: crate::raw_data::RawData,
 }
 
 /// Every input file now: its identity (stat, and the content hash of newline-delimited
@@ -119,7 +122,7 @@ pub fn dirty_days(
         dirty.extend(cache.days_of(old));
     }
     for day in days_of(cache, reuse) {
-        let published = previous.site.join(format!("data/{}.json", crate::day::Day(day)));
+        let published = previous.site.join(previous.raw_data.rel(crate::day::Day(day)));
         let as_left = cache.data_files.get(&day);
         let now = FileStat::of(&published).ok();
         if !matches!((now, as_left), (Some(now), Some(left)) if now.same_output(left)) {

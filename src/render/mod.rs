@@ -44,6 +44,8 @@ pub struct SiteOptions {
     pub pages: Option<PathBuf>,
     /// Trend points with fewer uploaders are marked low-confidence.
     pub trend_min_uploaders: u32,
+    /// How each day's raw data is published.
+    pub raw_data: crate::raw_data::RawData,
 }
 
 impl Default for SiteOptions {
@@ -56,6 +58,7 @@ impl Default for SiteOptions {
             static_dir: None,
             pages: None,
             trend_min_uploaders: crate::trends::DEFAULT_MIN_UPLOADERS,
+            raw_data: crate::raw_data::RawData::Json,
         }
     }
 }
@@ -122,7 +125,7 @@ pub fn render(
     lap("render/trends");
     let prints = Prints::new(ctx, loaded, &markdown, [beyond.feed, beyond.has_stacks()]);
     downloads::write_chart_sets(ctx.aggregates, &prints, out)?;
-    downloads::write_raw_data(ctx.ingested, out)?;
+    downloads::write_raw_data(ctx.ingested, ctx.options.raw_data, out)?;
     assets::write(&static_files, out)?;
     out.write(".nojekyll", b"")?;
     lap("render/files");

@@ -146,6 +146,8 @@ pub struct SetRow {
 pub struct DataRow {
     pub day: String,
     pub reports: u64,
+    /// The raw data's file name, which is also its link: `<D>.json` or `<D>.json.gz`.
+    pub file: String,
     pub href: String,
     pub charts_href: String,
 }
@@ -408,12 +410,14 @@ impl Pages<'_> {
             .map(|set| DataRow {
                 day: set.end.to_string(),
                 reports: set.num_reports,
-                href: format!("{}.json", set.end),
+                file: self.ctx.options.raw_data.file_name(set.end),
+                href: self.ctx.options.raw_data.file_name(set.end),
                 charts_href: format!("../charts/{}/index.html", set.end),
             })
             .collect();
         let mut context = context(&layout)?;
         context.insert("months", &by_month(rows, |r| &r.day));
+        context.insert("gzipped", &(self.ctx.options.raw_data == crate::raw_data::RawData::Gz));
         self.render_to("data.html", &context, rel, out)
     }
 
