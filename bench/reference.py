@@ -3,11 +3,12 @@
 
 Usage: bench/reference.py UPLOAD_CONFIG SITE [DAY ...]
 
-Reads the valid reports the build published (SITE/data/<D>.json), recomputes every daily
+Reads the valid reports the build published (SITE/data/<D>.json or <D>.json.gz), recomputes every daily
 and weekly chart set (or those ending on the given days) with plain sets, and compares them
 with SITE/charts/*.json. Exits 1 on any difference.
 """
 import glob
+import gzip
 import json
 import os
 import re
@@ -172,9 +173,11 @@ def main():
     only = set(sys.argv[3:])
     defs = chart_defs(cfg)
     by_day = {}
-    for path in glob.glob(os.path.join(site, "data", "*.json")):
-        day = os.path.basename(path)[:-5]
-        with open(path) as f:
+    # The raw data as published: `<D>.json`, or `<D>.json.gz` (`--raw-data gz`).
+    for path in glob.glob(os.path.join(site, "data", "*.json")) + glob.glob(os.path.join(site, "data", "*.json.gz")):
+        name = os.path.basename(path)
+        day = name[:10]
+        with (gzip.open(path, "rt") if name.endswith(".gz") else open(path)) as f:
             by_day[day] = [json.loads(line) for line in f]
     bad = 0
     for day in sorted(by_day):
