@@ -31,7 +31,7 @@ pub struct BuildOptions {
     /// How the stages show their progress (hidden by default).
     pub progress: Progress,
     /// Whether ingest measures the CPU time of reading, parsing and spooling (for `-v`):
-    /// it reads the clock four times per report.
+    /// it reads the clock five times per report, and around each decompression.
     pub cpu_times: bool,
 }
 

@@ -158,7 +158,7 @@ fn merge_day(
 fn valid_text(path: &Path, catalog: &Catalog, limits: &Limits) -> Option<Vec<u8>> {
     let file = crate::ingest::InputFile::new(path.to_path_buf(), "", Layout::Upload, false);
     let mut out = None;
-    let read = read::read_reports(&file, limits, |_, piece| {
+    let read = read::read_reports(&file, limits, false, |_, piece| {
         if let Piece::Text(text) = piece {
             let text = read::without_newline(text);
             let mut keys = Vec::new();

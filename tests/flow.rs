@@ -243,6 +243,11 @@ fn help_ends_with_examples_and_version_prints() {
 #[test]
 fn verbose_builds_time_every_stage_and_its_parts() {
     let f = clean();
+    // A gzipped merged day, so that there is something to decompress.
+    let lines: String = (1..=400).map(|i| report("2026-11-04", &format!("0.{i:04}"))).collect();
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    std::io::Write::write_all(&mut gz, lines.as_bytes()).unwrap();
+    f.write("2026-11-04.json.gz", gz.finish().unwrap());
     let json = f.dir.path().join("summary.json");
     let out = f.build(&["-v", "--no-cache", "--summary-json", path_str(&json)]);
     let err = stderr(&out);
@@ -267,7 +272,9 @@ fn verbose_builds_time_every_stage_and_its_parts() {
         "read+parse/cache",
         "read+parse/stacks",
         "reading (cpu)",
+        "decompressing (cpu)",
         "parsing (cpu)",
+        "validating (cpu)",
         "spooling (cpu)",
         "dedup+sort",
         "aggregate",
@@ -310,4 +317,12 @@ fn verbose_builds_time_every_stage_and_its_parts() {
     assert!(summary["spool_write_seconds"].as_f64().is_some_and(|s| s > 0.0), "{summary}");
     let parts: Vec<&str> = summary["cpu"].as_array().unwrap().iter().map(|p| p[0].as_str().unwrap()).collect();
     assert_eq!(parts, ["before render", "render", "write"]);
+    // Decompressing, parsing and validating 402 reports, each timed apart.
+    let stage = |name: &str| {
+        let stages = summary["stages"].as_array().unwrap();
+        stages.iter().find(|s| s[0] == name).and_then(|s| s[1].as_f64()).unwrap_or_else(|| panic!("{name}: {summary}"))
+    };
+    for name in ["decompressing (cpu)", "parsing (cpu)", "validating (cpu)"] {
+        assert!(stage(name) > 0.0, "{name}: {summary}");
+    }
 }

@@ -72,18 +72,10 @@ impl Drop for Decompressor {
     }
 }
 
-/// `text` gzipped as one member, for tests.
-#[cfg(test)]
-pub(crate) fn gzip(text: &[u8]) -> Vec<u8> {
-    use std::io::Write;
-    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-    encoder.write_all(text).unwrap();
-    encoder.finish().unwrap()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::raw_data::gzip;
 
     /// What `single_member` leaves in a buffer that held other bytes before.
     fn whole(gz: &[u8], max: u64) -> Option<Vec<u8>> {

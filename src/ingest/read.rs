@@ -1,10 +1,13 @@
 //! Reads a report file into report texts, within limits, never holding more than one
 //! report (or one buffer) of a newline-delimited file at a time.
 
+use std::cell::Cell;
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::Path;
+use std::rc::Rc;
+use std::time::{Duration, Instant};
 
 use flate2::read::MultiGzDecoder;
 
@@ -40,6 +43,8 @@ impl Default for Limits {
 pub struct FileRead {
     pub stat: crate::cache::FileStat,
     pub hash: Option<u64>,
+    /// The time spent decompressing it, when asked for (zero otherwise).
+    pub decompress: Duration,
 }
 
 /// One report's text as read, or the length of one that was too large to keep.
@@ -51,9 +56,15 @@ pub enum Piece<'a> {
 /// Calls `each(line, piece)` for every report in `file` (line 0 in the upload layout,
 /// 1-based in the merged layout). An error ends the file: what came before it stands.
 /// Returns the file's identity as opened (the stat of the open file, taken anyway to see
-/// that it is a regular file).
-pub fn read_reports(file: &InputFile, limits: &Limits, mut each: impl FnMut(u32, Piece<'_>)) -> io::Result<FileRead> {
+/// that it is a regular file), and with `timed` the time spent decompressing it.
+pub fn read_reports(
+    file: &InputFile,
+    limits: &Limits,
+    timed: bool,
+    mut each: impl FnMut(u32, Piece<'_>),
+) -> io::Result<FileRead> {
     let (mut raw, stat) = open_regular(file.path())?;
+    let spent = Rc::new(Cell::new(Duration::ZERO));
     let size = stat.size;
     if file.gzip && file.layout == Layout::Merged && size <= WHOLE_GZIP_BYTES {
         let (mut gz, mut text) = WholeBuffers::take();
@@ -62,19 +73,27 @@ pub fn read_reports(file: &InputFile, limits: &Limits, mut each: impl FnMut(u32,
         (&mut raw).take(WHOLE_GZIP_BYTES + 1).read_to_end(&mut gz)?;
         let whole = gz.len() as u64 <= WHOLE_GZIP_BYTES;
         let hash = whole.then(|| crate::cache::content_hash(&gz));
-        if whole && super::gunzip::single_member(&gz, limits.max_file_bytes.min(WHOLE_GZIP_BYTES), &mut text) {
+        let clock = timed.then(Instant::now);
+        let inflated =
+            whole && super::gunzip::single_member(&gz, limits.max_file_bytes.min(WHOLE_GZIP_BYTES), &mut text);
+        spent.set(clock.map_or(Duration::ZERO, |c| c.elapsed()));
+        if inflated {
             read_lines(&text[..], limits, each)?;
             WholeBuffers::give_back(gz, text);
         } else {
             // Streamed from what was read on (a file that grew goes on from where it is).
             let gz = io::Cursor::new(gz).chain(raw);
-            let reader = Capped::new(MultiGzDecoder::new(BufReader::new(gz)), limits.max_file_bytes);
+            let gz = Timed::new(MultiGzDecoder::new(BufReader::new(gz)), timed, &spent);
+            let reader = Capped::new(gz, limits.max_file_bytes);
             read_lines(BufReader::with_capacity(256 * 1024, reader), limits, each)?;
         }
-        return Ok(FileRead { stat, hash });
+        return Ok(FileRead { stat, hash, decompress: spent.get() });
     }
-    let reader: Box<dyn Read> =
-        if file.gzip { Box::new(MultiGzDecoder::new(BufReader::new(raw))) } else { Box::new(raw) };
+    let reader: Box<dyn Read> = if file.gzip {
+        Box::new(Timed::new(MultiGzDecoder::new(BufReader::new(raw)), timed, &spent))
+    } else {
+        Box::new(raw)
+    };
     let reader = Capped::new(reader, limits.max_file_bytes);
     match file.layout {
         Layout::Upload => {
@@ -84,7 +103,30 @@ pub fn read_reports(file: &InputFile, limits: &Limits, mut each: impl FnMut(u32,
         }
         Layout::Merged => read_lines(BufReader::with_capacity(256 * 1024, reader), limits, each)?,
     }
-    Ok(FileRead { stat, hash: None })
+    Ok(FileRead { stat, hash: None, decompress: spent.get() })
+}
+
+/// A reader that adds the time spent in its reads to a shared total, when `timed`: a
+/// decompressor's time, apart from the time spent on the lines it gave.
+struct Timed<R> {
+    inner: R,
+    spent: Option<Rc<Cell<Duration>>>,
+}
+
+impl<R> Timed<R> {
+    fn new(inner: R, timed: bool, spent: &Rc<Cell<Duration>>) -> Timed<R> {
+        Timed { inner, spent: timed.then(|| Rc::clone(spent)) }
+    }
+}
+
+impl<R: Read> Read for Timed<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let Some(spent) = &self.spent else { return self.inner.read(buf) };
+        let clock = Instant::now();
+        let read = self.inner.read(buf);
+        spent.set(spent.get() + clock.elapsed());
+        read
+    }
 }
 
 /// Each thread's buffers for a gzipped file read whole and its text, kept from one file to
@@ -318,7 +360,7 @@ mod tests {
         for path in [fifo, link] {
             let file = InputFile::new(path, "x", Layout::Upload, false);
             let mut called = false;
-            let got = read_reports(&file, &Limits::default(), |_, _| called = true);
+            let got = read_reports(&file, &Limits::default(), false, |_, _| called = true);
             assert!(got.is_err() && !called);
         }
     }
@@ -328,7 +370,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let text = b"{\"Week\":\"2026-01-01\"}\n{}\n";
         let cases = [
-            ("2026-01-01.json.gz", Layout::Merged, true, super::super::gunzip::gzip(text)),
+            ("2026-01-01.json.gz", Layout::Merged, true, crate::raw_data::gzip(text)),
             ("2026-01-02.json", Layout::Merged, false, text.to_vec()),
             ("2026-01-03/0.5.json", Layout::Upload, false, text[..22].to_vec()),
         ];
@@ -338,7 +380,7 @@ mod tests {
             std::fs::write(&path, &bytes).unwrap();
             let file = InputFile::new(path.clone(), rel, layout, gzip);
             let mut lines = 0;
-            let read = read_reports(&file, &Limits::default(), |_, _| lines += 1).unwrap();
+            let read = read_reports(&file, &Limits::default(), false, |_, _| lines += 1).unwrap();
             assert_eq!(read.stat, crate::cache::FileStat::of(&path).unwrap(), "{rel}");
             // Only the file read into memory whole is hashed; the others are read again.
             let expected = gzip.then(|| crate::cache::hash_file(&path).unwrap());
@@ -355,7 +397,7 @@ mod tests {
         std::fs::write(&path, bytes).unwrap();
         let file = InputFile::new(path, "2026-01-01.json.gz", Layout::Merged, true);
         let mut got = Vec::new();
-        let result = read_reports(&file, limits, |line, piece| {
+        let result = read_reports(&file, limits, false, |line, piece| {
             if let Piece::Text(text) = piece {
                 got.push((line, text.to_vec()));
             }
@@ -365,7 +407,7 @@ mod tests {
 
     #[test]
     fn merged_gzip_files_read_alike_whole_or_streamed() {
-        use crate::ingest::gunzip::gzip;
+        use crate::raw_data::gzip;
         let one = gzip(b"{\"a\":1}\n{\"b\":2}\n");
         let lines = |texts: &[&str]| -> Vec<(u32, Vec<u8>)> {
             texts.iter().enumerate().map(|(i, t)| (i as u32 + 1, t.as_bytes().to_vec())).collect()
@@ -386,6 +428,36 @@ mod tests {
         let small = Limits { max_file_bytes: 100, ..Limits::default() };
         let (got, failed) = merged_gz_lines(&gz, &small);
         assert!(failed && got.len() < 20, "{} lines", got.len());
+    }
+
+    #[test]
+    fn decompressing_is_timed_when_asked_whole_or_streamed() {
+        use crate::raw_data::gzip;
+        let dir = tempfile::tempdir().unwrap();
+        let text: Vec<u8> = (0..20_000).flat_map(|i| format!("{{\"n\":{i}}}\n").into_bytes()).collect();
+        let one = gzip(&text);
+        // Two members are streamed; a gzipped upload-layout file always is.
+        let two = [one.clone(), gzip(b"{}\n")].concat();
+        let cases = [
+            ("2026-01-01.json.gz", Layout::Merged, one),
+            ("2026-01-02.json.gz", Layout::Merged, two),
+            ("2026-01-03/0.5.json.gz", Layout::Upload, gzip(&text[..8])),
+        ];
+        for (rel, layout, bytes) in cases {
+            let path = dir.path().join(rel);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(&path, bytes).unwrap();
+            let file = InputFile::new(path, rel, layout, true);
+            let timed = read_reports(&file, &Limits::default(), true, |_, _| {}).unwrap();
+            assert!(timed.decompress > Duration::ZERO, "{rel}");
+            let untimed = read_reports(&file, &Limits::default(), false, |_, _| {}).unwrap();
+            assert_eq!(untimed.decompress, Duration::ZERO, "{rel}");
+        }
+        // A plain file has nothing to decompress.
+        let path = dir.path().join("2026-01-04.json");
+        std::fs::write(&path, &text).unwrap();
+        let file = InputFile::new(path, "2026-01-04.json", Layout::Merged, false);
+        assert_eq!(read_reports(&file, &Limits::default(), true, |_, _| {}).unwrap().decompress, Duration::ZERO);
     }
 
     #[test]

@@ -31,6 +31,13 @@ pub fn check_and_see_stacks(
     keys: &mut Vec<u32>,
     each_stack: &mut dyn FnMut(&str, &str, u64),
 ) -> Result<Valid, (Reason, String)> {
+    let report = parse(text, max_bytes)?;
+    judge(&report, catalog, keys, each_stack)
+}
+
+/// The rules of the text (rules 1 and 2: size, blank, UTF-8, JSON, types and counts): the
+/// report parsed, or why it cannot be.
+pub fn parse(text: &[u8], max_bytes: usize) -> Result<report::Report<'_>, (Reason, String)> {
     if text.len() > max_bytes {
         return Err((Reason::TooLarge, format!("{} bytes, more than the limit of {max_bytes}", text.len())));
     }
@@ -42,7 +49,17 @@ pub fn check_and_see_stacks(
         std::str::from_utf8(text)
             .map_err(|e| (Reason::InvalidUtf8, format!("invalid UTF-8 at byte {}", e.valid_up_to())))
     })?;
-    let report = report::parse(text).map_err(|(reason, why)| (reason, tidy(&why)))?;
+    report::parse(text).map_err(|(reason, why)| (reason, tidy(&why)))
+}
+
+/// The rules of a parsed report's values (rules 3 and 4: `Week`, `X`, `Config`, and with
+/// an upload config every name), as [`check_and_see_stacks`] applies them after [`parse`].
+pub fn judge(
+    report: &report::Report<'_>,
+    catalog: &Catalog,
+    keys: &mut Vec<u32>,
+    each_stack: &mut dyn FnMut(&str, &str, u64),
+) -> Result<Valid, (Reason, String)> {
     let day = Day::parse(&report.week).ok_or_else(|| {
         (Reason::BadWeek, tidy(&format!("`Week` is not a YYYY-MM-DD date: {:?}", clip(&report.week))))
     })?;
@@ -55,7 +72,7 @@ pub fn check_and_see_stacks(
             tidy(&format!("`Config` is not a semantic version: {:?}", clip(&report.config))),
         ));
     }
-    catalog.resolve(&report, keys).map_err(|(reason, why)| (reason, tidy(&why)))?;
+    catalog.resolve(report, keys).map_err(|(reason, why)| (reason, tidy(&why)))?;
     for (program, key, count) in report.stacks() {
         each_stack(program, key, count);
     }
