@@ -64,7 +64,8 @@ pub fn read_reports(
     mut each: impl FnMut(u32, Piece<'_>),
 ) -> io::Result<FileRead> {
     let (mut raw, stat) = open_regular(file.path())?;
-    let spent = Rc::new(Cell::new(Duration::ZERO));
+    // The time spent decompressing, shared with the decoder's reader; kept only when timed.
+    let spent = timed.then(|| Rc::new(Cell::new(Duration::ZERO)));
     let size = stat.size;
     if file.gzip && file.layout == Layout::Merged && size <= WHOLE_GZIP_BYTES {
         let (mut gz, mut text) = WholeBuffers::take();
@@ -76,24 +77,23 @@ pub fn read_reports(
         let clock = timed.then(Instant::now);
         let inflated =
             whole && super::gunzip::single_member(&gz, limits.max_file_bytes.min(WHOLE_GZIP_BYTES), &mut text);
-        spent.set(clock.map_or(Duration::ZERO, |c| c.elapsed()));
+        if let (Some(spent), Some(clock)) = (&spent, clock) {
+            spent.set(clock.elapsed());
+        }
         if inflated {
             read_lines(&text[..], limits, each)?;
             WholeBuffers::give_back(gz, text);
         } else {
             // Streamed from what was read on (a file that grew goes on from where it is).
             let gz = io::Cursor::new(gz).chain(raw);
-            let gz = Timed::new(MultiGzDecoder::new(BufReader::new(gz)), timed, &spent);
+            let gz = Timed::new(MultiGzDecoder::new(BufReader::new(gz)), &spent);
             let reader = Capped::new(gz, limits.max_file_bytes);
             read_lines(BufReader::with_capacity(256 * 1024, reader), limits, each)?;
         }
-        return Ok(FileRead { stat, hash, decompress: spent.get() });
+        return Ok(FileRead { stat, hash, decompress: spent.map_or(Duration::ZERO, |s| s.get()) });
     }
-    let reader: Box<dyn Read> = if file.gzip {
-        Box::new(Timed::new(MultiGzDecoder::new(BufReader::new(raw)), timed, &spent))
-    } else {
-        Box::new(raw)
-    };
+    let reader: Box<dyn Read> =
+        if file.gzip { Box::new(Timed::new(MultiGzDecoder::new(BufReader::new(raw)), &spent)) } else { Box::new(raw) };
     let reader = Capped::new(reader, limits.max_file_bytes);
     match file.layout {
         Layout::Upload => {
@@ -103,10 +103,10 @@ pub fn read_reports(
         }
         Layout::Merged => read_lines(BufReader::with_capacity(256 * 1024, reader), limits, each)?,
     }
-    Ok(FileRead { stat, hash: None, decompress: spent.get() })
+    Ok(FileRead { stat, hash: None, decompress: spent.map_or(Duration::ZERO, |s| s.get()) })
 }
 
-/// A reader that adds the time spent in its reads to a shared total, when `timed`: a
+/// A reader that adds the time spent in its reads to a shared total, if it has one: a
 /// decompressor's time, apart from the time spent on the lines it gave.
 struct Timed<R> {
     inner: R,
@@ -114,8 +114,8 @@ struct Timed<R> {
 }
 
 impl<R> Timed<R> {
-    fn new(inner: R, timed: bool, spent: &Rc<Cell<Duration>>) -> Timed<R> {
-        Timed { inner, spent: timed.then(|| Rc::clone(spent)) }
+    fn new(inner: R, spent: &Option<Rc<Cell<Duration>>>) -> Timed<R> {
+        Timed { inner, spent: spent.clone() }
     }
 }
 

@@ -37,6 +37,7 @@ pub fn check_and_see_stacks(
 
 /// The rules of the text (rules 1 and 2: size, blank, UTF-8, JSON, types and counts): the
 /// report parsed, or why it cannot be.
+#[inline(always)]
 pub fn parse(text: &[u8], max_bytes: usize) -> Result<report::Report<'_>, (Reason, String)> {
     if text.len() > max_bytes {
         return Err((Reason::TooLarge, format!("{} bytes, more than the limit of {max_bytes}", text.len())));
@@ -54,6 +55,7 @@ pub fn parse(text: &[u8], max_bytes: usize) -> Result<report::Report<'_>, (Reaso
 
 /// The rules of a parsed report's values (rules 3 and 4: `Week`, `X`, `Config`, and with
 /// an upload config every name), as [`check_and_see_stacks`] applies them after [`parse`].
+#[inline(always)]
 pub fn judge(
     report: &report::Report<'_>,
     catalog: &Catalog,
