@@ -1038,9 +1038,9 @@ fn read_file(
         }
     });
     let decompressed = match result {
-        Ok(read) => {
+        Ok((read, decompressed)) => {
             outcome.stats.push((index, read));
-            read.decompress
+            decompressed
         }
         Err(e) => {
             outcome.skip(&mut details, file, 0, Reason::Unreadable, format!("cannot read the file: {e}"));

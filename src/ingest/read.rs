@@ -43,8 +43,6 @@ impl Default for Limits {
 pub struct FileRead {
     pub stat: crate::cache::FileStat,
     pub hash: Option<u64>,
-    /// The time spent decompressing it, when asked for (zero otherwise).
-    pub decompress: Duration,
 }
 
 /// One report's text as read, or the length of one that was too large to keep.
@@ -56,13 +54,14 @@ pub enum Piece<'a> {
 /// Calls `each(line, piece)` for every report in `file` (line 0 in the upload layout,
 /// 1-based in the merged layout). An error ends the file: what came before it stands.
 /// Returns the file's identity as opened (the stat of the open file, taken anyway to see
-/// that it is a regular file), and with `timed` the time spent decompressing it.
+/// that it is a regular file), and the time spent decompressing it when `timed` (zero
+/// otherwise). The time is not part of [`FileRead`]: a million of those are kept.
 pub fn read_reports(
     file: &InputFile,
     limits: &Limits,
     timed: bool,
     mut each: impl FnMut(u32, Piece<'_>),
-) -> io::Result<FileRead> {
+) -> io::Result<(FileRead, Duration)> {
     let (mut raw, stat) = open_regular(file.path())?;
     // The time spent decompressing, shared with the decoder's reader; kept only when timed.
     let spent = timed.then(|| Rc::new(Cell::new(Duration::ZERO)));
@@ -90,7 +89,7 @@ pub fn read_reports(
             let reader = Capped::new(gz, limits.max_file_bytes);
             read_lines(BufReader::with_capacity(256 * 1024, reader), limits, each)?;
         }
-        return Ok(FileRead { stat, hash, decompress: spent.map_or(Duration::ZERO, |s| s.get()) });
+        return Ok((FileRead { stat, hash }, spent.map_or(Duration::ZERO, |s| s.get())));
     }
     let reader: Box<dyn Read> =
         if file.gzip { Box::new(Timed::new(MultiGzDecoder::new(BufReader::new(raw)), &spent)) } else { Box::new(raw) };
@@ -103,7 +102,7 @@ pub fn read_reports(
         }
         Layout::Merged => read_lines(BufReader::with_capacity(256 * 1024, reader), limits, each)?,
     }
-    Ok(FileRead { stat, hash: None, decompress: spent.map_or(Duration::ZERO, |s| s.get()) })
+    Ok((FileRead { stat, hash: None }, spent.map_or(Duration::ZERO, |s| s.get())))
 }
 
 /// A reader that adds the time spent in its reads to a shared total, if it has one: a
@@ -380,7 +379,7 @@ mod tests {
             std::fs::write(&path, &bytes).unwrap();
             let file = InputFile::new(path.clone(), rel, layout, gzip);
             let mut lines = 0;
-            let read = read_reports(&file, &Limits::default(), false, |_, _| lines += 1).unwrap();
+            let (read, _) = read_reports(&file, &Limits::default(), false, |_, _| lines += 1).unwrap();
             assert_eq!(read.stat, crate::cache::FileStat::of(&path).unwrap(), "{rel}");
             // Only the file read into memory whole is hashed; the others are read again.
             let expected = gzip.then(|| crate::cache::hash_file(&path).unwrap());
@@ -448,16 +447,16 @@ mod tests {
             std::fs::create_dir_all(path.parent().unwrap()).unwrap();
             std::fs::write(&path, bytes).unwrap();
             let file = InputFile::new(path, rel, layout, true);
-            let timed = read_reports(&file, &Limits::default(), true, |_, _| {}).unwrap();
-            assert!(timed.decompress > Duration::ZERO, "{rel}");
-            let untimed = read_reports(&file, &Limits::default(), false, |_, _| {}).unwrap();
-            assert_eq!(untimed.decompress, Duration::ZERO, "{rel}");
+            let (_, timed) = read_reports(&file, &Limits::default(), true, |_, _| {}).unwrap();
+            assert!(timed > Duration::ZERO, "{rel}");
+            let (_, untimed) = read_reports(&file, &Limits::default(), false, |_, _| {}).unwrap();
+            assert_eq!(untimed, Duration::ZERO, "{rel}");
         }
         // A plain file has nothing to decompress.
         let path = dir.path().join("2026-01-04.json");
         std::fs::write(&path, &text).unwrap();
         let file = InputFile::new(path, "2026-01-04.json", Layout::Merged, false);
-        assert_eq!(read_reports(&file, &Limits::default(), true, |_, _| {}).unwrap().decompress, Duration::ZERO);
+        assert_eq!(read_reports(&file, &Limits::default(), true, |_, _| {}).unwrap().1, Duration::ZERO);
     }
 
     #[test]
