@@ -243,7 +243,10 @@ impl Staging {
             }
         }
         // In a recycled tree, a file no other tree shares is written over, not replaced.
+        // There is nothing to link into a twin then: one is made only when no tree is
+        // recycled ([`Staging::new`]).
         if self.recycled.is_some() {
+            debug_assert!(self.twin.is_none(), "a twin tree beside a recycled one");
             if let Some(mut file) = spare::open_own(&path) {
                 file.write_all(bytes).and_then(|()| file.set_len(bytes.len() as u64)).map_err(err(&path))?;
                 return Ok(());
