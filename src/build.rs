@@ -399,8 +399,8 @@ fn load_cache(cache_dir: &Path, fingerprint: u64, notes: &mut Vec<String>) -> Op
 }
 
 /// Records in `cache` the site's outputs as this build left them: the raw data of each
-/// of `days` (a day and its file's path in the site) and each rendered file of `memo` (path and the fingerprint it was rendered
-/// from), with their stats.
+/// of `days` (a day and its file's path in the site) and each rendered file of `memo`
+/// (path and the fingerprint it was rendered from), with their stats.
 fn note_outputs(
     cache: &mut cache::Cache,
     site: &Path,

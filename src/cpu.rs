@@ -77,16 +77,20 @@ impl CpuParts {
 mod tests {
     use super::*;
 
-    #[test]
-    fn work_on_a_core_shows_as_user_time_and_system_calls_as_system_time() {
-        // This thread's clock: other tests run in this process at the same time.
-        let mut parts = CpuParts::start_with(CpuTime::of_this_thread);
-        // A fixed amount of arithmetic (about 50 ms here): user time. Counted in work, not
-        // wall time, as a loaded machine takes the core away but never adds CPU time.
+    /// A fixed amount of arithmetic (about 50 ms here): user time. Counted in work, not
+    /// wall time, as a loaded machine takes the core away but never adds CPU time.
+    fn spin() {
         let mut x = 1u64;
         for _ in 0..50_000_000 {
             x = std::hint::black_box(x.wrapping_mul(6364136223846793005).wrapping_add(1));
         }
+    }
+
+    #[test]
+    fn work_on_a_core_shows_as_user_time_and_system_calls_as_system_time() {
+        // This thread's clock: other tests run in this process at the same time.
+        let mut parts = CpuParts::start_with(CpuTime::of_this_thread);
+        spin();
         parts.lap("compute");
         // A fixed number of system calls (about 50 ms here): system time.
         let dir = tempfile::tempdir().unwrap();
@@ -110,14 +114,7 @@ mod tests {
     #[test]
     fn the_process_clock_counts_the_work_of_other_threads() {
         let before = CpuTime::now();
-        std::thread::spawn(|| {
-            let mut x = 1u64;
-            for _ in 0..50_000_000 {
-                x = std::hint::black_box(x.wrapping_mul(6364136223846793005).wrapping_add(1));
-            }
-        })
-        .join()
-        .unwrap();
+        std::thread::spawn(spin).join().unwrap();
         let spent = CpuTime::now().since(before);
         assert!(spent.user >= 0.005, "{spent:?}");
     }

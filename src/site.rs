@@ -232,9 +232,7 @@ impl Staging {
     /// Writes `bytes` at `rel` (a `/`-separated path of safe segments) in the new site.
     pub fn write(&self, rel: &str, bytes: &[u8]) -> Result<(), WriteError> {
         let (rel_path, path) = self.target(rel)?;
-        self.files.fetch_add(1, Ordering::Relaxed);
-        self.bytes.fetch_add(bytes.len() as u64, Ordering::Relaxed);
-        self.site_bytes.fetch_add(bytes.len() as u64, Ordering::Relaxed);
+        self.count(bytes.len() as u64, bytes.len() as u64);
         self.place(rel);
         if let Some(old) = &self.old {
             let previous = old.join(&rel_path);
@@ -275,9 +273,7 @@ impl Staging {
         fill(&mut file).map_err(err(&path))?;
         self.link_twin(&rel_path, &path);
         let len = file.metadata().map_err(err(&path))?.len();
-        self.files.fetch_add(1, Ordering::Relaxed);
-        self.bytes.fetch_add(len, Ordering::Relaxed);
-        self.site_bytes.fetch_add(len, Ordering::Relaxed);
+        self.count(len, len);
         Ok(())
     }
 
@@ -296,9 +292,8 @@ impl Staging {
         })?;
         self.link(&old, &path).map_err(err(&old))?;
         self.place(rel);
-        self.files.fetch_add(1, Ordering::Relaxed);
         let size = size.or_else(|| fs::symlink_metadata(&path).ok().map(|meta| meta.len()));
-        self.site_bytes.fetch_add(size.unwrap_or(0), Ordering::Relaxed);
+        self.count(0, size.unwrap_or(0));
         Ok(())
     }
 
@@ -381,9 +376,7 @@ impl Staging {
         }
         self.link_twin(&rel_path, &path);
         let len = fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
-        self.files.fetch_add(1, Ordering::Relaxed);
-        self.bytes.fetch_add(len, Ordering::Relaxed);
-        self.site_bytes.fetch_add(len, Ordering::Relaxed);
+        self.count(len, len);
         Ok(())
     }
 
@@ -417,6 +410,14 @@ impl Staging {
         }
         self.made.lock().expect("made lock").insert(dir.to_path_buf());
         Ok(())
+    }
+
+    /// Counts one file placed in the new site: `written` bytes written by this build (0 for
+    /// a reused file), `size` its size.
+    fn count(&self, written: u64, size: u64) {
+        self.files.fetch_add(1, Ordering::Relaxed);
+        self.bytes.fetch_add(written, Ordering::Relaxed);
+        self.site_bytes.fetch_add(size, Ordering::Relaxed);
     }
 
     /// Files and bytes written so far, and the size of the new site so far (every file

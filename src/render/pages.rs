@@ -407,12 +407,15 @@ impl Pages<'_> {
             .iter()
             .rev()
             .filter(|set| set.is_daily())
-            .map(|set| DataRow {
-                day: set.end.to_string(),
-                reports: set.num_reports,
-                file: self.ctx.options.raw_data.file_name(set.end),
-                href: self.ctx.options.raw_data.file_name(set.end),
-                charts_href: format!("../charts/{}/index.html", set.end),
+            .map(|set| {
+                let file = self.ctx.options.raw_data.file_name(set.end);
+                DataRow {
+                    day: set.end.to_string(),
+                    reports: set.num_reports,
+                    href: file.clone(),
+                    file,
+                    charts_href: format!("../charts/{}/index.html", set.end),
+                }
             })
             .collect();
         let mut context = context(&layout)?;
