@@ -315,6 +315,11 @@ TARGETS = {  # figure: (relative to, at most)
 }
 
 
+def verdict(value, limit):
+    """Whether `value` is at most `limit`: "met", or by how much it missed."""
+    return "met" if value <= limit else f"MISSED by {value / limit:.2f}x"
+
+
 def report(layout, r):
     a, b = r["a"][0], r["b"][0]
     rows = []
@@ -328,9 +333,7 @@ def report(layout, r):
         target = ""
         if key in TARGETS:
             rel, limit = TARGETS[key]
-            ratio = secs / r[rel][0]
-            ok = ratio <= limit
-            target = f"<= {limit:g}x ({rel}): {'met' if ok else f'MISSED by {ratio / limit:.2f}x'}"
+            target = f"<= {limit:g}x ({rel}): {verdict(secs / r[rel][0], limit)}"
         if key == "duckdb":
             speedup = secs / b
             target = f"build >= 5x faster: {'met' if speedup >= 5 else 'MISSED'} ({speedup:.1f}x)"
@@ -341,12 +344,10 @@ def report(layout, r):
                     f"| {secs / a:.2f} | {secs / b:.2f} | {target} |")
         if key == "b" and "render" in r:
             spent, share, user, system, with_raw, raw_share = r["render"]
-            ok = share <= RENDER_SHARE
-            target = f"<= {RENDER_SHARE:g} of (b): {'met' if ok else f'MISSED by {share / RENDER_SHARE:.2f}x'}"
+            target = f"<= {RENDER_SHARE:g} of (b): {verdict(share, RENDER_SHARE)}"
             rows.append(f"| {layout} | of (b): render + write | {spent:.2f} s | {user:.2f} s + {system:.2f} s |  "
                         f"| {spent / a:.2f} | {share:.2f} | {target} |")
-            ok = raw_share <= RENDER_SHARE
-            target = f"<= {RENDER_SHARE:g} of (b): {'met' if ok else f'MISSED by {raw_share / RENDER_SHARE:.2f}x'}"
+            target = f"<= {RENDER_SHARE:g} of (b): {verdict(raw_share, RENDER_SHARE)}"
             rows.append(f"| {layout} | of (b): the same and the raw data's writes (spool) | {with_raw:.2f} s |  |  "
                         f"| {with_raw / a:.2f} | {raw_share:.2f} | {target} |")
         if key == "b" and "padded" in r:
