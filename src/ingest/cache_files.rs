@@ -1,0 +1,312 @@
+//! Between ingest and the cache: the cache this build makes of its files, and what it
+//! takes from the previous one.
+
+use rayon::prelude::*;
+
+use super::outcome::{FileOutcome, SeenStacks, StackNames};
+use super::read;
+use super::spool::{Spool, SpoolRef};
+use super::{InputFile, Reason, Record, Skip};
+use crate::cache;
+use crate::day::Day;
+use crate::stacks::CachedStacks;
+
+/// Adds the outcomes of reused files to `outcome` (their counts and skips); returns their
+/// reports with stacks (whose stacks [`stacks_in`] gives). They are on days not recounted:
+/// a file with a report on a recounted day is parsed again, not reused.
+pub(super) fn take_from_cache(
+    outcome: &mut FileOutcome,
+    files: &[InputFile],
+    reuse: &[Option<&cache::FileEntry>],
+    cache: &cache::Cache,
+) -> Vec<Record> {
+    let mut stack_records = Vec::new();
+    for (index, entry) in reuse.iter().enumerate() {
+        let Some(entry) = entry else { continue };
+        outcome.reports += entry.reports;
+        for &(reason, n) in cache.skipped_of(entry) {
+            outcome.skipped[reason.index()] += n;
+            outcome.file_skips.push((index as u32, reason, n as u32));
+        }
+        let rel = files[index].rel();
+        outcome.skips.extend(cache.skips_of(entry).iter().map(|s| Skip {
+            path: rel.to_string(),
+            line: s.line,
+            reason: s.reason,
+            message: s.message.clone(),
+        }));
+        for r in cache.records_of(entry) {
+            stack_records.push(Record {
+                day: Day(r.day),
+                x: r.x,
+                file: index as u32,
+                line: r.line,
+                has_programs: r.has_programs,
+                has_stacks: true,
+                keys: Box::default(),
+                text: SpoolRef::NONE,
+            });
+        }
+    }
+    stack_records
+}
+
+/// The stacks `cache` holds for the reports of `entries`, each the entry of the file at
+/// its position (or none): the stack pages take them from there instead of reading and
+/// parsing the reports again.
+pub(super) fn stacks_in<'c>(
+    cache: &'c cache::Cache,
+    entries: impl Iterator<Item = Option<&'c cache::FileEntry>>,
+) -> CachedStacks {
+    let mut stacks = CachedStacks::with_names(cache.stack_names.clone());
+    for (index, entry) in entries.enumerate() {
+        let Some(entry) = entry else { continue };
+        for (n, r) in cache.record_indices(entry).zip(cache.records_of(entry)) {
+            stacks.insert(index as u32, r.line, cache.stack_ids_of(n));
+        }
+    }
+    stacks
+}
+
+/// What the cache keeps of a record ([`make_cache`]), copied from it.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct CacheRow {
+    file: u32,
+    line: u32,
+    day: i32,
+    x: f64,
+    has_programs: bool,
+    has_stacks: bool,
+    text: SpoolRef,
+}
+
+impl CacheRow {
+    pub(super) fn of(r: &Record) -> CacheRow {
+        let (file, line, day, x, text) = (r.file, r.line, r.day.0, r.x, r.text);
+        CacheRow { file, line, day, x, has_programs: r.has_programs, has_stacks: r.has_stacks, text }
+    }
+}
+
+/// The cache of this build's outcomes, per file (before the duplicate rule), from `rows`
+/// (every record's [`CacheRow`]) and the skips and stacks of `outcome`. Files reused from
+/// a previous cache (`cached`) are copied from it.
+pub(super) fn make_cache(
+    mut rows: Vec<CacheRow>,
+    outcome: &mut FileOutcome,
+    (files, ids): (&[InputFile], &[(cache::FileStat, u64)]),
+    (spool, names): (&Spool, &StackNames),
+    cached: Option<(&cache::Cache, &[Option<&cache::FileEntry>])>,
+) -> cache::Cache {
+    // Usually sorted already (see `FileOutcome::flatten`).
+    if !rows.is_sorted_by_key(|r| (r.file, r.line)) {
+        rows.par_sort_unstable_by_key(|r| (r.file, r.line));
+    }
+    outcome.file_skips.sort_unstable();
+    let mut skips_by_path: rustc_hash::FxHashMap<&str, Vec<&Skip>> = Default::default();
+    for skip in &outcome.skips {
+        skips_by_path.entry(skip.path.as_str()).or_default().push(skip);
+    }
+    // The stacks of the reports that have some, as parsing saw them, in the order of the
+    // records (which is the order they are stored in below). A report whose stacks were
+    // not seen (none in practice) has them read back from the spool.
+    let mut seen = std::mem::take(&mut outcome.stacks);
+    seen.sort_unstable_by_key(|s| (s.file, s.line));
+    let missing: rustc_hash::FxHashMap<(u32, u32), crate::stacks::ReportStacks> = {
+        let mut seen = seen.iter().peekable();
+        let missing: Vec<&CacheRow> =
+            rows.iter().filter(|r| r.has_stacks && seen_for(&mut seen, r).is_none()).collect();
+        let read_back =
+            |r: &&CacheRow| ((r.file, r.line), crate::stacks::stacks_in_spool(spool, r.text).unwrap_or_default());
+        missing.par_iter().map(read_back).collect()
+    };
+    let tables = CacheInputs {
+        files,
+        ids,
+        rows: &rows,
+        file_skips: &outcome.file_skips,
+        seen: &seen,
+        stack_counts: &outcome.stack_counts,
+        names,
+        missing: &missing,
+        skips_by_path: &skips_by_path,
+        cached,
+    };
+    // Two halves of the files, each on a core, the second then appended to the first: the
+    // cache is the one a single pass makes (stack ids numbered in first-seen order).
+    let half = files.len() / 2;
+    let (mut cache, second) = rayon::join(|| tables.fill(0..half, files.len()), || tables.fill(half..files.len(), 0));
+    cache.append(second);
+    cache
+}
+
+/// What [`make_cache`] makes a cache's file entries from: `rows` sorted by file and line,
+/// `file_skips` by file, `seen` by file and line.
+struct CacheInputs<'a> {
+    files: &'a [InputFile],
+    ids: &'a [(cache::FileStat, u64)],
+    rows: &'a [CacheRow],
+    file_skips: &'a [(u32, Reason, u32)],
+    seen: &'a [SeenStacks],
+    stack_counts: &'a [(u32, u64)],
+    names: &'a StackNames,
+    missing: &'a rustc_hash::FxHashMap<(u32, u32), crate::stacks::ReportStacks>,
+    skips_by_path: &'a rustc_hash::FxHashMap<&'a str, Vec<&'a Skip>>,
+    cached: Option<(&'a cache::Cache, &'a [Option<&'a cache::FileEntry>])>,
+}
+
+impl CacheInputs<'_> {
+    /// A cache of the files `range`, with room for `room` files (at least the range's).
+    fn fill(&self, range: std::ops::Range<usize>, room: usize) -> cache::Cache {
+        let (files, ids) = (&self.files[range.clone()], &self.ids[range.clone()]);
+        let rows = slice_of_files(self.rows, &range, |r| r.file);
+        let file_skips = slice_of_files(self.file_skips, &range, |s| s.0);
+        let seen = slice_of_files(self.seen, &range, |s| s.file);
+        let mut by_file = rows.chunk_by(|a, b| a.file == b.file).peekable();
+        let mut counts = file_skips.chunk_by(|a, b| a.0 == b.0).peekable();
+        let mut seen = seen.iter().peekable();
+        let mut stacks_of = |r: &CacheRow| -> Vec<(&str, &str, u64)> {
+            match seen_for(&mut seen, r) {
+                Some(s) => self.stack_counts[s.start as usize..][..s.len as usize]
+                    .iter()
+                    .map(|&(id, count)| {
+                        let (program, key) = self.names.get(id);
+                        (program, key, count)
+                    })
+                    .collect(),
+                None => self
+                    .missing
+                    .get(&(r.file, r.line))
+                    .map(|stacks| stacks.iter().map(|(p, k, n)| (p.as_str(), k.as_str(), *n)).collect())
+                    .unwrap_or_default(),
+            }
+        };
+        let mut cache = cache::Cache::default();
+        let name_bytes = files.iter().map(|f| f.rel().len()).sum();
+        let with_stacks = rows.iter().filter(|r| r.has_stacks).count();
+        let room = room.max(files.len());
+        let scale = |n: usize| n * room / files.len().max(1);
+        cache.reserve(room, scale(name_bytes), room, scale(with_stacks));
+        let mut stack_ids = cache::StackIds::default();
+        for (offset, file) in files.iter().enumerate() {
+            let index = range.start + offset;
+            let (stat, hash) = ids[offset];
+            let mut skipped = [0u64; Reason::ALL.len()];
+            let counted = counts.next_if(|g| g[0].0 == index as u32);
+            for &(_, reason, n) in counted.into_iter().flatten() {
+                skipped[reason.index()] += u64::from(n);
+            }
+            let records: &[CacheRow] = by_file.next_if(|rs| rs[0].file == index as u32).unwrap_or(&[]);
+            if let Some((previous, Some(entry))) = self.cached.map(|(c, reuse)| (c, reuse[index])) {
+                cache.copy_file(previous, &mut stack_ids, entry, (stat, hash));
+                continue;
+            }
+            let mut days: Vec<i32> = records.iter().map(|r| r.day).collect();
+            days.sort_unstable();
+            days.dedup();
+            let skipped: Vec<(Reason, u64)> =
+                Reason::ALL.iter().zip(skipped).filter(|(_, n)| *n > 0).map(|(r, n)| (*r, n)).collect();
+            let facts = cache::FileFacts {
+                rel: file.rel(),
+                stat,
+                hash,
+                reports: records.len() as u64 + skipped.iter().map(|(_, n)| n).sum::<u64>(),
+                skipped: &skipped,
+                days: &days,
+            };
+            let rows = records.iter().filter(|r| r.has_stacks).map(|r| {
+                let record = cache::CachedRecord { day: r.day, x: r.x, line: r.line, has_programs: r.has_programs };
+                (record, stacks_of(r))
+            });
+            // A file with skips in detail has skip counts: only those are looked up (a
+            // million one-report files, nearly all valid, would otherwise hash a million
+            // paths).
+            let detailed = counted.and_then(|_| self.skips_by_path.get(file.rel()));
+            let skips = detailed.into_iter().flatten().map(|s| cache::CachedSkip {
+                line: s.line,
+                reason: s.reason,
+                message: s.message.clone(),
+            });
+            cache.push_file(facts, rows, skips);
+        }
+        cache
+    }
+}
+
+/// The part of `items` (sorted by the file index `file_of` gives) whose files are in `range`.
+fn slice_of_files<'t, T>(items: &'t [T], range: &std::ops::Range<usize>, file_of: impl Fn(&T) -> u32) -> &'t [T] {
+    let first = items.partition_point(|item| (file_of(item) as usize) < range.start);
+    let end = items.partition_point(|item| (file_of(item) as usize) < range.end);
+    &items[first..end]
+}
+
+/// The entry of `seen` (sorted by file and line) for the record `r`, passing those before
+/// it: called for records in the same order, it walks `seen` once.
+fn seen_for<'s>(
+    seen: &mut std::iter::Peekable<std::slice::Iter<'s, SeenStacks>>,
+    r: &CacheRow,
+) -> Option<&'s SeenStacks> {
+    while seen.next_if(|s| (s.file, s.line) < (r.file, r.line)).is_some() {}
+    seen.next_if(|s| (s.file, s.line) == (r.file, r.line))
+}
+
+/// The stat of each of `files`: as opened when it was read (`opened`, drained), by its
+/// path when it was not; and the hash of its content when reading took it.
+pub(super) type Identities = (Vec<std::io::Result<cache::FileStat>>, Vec<Option<u64>>);
+pub(super) fn identities(files: &[InputFile], opened: &mut Vec<(u32, read::FileRead)>) -> Identities {
+    let mut stats: Vec<Option<cache::FileStat>> = vec![None; files.len()];
+    let mut hashes = vec![None; files.len()];
+    for (index, read) in opened.drain(..) {
+        stats[index as usize] = Some(read.stat);
+        hashes[index as usize] = read.hash;
+    }
+    let stats = stats
+        .into_par_iter()
+        .zip(files)
+        .map(|(stat, file)| stat.map_or_else(|| cache::FileStat::of(file.path()), Ok))
+        .collect();
+    (stats, hashes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{make_cache, CacheRow, FileOutcome, SeenStacks, Spool, StackNames};
+    use crate::day::Day;
+    use crate::ingest::{InputFile, Layout, Record};
+
+    #[test]
+    fn the_cache_takes_the_stacks_parsing_saw_and_reads_back_any_other() {
+        let dir = tempfile::tempdir().unwrap();
+        let spool = Spool::new(dir.path(), "s").unwrap();
+        let text = |key: &str| {
+            format!(r#"{{"Week":"2026-01-01","X":0.5,"Programs":[{{"Program":"p","Stacks":{{"{key}":2}}}}]}}"#)
+        };
+        let (first, second) =
+            (spool.put(text("crash/a").as_bytes()).unwrap(), spool.put(text("crash/b").as_bytes()).unwrap());
+        spool.flush().unwrap();
+        // The first report's stacks as parsing saw them: a name its text does not hold, to
+        // show where the cache took them from. The second's were not seen.
+        let mut names = StackNames::default();
+        let seen = names.intern("q", "crash/seen");
+        let record = |line, text| Record {
+            day: Day(20454),
+            x: 0.5,
+            file: 0,
+            line,
+            has_programs: true,
+            has_stacks: true,
+            keys: Box::default(),
+            text,
+        };
+        let mut outcome = FileOutcome {
+            stack_counts: vec![(seen, 7)],
+            stacks: vec![SeenStacks { file: 0, line: 1, start: 0, len: 1 }],
+            ..FileOutcome::default()
+        };
+        let rows = [record(1, first), record(2, second)].iter().map(CacheRow::of).collect();
+        let files = [InputFile::new("a.json".into(), "a.json", Layout::Merged, false)];
+        let ids = [(crate::cache::FileStat::default(), 0)];
+        let cache = make_cache(rows, &mut outcome, (&files, &ids), (&spool, &names), None);
+        assert_eq!(cache.stacks_of(0), vec![("q".to_string(), "crash/seen".to_string(), 7)]);
+        assert_eq!(cache.stacks_of(1), vec![("p".to_string(), "crash/b".to_string(), 2)]);
+    }
+}

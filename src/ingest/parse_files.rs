@@ -1,0 +1,295 @@
+//! Each file read, parsed, checked and its valid reports spooled, in units of one spool
+//! file each.
+
+use super::duplicates::object_name_order;
+use super::outcome::{FileOutcome, SeenStacks, StackNames};
+use super::read::{self, Piece};
+use super::spool::{FileSpool, Spool, SpoolRef};
+use super::{compact, discover, validate, Catalog, IngestOptions, InputFile, Layout, Reason, Record};
+use crate::day::Day;
+
+/// The files read into one spool file each, as ranges of `files`: a newline-delimited file
+/// alone, and the one-report files of a folder together, in order. A day's raw data is
+/// then read back from the spool in long runs, or hard-linked when it is a whole spool file.
+pub(super) fn spool_units(files: &[InputFile]) -> Vec<std::ops::Range<usize>> {
+    let together = |a: &InputFile, b: &InputFile| {
+        a.layout == Layout::Upload
+            && b.layout == Layout::Upload
+            && discover::folder_of(a.path()) == discover::folder_of(b.path())
+    };
+    let mut units = Vec::new();
+    let mut start = 0;
+    for run in files.chunk_by(together) {
+        units.push(start..start + run.len());
+        start += run.len();
+    }
+    units
+}
+
+/// Writes the texts that the spool file `own` holds (of `records`, a unit's) in the order
+/// of its main day's raw data: the reports on the day most of them are on, one per X (the
+/// last by file and line, as the duplicate rule keeps), in object-name order. Unless another
+/// file adds to that day, the spool file is then its `data/<D>.json`, hard-linked, not
+/// copied. The other texts go to the shared slots.
+pub(super) fn place_texts(records: &mut [Record], own: &mut FileSpool, spool: &Spool) {
+    let slot = own.slot();
+    let mut mine: Vec<usize> = (0..records.len()).filter(|&i| records[i].text.slot == slot).collect();
+    let mut days: Vec<(Day, usize)> = Vec::new();
+    for &i in &mine {
+        match days.iter_mut().find(|(day, _)| *day == records[i].day) {
+            Some((_, n)) => *n += 1,
+            None => days.push((records[i].day, 1)),
+        }
+    }
+    let Some(main) = days.iter().max_by_key(|(day, n)| (*n, std::cmp::Reverse(*day))).map(|(day, _)| *day) else {
+        return;
+    };
+    // As the duplicate rule orders them (the kept one of a run last), the main day first.
+    mine.sort_unstable_by_key(|&i| (records[i].day != main, records[i].rule_order()));
+    let (mut here, mut elsewhere) = (Vec::with_capacity(mine.len()), Vec::new());
+    for (k, &i) in mine.iter().enumerate() {
+        let r = &records[i];
+        if r.day == main && !mine.get(k + 1).is_some_and(|&j| records[j].same_report(r)) {
+            here.push(i);
+        } else {
+            elsewhere.push(i);
+        }
+    }
+    here.sort_by(|&a, &b| object_name_order(records[a].x, records[b].x));
+    let refs = |list: &[usize]| list.iter().map(|&i| records[i].text).collect::<Vec<_>>();
+    if let Some((moved_here, moved_elsewhere)) = own.write_held(spool, &refs(&here), &refs(&elsewhere)) {
+        for (i, at) in here.into_iter().zip(moved_here).chain(elsewhere.into_iter().zip(moved_elsewhere)) {
+            records[i].text = at;
+        }
+    }
+}
+
+/// Ends the spool file `own` of the files `unit` (the first at index `first`). When it
+/// cannot be ended, its texts cannot be read back, so its files' reports cannot be
+/// published: they are dropped and counted as unreadable.
+pub(super) fn finish_spool(outcome: &mut FileOutcome, spool: &Spool, own: FileSpool, unit: &[InputFile], first: u32) {
+    let slot = own.slot();
+    let Err(e) = spool.finish(own) else { return };
+    for (n, file) in unit.iter().enumerate() {
+        let index = first + n as u32;
+        let lost = outcome.records.iter().filter(|r| r.file == index && r.text.slot == slot).count() as u64;
+        if lost == 0 {
+            continue;
+        }
+        outcome.records.retain(|r| !(r.file == index && r.text.slot == slot));
+        outcome.skipped[Reason::Unreadable.index()] += lost - 1;
+        let mut details = 0;
+        outcome.skip(&mut details, file, 0, Reason::Unreadable, format!("cannot spool the file's reports: {e}"));
+        outcome.file_skips.push((index, Reason::Unreadable, lost as u32));
+    }
+}
+
+/// Where [`read_file`] puts the texts of valid reports.
+pub(super) struct SpoolTo<'a> {
+    pub(super) shared: &'a Spool,
+    /// The spool file of the file's unit, when it has one.
+    pub(super) own: Option<&'a mut FileSpool>,
+    /// The days whose reports' texts are not kept (see `textless` in [`ingest`]).
+    pub(super) textless: &'a (dyn Fn(Day) -> bool + Sync),
+}
+
+/// Reads `file` (the `index`th) into `outcome`; with `stack_names`, the stacks of its
+/// valid reports are kept in `outcome.stacks` too.
+pub(super) fn read_file(
+    outcome: &mut FileOutcome,
+    index: u32,
+    file: &InputFile,
+    (options, catalog): (&IngestOptions<'_>, &Catalog),
+    mut to: SpoolTo<'_>,
+    stack_names: Option<&std::sync::Mutex<StackNames>>,
+) {
+    let (limits, timed) = (options.limits, options.cpu_times);
+    let started = Lap::start(timed);
+    let cpu_before = outcome.cpu;
+    let mut details = 0usize;
+    let before = outcome.skipped;
+    let mut keys = Vec::with_capacity(64);
+    let mut line_text = Vec::with_capacity(2048);
+    let mut stacks: Vec<(u32, u64)> = Vec::new();
+    let result = read::read_reports(file, limits, timed, |line, piece| {
+        outcome.reports += 1;
+        let text = match piece {
+            Piece::Text(text) => text,
+            Piece::TooLarge(len) => {
+                let why = format!("{len} bytes, more than the limit of {}", limits.max_report_bytes);
+                outcome.skip(&mut details, file, line, Reason::TooLarge, why);
+                return;
+            }
+        };
+        let text = read::without_newline(text);
+        keys.clear();
+        let mut clock = Lap::start(timed);
+        stacks.clear();
+        let parsed = validate::parse(text, limits.max_report_bytes);
+        outcome.cpu.parse += clock.lap();
+        let checked = parsed.and_then(|report| match stack_names {
+            Some(names) => {
+                let mut see = |program: &str, key: &str, count| {
+                    let mut names = names.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+                    stacks.push((names.intern(program, key), count));
+                };
+                validate::judge(&report, catalog, &mut keys, &mut see)
+            }
+            None => validate::judge(&report, catalog, &mut keys, &mut |_, _, _| {}),
+        });
+        outcome.cpu.validate += clock.elapsed();
+        match checked {
+            Ok(valid) => {
+                let clock = Lap::start(timed);
+                let put = if !valid.has_stacks && (to.textless)(valid.day) {
+                    outcome.textless += 1;
+                    Ok(SpoolRef::NONE)
+                } else {
+                    let compact = compact::compact(text, &mut line_text);
+                    match &mut to.own {
+                        Some(own) => own.put(compact),
+                        None => to.shared.put(compact),
+                    }
+                };
+                outcome.cpu.spool += clock.elapsed();
+                match put {
+                    Ok(at) => {
+                        keys.sort_unstable();
+                        keys.dedup();
+                        outcome.records.push(Record {
+                            day: valid.day,
+                            x: valid.x,
+                            file: index,
+                            line,
+                            has_programs: valid.has_programs,
+                            has_stacks: valid.has_stacks,
+                            keys: keys.as_slice().into(),
+                            text: at,
+                        });
+                        if !stacks.is_empty() {
+                            let (start, len) = (outcome.stack_counts.len() as u32, stacks.len() as u32);
+                            outcome.stack_counts.extend_from_slice(&stacks);
+                            outcome.stacks.push(SeenStacks { file: index, line, start, len });
+                        }
+                    }
+                    Err(e) => outcome.skip(
+                        &mut details,
+                        file,
+                        line,
+                        Reason::Unreadable,
+                        format!("cannot spool the report: {e}"),
+                    ),
+                }
+            }
+            Err((reason, why)) => outcome.skip(&mut details, file, line, reason, why),
+        }
+    });
+    let decompressed = match result {
+        Ok((read, decompressed)) => {
+            outcome.stats.push((index, read));
+            decompressed
+        }
+        Err(e) => {
+            outcome.skip(&mut details, file, 0, Reason::Unreadable, format!("cannot read the file: {e}"));
+            std::time::Duration::ZERO
+        }
+    };
+    // What the callback did not spend, reading and decompressing did.
+    let in_callback = (outcome.cpu.parse - cpu_before.parse)
+        + (outcome.cpu.validate - cpu_before.validate)
+        + (outcome.cpu.spool - cpu_before.spool);
+    if timed {
+        outcome.cpu.decompress += decompressed;
+        outcome.cpu.read += started.elapsed().saturating_sub(in_callback + decompressed);
+    }
+    for (reason, (now, was)) in Reason::ALL.iter().zip(outcome.skipped.iter().zip(before)) {
+        if *now > was {
+            outcome.file_skips.push((index, *reason, (*now - was) as u32));
+        }
+    }
+}
+
+/// A clock read only when CPU times are asked for: a year of reports would read it five
+/// million times.
+#[derive(Clone, Copy)]
+struct Lap(Option<std::time::Instant>);
+
+impl Lap {
+    fn start(timed: bool) -> Lap {
+        Lap(timed.then(std::time::Instant::now))
+    }
+
+    /// The time since the start; zero when not measured.
+    fn elapsed(self) -> std::time::Duration {
+        self.0.map_or(std::time::Duration::ZERO, |start| start.elapsed())
+    }
+
+    /// The time since the start, which is now from here on: one clock read for two parts.
+    fn lap(&mut self) -> std::time::Duration {
+        let Some(start) = &mut self.0 else { return std::time::Duration::ZERO };
+        let now = std::time::Instant::now();
+        let lap = now - *start;
+        *start = now;
+        lap
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{place_texts, spool_units};
+    use crate::day::Day;
+    use crate::ingest::{InputFile, Layout, Record};
+
+    #[test]
+    fn a_spool_file_holds_its_main_days_reports_once_each_in_object_name_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let spool = super::Spool::new(dir.path(), ".test-spool-").unwrap();
+        let mut own = spool.file_slot().unwrap();
+        // (day, X, line): day 1 is the main day; X 0.5 comes twice (line 4 is kept); 2e-5
+        // names an object `2e-05.json`, after every `0.` name.
+        let reports = [(1, 0.5, 1), (1, 0.25, 2), (2, 0.125, 3), (1, 0.5, 4), (1, 2e-5, 5), (1, 0.75, 6)];
+        let mut records: Vec<Record> = reports
+            .iter()
+            .map(|&(day, x, line)| Record {
+                day: Day(day),
+                x,
+                file: 0,
+                line,
+                has_programs: true,
+                has_stacks: false,
+                keys: Box::new([]),
+                text: own.put(format!("{{\"X\":{x},\"line\":{line}}}").as_bytes()).unwrap(),
+            })
+            .collect();
+        place_texts(&mut records, &mut own, &spool);
+        spool.finish(own).unwrap();
+        spool.flush().unwrap();
+        let text_of = |r: &Record| {
+            let mut text = Vec::new();
+            spool.read_into(r.text, &mut text).unwrap();
+            String::from_utf8(text).unwrap()
+        };
+        for (r, &(_, x, line)) in records.iter().zip(&reports) {
+            assert_eq!(text_of(r), format!("{{\"X\":{x},\"line\":{line}}}"), "each record keeps its own text");
+        }
+        let kept = [1usize, 3, 5, 4].map(|i| records[i].text);
+        let path = spool.whole_file(kept).expect("the main day's kept reports, in object-name order");
+        let lines: Vec<String> = std::fs::read_to_string(path).unwrap().lines().map(String::from).collect();
+        let expected: Vec<String> = [1usize, 3, 5, 4].iter().map(|&i| text_of(&records[i])).collect();
+        assert_eq!(lines, expected);
+    }
+    #[test]
+    fn one_report_files_of_a_folder_share_a_spool_file_and_merged_files_have_their_own() {
+        let file = |rel: &str, layout| InputFile::new(std::path::Path::new("/d").join(rel), rel, layout, false);
+        let files = [
+            file("2026-01-01.json", Layout::Merged),
+            file("2026-01-01/0.1.json", Layout::Upload),
+            file("2026-01-01/0.2.json", Layout::Upload),
+            file("2026-01-02.json", Layout::Merged),
+            file("2026-01-02.jsonl", Layout::Merged),
+            file("2026-01-02/0.3.json", Layout::Upload),
+            file("sub/2026-01-02/0.4.json", Layout::Upload),
+        ];
+        assert_eq!(spool_units(&files), [0..1, 1..3, 3..4, 4..5, 5..6, 6..7]);
+    }
+}
