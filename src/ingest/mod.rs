@@ -29,12 +29,12 @@ pub use discover::{Discovery, InputFile, Layout, Unrecognised};
 pub use duplicates::object_name_order;
 pub use read::Limits;
 pub use reason::Reason;
-use spool::{FileSpool, Spool, SpoolRef};
+use spool::{Spool, SpoolRef};
 
 use cache_files::{identities, make_cache, stacks_in, take_from_cache, CacheRow};
 use duplicates::{drop_duplicates, list_duplicates, sort_by_object_name};
 use outcome::{FileOutcome, StackNames};
-use parse_files::{finish_spool, place_texts, read_file, spool_units, SpoolTo};
+use parse_files::{spool_units, Reader};
 
 use crate::cache;
 use crate::day::Day;
@@ -221,75 +221,16 @@ pub fn ingest(
     let files = &found.files;
     let identified = started.elapsed().as_secs_f64();
     options.progress.set_length(files.len() as u64);
-    let units = spool_units(files);
     let stack_names = std::sync::Mutex::new(StackNames::default());
-    let seen_stacks = options.make_cache.then_some(&stack_names);
-    // `textless(day)`: the day's raw data is reused from the previous site, so the texts
-    // of its reports are not spooled (but for those with stacks, which the stack pages may
-    // read back).
-    let parse = |reuse: &[Option<&cache::FileEntry>],
-                 only: &(dyn Fn(usize) -> bool + Sync),
-                 textless: &(dyn Fn(Day) -> bool + Sync)| {
-        // Only the units with a file to read are shared out: the few days a rebuild reads
-        // may be neighbours, and would otherwise fall to one thread together.
-        let wanted = |i: &usize| reuse[*i].is_none() && only(*i);
-        let todo: Vec<&std::ops::Range<usize>> =
-            units.iter().filter(|unit| (**unit).clone().any(|i| wanted(&i))).collect();
-        todo.into_par_iter()
-            .fold(FileOutcome::default, |mut acc, unit| {
-                let first_record = acc.records.len();
-                let mut own: Option<Option<FileSpool>> = None;
-                for index in unit.clone().filter(wanted) {
-                    // Made for the first file read; a spool file that cannot be made leaves
-                    // the unit's reports to the shared spool.
-                    let own = own.get_or_insert_with(|| spool.file_slot().ok()).as_mut();
-                    let to = SpoolTo { shared: &spool, own, textless };
-                    read_file(&mut acc, index as u32, &files[index], (options, &catalog), to, seen_stacks);
-                    options.progress.inc(1);
-                }
-                if let Some(Some(mut own)) = own {
-                    place_texts(&mut acc.records[first_record..], &mut own, &spool);
-                    finish_spool(&mut acc, &spool, own, &files[unit.clone()], unit.start as u32);
-                }
-                acc
-            })
-            .reduce(FileOutcome::default, FileOutcome::merge)
-            .flatten()
+    let reader = Reader {
+        files,
+        units: spool_units(files),
+        spool: &spool,
+        options,
+        catalog: &catalog,
+        seen_stacks: options.make_cache.then_some(&stack_names),
     };
-    let mut linkable_days: BTreeSet<Day> = BTreeSet::new();
-    let (mut outcome, reuse, dirty, needed) = match &previous {
-        None => {
-            let first = parse(&vec![None; files.len()], &|_| true, &|_| false);
-            (first, vec![None; files.len()], BTreeSet::new(), None)
-        }
-        Some(previous) => {
-            let mut reuse = incremental::unchanged(&now, previous);
-            let first = parse(&reuse, &|_| true, &|_| false);
-            let dirty = incremental::dirty_days(&now, &reuse, first.records.iter().map(|r| r.day.0), previous);
-            // Unchanged files keep their days' raw data, unless another file made a day dirty.
-            let cache = &previous.cache;
-            let days = incremental::days_of(cache, &reuse);
-            linkable_days.extend(days.into_iter().filter(|d| !dirty.contains(d)).map(Day));
-            // Only the changed days are recounted (the previous build's counts hold for the
-            // rest), and the rare unchanged day near one that may share an uploader with a
-            // changed report (see `aggregate::uploaders`): every file with a report on one
-            // of them is parsed again.
-            let dirty_days: BTreeSet<Day> = dirty.iter().map(|&d| Day(d)).collect();
-            let fresh = first.records.iter().map(|r| (r.day, r.x.to_bits()));
-            let mut needed = cache.uploaders.days_near(fresh, &dirty_days);
-            needed.extend(dirty_days);
-            let mut again = vec![false; files.len()];
-            for (i, entry) in reuse.iter_mut().enumerate() {
-                if entry.is_some_and(|e| cache.days_of(e).iter().any(|&d| needed.contains(&Day(d)))) {
-                    *entry = None;
-                    again[i] = true;
-                }
-            }
-            // Their reports on days not dirty only count again: those days' raw data stays.
-            let second = parse(&reuse, &|i| again[i], &|day| linkable_days.contains(&day));
-            (first.merge(second).flatten(), reuse, dirty, Some(needed))
-        }
-    };
+    let Changes { mut outcome, reuse, dirty, needed, linkable_days } = read_changes(&reader, &now, previous.as_ref());
     let read = started.elapsed().as_secs_f64();
     if previous.is_none() && (options.make_cache || options.keep_stats) {
         let (opened, hashes) = identities(files, &mut outcome.stats);
@@ -416,6 +357,60 @@ pub fn ingest(
     // skips were listed.
     ingested.stages.push(("dedup+sort".into(), rule_seconds + tail.elapsed().as_secs_f64()));
     Ok(ingested)
+}
+
+/// What [`read_changes`] read, and what it takes from the previous build.
+struct Changes<'c> {
+    outcome: FileOutcome,
+    /// Per file: its entry in the previous cache, when it is taken from there unread.
+    reuse: Vec<Option<&'c cache::FileEntry>>,
+    /// The days with a changed file (day numbers).
+    dirty: BTreeSet<i32>,
+    /// In an incremental build, the days recounted: the dirty ones and their neighbours
+    /// that may share an uploader with a changed report.
+    needed: Option<BTreeSet<Day>>,
+    /// Days whose raw data is unchanged (see [`Ingested::linkable_days`]).
+    linkable_days: BTreeSet<Day>,
+}
+
+/// Reads every file, or, after a previous build, the files it cannot vouch for and every
+/// file with a report on a day they make recounted.
+fn read_changes<'c>(
+    reader: &Reader<'_>,
+    now: &incremental::Identified,
+    previous: Option<&'c incremental::Previous<'_>>,
+) -> Changes<'c> {
+    let files = reader.files;
+    let Some(previous) = previous else {
+        let outcome = reader.read(&vec![None; files.len()], &|_| true, &|_| false);
+        let (reuse, dirty, linkable_days) = (vec![None; files.len()], BTreeSet::new(), BTreeSet::new());
+        return Changes { outcome, reuse, dirty, needed: None, linkable_days };
+    };
+    let mut reuse = incremental::unchanged(now, previous);
+    let first = reader.read(&reuse, &|_| true, &|_| false);
+    let dirty = incremental::dirty_days(now, &reuse, first.records.iter().map(|r| r.day.0), previous);
+    // Unchanged files keep their days' raw data, unless another file made a day dirty.
+    let cache = &previous.cache;
+    let days = incremental::days_of(cache, &reuse);
+    let linkable_days: BTreeSet<Day> = days.into_iter().filter(|d| !dirty.contains(d)).map(Day).collect();
+    // Only the changed days are recounted (the previous build's counts hold for the
+    // rest), and the rare unchanged day near one that may share an uploader with a
+    // changed report (see `aggregate::uploaders`): every file with a report on one
+    // of them is parsed again.
+    let dirty_days: BTreeSet<Day> = dirty.iter().map(|&d| Day(d)).collect();
+    let fresh = first.records.iter().map(|r| (r.day, r.x.to_bits()));
+    let mut needed = cache.uploaders.days_near(fresh, &dirty_days);
+    needed.extend(dirty_days);
+    let mut again = vec![false; files.len()];
+    for (i, entry) in reuse.iter_mut().enumerate() {
+        if entry.is_some_and(|e| cache.days_of(e).iter().any(|&d| needed.contains(&Day(d)))) {
+            *entry = None;
+            again[i] = true;
+        }
+    }
+    // Their reports on days not dirty only count again: those days' raw data stays.
+    let second = reader.read(&reuse, &|i| again[i], &|day| linkable_days.contains(&day));
+    Changes { outcome: first.merge(second).flatten(), reuse, dirty, needed: Some(needed), linkable_days }
 }
 
 /// `work()`, and how long it took in seconds.

@@ -1,12 +1,66 @@
 //! Each file read, parsed, checked and its valid reports spooled, in units of one spool
 //! file each.
 
+use rayon::prelude::*;
+
 use super::duplicates::object_name_order;
 use super::outcome::{FileOutcome, SeenStacks, StackNames};
 use super::read::{self, Piece};
 use super::spool::{FileSpool, Spool, SpoolRef};
 use super::{compact, discover, validate, Catalog, IngestOptions, InputFile, Layout, Reason, Record};
+use crate::cache;
 use crate::day::Day;
+
+/// Reads files in parallel, one spool unit to a task: what every pass of a build shares.
+pub(super) struct Reader<'a> {
+    pub(super) files: &'a [InputFile],
+    /// The files in spool units ([`spool_units`]).
+    pub(super) units: Vec<std::ops::Range<usize>>,
+    pub(super) spool: &'a Spool,
+    pub(super) options: &'a IngestOptions<'a>,
+    pub(super) catalog: &'a Catalog,
+    /// Where the stacks of valid reports are named, when a cache is made.
+    pub(super) seen_stacks: Option<&'a std::sync::Mutex<StackNames>>,
+}
+
+impl Reader<'_> {
+    /// Reads each file `only` picks that `reuse` does not take from the cache. The texts of
+    /// reports on `textless` days are not spooled: the day's raw data is reused from the
+    /// previous site (but for those with stacks, which the stack pages may read back).
+    pub(super) fn read(
+        &self,
+        reuse: &[Option<&cache::FileEntry>],
+        only: &(dyn Fn(usize) -> bool + Sync),
+        textless: &(dyn Fn(Day) -> bool + Sync),
+    ) -> FileOutcome {
+        let (files, spool, options) = (self.files, self.spool, self.options);
+        // Only the units with a file to read are shared out: the few days a rebuild reads
+        // may be neighbours, and would otherwise fall to one thread together.
+        let wanted = |i: &usize| reuse[*i].is_none() && only(*i);
+        let todo: Vec<&std::ops::Range<usize>> =
+            self.units.iter().filter(|unit| (**unit).clone().any(|i| wanted(&i))).collect();
+        todo.into_par_iter()
+            .fold(FileOutcome::default, |mut acc, unit| {
+                let first_record = acc.records.len();
+                let mut own: Option<Option<FileSpool>> = None;
+                for index in unit.clone().filter(wanted) {
+                    // Made for the first file read; a spool file that cannot be made leaves
+                    // the unit's reports to the shared spool.
+                    let own = own.get_or_insert_with(|| spool.file_slot().ok()).as_mut();
+                    let to = SpoolTo { shared: spool, own, textless };
+                    read_file(&mut acc, index as u32, &files[index], (options, self.catalog), to, self.seen_stacks);
+                    options.progress.inc(1);
+                }
+                if let Some(Some(mut own)) = own {
+                    place_texts(&mut acc.records[first_record..], &mut own, spool);
+                    finish_spool(&mut acc, spool, own, &files[unit.clone()], unit.start as u32);
+                }
+                acc
+            })
+            .reduce(FileOutcome::default, FileOutcome::merge)
+            .flatten()
+    }
+}
 
 /// The files read into one spool file each, as ranges of `files`: a newline-delimited file
 /// alone, and the one-report files of a folder together, in order. A day's raw data is
@@ -31,7 +85,7 @@ pub(super) fn spool_units(files: &[InputFile]) -> Vec<std::ops::Range<usize>> {
 /// last by file and line, as the duplicate rule keeps), in object-name order. Unless another
 /// file adds to that day, the spool file is then its `data/<D>.json`, hard-linked, not
 /// copied. The other texts go to the shared slots.
-pub(super) fn place_texts(records: &mut [Record], own: &mut FileSpool, spool: &Spool) {
+fn place_texts(records: &mut [Record], own: &mut FileSpool, spool: &Spool) {
     let slot = own.slot();
     let mut mine: Vec<usize> = (0..records.len()).filter(|&i| records[i].text.slot == slot).collect();
     let mut days: Vec<(Day, usize)> = Vec::new();
@@ -67,7 +121,7 @@ pub(super) fn place_texts(records: &mut [Record], own: &mut FileSpool, spool: &S
 /// Ends the spool file `own` of the files `unit` (the first at index `first`). When it
 /// cannot be ended, its texts cannot be read back, so its files' reports cannot be
 /// published: they are dropped and counted as unreadable.
-pub(super) fn finish_spool(outcome: &mut FileOutcome, spool: &Spool, own: FileSpool, unit: &[InputFile], first: u32) {
+fn finish_spool(outcome: &mut FileOutcome, spool: &Spool, own: FileSpool, unit: &[InputFile], first: u32) {
     let slot = own.slot();
     let Err(e) = spool.finish(own) else { return };
     for (n, file) in unit.iter().enumerate() {
@@ -85,17 +139,17 @@ pub(super) fn finish_spool(outcome: &mut FileOutcome, spool: &Spool, own: FileSp
 }
 
 /// Where [`read_file`] puts the texts of valid reports.
-pub(super) struct SpoolTo<'a> {
-    pub(super) shared: &'a Spool,
+struct SpoolTo<'a> {
+    shared: &'a Spool,
     /// The spool file of the file's unit, when it has one.
-    pub(super) own: Option<&'a mut FileSpool>,
+    own: Option<&'a mut FileSpool>,
     /// The days whose reports' texts are not kept (see `textless` in [`ingest`]).
-    pub(super) textless: &'a (dyn Fn(Day) -> bool + Sync),
+    textless: &'a (dyn Fn(Day) -> bool + Sync),
 }
 
 /// Reads `file` (the `index`th) into `outcome`; with `stack_names`, the stacks of its
 /// valid reports are kept in `outcome.stacks` too.
-pub(super) fn read_file(
+fn read_file(
     outcome: &mut FileOutcome,
     index: u32,
     file: &InputFile,
