@@ -213,175 +213,293 @@ pub fn analyse_with(
 }
 
 /// Builds the site. Skipped reports are counted in the summary, not errors.
+///
+/// The steps: look at DATA and the configs (and stop there when nothing changed since
+/// the last build), read them (taking from the cache what it proves unchanged), render the
+/// site into a staging tree, put it in place, and sum up.
 pub fn build(opts: &BuildOptions) -> Result<Summary, BuildError> {
-    let started = Instant::now();
-    let mut cpu = crate::cpu::CpuParts::start();
+    let mut run = Run::start(opts);
     let _lock = SiteLock::acquire(&opts.site)?;
     crate::site::remove_stale_spools(&opts.site);
-    let (spool_parent, spool_prefix) = crate::site::spool_prefix(&opts.site);
-    let mut notes = Vec::new();
-    let cache_dir = opts.cache_dir();
-    // With no snapshot to compare with, the inputs' key waits until they are read: their
-    // stats are then those of the files as opened, not a stat of a million paths first.
-    // With one, every file is stat'ed as the walk lists it.
-    let snapshot = !opts.no_cache && crate::snapshot::exists(&cache_dir);
-    let defer_key = !opts.no_cache && !snapshot;
-    let mut found = discover(opts, snapshot)?;
-    let walked = started.elapsed().as_secs_f64();
-    let configs = load_configs(&opts.data, opts.upload_config.as_deref(), opts.chart_config.as_deref())?;
-    let configured = started.elapsed().as_secs_f64() - walked;
-    let key = if opts.no_cache || defer_key {
-        None
-    } else {
-        crate::snapshot::inputs_key(opts, crate::snapshot::Inputs::of(&mut found), config_texts(&configs))
+    let looked = match look(&mut run)? {
+        Look::Unchanged(summary, found) => {
+            // A million paths, two allocations each: not freed one by one before the exit.
+            free_in_background(found);
+            run.cpu.lap("walk + compare");
+            let walked = run.stages[0].1;
+            return Ok(replay(summary, walked, run.started, run.cpu.into_parts()));
+        }
+        Look::Changed(looked) => looked,
     };
-    if let Some(summary) = key.and_then(|key| crate::snapshot::unchanged(&cache_dir, key, &opts.site)) {
-        // A million paths, two allocations each: not freed one by one before the exit.
-        free_in_background(found);
-        cpu.lap("walk + compare");
-        return Ok(replay(summary, walked, started, cpu.into_parts()));
-    }
-    if let Err(e) = crate::snapshot::forget(&cache_dir) {
-        notes.push(format!("cache `{}`: cannot remove the old snapshot: {e}", cache_dir.display()));
-    }
-    let compared = started.elapsed().as_secs_f64() - walked - configured;
     // The staging tree (the spare site taken back and listed) depends on nothing the data
     // holds: it is made on a thread of its own while the cache is loaded and the reports
     // are read. A build that fails then drops it, the spare with it, and the next build
     // writes every file, as a first build does.
     std::thread::scope(|outer| {
         let staging = outer.spawn(|| Staging::new(&opts.site, !opts.no_cache));
-        let clock = Instant::now();
-        // What decides ingest outcomes; without an upload config key ids depend on the data
-        // and nothing is cached.
-        let fingerprint = configs.upload.as_ref().map(|(_, text)| cache::fingerprint(text, &opts.limits));
-        let previous_cache = match (fingerprint, opts.no_cache) {
-            (Some(print), false) if opts.site.is_dir() => load_cache(&cache_dir, print, &mut notes),
-            _ => None,
-        };
-        let incremental = previous_cache.is_some();
-        let outputs_before = previous_cache.as_ref().map(|c| (c.data_files.clone(), c.outputs.clone()));
-        let previous = previous_cache.map(|cache| ingest::incremental::Previous {
-            cache,
-            site: &opts.site,
-            raw_data: opts.site_options.raw_data,
-        });
-        let make_cache = fingerprint.is_some() && !opts.no_cache;
-        let cache_seconds = clock.elapsed().as_secs_f64();
-        let keep = (make_cache, defer_key, true);
-        let mut analysis = analyse_with(opts, found, configs, (&spool_parent, &spool_prefix), previous, keep)?;
-        let key = match (&analysis.ingested.stats, defer_key) {
-            (Some(stats), true) => {
-                let ingested = &analysis.ingested;
-                let inputs =
-                    crate::snapshot::Inputs { files: &ingested.files, stats, unrecognised: &ingested.unrecognised };
-                crate::snapshot::inputs_key(opts, inputs, config_texts(&analysis.configs))
-            }
-            _ => key,
-        };
-        let first = [
-            ("walk".into(), walked),
-            ("config".into(), configured),
-            ("compare".into(), compared),
-            ("cache".into(), cache_seconds),
-        ];
-        analysis.stages.splice(0..0, first);
-        let mut stages = analysis.stages.clone();
-        let mut clock = Instant::now();
-        let unchanged = analysis.ingested.unchanged;
+        let mut read = read(&mut run, looked)?;
         let mut staging = staging.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))?;
-        if let Some((_, outputs)) = &outputs_before {
-            staging.remember(outputs.clone());
-        }
-        let next_cache = match analysis.ingested.cache.take() {
-            Some(cache) => Some(cache),
-            None if unchanged => analysis.ingested.previous.take(),
-            None => None,
-        };
-        let next_cache = next_cache.zip(fingerprint).map(|(mut cache, print)| {
-            cache.sets = analysis.aggregates.sets.clone();
-            cache.duplicates = std::mem::take(&mut analysis.ingested.duplicates);
-            cache.uploaders = analysis.uploaders.take().unwrap_or_default();
-            (cache, print)
-        });
-        let ctx = SiteContext {
-            aggregates: &analysis.aggregates,
-            ingested: &analysis.ingested,
-            upload_config: &analysis.upload_config,
-            upload_config_inferred: analysis.configs.upload.is_none(),
-            chart_config: &analysis.configs.chart,
-            chart_config_text: analysis.configs.chart_text.as_deref(),
-            newest_day: analysis.ingested.newest_day(),
-            options: &opts.site_options,
-        };
-        let stage = opts.progress.stage("rendering", "");
-        cpu.lap("before render");
-        // The cache, but for the site's outputs, is written while the site is rendered (when
-        // nothing changed, it is saved afterwards, and only if the outputs did change).
-        let (stats, saving) = std::thread::scope(|scope| {
-            let saving = next_cache
-                .as_ref()
-                .filter(|_| !unchanged)
-                .map(|(cache, print)| scope.spawn(|| cache::start_save(&cache_dir, *print, cache)));
-            let stacks = analysis.stacks.take().unwrap_or_default();
-            let stats = render::render(&ctx, stacks, &staging);
-            (stats, saving.map(|thread| thread.join()))
-        });
-        let stats = stats?;
-        stage.finish();
-        stages.push(("render".into(), clock.elapsed().as_secs_f64()));
-        cpu.lap("render");
-        stages.extend(stats.stages.iter().cloned());
-        clock = Instant::now();
-        let (files_written, bytes_written, site_bytes) = staging.totals();
-        let stage = opts.progress.stage("writing the site", "");
-        let (memo, reused) = staging.memo();
-        let old_site = staging.commit(&opts.site)?;
-        // The old site is kept as the spare (or removed) and the new site listed while the
-        // cache is finished.
-        let ((removed, site_files), ()) = rayon::join(
-            || (old_site.finish(), key.map(|_| crate::snapshot::site_files(&opts.site))),
-            || {
-                let Some((mut cache, print)) = next_cache else { return };
-                let raw_data = opts.site_options.raw_data;
-                let days = analysis.aggregates.days().map(|set| (set.end, raw_data.rel(set.end)));
-                note_outputs(&mut cache, &opts.site, days, memo);
-                let before = outputs_before.as_ref().map(|(data, outputs)| (data, outputs));
-                if let Err(e) = save_cache(&cache_dir, (&cache, print), saving, before) {
-                    notes.push(format!("cache `{}` not saved: {e}", cache_dir.display()));
-                }
-            },
-        );
-        removed?;
-        stage.finish();
-        stages.push(("write".into(), clock.elapsed().as_secs_f64()));
-        cpu.lap("write");
-        let mut summary = summarise(&analysis, stages);
-        summary.cpu = cpu.into_parts();
-        summary.spool_write_seconds = analysis.ingested.spool.write_seconds();
-        if incremental {
-            notes.push(incremental_note(&analysis, reused));
-        }
-        if opts.site_options.base_url.is_none() {
-            notes.push("no base URL (`--base-url`): `feed.xml` left out, as a feed needs absolute links".into());
-        }
-        notes.extend(crate::raw_data::size_note(site_bytes, opts.site_options.raw_data));
-        summary.notes.extend(notes);
-        summary.pages = stats.pages;
-        summary.files_written = files_written;
-        summary.bytes_written = bytes_written;
-        summary.site_bytes = site_bytes;
-        if let (Some(key), Some(files)) = (key, site_files) {
-            if let Err(e) = files.and_then(|files| crate::snapshot::save(&cache_dir, key, files, &summary)) {
-                summary.notes.push(format!("cache `{}`: snapshot not saved: {e}", cache_dir.display()));
-            }
-        }
-        // The spool's files go now; the memory is freed while the summary is printed.
-        let _ = analysis.ingested.spool.remove();
-        free_in_background(analysis);
-        summary.seconds = started.elapsed().as_secs_f64();
-        Ok(summary)
+        let rendered = render_site(&mut run, &mut read, &mut staging)?;
+        let written = write_site(&mut run, &read, staging, rendered)?;
+        Ok(sum_up(run, read, written))
     })
+}
+
+/// A build under way: its options, its clocks, the stages timed so far and its notes.
+struct Run<'o> {
+    opts: &'o BuildOptions,
+    started: Instant,
+    /// Since the end of the last stage timed.
+    clock: Instant,
+    cpu: crate::cpu::CpuParts,
+    stages: Vec<(String, f64)>,
+    notes: Vec<String>,
+    cache_dir: PathBuf,
+}
+
+impl Run<'_> {
+    fn start(opts: &BuildOptions) -> Run<'_> {
+        let (started, cpu) = (Instant::now(), crate::cpu::CpuParts::start());
+        let cache_dir = opts.cache_dir();
+        Run { opts, started, clock: started, cpu, stages: Vec::new(), notes: Vec::new(), cache_dir }
+    }
+
+    /// Times the stage `name`, from the end of the last one to now.
+    fn lap(&mut self, name: &str) {
+        self.stages.push((name.into(), self.clock.elapsed().as_secs_f64()));
+        self.clock = Instant::now();
+    }
+}
+
+/// What [`look`] found: the last build's summary when nothing changed since.
+enum Look {
+    Unchanged(Summary, ingest::Discovery),
+    Changed(Looked),
+}
+
+/// DATA and the configs, as found.
+struct Looked {
+    found: ingest::Discovery,
+    configs: Configs,
+    /// The inputs' key for the snapshot, when it is known before the files are read.
+    key: Option<u64>,
+    /// Whether the key waits until the files are read (see [`look`]).
+    defer_key: bool,
+}
+
+/// Walks DATA and reads the configs; with a snapshot of the last build, compares them
+/// with it.
+fn look(run: &mut Run<'_>) -> Result<Look, BuildError> {
+    let opts = run.opts;
+    // With no snapshot to compare with, the inputs' key waits until they are read: their
+    // stats are then those of the files as opened, not a stat of a million paths first.
+    // With one, every file is stat'ed as the walk lists it.
+    let snapshot = !opts.no_cache && crate::snapshot::exists(&run.cache_dir);
+    let defer_key = !opts.no_cache && !snapshot;
+    let mut found = discover(opts, snapshot)?;
+    run.lap("walk");
+    let configs = load_configs(&opts.data, opts.upload_config.as_deref(), opts.chart_config.as_deref())?;
+    run.lap("config");
+    let key = if opts.no_cache || defer_key {
+        None
+    } else {
+        crate::snapshot::inputs_key(opts, crate::snapshot::Inputs::of(&mut found), config_texts(&configs))
+    };
+    if let Some(summary) = key.and_then(|key| crate::snapshot::unchanged(&run.cache_dir, key, &opts.site)) {
+        return Ok(Look::Unchanged(summary, found));
+    }
+    if let Err(e) = crate::snapshot::forget(&run.cache_dir) {
+        run.notes.push(format!("cache `{}`: cannot remove the old snapshot: {e}", run.cache_dir.display()));
+    }
+    run.lap("compare");
+    Ok(Look::Changed(Looked { found, configs, key, defer_key }))
+}
+
+/// What a build read, and what it knows of the build before it.
+struct Read {
+    analysis: Analysis,
+    /// The inputs' key for the snapshot (see [`Looked::key`]).
+    key: Option<u64>,
+    /// The fingerprint the cache is made with: none without an upload config.
+    fingerprint: Option<u64>,
+    /// Whether a previous build's cache was used.
+    incremental: bool,
+    /// The previous build's outputs: its raw data files and its rendered files.
+    outputs_before: Option<(cache::DataFiles, cache::Outputs)>,
+}
+
+/// Loads the last build's cache, then reads and aggregates DATA, taking from the cache
+/// what it proves unchanged.
+fn read(run: &mut Run<'_>, looked: Looked) -> Result<Read, BuildError> {
+    let opts = run.opts;
+    // What decides ingest outcomes; without an upload config key ids depend on the data
+    // and nothing is cached.
+    let fingerprint = looked.configs.upload.as_ref().map(|(_, text)| cache::fingerprint(text, &opts.limits));
+    let previous_cache = match (fingerprint, opts.no_cache) {
+        (Some(print), false) if opts.site.is_dir() => load_cache(&run.cache_dir, print, &mut run.notes),
+        _ => None,
+    };
+    let incremental = previous_cache.is_some();
+    let outputs_before = previous_cache.as_ref().map(|c| (c.data_files.clone(), c.outputs.clone()));
+    let previous = previous_cache.map(|cache| ingest::incremental::Previous {
+        cache,
+        site: &opts.site,
+        raw_data: opts.site_options.raw_data,
+    });
+    let make_cache = fingerprint.is_some() && !opts.no_cache;
+    run.lap("cache");
+    let keep = (make_cache, looked.defer_key, true);
+    let (spool_parent, spool_prefix) = crate::site::spool_prefix(&opts.site);
+    let spool = (spool_parent.as_path(), spool_prefix.as_str());
+    let mut analysis = analyse_with(opts, looked.found, looked.configs, spool, previous, keep)?;
+    let key = match (&analysis.ingested.stats, looked.defer_key) {
+        (Some(stats), true) => {
+            let ingested = &analysis.ingested;
+            let inputs =
+                crate::snapshot::Inputs { files: &ingested.files, stats, unrecognised: &ingested.unrecognised };
+            crate::snapshot::inputs_key(opts, inputs, config_texts(&analysis.configs))
+        }
+        _ => looked.key,
+    };
+    run.stages.append(&mut analysis.stages);
+    run.clock = Instant::now();
+    Ok(Read { analysis, key, fingerprint, incremental, outputs_before })
+}
+
+/// What rendering left besides the staging tree.
+struct Rendered {
+    stats: render::RenderStats,
+    /// The cache for the next build, with its fingerprint.
+    next_cache: Option<(cache::Cache, u64)>,
+    /// Its save, started while the site was rendered.
+    saving: Option<std::thread::Result<std::io::Result<cache::Saving>>>,
+}
+
+/// Renders the site into `staging`, and writes the next build's cache meanwhile.
+fn render_site(run: &mut Run<'_>, read: &mut Read, staging: &mut Staging) -> Result<Rendered, BuildError> {
+    let opts = run.opts;
+    let analysis = &mut read.analysis;
+    let unchanged = analysis.ingested.unchanged;
+    if let Some((_, outputs)) = &read.outputs_before {
+        staging.remember(outputs.clone());
+    }
+    let next_cache = match analysis.ingested.cache.take() {
+        Some(cache) => Some(cache),
+        None if unchanged => analysis.ingested.previous.take(),
+        None => None,
+    };
+    let next_cache = next_cache.zip(read.fingerprint).map(|(mut cache, print)| {
+        cache.sets = analysis.aggregates.sets.clone();
+        cache.duplicates = std::mem::take(&mut analysis.ingested.duplicates);
+        cache.uploaders = analysis.uploaders.take().unwrap_or_default();
+        (cache, print)
+    });
+    let ctx = SiteContext {
+        aggregates: &analysis.aggregates,
+        ingested: &analysis.ingested,
+        upload_config: &analysis.upload_config,
+        upload_config_inferred: analysis.configs.upload.is_none(),
+        chart_config: &analysis.configs.chart,
+        chart_config_text: analysis.configs.chart_text.as_deref(),
+        newest_day: analysis.ingested.newest_day(),
+        options: &opts.site_options,
+    };
+    let stage = opts.progress.stage("rendering", "");
+    run.cpu.lap("before render");
+    // The cache, but for the site's outputs, is written while the site is rendered (when
+    // nothing changed, it is saved afterwards, and only if the outputs did change).
+    let cache_dir = &run.cache_dir;
+    let (stats, saving) = std::thread::scope(|scope| {
+        let saving = next_cache
+            .as_ref()
+            .filter(|_| !unchanged)
+            .map(|(cache, print)| scope.spawn(|| cache::start_save(cache_dir, *print, cache)));
+        let stacks = analysis.stacks.take().unwrap_or_default();
+        let stats = render::render(&ctx, stacks, staging);
+        (stats, saving.map(|thread| thread.join()))
+    });
+    let stats = stats?;
+    stage.finish();
+    run.lap("render");
+    run.cpu.lap("render");
+    run.stages.extend(stats.stages.iter().cloned());
+    run.clock = Instant::now();
+    Ok(Rendered { stats, next_cache, saving })
+}
+
+/// What putting the site in place wrote and listed.
+struct Written {
+    pages: u64,
+    files_written: u64,
+    bytes_written: u64,
+    site_bytes: u64,
+    /// Rendered outputs whose files were kept from the previous site.
+    outputs_reused: u64,
+    /// The new site's files, for the snapshot (when it is saved).
+    site_files: Option<std::io::Result<Vec<(String, u64, i64)>>>,
+}
+
+/// Puts the staged site in place of the old one, and finishes the next build's cache
+/// with the outputs as they now are.
+fn write_site(run: &mut Run<'_>, read: &Read, staging: Staging, rendered: Rendered) -> Result<Written, BuildError> {
+    let opts = run.opts;
+    let (files_written, bytes_written, site_bytes) = staging.totals();
+    let stage = opts.progress.stage("writing the site", "");
+    let (memo, outputs_reused) = staging.memo();
+    let old_site = staging.commit(&opts.site)?;
+    let Rendered { stats, next_cache, saving } = rendered;
+    let (cache_dir, notes) = (&run.cache_dir, &mut run.notes);
+    // The old site is kept as the spare (or removed) and the new site listed while the
+    // cache is finished.
+    let ((removed, site_files), ()) = rayon::join(
+        || (old_site.finish(), read.key.map(|_| crate::snapshot::site_files(&opts.site))),
+        || {
+            let Some((mut cache, print)) = next_cache else { return };
+            let raw_data = opts.site_options.raw_data;
+            let days = read.analysis.aggregates.days().map(|set| (set.end, raw_data.rel(set.end)));
+            note_outputs(&mut cache, &opts.site, days, memo);
+            let before = read.outputs_before.as_ref().map(|(data, outputs)| (data, outputs));
+            if let Err(e) = save_cache(cache_dir, (&cache, print), saving, before) {
+                notes.push(format!("cache `{}` not saved: {e}", cache_dir.display()));
+            }
+        },
+    );
+    removed?;
+    stage.finish();
+    run.lap("write");
+    run.cpu.lap("write");
+    Ok(Written { pages: stats.pages, files_written, bytes_written, site_bytes, outputs_reused, site_files })
+}
+
+/// The build's summary; the snapshot of this build saved for the next one to compare with.
+fn sum_up(mut run: Run<'_>, read: Read, written: Written) -> Summary {
+    let opts = run.opts;
+    let analysis = read.analysis;
+    let mut summary = summarise(&analysis, run.stages);
+    summary.cpu = run.cpu.into_parts();
+    summary.spool_write_seconds = analysis.ingested.spool.write_seconds();
+    if read.incremental {
+        run.notes.push(incremental_note(&analysis, written.outputs_reused));
+    }
+    if opts.site_options.base_url.is_none() {
+        run.notes.push("no base URL (`--base-url`): `feed.xml` left out, as a feed needs absolute links".into());
+    }
+    run.notes.extend(crate::raw_data::size_note(written.site_bytes, opts.site_options.raw_data));
+    summary.notes.extend(run.notes);
+    summary.pages = written.pages;
+    summary.files_written = written.files_written;
+    summary.bytes_written = written.bytes_written;
+    summary.site_bytes = written.site_bytes;
+    if let (Some(key), Some(files)) = (read.key, written.site_files) {
+        if let Err(e) = files.and_then(|files| crate::snapshot::save(&run.cache_dir, key, files, &summary)) {
+            summary.notes.push(format!("cache `{}`: snapshot not saved: {e}", run.cache_dir.display()));
+        }
+    }
+    // The spool's files go now; the memory is freed while the summary is printed.
+    let _ = analysis.ingested.spool.remove();
+    free_in_background(analysis);
+    summary.seconds = run.started.elapsed().as_secs_f64();
+    summary
 }
 
 /// The cache in `cache_dir` made with the upload config and limits `fingerprint`, or
