@@ -195,21 +195,8 @@ pub fn svgs<const N: usize>(chart: &LineChart, themes: [Theme; N]) -> [String; N
 
 /// The SVG before and after its `<style>` element.
 fn around_style(chart: &LineChart) -> (String, String) {
-    let n = chart.x_labels.len();
-    let legend_rows = chart.lines.len().div_ceil(LEGEND_COLUMNS);
-    let height = TOP + PLOT_HEIGHT + X_AXIS + legend_rows as f64 * LEGEND_ROW + 8.0;
-    let plot_width = WIDTH - LEFT - RIGHT;
-    let x = |i: usize| {
-        if n <= 1 {
-            LEFT + plot_width / 2.0
-        } else {
-            LEFT + plot_width * i as f64 / (n - 1) as f64
-        }
-    };
-    let max = chart.lines.iter().flat_map(|l| l.points.iter().flatten()).map(|p| p.y).fold(0.0, f64::max);
-    let (step, top) = y_scale(max, chart.y_format);
-    let y = |v: f64| TOP + PLOT_HEIGHT * (1.0 - (v / top).clamp(0.0, 1.0));
-
+    let frame = Frame::new(chart);
+    let height = frame.height;
     let mut out = String::new();
     let _ = write!(
         out,
@@ -220,21 +207,69 @@ fn around_style(chart: &LineChart) -> (String, String) {
     let _ = write!(out, "<title>{}</title>", xml::text(&chart.title));
     let style_at = out.len();
     let _ = write!(out, "<rect class=\"lc-bg\" x=\"0\" y=\"0\" width=\"{WIDTH}\" height=\"{height:.0}\"/>");
-    // Grid and y labels.
-    let ticks = (top / step).round() as usize;
-    for t in 0..=ticks {
-        let v = step * t as f64;
-        let (right, ty) = (WIDTH - RIGHT, y(v));
-        let (lx, ly) = (LEFT - 6.0, y(v) + 4.0);
-        let label = xml::text(&y_label(v, chart.y_format));
-        let _ = write!(
-            out,
-            "<line class=\"lc-g\" x1=\"{LEFT}\" x2=\"{right:.1}\" y1=\"{ty:.1}\" y2=\"{ty:.1}\"/>\
-             <text class=\"lc-t\" x=\"{lx:.1}\" y=\"{ly:.1}\" text-anchor=\"end\">{label}</text>"
-        );
+    frame.y_grid(&mut out, chart.y_format);
+    frame.x_labels(&mut out, &chart.x_labels);
+    frame.lines(&mut out, &chart.lines);
+    frame.legend(&mut out, &chart.lines);
+    out.push_str("</svg>\n");
+    let tail = out.split_off(style_at);
+    (out, tail)
+}
+
+/// Where a chart's points go: its height, its x positions and its y scale.
+struct Frame {
+    height: f64,
+    /// Points on the x axis.
+    n: usize,
+    /// The y axis's step and top.
+    step: f64,
+    top: f64,
+}
+
+impl Frame {
+    fn new(chart: &LineChart) -> Frame {
+        let legend_rows = chart.lines.len().div_ceil(LEGEND_COLUMNS);
+        let height = TOP + PLOT_HEIGHT + X_AXIS + legend_rows as f64 * LEGEND_ROW + 8.0;
+        let max = chart.lines.iter().flat_map(|l| l.points.iter().flatten()).map(|p| p.y).fold(0.0, f64::max);
+        let (step, top) = y_scale(max, chart.y_format);
+        Frame { height, n: chart.x_labels.len(), step, top }
     }
-    // X labels: at most six, the newest always.
-    if n > 0 {
+
+    fn x(&self, i: usize) -> f64 {
+        let plot_width = WIDTH - LEFT - RIGHT;
+        if self.n <= 1 {
+            LEFT + plot_width / 2.0
+        } else {
+            LEFT + plot_width * i as f64 / (self.n - 1) as f64
+        }
+    }
+
+    fn y(&self, v: f64) -> f64 {
+        TOP + PLOT_HEIGHT * (1.0 - (v / self.top).clamp(0.0, 1.0))
+    }
+
+    /// A grid line and a label at each step of the y axis.
+    fn y_grid(&self, out: &mut String, format: YFormat) {
+        let ticks = (self.top / self.step).round() as usize;
+        for t in 0..=ticks {
+            let v = self.step * t as f64;
+            let (right, ty) = (WIDTH - RIGHT, self.y(v));
+            let (lx, ly) = (LEFT - 6.0, self.y(v) + 4.0);
+            let label = xml::text(&y_label(v, format));
+            let _ = write!(
+                out,
+                "<line class=\"lc-g\" x1=\"{LEFT}\" x2=\"{right:.1}\" y1=\"{ty:.1}\" y2=\"{ty:.1}\"/>\
+                 <text class=\"lc-t\" x=\"{lx:.1}\" y=\"{ly:.1}\" text-anchor=\"end\">{label}</text>"
+            );
+        }
+    }
+
+    /// At most six labels under the x axis, the newest always.
+    fn x_labels(&self, out: &mut String, labels: &[String]) {
+        let n = self.n;
+        if n == 0 {
+            return;
+        }
         let every = n.div_ceil(MAX_X_LABELS);
         for i in (0..n).filter(|i| (n - 1 - i).is_multiple_of(every)) {
             // The ends are anchored inward so their dates stay inside the chart.
@@ -247,50 +282,62 @@ fn around_style(chart: &LineChart) -> (String, String) {
             let _ = write!(
                 out,
                 "<text class=\"lc-t\" x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"{anchor}\">{}</text>",
-                x(i),
+                self.x(i),
                 TOP + PLOT_HEIGHT + 20.0,
-                xml::text(&chart.x_labels[i])
+                xml::text(&labels[i])
             );
         }
     }
-    let marker = if n <= 60 { 3.0 } else { 1.5 };
-    for (index, line) in chart.lines.iter().enumerate() {
-        let class = if line.muted { "lc-m".to_string() } else { format!("lc-c{}", index % 8) };
-        let _ = write!(out, "<g class=\"{class}\">");
-        let _ = write!(out, "<title>{}</title>", xml::text(&line.label));
-        write_segments(&mut out, line, &x, &y);
-        for (i, point) in line.points.iter().enumerate() {
-            let Some(point) = point else { continue };
-            let hollow = if point.low_confidence { " class=\"lc-h\" stroke-width=\"1.5\"" } else { "" };
+
+    /// Each line: its segments, and a marker with its value's title at each point.
+    fn lines(&self, out: &mut String, lines: &[Line]) {
+        let marker = if self.n <= 60 { 3.0 } else { 1.5 };
+        for (index, line) in lines.iter().enumerate() {
+            let _ = write!(out, "<g class=\"{}\">", line_class(line, index));
+            let _ = write!(out, "<title>{}</title>", xml::text(&line.label));
+            write_segments(out, line, &|i| self.x(i), &|v| self.y(v));
+            for (i, point) in line.points.iter().enumerate() {
+                let Some(point) = point else { continue };
+                let hollow = if point.low_confidence { " class=\"lc-h\" stroke-width=\"1.5\"" } else { "" };
+                let _ = write!(
+                    out,
+                    "<circle cx=\"{:.1}\" cy=\"{:.1}\" r=\"{marker}\"{hollow}><title>{}</title></circle>",
+                    self.x(i),
+                    self.y(point.y),
+                    xml::text(&point.title)
+                );
+            }
+            out.push_str("</g>");
+        }
+    }
+
+    /// A swatch and a label per line, in rows of [`LEGEND_COLUMNS`] under the chart.
+    fn legend(&self, out: &mut String, lines: &[Line]) {
+        let column_width = (WIDTH - LEFT - RIGHT) / LEGEND_COLUMNS as f64;
+        for (index, line) in lines.iter().enumerate() {
+            let lx = LEFT + column_width * (index % LEGEND_COLUMNS) as f64;
+            let ly = TOP + PLOT_HEIGHT + X_AXIS + LEGEND_ROW * (index / LEGEND_COLUMNS) as f64 + 10.0;
             let _ = write!(
                 out,
-                "<circle cx=\"{:.1}\" cy=\"{:.1}\" r=\"{marker}\"{hollow}><title>{}</title></circle>",
-                x(i),
-                y(point.y),
-                xml::text(&point.title)
+                "<rect class=\"{}\" x=\"{lx:.1}\" y=\"{:.1}\" width=\"12\" height=\"4\"/>\
+                 <text class=\"lc-t\" x=\"{:.1}\" y=\"{:.1}\">{}</text>",
+                line_class(line, index),
+                ly - 6.0,
+                lx + 18.0,
+                ly,
+                xml::text(&cut(&line.label, LEGEND_CHARS))
             );
         }
-        out.push_str("</g>");
     }
-    // Legend.
-    let column_width = (WIDTH - LEFT - RIGHT) / LEGEND_COLUMNS as f64;
-    for (index, line) in chart.lines.iter().enumerate() {
-        let lx = LEFT + column_width * (index % LEGEND_COLUMNS) as f64;
-        let ly = TOP + PLOT_HEIGHT + X_AXIS + LEGEND_ROW * (index / LEGEND_COLUMNS) as f64 + 10.0;
-        let class = if line.muted { "lc-m".to_string() } else { format!("lc-c{}", index % 8) };
-        let _ = write!(
-            out,
-            "<rect class=\"{class}\" x=\"{lx:.1}\" y=\"{:.1}\" width=\"12\" height=\"4\"/>\
-             <text class=\"lc-t\" x=\"{:.1}\" y=\"{:.1}\">{}</text>",
-            ly - 6.0,
-            lx + 18.0,
-            ly,
-            xml::text(&cut(&line.label, LEGEND_CHARS))
-        );
+}
+
+/// The class of the `index`th line: muted, or one of eight colours.
+fn line_class(line: &Line, index: usize) -> String {
+    if line.muted {
+        "lc-m".to_string()
+    } else {
+        format!("lc-c{}", index % 8)
     }
-    out.push_str("</svg>\n");
-    let tail = out.split_off(style_at);
-    (out, tail)
 }
 
 /// The polylines of a line: consecutive present points joined, gaps skipped, runs of
