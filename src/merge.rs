@@ -116,8 +116,11 @@ fn merge_day(
     for path in entries {
         let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
         let meta = fs::symlink_metadata(&path).map_err(err(&path))?;
-        let is_report_file = meta.is_file() && classify(&name, Some(&folder_name)) == Some((Layout::Upload, false));
-        let text = if is_report_file { valid_text(&path, catalog, limits) } else { None };
+        // A one-report file, gzipped or not; anything else in the folder is moved aside.
+        let text = match classify(&name, Some(&folder_name)).filter(|_| meta.is_file()) {
+            Some((Layout::Upload, gzip)) => valid_text(&path, gzip, catalog, limits),
+            _ => None,
+        };
         match text {
             Some(text) if already.contains(text.as_slice()) => {
                 summary.files_already_merged += 1;
@@ -154,9 +157,10 @@ fn merge_day(
     Ok(())
 }
 
-/// The compact text of the report in `path` when it is valid (the duplicate rule aside).
-fn valid_text(path: &Path, catalog: &Catalog, limits: &Limits) -> Option<Vec<u8>> {
-    let file = crate::ingest::InputFile::new(path.to_path_buf(), "", Layout::Upload, false);
+/// The compact text of the report in `path` (gzipped if `gzip`) when it is valid (the
+/// duplicate rule aside).
+fn valid_text(path: &Path, gzip: bool, catalog: &Catalog, limits: &Limits) -> Option<Vec<u8>> {
+    let file = crate::ingest::InputFile::new(path.to_path_buf(), "", Layout::Upload, gzip);
     let mut out = None;
     let read = read::read_reports(&file, limits, false, |_, piece| {
         if let Piece::Text(text) = piece {

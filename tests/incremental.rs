@@ -234,18 +234,21 @@ fn a_new_day_a_late_report_a_change_and_a_deletion() {
     assert!(!f.site().join("data/2026-01-09.json").exists());
 }
 
+/// `bytes`, gunzipped.
+fn gunzip(bytes: &[u8]) -> Vec<u8> {
+    use std::io::Read;
+    let mut text = Vec::new();
+    flate2::read::MultiGzDecoder::new(bytes).read_to_end(&mut text).unwrap();
+    text
+}
+
 /// The raw data files of `site`: name and text (gunzipped when the name ends in `.gz`).
 fn raw_data(site: &Path) -> Vec<(String, Vec<u8>)> {
-    use std::io::Read;
     read_tree(&site.join("data"))
         .into_iter()
         .filter(|(name, _)| name != "index.html")
         .map(|(name, bytes)| match name.strip_suffix(".gz") {
-            Some(stem) => {
-                let mut text = Vec::new();
-                flate2::read::GzDecoder::new(&bytes[..]).read_to_end(&mut text).unwrap();
-                (stem.to_string(), text)
-            }
+            Some(stem) => (stem.to_string(), gunzip(&bytes)),
             None => (name, bytes),
         })
         .collect()
@@ -350,6 +353,9 @@ fn merge_keeps_the_site_and_the_skips() {
     let f = aggregation_fixture();
     f.write("2026-01-06/0.71.json", "{\"Week\": ");
     f.write("2026-01-06/notes.txt", "kept");
+    // Uploads may be gzipped one by one: a valid one is merged, a damaged one set aside.
+    f.write_gz("2026-01-06/0.72.json.gz", report("2026-01-06", 0.72, json!(null)));
+    f.write("2026-01-06/0.73.json.gz", "not gzip");
     // A duplicate of R1 (day 01-05, X 0.1) in a folder that sorts after it: it wins.
     f.write(
         "2026-01-06/0.1.json",
@@ -367,6 +373,10 @@ fn merge_keeps_the_site_and_the_skips() {
     assert!(f.data().join("2026-01-08").is_dir(), "days from --before on are left alone");
     assert_eq!(std::fs::read_to_string(f.data().join("rejected/2026-01-06/0.71.json")).unwrap(), "{\"Week\": ");
     assert!(f.data().join("rejected/2026-01-06/notes.txt").is_file());
+    assert!(f.data().join("rejected/2026-01-06/0.73.json.gz").is_file());
+    assert!(!f.data().join("rejected/2026-01-06/0.72.json.gz").exists(), "a gzipped upload is merged");
+    let merged = String::from_utf8(gunzip(&std::fs::read(f.data().join("2026-01-06.json.gz")).unwrap())).unwrap();
+    assert!(merged.contains("\"X\":0.72"), "{merged}");
     let after_json = f.dir.path().join("after.json");
     let out = f.build(&["--summary-json", path_str(&after_json)]);
     assert!(out.status.success(), "{}", stderr(&out));
@@ -376,7 +386,7 @@ fn merge_keeps_the_site_and_the_skips() {
     let (b, a) = (summary(&before_json), summary(&after_json));
     assert_eq!(b["skipped_by_reason"], a["skipped_by_reason"]);
     assert_eq!(b["reports_valid"], a["reports_valid"]);
-    assert_eq!(b["skipped_by_reason"], json!([["malformed", 1], ["duplicate", 2]]));
+    assert_eq!(b["skipped_by_reason"], json!([["malformed", 1], ["duplicate", 2], ["unreadable", 1]]));
     // A second merge has nothing left to do; a clean build agrees with the cached one.
     let out = run(&["merge", path_str(&f.data()), "--before", "2026-01-08"]);
     assert!(stderr(&out).contains("merged 0 day folders"), "{}", stderr(&out));
