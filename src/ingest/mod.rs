@@ -3,6 +3,11 @@
 //! Files are read, decompressed, parsed and checked in parallel; each report becomes a
 //! [`Record`] of a few numbers and key ids, and its text goes to a spool on disk. Memory
 //! grows with reports (tens of bytes each) and names, never with input bytes.
+//!
+//! [`ingest`] runs the parts in order: [`discover`] lists the files; [`incremental`] says
+//! which the previous build's cache vouches for; `parse_files` reads the others ([`read`],
+//! [`gunzip`], [`validate`], [`spool`]), each thread into an `outcome`; `duplicates`
+//! applies the duplicate rule; `cache_files` makes the next build's cache.
 
 mod cache_files;
 pub mod catalog;
