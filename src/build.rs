@@ -24,7 +24,7 @@ pub struct BuildOptions {
     pub chart_config: Option<PathBuf>,
     pub limits: Limits,
     pub site_options: SiteOptions,
-    /// Where the incremental-build cache lives [default: `.<SITE name>.cache` beside SITE].
+    /// Where the incremental-build cache lives (default: `.<SITE name>.cache` beside SITE).
     pub cache_dir: Option<PathBuf>,
     /// Build from scratch and keep no cache.
     pub no_cache: bool,

@@ -1,8 +1,12 @@
 //! The command line (clap derive), and its conversion to checked options.
 //!
+//! Doc comments here are `--help` text, where `<DATA>` is a placeholder, not HTML.
+//!
 //! Settings come from three places, strongest first: a flag, a key of `telemetry-site.toml`
 //! in DATA ([`SiteConfig`]), the default. Flags that have a key are therefore `Option`s here
 //! and their defaults are applied in [`SharedArgs::options`], not by clap.
+
+#![allow(rustdoc::invalid_html_tags)]
 
 use std::path::{Path, PathBuf};
 

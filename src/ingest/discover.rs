@@ -78,7 +78,7 @@ pub struct Discovery {
     /// Sorted by `rel`, byte order.
     pub files: Vec<InputFile>,
     pub unrecognised: Vec<Unrecognised>,
-    /// Each file's stat, once [`Discovery::stat_all`] took them (a million files are
+    /// Each file's stat, once the walk or [`Discovery::with_stats`] took them (a million files are
     /// stat'ed once per build, not once per use).
     pub stats: Option<Vec<std::io::Result<crate::cache::FileStat>>>,
 }

@@ -100,7 +100,7 @@ pub struct Ingested {
     pub reports_read: u64,
     /// Skipped reports, by [`Reason::index`].
     pub skipped: [u64; Reason::ALL.len()],
-    /// Skips in detail, in (path, line) order; at most [`DETAILS_PER_FILE`] per file.
+    /// Skips in detail, in (path, line) order; at most `DETAILS_PER_FILE` per file.
     pub skips: Vec<Skip>,
     pub catalog: Catalog,
     pub spool: Spool,

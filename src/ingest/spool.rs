@@ -20,7 +20,7 @@ use std::sync::{Arc, Mutex};
 /// Where one report's text sits in the spool.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct SpoolRef {
-    /// A thread slot below [`FILE_SLOTS`], a file slot from it on.
+    /// A thread slot below `FILE_SLOTS`, a file slot from it on.
     pub slot: u32,
     pub len: u32,
     pub offset: u64,

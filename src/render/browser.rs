@@ -128,7 +128,7 @@ pub struct ChartView<'a> {
     pub issues: &'a [Issue],
     /// The bar chart, escaped markup produced by [`svg::bar_chart`].
     pub svg: String,
-    /// The rows of the numbers table, escaped markup produced by [`table_rows`].
+    /// The rows of the numbers table, escaped markup produced by `table_rows`.
     pub table: String,
     /// The chart's trend page, from the site root.
     pub trend: Option<&'a str>,

@@ -1,4 +1,4 @@
-//! Fixed-precision numbers for SVG coordinates, printed fast, and [`push!`], which appends
+//! Fixed-precision numbers for SVG coordinates, printed fast, and `push!`, which appends
 //! markup pieces to a `String` without the formatting machinery.
 //!
 //! Charts print every coordinate with one decimal (`{:.1}`), and a year's site prints
@@ -7,7 +7,7 @@
 //! (chart coordinates such as 200 * 3 / 8000 = 0.075 land on them often), falling back to
 //! the standard formatting only for negative and huge values. In the loops
 //! that run once per bar, `write!` itself (a dynamic call per argument) cost more than
-//! the digits, so they append their pieces with [`push!`].
+//! the digits, so they append their pieces with `push!`.
 
 use std::fmt;
 use std::fmt::Write as _;
@@ -56,7 +56,7 @@ impl fmt::Display for Fixed {
     }
 }
 
-/// A piece of markup [`push!`] appends: text as it is (the caller escapes it), a
+/// A piece of markup `push!` appends: text as it is (the caller escapes it), a
 /// [`Fixed`] with one decimal, or an integer.
 pub trait Piece {
     fn push_to(self, out: &mut String);

@@ -68,7 +68,7 @@ impl Staging {
     /// A staging directory beside `site`, after removing any left by a killed build: the
     /// spare tree the last build kept, when `keep_spare` and there is one, else a fresh,
     /// empty one. With `keep_spare`, the old site is kept as the spare after the swap
-    /// (see [`spare`]); without it, an old spare is removed. The caller holds the
+    /// (see `spare`); without it, an old spare is removed. The caller holds the
     /// [`SiteLock`].
     pub fn new(site: &Path, keep_spare: bool) -> Result<Staging, WriteError> {
         let (parent, name) = parent_and_name(site);
