@@ -20,6 +20,7 @@ pub mod day;
 pub mod gofmt;
 pub mod ingest;
 pub mod merge;
+pub mod path_error;
 pub mod progress;
 pub mod raw_data;
 pub mod render;

@@ -29,6 +29,7 @@ use crate::ingest::discover::{classify, Layout};
 use crate::ingest::read::{self, Limits, Piece};
 use crate::ingest::report;
 use crate::ingest::{compact, validate, Catalog};
+use crate::path_error::at as err;
 
 /// What a merge did.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -39,17 +40,8 @@ pub struct MergeSummary {
     pub files_already_merged: u64,
 }
 
-#[derive(Debug, thiserror::Error)]
-#[error("`{path}`: {source}")]
-pub struct MergeError {
-    pub path: String,
-    #[source]
-    pub source: io::Error,
-}
-
-fn err(path: &Path) -> impl FnOnce(io::Error) -> MergeError + '_ {
-    move |source| MergeError { path: path.display().to_string(), source }
-}
+/// An error merging, naming the path.
+pub type MergeError = crate::path_error::PathError;
 
 /// Merges every day folder at the top of `data` whose day is before `before`.
 pub fn merge(

@@ -14,23 +14,15 @@ use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use crate::path_error::at as err;
+
 mod lock;
 mod spare;
 
 pub use lock::{lock_path, remove_stale_spools, remove_stale_staging, spool_prefix, SiteLock};
 
 /// An error writing the site, naming the path.
-#[derive(Debug, thiserror::Error)]
-#[error("`{path}`: {source}")]
-pub struct WriteError {
-    pub path: String,
-    #[source]
-    pub source: io::Error,
-}
-
-fn err(path: &Path) -> impl FnOnce(io::Error) -> WriteError + '_ {
-    move |source| WriteError { path: path.display().to_string(), source }
-}
+pub type WriteError = crate::path_error::PathError;
 
 /// Length of the random part of a staging directory's name.
 const STAGING_RANDOM: usize = 6;
