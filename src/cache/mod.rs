@@ -86,7 +86,7 @@ pub struct FileEntry {
     /// xxh3 of the file's bytes, for newline-delimited files; 0 when not computed.
     pub hash: u64,
     pub reports: u64,
-    /// Its path relative to DATA, a range of [`Cache::names`]; [`Cache::files`] is sorted
+    /// Its path relative to DATA, a range of the names of [`Files`]; [`Cache::files`] is sorted
     /// by it, byte order.
     rel: Span,
     /// Skipped reports by reason, only the reasons with any: a range of [`Cache::skip_counts`].

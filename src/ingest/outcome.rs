@@ -15,7 +15,7 @@ pub(super) struct FileOutcome {
     /// merge copied each several times, on one core at the end.
     pub(super) more_records: Vec<Vec<Record>>,
     pub(super) reports: u64,
-    /// Valid reports whose texts were not spooled (see [`Ingested::textless`]).
+    /// Valid reports whose texts were not spooled (see [`super::Ingested::textless`]).
     pub(super) textless: u64,
     pub(super) skipped: [u64; Reason::ALL.len()],
     pub(super) skips: Vec<Skip>,
@@ -84,9 +84,9 @@ pub(super) struct CpuTimes {
     /// Reading files, less decompressing them.
     pub(super) read: std::time::Duration,
     pub(super) decompress: std::time::Duration,
-    /// Rules 1 and 2: the text and its JSON ([`validate::parse`]).
+    /// Rules 1 and 2: the text and its JSON ([`super::validate::parse`]).
     pub(super) parse: std::time::Duration,
-    /// Rules 3 and 4: the report's values and names ([`validate::judge`]).
+    /// Rules 3 and 4: the report's values and names ([`super::validate::judge`]).
     pub(super) validate: std::time::Duration,
     pub(super) spool: std::time::Duration,
 }

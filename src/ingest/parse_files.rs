@@ -143,7 +143,7 @@ struct SpoolTo<'a> {
     shared: &'a Spool,
     /// The spool file of the file's unit, when it has one.
     own: Option<&'a mut FileSpool>,
-    /// The days whose reports' texts are not kept (see `textless` in [`ingest`]).
+    /// The days whose reports' texts are not kept (see [`Reader::read`]).
     textless: &'a (dyn Fn(Day) -> bool + Sync),
 }
 

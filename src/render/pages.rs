@@ -289,7 +289,7 @@ impl Pages<'_> {
     }
 
     /// The chart browser of the chart set `sets[i]` for a page at `root`: its charts'
-    /// markup taken into the returned [`Deferred`], and the token of the browser itself,
+    /// markup taken into the returned [`super::browser::Deferred`], and the token of the browser itself,
     /// for the page's `browser`. `chart_browser.html` is rendered only for programs and
     /// charts (names, headings, links) not seen before in this build.
     fn browser(&self, i: usize, root: &str) -> Result<(browser::Deferred, String), RenderError> {
