@@ -19,20 +19,8 @@ pub struct Valid {
 /// Checks one report's text (its final newline already removed) against every rule but
 /// the duplicate rule, which needs all reports. Key ids of the report are appended to `keys`.
 pub fn check(text: &[u8], max_bytes: usize, catalog: &Catalog, keys: &mut Vec<u32>) -> Result<Valid, (Reason, String)> {
-    check_and_see_stacks(text, max_bytes, catalog, keys, &mut |_, _, _| {})
-}
-
-/// [`check`], and `each_stack(program, key, count)` for every stack counter of the report
-/// when it is valid, in the order of its program reports and of their `Stacks`.
-pub fn check_and_see_stacks(
-    text: &[u8],
-    max_bytes: usize,
-    catalog: &Catalog,
-    keys: &mut Vec<u32>,
-    each_stack: &mut dyn FnMut(&str, &str, u64),
-) -> Result<Valid, (Reason, String)> {
     let report = parse(text, max_bytes)?;
-    judge(&report, catalog, keys, each_stack)
+    judge(&report, catalog, keys, &mut |_, _, _| {})
 }
 
 /// The rules of the text (rules 1 and 2: size, blank, UTF-8, JSON, types and counts): the
@@ -54,7 +42,9 @@ pub fn parse(text: &[u8], max_bytes: usize) -> Result<report::Report<'_>, (Reaso
 }
 
 /// The rules of a parsed report's values (rules 3 and 4: `Week`, `X`, `Config`, and with
-/// an upload config every name), as [`check_and_see_stacks`] applies them after [`parse`].
+/// an upload config every name), as [`check`] applies them after [`parse`]; when the
+/// report is valid, `each_stack(program, key, count)` for every stack counter, in the
+/// order of its program reports and of their `Stacks`.
 #[inline(always)]
 pub fn judge(
     report: &report::Report<'_>,
