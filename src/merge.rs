@@ -27,7 +27,6 @@ use crate::config::UploadConfig;
 use crate::day::Day;
 use crate::ingest::discover::{classify, Layout};
 use crate::ingest::read::{self, Limits, Piece};
-use crate::ingest::report;
 use crate::ingest::{compact, validate, Catalog};
 use crate::path_error::at as err;
 
@@ -114,12 +113,11 @@ fn merge_day(
             _ => None,
         };
         match text {
-            Some(text) if already.contains(text.as_slice()) => {
+            Some((text, _)) if already.contains(text.as_slice()) => {
                 summary.files_already_merged += 1;
                 merged_files.push(path);
             }
-            Some(text) => {
-                let x = report::parse(std::str::from_utf8(&text).expect("checked")).expect("checked").x;
+            Some((text, x)) => {
                 let mut object = crate::gofmt::format_g(x);
                 object.push_str(".json");
                 lines.push(Line { name: object, origin: name, text });
@@ -149,19 +147,19 @@ fn merge_day(
     Ok(())
 }
 
-/// The compact text of the report in `path` (gzipped if `gzip`) when it is valid (the
-/// duplicate rule aside).
-fn valid_text(path: &Path, gzip: bool, catalog: &Catalog, limits: &Limits) -> Option<Vec<u8>> {
+/// The compact text of the report in `path` (gzipped if `gzip`) and its `X`, when it is
+/// valid (the duplicate rule aside).
+fn valid_text(path: &Path, gzip: bool, catalog: &Catalog, limits: &Limits) -> Option<(Vec<u8>, f64)> {
     let file = crate::ingest::InputFile::new(path.to_path_buf(), "", Layout::Upload, gzip);
     let mut out = None;
     let read = read::read_reports(&file, limits, false, |_, piece| {
         if let Piece::Text(text) = piece {
             let text = read::without_newline(text);
             let mut keys = Vec::new();
-            if validate::check(text, limits.max_report_bytes, catalog, &mut keys).is_ok() {
+            if let Ok(valid) = validate::check(text, limits.max_report_bytes, catalog, &mut keys) {
                 let mut line = Vec::with_capacity(text.len());
                 compact::compact_into(text, &mut line);
-                out = Some(line);
+                out = Some((line, valid.x));
             }
         }
     });
