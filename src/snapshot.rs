@@ -170,7 +170,14 @@ pub fn forget(cache_dir: &Path) -> io::Result<()> {
 /// Writes the snapshot of a finished build (atomically: a temporary file renamed).
 /// `site` is [`site_files`] of the site as the build left it.
 pub fn save(cache_dir: &Path, key: u64, site: Vec<(String, u64, i64)>, summary: &Summary) -> io::Result<()> {
-    let snapshot = Snapshot { site, summary: summary.clone() };
+    /// [`Snapshot`] as it is written, borrowing the summary instead of cloning it: the
+    /// same fields in the same order, so [`load`] reads it back as a `Snapshot`.
+    #[derive(Serialize)]
+    struct Written<'a> {
+        site: Vec<(String, u64, i64)>,
+        summary: &'a Summary,
+    }
+    let snapshot = Written { site, summary };
     std::fs::create_dir_all(cache_dir)?;
     let mut file = tempfile::NamedTempFile::new_in(cache_dir)?;
     let mut out = std::io::BufWriter::new(file.as_file_mut());
