@@ -7,7 +7,8 @@ use super::duplicates::object_name_order;
 use super::outcome::{FileOutcome, SeenStacks, StackNames};
 use super::read::{self, Piece};
 use super::spool::{FileSpool, Spool, SpoolRef};
-use super::{compact, discover, validate, Catalog, IngestOptions, InputFile, Layout, Reason, Record};
+use super::validate::{self, Valid};
+use super::{compact, discover, Catalog, IngestOptions, InputFile, Layout, Reason, Record};
 use crate::cache;
 use crate::day::Day;
 
@@ -154,112 +155,155 @@ fn read_file(
     index: u32,
     file: &InputFile,
     (options, catalog): (&IngestOptions<'_>, &Catalog),
-    mut to: SpoolTo<'_>,
+    to: SpoolTo<'_>,
     stack_names: Option<&std::sync::Mutex<StackNames>>,
 ) {
     let (limits, timed) = (options.limits, options.cpu_times);
     let started = Lap::start(timed);
-    let cpu_before = outcome.cpu;
-    let mut details = 0usize;
-    let before = outcome.skipped;
-    let mut keys = Vec::with_capacity(64);
-    let mut line_text = Vec::with_capacity(2048);
-    let mut stacks: Vec<(u32, u64)> = Vec::new();
-    let result = read::read_reports(file, limits, timed, |line, piece| {
-        outcome.reports += 1;
+    let (cpu_before, skipped_before) = (outcome.cpu, outcome.skipped);
+    let mut reading = Reading {
+        outcome,
+        index,
+        file,
+        catalog,
+        max_bytes: limits.max_report_bytes,
+        timed,
+        to,
+        stack_names,
+        details: 0,
+        keys: Vec::with_capacity(64),
+        line_text: Vec::with_capacity(2048),
+        stacks: Vec::new(),
+    };
+    let result = read::read_reports(file, limits, timed, |line, piece| reading.report(line, piece));
+    let decompressed = match result {
+        Ok((read, decompressed)) => {
+            reading.outcome.stats.push((index, read));
+            decompressed
+        }
+        Err(e) => {
+            reading.skip(0, Reason::Unreadable, format!("cannot read the file: {e}"));
+            std::time::Duration::ZERO
+        }
+    };
+    let outcome = reading.outcome;
+    // What the reports' checks and spooling did not spend, reading and decompressing did.
+    let in_reports = (outcome.cpu.parse - cpu_before.parse)
+        + (outcome.cpu.validate - cpu_before.validate)
+        + (outcome.cpu.spool - cpu_before.spool);
+    if timed {
+        outcome.cpu.decompress += decompressed;
+        outcome.cpu.read += started.elapsed().saturating_sub(in_reports + decompressed);
+    }
+    for (reason, (now, was)) in Reason::ALL.iter().zip(outcome.skipped.iter().zip(skipped_before)) {
+        if *now > was {
+            outcome.file_skips.push((index, *reason, (*now - was) as u32));
+        }
+    }
+}
+
+/// One file's reading ([`read_file`]): where its reports go, and the buffers each report
+/// reuses.
+struct Reading<'r, 'a> {
+    outcome: &'r mut FileOutcome,
+    index: u32,
+    file: &'a InputFile,
+    catalog: &'a Catalog,
+    max_bytes: usize,
+    /// Whether CPU times are measured (`-v`).
+    timed: bool,
+    to: SpoolTo<'a>,
+    stack_names: Option<&'a std::sync::Mutex<StackNames>>,
+    /// How many of the file's skips were listed with their reason so far.
+    details: usize,
+    /// The report's key ids ([`validate::judge`]).
+    keys: Vec<u32>,
+    /// The report's text compacted, before it is spooled.
+    line_text: Vec<u8>,
+    /// The report's stacks, as interned names and counts, when they are kept.
+    stacks: Vec<(u32, u64)>,
+}
+
+impl Reading<'_, '_> {
+    /// One report of the file, at `line` (0 for a one-report file): kept or skipped.
+    fn report(&mut self, line: u32, piece: Piece<'_>) {
+        self.outcome.reports += 1;
         let text = match piece {
-            Piece::Text(text) => text,
+            Piece::Text(text) => read::without_newline(text),
             Piece::TooLarge(len) => {
-                let why = format!("{len} bytes, more than the limit of {}", limits.max_report_bytes);
-                outcome.skip(&mut details, file, line, Reason::TooLarge, why);
-                return;
+                let why = format!("{len} bytes, more than the limit of {}", self.max_bytes);
+                return self.skip(line, Reason::TooLarge, why);
             }
         };
-        let text = read::without_newline(text);
-        keys.clear();
-        let mut clock = Lap::start(timed);
-        stacks.clear();
-        let parsed = validate::parse(text, limits.max_report_bytes);
-        outcome.cpu.parse += clock.lap();
-        let checked = parsed.and_then(|report| match stack_names {
+        match self.check(text) {
+            Ok(valid) => self.keep(line, text, valid),
+            Err((reason, why)) => self.skip(line, reason, why),
+        }
+    }
+
+    /// Every rule but the duplicate rule: [`validate::parse`], then [`validate::judge`],
+    /// timed apart. The report's keys are left in `keys`, its stacks in `stacks`.
+    fn check(&mut self, text: &[u8]) -> Result<Valid, (Reason, String)> {
+        self.keys.clear();
+        self.stacks.clear();
+        let mut clock = Lap::start(self.timed);
+        let parsed = validate::parse(text, self.max_bytes);
+        self.outcome.cpu.parse += clock.lap();
+        let (catalog, keys, stacks) = (self.catalog, &mut self.keys, &mut self.stacks);
+        let checked = parsed.and_then(|report| match self.stack_names {
             Some(names) => {
                 let mut see = |program: &str, key: &str, count| {
                     let mut names = names.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
                     stacks.push((names.intern(program, key), count));
                 };
-                validate::judge(&report, catalog, &mut keys, &mut see)
+                validate::judge(&report, catalog, keys, &mut see)
             }
-            None => validate::judge(&report, catalog, &mut keys, &mut |_, _, _| {}),
+            None => validate::judge(&report, catalog, keys, &mut |_, _, _| {}),
         });
-        outcome.cpu.validate += clock.elapsed();
-        match checked {
-            Ok(valid) => {
-                let clock = Lap::start(timed);
-                let put = if !valid.has_stacks && (to.textless)(valid.day) {
-                    outcome.textless += 1;
-                    Ok(SpoolRef::NONE)
-                } else {
-                    let compact = compact::compact(text, &mut line_text);
-                    match &mut to.own {
-                        Some(own) => own.put(compact),
-                        None => to.shared.put(compact),
-                    }
-                };
-                outcome.cpu.spool += clock.elapsed();
-                match put {
-                    Ok(at) => {
-                        keys.sort_unstable();
-                        keys.dedup();
-                        outcome.records.push(Record {
-                            day: valid.day,
-                            x: valid.x,
-                            file: index,
-                            line,
-                            has_programs: valid.has_programs,
-                            has_stacks: valid.has_stacks,
-                            keys: keys.as_slice().into(),
-                            text: at,
-                        });
-                        if !stacks.is_empty() {
-                            let (start, len) = (outcome.stack_counts.len() as u32, stacks.len() as u32);
-                            outcome.stack_counts.extend_from_slice(&stacks);
-                            outcome.stacks.push(SeenStacks { file: index, line, start, len });
-                        }
-                    }
-                    Err(e) => outcome.skip(
-                        &mut details,
-                        file,
-                        line,
-                        Reason::Unreadable,
-                        format!("cannot spool the report: {e}"),
-                    ),
-                }
-            }
-            Err((reason, why)) => outcome.skip(&mut details, file, line, reason, why),
-        }
-    });
-    let decompressed = match result {
-        Ok((read, decompressed)) => {
-            outcome.stats.push((index, read));
-            decompressed
-        }
-        Err(e) => {
-            outcome.skip(&mut details, file, 0, Reason::Unreadable, format!("cannot read the file: {e}"));
-            std::time::Duration::ZERO
-        }
-    };
-    // What the callback did not spend, reading and decompressing did.
-    let in_callback = (outcome.cpu.parse - cpu_before.parse)
-        + (outcome.cpu.validate - cpu_before.validate)
-        + (outcome.cpu.spool - cpu_before.spool);
-    if timed {
-        outcome.cpu.decompress += decompressed;
-        outcome.cpu.read += started.elapsed().saturating_sub(in_callback + decompressed);
+        self.outcome.cpu.validate += clock.elapsed();
+        checked
     }
-    for (reason, (now, was)) in Reason::ALL.iter().zip(outcome.skipped.iter().zip(before)) {
-        if *now > was {
-            outcome.file_skips.push((index, *reason, (*now - was) as u32));
+
+    /// Spools a valid report's text (unless its day's texts are not kept) and records it.
+    fn keep(&mut self, line: u32, text: &[u8], valid: Valid) {
+        let clock = Lap::start(self.timed);
+        let put = if !valid.has_stacks && (self.to.textless)(valid.day) {
+            self.outcome.textless += 1;
+            Ok(SpoolRef::NONE)
+        } else {
+            let compact = compact::compact(text, &mut self.line_text);
+            match &mut self.to.own {
+                Some(own) => own.put(compact),
+                None => self.to.shared.put(compact),
+            }
+        };
+        self.outcome.cpu.spool += clock.elapsed();
+        let at = match put {
+            Ok(at) => at,
+            Err(e) => return self.skip(line, Reason::Unreadable, format!("cannot spool the report: {e}")),
+        };
+        self.keys.sort_unstable();
+        self.keys.dedup();
+        let outcome = &mut *self.outcome;
+        outcome.records.push(Record {
+            day: valid.day,
+            x: valid.x,
+            file: self.index,
+            line,
+            has_programs: valid.has_programs,
+            has_stacks: valid.has_stacks,
+            keys: self.keys.as_slice().into(),
+            text: at,
+        });
+        if !self.stacks.is_empty() {
+            let (start, len) = (outcome.stack_counts.len() as u32, self.stacks.len() as u32);
+            outcome.stack_counts.extend_from_slice(&self.stacks);
+            outcome.stacks.push(SeenStacks { file: self.index, line, start, len });
         }
+    }
+
+    fn skip(&mut self, line: u32, reason: Reason, why: String) {
+        self.outcome.skip(&mut self.details, self.file, line, reason, why);
     }
 }
 
