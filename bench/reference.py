@@ -77,11 +77,9 @@ def go_lang(v):
     v = v.split("-", 1)[0]
     m = GOV.match(v)
     if not m:
-        # patch prereleases (go1.9.2rc2) are accepted by current go/version
-        m2 = re.match(r"^go(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)[a-z]+(0|[1-9]\d*)?$", v)
-        if not m2:
-            return ""
-        return "go%s.%s" % (m2.group(1), m2.group(2))
+        # gover.go refuses a prerelease of a patch release (go1.9.2rc2, released as it
+        # was): Go's upload config lists it first, where invalid versions sort
+        return ""
     if m.group(2) is None or (m.group(1) == "1" and m.group(2) == "0"):
         return "go" + m.group(1) if m.group(1) == "1" else "go%s.0" % m.group(1)
     return "go%s.%s" % (m.group(1), m.group(2))

@@ -270,25 +270,9 @@ fn gover_compare(x: &str, y: &str) -> Ordering {
     compare_decimal(vx.major, vy.major)
         .then_with(|| compare_decimal(vx.minor, vy.minor))
         .then_with(|| compare_decimal(vx.patch, vy.patch))
-        .then_with(|| compare_kind(&vx, &vy))
+        // "" < alpha < beta < rc, as strings.
+        .then_with(|| vx.kind.cmp(vy.kind))
         .then_with(|| compare_decimal(vx.pre, vy.pre))
-}
-
-/// The kind order: `""` < `alpha` < `beta` < `rc` (plain string order), except for
-/// a patch release, where a prerelease sorts before the release (`1.9.2rc2` <
-/// `1.9.2`). Called only when the patches are equal.
-fn compare_kind(vx: &GoVersion<'_>, vy: &GoVersion<'_>) -> Ordering {
-    let c = vx.kind.cmp(vy.kind);
-    if c == Ordering::Equal || vx.patch.is_empty() {
-        return c;
-    }
-    if vx.kind.is_empty() {
-        Ordering::Greater
-    } else if vy.kind.is_empty() {
-        Ordering::Less
-    } else {
-        c
-    }
 }
 
 /// gover.go `Parse`; the zero value for a malformed version.
@@ -317,11 +301,9 @@ fn parse_gover_parts(x: &str) -> Option<GoVersion<'_>> {
     if let Some(x) = x.strip_prefix('.') {
         let (patch, x) = cut_int(x)?;
         v.patch = patch;
-        // Patch releases may have a prerelease too (go1.9.2rc2 exists).
-        if !x.is_empty() {
-            (v.kind, v.pre) = gover_prerelease(x)?;
-        }
-        return Some(v);
+        // Like gover.go, a prerelease of a patch release is not a version, although
+        // go1.9.2rc2 was released: Go's upload config lists it first, as invalid.
+        return x.is_empty().then_some(v);
     }
     (v.kind, v.pre) = gover_prerelease(x)?;
     Some(v)
@@ -452,7 +434,6 @@ mod tests {
             "go1.9rc2",
             "go1.9",
             "go1.9.1",
-            "go1.9.2rc2",
             "go1.9.2",
             "go1.10",
             "go1.19alpha3",
@@ -491,9 +472,19 @@ mod tests {
         assert_eq!(go_compare("go1.99999999999999998", "go1.99999999999999999"), Less);
         assert_eq!(go_compare("go1.1", "go1.99999999999999998"), Less);
         // Invalid: no "go", leading zeros, '+', spaces, uppercase kinds.
-        for invalid in
-            ["", "1.21", "devel", "go", "go1.021", "go1.600+auto", "go1.22.0 X:loopvar", "go1.21RC1", "go1.21rc01"]
-        {
+        for invalid in [
+            "",
+            "1.21",
+            "devel",
+            "go",
+            "go1.021",
+            "go1.600+auto",
+            "go1.22.0 X:loopvar",
+            "go1.21RC1",
+            "go1.21rc01",
+            "go1.9.2rc2",
+            "go1.21.3rc1",
+        ] {
             assert_eq!(go_compare(invalid, "go1"), Less, "{invalid:?}");
             assert_eq!(go_compare(invalid, "x"), Equal, "{invalid:?}");
         }
@@ -516,7 +507,9 @@ mod tests {
             ("go1.21rc1", "go1.21"),
             ("go1.21", "go1.21"),
             ("go1.2rc3", "go1.2"),
-            ("go1.8.2rc", "go1.8"),
+            // gover.go refuses a prerelease of a patch release, so it has no language.
+            ("go1.8.2rc", ""),
+            ("go1.9.2rc2", ""),
             ("go1.999testmod", "go1.999"),
             ("go1", "go1"),
             ("go1.0", "go1"),

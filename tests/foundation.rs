@@ -203,6 +203,29 @@ fn weekly_chart_sets_count_each_uploader_once() {
 }
 
 #[test]
+fn go_versions_that_do_not_parse_share_the_empty_bucket() {
+    // Go's upload config lists go1.9.2rc2, a real release that go/version refuses (no
+    // prerelease of a patch release), so it charts as "", with `devel` and a spaced one.
+    let f = Fixture::new();
+    let config = json!({
+        "GOOS": ["linux"], "GOARCH": ["amd64"], "SampleRate": 1,
+        "GoVersion": ["go1.9.2rc2", "devel", "go1.22.0 X:loopvar", "go1.9", "go1.9.2", "go1.22.0"],
+        "Programs": [{"Name": GOPLS, "Versions": ["v0.9.0"]}]
+    });
+    f.write("upload-config.json", config.to_string());
+    for (x, go) in [(0.1, "go1.9.2rc2"), (0.2, "devel"), (0.3, "go1.22.0 X:loopvar"), (0.4, "go1.9.2"), (0.5, "go1.9")]
+    {
+        let programs = json!([program(GOPLS, "v0.9.0", go, "linux", "amd64", json!({}))]);
+        f.write(&format!("2026-01-05/{x}.json"), report("2026-01-05", x, programs));
+    }
+    let out = f.build(&[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let charts = charts_of(&chart_set(&f, "2026-01-05"), GOPLS, "2026-01-05");
+    // "" first (invalid sorts first); go1.9.2 and go1.9 merge; the empty go1.22 dropped.
+    assert_eq!(charts[3], ("GoVersion".into(), kv(&[("", 3), ("go1.9", 2)])));
+}
+
+#[test]
 fn raw_data_is_ordered_by_object_name_one_report_per_line() {
     let f = aggregation_fixture();
     // Names sort as strings: "0.15.json" < "0.1e-05"... use X values whose %g names cross.
