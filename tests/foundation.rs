@@ -335,6 +335,8 @@ fn every_skip_reason_is_counted_and_named() {
     f.write(&format!("{day}/0.31.json"), "");
     f.write(&format!("{day}/0.32.json.gz"), b"not gzip at all");
     f.write("notes.txt", "hello");
+    // Newline-delimited, but not named for a day: the merged layout is `<YYYY-MM-DD>.jsonl`.
+    f.write("all.jsonl", format!("{}\n", good(0.9)));
     let summary_path = f.dir.path().join("summary.json");
     let out = f.build(&["--summary-json", summary_path.to_str().unwrap()]);
     assert!(out.status.success(), "{}", stderr(&out));
@@ -373,7 +375,10 @@ fn every_skip_reason_is_counted_and_named() {
     assert_eq!(dup.len(), 1);
     assert_eq!(dup[0]["line"], 1, "the first of the two lines is dropped");
     assert_eq!(summary["reports_valid"], 4, "line 1's twin, the stack, the extra-key report, the 102,400-byte file");
-    assert_eq!(summary["unrecognised"], json!([{"path": "notes.txt", "why": "not a report file name"}]));
+    assert_eq!(
+        summary["unrecognised"],
+        json!([{"path": "all.jsonl", "why": "not a report file name"}, {"path": "notes.txt", "why": "not a report file name"}])
+    );
     let text = stderr(&out);
     assert!(text.contains(&format!("{day}.json:2: too_large")), "{text}");
     assert!(text.contains("1 unreadable"), "{text}");

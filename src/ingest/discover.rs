@@ -1,7 +1,7 @@
 //! Finds the report files under DATA and says what each one is.
 //!
 //! Upload layout: `<YYYY-MM-DD>/<name>.json`, one report per file. Merged layout:
-//! `<YYYY-MM-DD>.json`, or any `.jsonl` / `.ndjson`, one report per line. Either may end in
+//! `<YYYY-MM-DD>.json`, `.jsonl` or `.ndjson`, one report per line. Either may end in
 //! `.gz` and sit in sub-folders. Links, FIFOs and devices are never followed or opened;
 //! they and every other file are listed as not recognised, so nothing disappears unseen.
 
@@ -260,8 +260,7 @@ pub fn classify(name: &str, parent: Option<&str>) -> Option<(Layout, bool)> {
     };
     let (stem, ext) = base.rsplit_once('.')?;
     match ext {
-        "jsonl" | "ndjson" => Some((Layout::Merged, gzip)),
-        "json" if is_date_shaped(stem) => Some((Layout::Merged, gzip)),
+        "json" | "jsonl" | "ndjson" if is_date_shaped(stem) => Some((Layout::Merged, gzip)),
         "json" if !stem.is_empty() && parent.is_some_and(is_date_shaped) => Some((Layout::Upload, gzip)),
         _ => None,
     }
@@ -352,7 +351,12 @@ mod tests {
         assert_eq!(classify("2026-01-02.json", Some("data")), Some((Layout::Merged, false)));
         assert_eq!(classify("2026-01-02.json.gz", None), Some((Layout::Merged, true)));
         assert_eq!(classify("2026-01-02.jsonl", None), Some((Layout::Merged, false)));
-        assert_eq!(classify("x.ndjson.gz", Some("a")), Some((Layout::Merged, true)));
+        assert_eq!(classify("2026-01-02.ndjson.gz", Some("a")), Some((Layout::Merged, true)));
+        // Only a day's file is merged layout, whatever its extension; in a day's folder
+        // only `.json` is a report.
+        assert_eq!(classify("x.ndjson.gz", Some("a")), None);
+        assert_eq!(classify("all.jsonl", None), None);
+        assert_eq!(classify("a.jsonl", Some("2026-01-02")), None);
         assert_eq!(classify("0.25.json", Some("reports")), None);
         assert_eq!(classify("notes.txt", Some("2026-01-02")), None);
         assert_eq!(classify(".json", Some("2026-01-02")), None);
