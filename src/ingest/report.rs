@@ -35,6 +35,32 @@ pub struct ProgramReport<'a> {
 }
 
 impl Report<'_> {
+    /// The report with every string copied, so that it outlives its text.
+    fn into_owned(self) -> Report<'static> {
+        fn own(s: Cow<'_, str>) -> Cow<'static, str> {
+            Cow::Owned(s.into_owned())
+        }
+        fn counts(counts: Vec<(Cow<'_, str>, i64)>) -> Vec<(Cow<'static, str>, i64)> {
+            counts.into_iter().map(|(name, n)| (own(name), n)).collect()
+        }
+        let programs = self.programs.into_iter().map(|p| ProgramReport {
+            program: own(p.program),
+            version: own(p.version),
+            go_version: own(p.go_version),
+            goos: own(p.goos),
+            goarch: own(p.goarch),
+            counters: counts(p.counters),
+            stacks: counts(p.stacks),
+        });
+        Report {
+            week: own(self.week),
+            last_week: own(self.last_week),
+            x: self.x,
+            programs: programs.collect(),
+            config: own(self.config),
+        }
+    }
+
     /// Every stack counter: (program, key, count), in the order of the program reports and
     /// of their `Stacks`.
     pub fn stacks(&self) -> impl Iterator<Item = (&str, &str, u64)> {
@@ -61,8 +87,49 @@ pub fn parse(text: &str) -> Result<Report<'_>, (Reason, String)> {
     }
     match serde_json::from_str::<Report<'_>>(text) {
         Ok(report) => Ok(report),
+        Err(e) if e.to_string().starts_with(NEGATIVE_ZERO) => parse_with_zeros_for_negative_zeros(text),
         Err(e) => Err(classify(text, &e)),
     }
+}
+
+/// What serde_json says of a count it read as `-0.0`. It reads `-0` that way too, but Go
+/// reads `-0` as the integer 0, a valid count; only `-0.0`, `-0e0` and the like are not
+/// integers.
+const NEGATIVE_ZERO: &str = "invalid type: floating point `-0.0`";
+
+/// Parses a text that has a count serde_json read as `-0.0` again, with every `-0` number
+/// written ` 0` (the same length, so positions in messages still hold): a `-0` count is then
+/// 0, and one written `-0.0` still a wrong type. Rare, so the report is copied.
+fn parse_with_zeros_for_negative_zeros(text: &str) -> Result<Report<'static>, (Reason, String)> {
+    let zeros = zeros_for_negative_zeros(text);
+    match serde_json::from_str::<Report<'_>>(&zeros) {
+        Ok(report) => Ok(report.into_owned()),
+        Err(e) => Err(classify(&zeros, &e)),
+    }
+}
+
+/// `text` with the sign of every number written exactly `-0` (not `-0.0`, `-0e1`) made a
+/// space. Strings are left as they are.
+fn zeros_for_negative_zeros(text: &str) -> String {
+    let b = text.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut in_string = false;
+    let mut escaped = false;
+    for (i, &c) in b.iter().enumerate() {
+        let negative_zero = !in_string
+            && c == b'-'
+            && b.get(i + 1) == Some(&b'0')
+            && !matches!(b.get(i + 2), Some(b'0'..=b'9' | b'.' | b'e' | b'E'));
+        out.push(if negative_zero { b' ' } else { c });
+        if escaped {
+            escaped = false;
+        } else if in_string && c == b'\\' {
+            escaped = true;
+        } else if c == b'"' {
+            in_string = !in_string;
+        }
+    }
+    String::from_utf8(out).expect("only ASCII bytes were replaced, by ASCII")
 }
 
 /// Checks that `text` is one JSON value with no key repeated in any object.
@@ -456,5 +523,35 @@ mod tests {
         let empty = r#"{"Week":"2026-01-01","X":0.5,"Programs":[{"Program":"p","Counters":{},"Stacks":{}}]}"#;
         let report = parse(empty).unwrap();
         assert!(report.programs[0].counters.is_empty() && report.programs[0].stacks.is_empty());
+    }
+
+    #[test]
+    fn a_count_written_minus_zero_is_zero_as_go_reads_it() {
+        let with = |counters: &str| {
+            format!(
+                r#"{{"Week":"2026-01-01","X":0.5,"Programs":[{{"Program":"p-0","Counters":{counters},"Stacks":{{"s\"-0":-0}}}}]}}"#
+            )
+        };
+        let text = with(r#"{"a":-0,"b-0":3,"c":-0 }"#);
+        let report = parse(&text).unwrap();
+        let counters: Vec<(&str, i64)> = report.programs[0].counters.iter().map(|(k, n)| (&**k, *n)).collect();
+        assert_eq!(counters, [("a", 0), ("b-0", 3), ("c", 0)]);
+        assert_eq!(report.programs[0].stacks[0], (Cow::Borrowed("s\"-0"), 0), "strings untouched");
+        assert_eq!(report.programs[0].program, "p-0");
+        // Not integers: wrong_type, at the column of the text as it was.
+        for float in ["-0.0", "-0e0", "-0E1", "-0.5"] {
+            let text = with(&format!(r#"{{"a":-0,"b":{float}}}"#));
+            let column = text.find(&format!(r#""b":{float}"#)).unwrap() + 4 + float.len();
+            let (reason, message) = parse(&text).unwrap_err();
+            assert_eq!(reason, Reason::WrongType, "{float}: {message}");
+            assert!(message.ends_with(&format!("column {column}")), "{float}: {message}");
+        }
+        // Other problems are still found after the second reading.
+        let (reason, _) = parse(&with(r#"{"a":-0,"b":-1}"#)).unwrap_err();
+        assert_eq!(reason, Reason::NegativeCount);
+        let (reason, _) = parse(&with(r#"{"a":-0,"a":1}"#)).unwrap_err();
+        assert_eq!(reason, Reason::Malformed);
+        // X = -0 is read as a float either way, and is out of range.
+        assert_eq!(parse(r#"{"Week":"2026-01-01","X":-0}"#).unwrap().x, 0.0);
     }
 }
