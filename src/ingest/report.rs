@@ -85,11 +85,24 @@ pub fn parse(text: &str) -> Result<Report<'_>, (Reason, String)> {
             Err(e) => (Reason::Malformed, e.to_string()),
         });
     }
-    match serde_json::from_str::<Report<'_>>(text) {
-        Ok(report) => Ok(report),
-        Err(e) if e.to_string().starts_with(NEGATIVE_ZERO) => parse_with_zeros_for_negative_zeros(text),
-        Err(e) => Err(classify(text, &e)),
-    }
+    let report = match serde_json::from_str::<Report<'_>>(text) {
+        Ok(report) => report,
+        Err(e) if e.to_string().starts_with(NEGATIVE_ZERO) => parse_with_zeros_for_negative_zeros(text)?,
+        Err(e) => return Err(classify(text, &e)),
+    };
+    no_negative_count(&report)?;
+    Ok(report)
+}
+
+/// The check Go's decoder does not make: a count below zero. It comes after decoding, as
+/// it would after Go's, so a wrong type or an overflow anywhere in the report wins over it.
+fn no_negative_count(report: &Report<'_>) -> Result<(), (Reason, String)> {
+    let counts = report.programs.iter().flat_map(|p| p.counters.iter().chain(&p.stacks));
+    let Some((name, count)) = counts.clone().find(|(_, count)| *count < 0) else {
+        return Ok(());
+    };
+    let beyond = if *count == i64::MIN { " or below" } else { "" };
+    Err((Reason::NegativeCount, format!("{NEGATIVE}: `{name}` is {count}{beyond}")))
 }
 
 /// What serde_json says of a count it read as `-0.0`. It reads `-0` that way too, but Go
@@ -152,8 +165,6 @@ fn classify(text: &str, err: &serde_json::Error) -> (Reason, String) {
     let message = err.to_string();
     let reason = if message.starts_with(DUPLICATE_KEY) {
         Reason::Malformed
-    } else if message.starts_with(NEGATIVE) {
-        Reason::NegativeCount
     } else if message.starts_with(OVERFLOW) {
         Reason::OverflowCount
     } else {
@@ -474,10 +485,8 @@ impl<'de> Visitor<'de> for CountSeed {
     fn visit_u64<E: de::Error>(self, v: u64) -> Result<i64, E> {
         i64::try_from(v).map_err(|_| E::custom(format_args!("{OVERFLOW}: {v}")))
     }
+    /// A negative count is kept, to be refused after decoding ([`no_negative_count`]).
     fn visit_i64<E: de::Error>(self, v: i64) -> Result<i64, E> {
-        if v < 0 {
-            return Err(E::custom(format_args!("{NEGATIVE}: {v}")));
-        }
         Ok(v)
     }
     fn visit_f64<E: de::Error>(self, v: f64) -> Result<i64, E> {
@@ -486,7 +495,7 @@ impl<'de> Visitor<'de> for CountSeed {
         if v >= 9_223_372_036_854_775_808.0 {
             Err(E::custom(format_args!("{OVERFLOW}: {v}")))
         } else if v <= -9_223_372_036_854_775_808.0 {
-            Err(E::custom(format_args!("{NEGATIVE}: {v}")))
+            Ok(i64::MIN)
         } else {
             Err(E::invalid_type(de::Unexpected::Float(v), &self))
         }
@@ -523,6 +532,28 @@ mod tests {
         let empty = r#"{"Week":"2026-01-01","X":0.5,"Programs":[{"Program":"p","Counters":{},"Stacks":{}}]}"#;
         let report = parse(empty).unwrap();
         assert!(report.programs[0].counters.is_empty() && report.programs[0].stacks.is_empty());
+    }
+
+    #[test]
+    fn a_negative_count_is_refused_after_decoding_as_go_would() {
+        let with = |counters: &str, week: &str| {
+            format!(r#"{{"Programs":[{{"Program":"p","Counters":{counters},"Stacks":{{}}}}],"Week":{week},"X":0.5}}"#)
+        };
+        let reason = |text: String| parse(&text).map(|_| ()).unwrap_err();
+        let (why, message) = reason(with(r#"{"a":1,"b":-2}"#, r#""2026-01-01""#));
+        assert_eq!((why, message.as_str()), (Reason::NegativeCount, "count below zero: `b` is -2"));
+        let (why, message) = reason(with(r#"{"b":-9223372036854775809}"#, r#""2026-01-01""#));
+        assert_eq!(
+            (why, message.as_str()),
+            (Reason::NegativeCount, "count below zero: `b` is -9223372036854775808 or below")
+        );
+        // A decoding error anywhere wins, before or after the negative count in the text.
+        assert_eq!(reason(with(r#"{"a":-1,"b":2.5}"#, r#""2026-01-01""#)).0, Reason::WrongType);
+        assert_eq!(reason(with(r#"{"a":-1,"b":9223372036854775808}"#, r#""2026-01-01""#)).0, Reason::OverflowCount);
+        assert_eq!(reason(with(r#"{"a":-1}"#, "5")).0, Reason::WrongType, "a Week that is no string");
+        assert_eq!(reason(with(r#"{"a":-1,"a":1}"#, r#""2026-01-01""#)).0, Reason::Malformed);
+        let stack = r#"{"Programs":[{"Program":"p","Stacks":{"s":-1}}]}"#;
+        assert_eq!(parse(stack).map(|_| ()).unwrap_err().0, Reason::NegativeCount, "stacks too");
     }
 
     #[test]
