@@ -87,16 +87,14 @@ impl CsvWriter {
     }
 }
 
-/// `value / uploaders` as a decimal fraction with six places, rounded half up, computed
-/// in integers so every platform writes the same digits; `0.000000` when there are no
-/// uploaders.
+/// `value / uploaders` with six decimals, as `%.6f` of the quotient writes it in Go, C or
+/// Python: the double correctly rounded, ties to even. So a reader who divides the CSV's
+/// two columns gets the same digits. `0.000000` when there are no uploaders.
 pub fn share_6(value: u32, uploaders: u32) -> String {
     if uploaders == 0 {
         return "0.000000".to_string();
     }
-    let (value, uploaders) = (u64::from(value), u64::from(uploaders));
-    let millionths = (value * 2_000_000 + uploaders) / (2 * uploaders);
-    format!("{}.{:06}", millionths / 1_000_000, millionths % 1_000_000)
+    format!("{:.6}", f64::from(value) / f64::from(uploaders))
 }
 
 /// `charts/<NAME>.csv`: one row per datum of the chart set, in the JSON's order.
@@ -248,11 +246,17 @@ mod tests {
     }
 
     #[test]
-    fn six_decimal_shares_round_half_up_in_integers() {
+    fn six_decimal_shares_are_the_quotient_as_printf_writes_it() {
         assert_eq!(share_6(1, 3), "0.333333");
         assert_eq!(share_6(2, 3), "0.666667");
         assert_eq!(share_6(1, 8), "0.125000");
-        assert_eq!(share_6(1, 2_000_000), "0.000001"); // 0.0000005 rounds up
+        // 1/128 = 0.0078125 and 3/128 = 0.0234375 exactly: ties, to the even digit.
+        assert_eq!(share_6(1, 128), "0.007812");
+        assert_eq!(share_6(3, 128), "0.023438");
+        // 1/2,000,000 is 0.0000005, but its double is 4.99999999999999977e-7: down.
+        assert_eq!(share_6(1, 2_000_000), "0.000000");
+        // 3/2,000,000 = 0.0000015, its double 1.500000000000000038e-6: up.
+        assert_eq!(share_6(3, 2_000_000), "0.000002");
         assert_eq!(share_6(5, 5), "1.000000");
         assert_eq!(share_6(7, 5), "1.400000");
         assert_eq!(share_6(0, 0), "0.000000");
