@@ -69,10 +69,17 @@ def check_data(data, tmp):
     tsv = os.path.join(tmp, "trends.tsv")
     with open(tsv, "w") as f:
         py("map_trends.py", site, stdout=f, check=True)
-    trends = py("trends_ref.py", data, os.path.join(tmp, "csv"), "--buckets", "nonzero-points",
-                "--compare", site, tsv, capture_output=True, text=True)
-    print("\n".join(trends.stdout.strip().splitlines()[-3:]))
-    ok &= trends.returncode == 0
+    def trends(*choices):
+        return py("trends_ref.py", data, os.path.join(tmp, "csv"), "--buckets", "nonzero-points",
+                  *choices, "--compare", site, tsv, capture_output=True, text=True)
+    strict = trends()
+    print(strict.stdout.strip().splitlines()[-1])
+    if strict.returncode != 0:
+        # A trend for a chart no week has, and share 0 for a week with no uploaders: the
+        # build's reading (top README, "Trends"); anything else is a difference.
+        built = trends("--as-built")
+        print("\n".join(built.stdout.strip().splitlines()[-3:]) + " (with the build's choices)")
+        ok &= built.returncode == 0
     config = os.path.join(data, "upload-config.json")
     if os.path.exists(config):
         stacks = os.path.join(tmp, "stacks.json")

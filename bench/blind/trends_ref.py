@@ -62,6 +62,9 @@ READINGS of the spec (each is a DECISION; see also ref.py's own decisions):
      only there. Written as `0.xxxxxx` / `1.000000`.
   T7 A point whose program has 0 uploaders: rows written with value 0,
      uploaders 0 and an EMPTY share (0/0 is undefined).
+  --as-built takes the build's reading of T2 and T7 (top README, "Trends"): every
+     (program, chart) of the config has a trend, a header alone when no point has
+     the chart, and a week with no uploaders has share 0.000000.
 """
 import datetime
 import os
@@ -75,6 +78,8 @@ CRLF = "\r\n"
 # T3 variants, for classifying differences: "present" (the reading, default),
 # "nonzero-points", "nonzero-history". Set with --buckets.
 BUCKETS = "present"
+# --as-built: the build's reading of T2 and T7.
+AS_BUILT = False
 
 
 # ---------------------------------------------------------------------------
@@ -145,7 +150,7 @@ def chart_set_rows(cs):
 def share_str(value, uploaders, half_up=False):
     """value/uploaders with 6 decimals from the exact rational."""
     if uploaders == 0:
-        return ""
+        return "0.000000" if AS_BUILT else ""
     q = Fraction(value, uploaders) * 10 ** 6
     n, rem = divmod(q.numerator, q.denominator)
     twice = 2 * rem
@@ -230,7 +235,7 @@ def build(config, valid):
                           for c in prog["Charts"]})
         for cname, buckets, _drop in chart_list:
             present = [pd[cname] for pd in pdata if cname in pd]
-            if not present:
+            if not present and not AS_BUILT:
                 continue
             if BUCKETS == "present":
                 keys = [k for k, _m in buckets if any(k in m for m in present)]
@@ -353,9 +358,12 @@ def main(argv):
     ap.add_argument("--compare", nargs=2, metavar=("SITE", "TRENDS_TSV"))
     ap.add_argument("--buckets", default="present",
                     choices=["present", "nonzero-points", "nonzero-history"])
+    ap.add_argument("--as-built", action="store_true",
+                    help="the build's reading of T2 (a trend for every chart) and T7 (share 0)")
     a = ap.parse_args(argv)
-    global BUCKETS
+    global BUCKETS, AS_BUILT
     BUCKETS = a.buckets
+    AS_BUILT = a.as_built
     config, valid = load_valid(a.data, a.upload_config)
     charts, trends, ties = build(config, valid)
     write(a.out, charts, trends, ties)
