@@ -6,14 +6,15 @@ issues' rules written from the issue texts alone, without reading this project's
                                                    # CSVs, stacks pages, for each data folder
     python3 bench/blind/check.py --cases           # the hand-made adversarial cases
                                                    # (make_cases.py; needs ../shared)
-    python3 bench/blind/check.py --fuzz [SEED ...] # 4,000 mutated reports per seed (default
-                                                   # 1 2 3 4; mutate.py; needs ../shared)
+    python3 bench/blind/check.py --fuzz [SEED ...] # 4,000 mutated reports per seed and layout
+                                                   # (default 1 2 3 4; mutate.py; needs ../shared)
 
 It builds the release binary, builds each site into a temporary folder, and prints every
 difference. The references read a few rules otherwise than the build where the issues
 leave a choice; README.md lists them, and this script says which case they explain. Exit
 status 1 when anything else differs.
 """
+import json
 import os
 import shutil
 import subprocess
@@ -135,10 +136,10 @@ def check_fuzz(seeds):
         run([os.path.join(SHARED, "tools", "gen-reports"), "--out", source, "--days", "7",
              "--reports-per-day", "50", "--seed", "9"], check=True, stdout=subprocess.DEVNULL)
     ok = True
-    for seed in seeds:
-        data = os.path.join(work, "m%s" % seed)
+    for seed, layout in [(seed, layout) for seed in seeds for layout in ["upload", "merged"]]:
+        data = os.path.join(work, "%s-%s" % (layout, seed))
         shutil.rmtree(data, ignore_errors=True)
-        py("mutate.py", source, data, "4000", seed, check=True)
+        py("mutate.py", source, data, "4000", seed, *(["--merged"] if layout == "merged" else []), check=True)
         shutil.copy(os.path.join(SHARED, "go", "upload-config.json"), data)
         with tempfile.TemporaryDirectory() as tmp:
             site, ref_out = os.path.join(tmp, "site"), os.path.join(tmp, "ref")
@@ -146,10 +147,14 @@ def check_fuzz(seeds):
             py("ref.py", "-q", data, ref_out, check=True)
             charts = py("compare.py", site, ref_out, capture_output=True, text=True)
             skips = py("skipdiff.py", summary, ref_out, capture_output=True, text=True).stdout
+            with open(summary) as f:
+                unlisted = json.load(f)["skipped_not_listed"]
         differing = [line for line in skips.splitlines() if line.startswith("(")]
         other = [line for line in differing if not chosen_skip(line)]
-        print("seed %s: %s; skips: %d differ, %d by the choices of README.md"
-              % (seed, charts.stdout.strip().splitlines()[-1], len(other), len(differing) - len(other)))
+        if unlisted:  # every skip must be compared line by line
+            other.append(f"{unlisted} skips not listed by the build")
+        print("%s, seed %s: %s; skips: %d differ, %d by the choices of README.md"
+              % (layout, seed, charts.stdout.strip().splitlines()[-1], len(other), len(differing) - len(other)))
         for line in other[:10]:
             print("  " + line)
         ok &= charts.returncode == 0 and not other
