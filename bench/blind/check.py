@@ -6,8 +6,9 @@ issues' rules written from the issue texts alone, without reading this project's
                                                    # CSVs, stacks pages, for each data folder
     python3 bench/blind/check.py --cases           # the hand-made adversarial cases
                                                    # (make_cases.py; needs ../shared)
-    python3 bench/blind/check.py --fuzz [SEED ...] # 4,000 mutated reports per seed and layout
-                                                   # (default 1 2 3 4; mutate.py; needs ../shared)
+    python3 bench/blind/check.py --fuzz [SEED ...] # per seed, 4,000 mutated reports in each layout
+                                                   # and 3,000 valid ones reshaped (default
+                                                   # 1 2 3 4; mutate.py, reshape.py; needs ../shared)
 
 It builds the release binary, builds each site into a temporary folder, and prints every
 difference. The references read a few rules otherwise than the build where the issues
@@ -158,6 +159,20 @@ def check_fuzz(seeds):
         for line in other[:10]:
             print("  " + line)
         ok &= charts.returncode == 0 and not other
+    # Valid reports reshaped at the aggregation rules' edges: charts, trends, stacks pages.
+    source = os.path.join(work, "source-14-days")
+    if not os.path.isdir(source):
+        run([os.path.join(SHARED, "tools", "gen-reports"), "--out", source, "--days", "14",
+             "--reports-per-day", "60", "--seed", "11"], check=True, stdout=subprocess.DEVNULL)
+    config = os.path.join(SHARED, "go", "upload-config.json")
+    for seed in seeds:
+        data = os.path.join(work, "reshaped-%s" % seed)
+        shutil.rmtree(data, ignore_errors=True)
+        py("reshape.py", source, data, "3000", seed, config, check=True)
+        shutil.copy(config, data)
+        print(f"reshaped, seed {seed}:")
+        with tempfile.TemporaryDirectory() as tmp:
+            ok &= check_data(data, tmp)
     return ok
 
 

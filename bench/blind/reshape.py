@@ -1,0 +1,136 @@
+#!/usr/bin/env python3
+"""Valid reports reshaped to reach the aggregation rules' edges, for a differential check of
+the charts, trends and stacks pages against the references.
+
+    python3 reshape.py SOURCE OUT COUNT SEED UPLOAD_CONFIG
+
+Takes the good reports of SOURCE (gen-reports' upload layout) and writes COUNT reshaped
+copies to OUT/<Week>/rNNNNN.json, each with one to four edits that keep it valid under
+UPLOAD_CONFIG: another report's X (the same uploader on another day, or the same day: a
+duplicate), the Week moved by up to 8 days, a program report repeated with another GOOS,
+GOARCH, GoVersion or Version, counts set to 0, a counter or stack counter of the program
+added, Counters or Stacks emptied or null, Programs null or empty, a program report of
+another configured program, any configured Go version (`go1.9.2rc2`, release candidates),
+LastWeek or an unknown key changed. Python's standard library only; the same arguments give
+the same files.
+"""
+import datetime
+import json
+import os
+import random
+import re
+import sys
+
+
+def expand(name):
+    """The counter names of a config entry: `a/b:{x,y}` is `a/b:x` and `a/b:y`."""
+    m = re.fullmatch(r"(.*)\{(.*)\}", name)
+    return [m.group(1) + part for part in m.group(2).split(",")] if m else [name]
+
+
+class Edits:
+    def __init__(self, config, reports, rnd):
+        self.config, self.reports, self.rnd = config, reports, rnd
+        self.programs = {p["Name"]: p for p in config["Programs"]}
+
+    def program_report(self, name):
+        p, rnd = self.programs[name], self.rnd
+        counters = [c for entry in p.get("Counters") or [] for c in expand(entry["Name"])]
+        return {
+            "Program": name,
+            "Version": rnd.choice(p["Versions"]) if p.get("Versions") else "",
+            "GoVersion": rnd.choice(self.config["GoVersion"]),
+            "GOOS": rnd.choice(self.config["GOOS"]),
+            "GOARCH": rnd.choice(self.config["GOARCH"]),
+            "Counters": {c: rnd.choice([0, 1, 7]) for c in rnd.sample(counters, min(len(counters), rnd.randint(0, 3)))},
+            "Stacks": None,
+        }
+
+    def other_x(self, r):
+        r["X"] = self.rnd.choice(self.reports)["X"]
+
+    def move_week(self, r):
+        day = datetime.date.fromisoformat(r["Week"]) + datetime.timedelta(days=self.rnd.randint(-8, 8))
+        r["Week"] = day.isoformat()
+
+    def repeat_program(self, r):
+        if r.get("Programs"):
+            twin = dict(self.rnd.choice(r["Programs"]))
+            fresh = self.program_report(twin["Program"])
+            key = self.rnd.choice(["GOOS", "GOARCH", "GoVersion", "Version"])
+            twin[key] = fresh[key]
+            r["Programs"].append(twin)
+
+    def zero_counts(self, r):
+        for p in r.get("Programs") or []:
+            for key in ("Counters", "Stacks"):
+                for name in p.get(key) or {}:
+                    p[key][name] = 0
+
+    def add_counter(self, r):
+        for p in r.get("Programs") or []:
+            entry = self.programs[p["Program"]]
+            key = self.rnd.choice(["Counters", "Stacks"])
+            names = [c for e in entry.get(key) or [] for c in expand(e["Name"])]
+            if names:
+                name = self.rnd.choice(names)
+                if key == "Stacks":  # a stack: its counter name, then frames
+                    name += "\ngolang.org/x/tools/gopls/internal/a.F:+12,+0x1f\n\"\".G:+3,+0x4"
+                p[key] = dict(p.get(key) or {}, **{name: self.rnd.choice([0, 1, 5])})
+
+    def empty_maps(self, r):
+        for p in r.get("Programs") or []:
+            p[self.rnd.choice(["Counters", "Stacks"])] = self.rnd.choice([None, {}])
+
+    def no_programs(self, r):
+        r["Programs"] = self.rnd.choice([None, []])
+
+    def another_program(self, r):
+        r.setdefault("Programs", [])
+        if r["Programs"] is None:
+            r["Programs"] = []
+        r["Programs"].append(self.program_report(self.rnd.choice(sorted(self.programs))))
+
+    def any_go_version(self, r):
+        for p in r.get("Programs") or []:
+            p["GoVersion"] = self.rnd.choice(self.config["GoVersion"])
+
+    def other_fields(self, r):
+        r["LastWeek"] = self.rnd.choice(["", "2025-12-30", "x"])
+        r["Unknown"] = {"nested": [1, 2.5, None]}
+
+
+EDITS = [Edits.other_x, Edits.other_x, Edits.move_week, Edits.move_week, Edits.repeat_program,
+         Edits.zero_counts, Edits.add_counter, Edits.empty_maps, Edits.no_programs,
+         Edits.another_program, Edits.any_go_version, Edits.other_fields]
+
+
+def main(source, out, count, seed, config_path):
+    rnd = random.Random(seed)
+    with open(config_path) as f:
+        config = json.load(f)
+    reports = []
+    for day in sorted(os.listdir(source)):
+        folder = os.path.join(source, day)
+        if os.path.isdir(folder):
+            for name in sorted(os.listdir(folder)):
+                with open(os.path.join(folder, name), "rb") as f:
+                    try:
+                        reports.append(json.loads(f.read()))
+                    except ValueError:
+                        pass
+    edits = Edits(config, reports, rnd)
+    for k in range(count):
+        r = json.loads(json.dumps(rnd.choice(reports)))
+        for edit in rnd.sample(EDITS, rnd.randint(1, 4)):
+            edit(edits, r)
+        folder = os.path.join(out, r["Week"])
+        os.makedirs(folder, exist_ok=True)
+        with open(os.path.join(folder, "r%05d.json" % k), "w") as f:
+            json.dump(r, f, separators=(",", ":"))
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 6:
+        sys.exit(__doc__)
+    main(sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), sys.argv[5])
