@@ -186,7 +186,7 @@ pub fn analyse_with(
     let names = ingested.catalog.program_names();
     let (plan, upload_config) = match &configs.upload {
         Some((config, _)) => (Plan::from_config(config), config.clone()),
-        None => Plan::infer(&keys, &names),
+        None => Plan::infer(&keys, &names, &ingested.keys_in_use(keys.len())),
     };
     let key_buckets = plan.key_buckets(&keys, &names);
     let partial = ingested.partial.as_ref();

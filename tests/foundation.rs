@@ -430,6 +430,47 @@ fn without_an_upload_config_everything_is_inferred() {
     assert_eq!(charts_of(&set, "alpha/tool", "2026-03-01")[4], ("alpha/x".into(), kv(&[("y:z", 1)])));
 }
 
+/// Inferred names come from the valid data: a report the duplicate rule drops is not in it,
+/// so a program, a version, a GOOS or a counter that only it holds is no bucket anywhere.
+#[test]
+fn without_an_upload_config_names_only_a_dropped_duplicate_holds_are_not_charted() {
+    let f = Fixture::new();
+    let kept = report(
+        "2026-03-01",
+        0.5,
+        json!([program("zeta/tool", "v1.0.0", "go1.23.0", "linux", "amd64", json!({"zeta/mode:fast": 1}))]),
+    );
+    // Same Week and X from a path that sorts first: dropped as a duplicate.
+    let dropped = report(
+        "2026-03-01",
+        0.5,
+        json!([
+            program("zeta/tool", "v9.9.9", "go1.24.0", "plan9", "mips", json!({"zeta/mode:slow": 1, "zeta/other": 1})),
+            program("beta/tool", "v1.0.0", "go1.23.0", "linux", "amd64", json!({}))
+        ]),
+    );
+    f.write("2026-03-01/0.5.json", kept);
+    f.write("0-early/2026-03-01/0.5.json", dropped);
+    let summary_path = f.dir.path().join("summary.json");
+    let out = f.build(&["--summary-json", summary_path.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let summary: Value = serde_json::from_str(&std::fs::read_to_string(&summary_path).unwrap()).unwrap();
+    assert_eq!(summary["skipped_by_reason"], json!([["duplicate", 1]]));
+    let set = chart_set(&f, "2026-03-01");
+    let names: Vec<&str> = set["Programs"].as_array().unwrap().iter().map(|p| p["Name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["zeta/tool"], "beta/tool is only in the dropped report");
+    assert_eq!(
+        charts_of(&set, "zeta/tool", "2026-03-01"),
+        vec![
+            ("Version".into(), kv(&[("v1.0.0", 1)])),
+            ("GOOS".into(), kv(&[("linux", 1)])),
+            ("GOARCH".into(), kv(&[("amd64", 1)])),
+            ("GoVersion".into(), kv(&[("go1.23", 1)])),
+            ("zeta/mode".into(), kv(&[("fast", 1)])),
+        ]
+    );
+}
+
 #[test]
 fn configuration_and_usage_errors_exit_2_with_one_clear_line() {
     let f = Fixture::new();

@@ -136,12 +136,16 @@ def check_fuzz(seeds):
     if not os.path.isdir(source):
         run([os.path.join(SHARED, "tools", "gen-reports"), "--out", source, "--days", "7",
              "--reports-per-day", "50", "--seed", "9"], check=True, stdout=subprocess.DEVNULL)
+    config = os.path.join(SHARED, "go", "upload-config.json")
     ok = True
-    for seed, layout in [(seed, layout) for seed in seeds for layout in ["upload", "merged"]]:
-        data = os.path.join(work, "%s-%s" % (layout, seed))
+    # Each with Go's upload config and without one (every name inferred from the data).
+    runs = [(seed, layout, configured) for seed in seeds for layout in ["upload", "merged"] for configured in [True, False]]
+    for seed, layout, configured in runs:
+        data = os.path.join(work, "%s-%s%s" % (layout, seed, "" if configured else "-inferred"))
         shutil.rmtree(data, ignore_errors=True)
         py("mutate.py", source, data, "4000", seed, *(["--merged"] if layout == "merged" else []), check=True)
-        shutil.copy(os.path.join(SHARED, "go", "upload-config.json"), data)
+        if configured:
+            shutil.copy(config, data)
         with tempfile.TemporaryDirectory() as tmp:
             site, ref_out = os.path.join(tmp, "site"), os.path.join(tmp, "ref")
             summary = build(data, site, tmp)
@@ -154,8 +158,8 @@ def check_fuzz(seeds):
         other = [line for line in differing if not chosen_skip(line)]
         if unlisted:  # every skip must be compared line by line
             other.append(f"{unlisted} skips not listed by the build")
-        print("%s, seed %s: %s; skips: %d differ, %d by the choices of README.md"
-              % (layout, seed, charts.stdout.strip().splitlines()[-1], len(other), len(differing) - len(other)))
+        print("%s, seed %s%s: %s; skips: %d differ, %d by the choices of README.md"
+              % (layout, seed, "" if configured else ", no config", charts.stdout.strip().splitlines()[-1], len(other), len(differing) - len(other)))
         for line in other[:10]:
             print("  " + line)
         ok &= charts.returncode == 0 and not other
@@ -164,13 +168,13 @@ def check_fuzz(seeds):
     if not os.path.isdir(source):
         run([os.path.join(SHARED, "tools", "gen-reports"), "--out", source, "--days", "14",
              "--reports-per-day", "60", "--seed", "11"], check=True, stdout=subprocess.DEVNULL)
-    config = os.path.join(SHARED, "go", "upload-config.json")
-    for seed in seeds:
-        data = os.path.join(work, "reshaped-%s" % seed)
+    for seed, configured in [(seed, configured) for seed in seeds for configured in [True, False]]:
+        data = os.path.join(work, "reshaped-%s%s" % (seed, "" if configured else "-inferred"))
         shutil.rmtree(data, ignore_errors=True)
         py("reshape.py", source, data, "3000", seed, config, check=True)
-        shutil.copy(config, data)
-        print(f"reshaped, seed {seed}:")
+        if configured:
+            shutil.copy(config, data)
+        print(f"reshaped, seed {seed}{'' if configured else ', no config'}:")
         with tempfile.TemporaryDirectory() as tmp:
             ok &= check_data(data, tmp)
     return ok

@@ -82,8 +82,12 @@ impl Plan {
     }
 
     /// Charts for the names seen in the data (no upload config): programs sorted by name,
-    /// one counter chart per chart name, buckets as seen.
-    pub fn infer(keys: &[Key], program_names: &[String]) -> (Plan, UploadConfig) {
+    /// one counter chart per chart name, buckets as seen. Only the keys `in_use` (by id)
+    /// count as seen, and a program with none of them is left out: names that only a
+    /// report the duplicate rule dropped holds are not the valid data's.
+    pub fn infer(keys: &[Key], program_names: &[String], in_use: &[bool]) -> (Plan, UploadConfig) {
+        let used: Vec<Key> = keys.iter().zip(in_use).filter(|(_, &used)| used).map(|(key, _)| key.clone()).collect();
+        let keys = used.as_slice();
         let config = infer_config(keys, program_names);
         let mut counters: Vec<Vec<(String, Vec<String>)>> = vec![Vec::new(); program_names.len()];
         for (p, names) in counters.iter_mut().enumerate() {
@@ -93,8 +97,7 @@ impl Plan {
             }
             *names = by_chart.into_iter().map(|(chart, names)| (chart.to_string(), names)).collect();
         }
-        let mut order: Vec<usize> = (0..program_names.len()).collect();
-        order.sort_by(|&a, &b| program_names[a].cmp(&program_names[b]));
+        let order = programs_in_use(keys, program_names);
         let lists = order.into_iter().map(|p| ProgramLists {
             name: &program_names[p],
             versions: keys
@@ -213,6 +216,14 @@ fn sorted(values: impl Iterator<Item = String>, order: impl Fn(&str, &str) -> Or
     list
 }
 
+/// The programs (indexes into `program_names`) that some of `keys` name, sorted by name.
+fn programs_in_use(keys: &[Key], program_names: &[String]) -> Vec<usize> {
+    let mut order: Vec<usize> = keys.iter().map(|k| k.program as usize).collect();
+    order.sort_by(|&a, &b| program_names[a].cmp(&program_names[b]));
+    order.dedup();
+    order
+}
+
 /// An upload config that allows exactly the names seen, for the config page and summary.
 fn infer_config(keys: &[Key], program_names: &[String]) -> UploadConfig {
     let mut config = UploadConfig::default();
@@ -226,9 +237,7 @@ fn infer_config(keys: &[Key], program_names: &[String]) -> UploadConfig {
     config.goos = collect(Dimension::Goos);
     config.goarch = collect(Dimension::Goarch);
     config.go_version = collect(Dimension::GoVersion);
-    let mut order: Vec<usize> = (0..program_names.len()).collect();
-    order.sort_by(|&a, &b| program_names[a].cmp(&program_names[b]));
-    for p in order {
+    for p in programs_in_use(keys, program_names) {
         let of = |dimension: Dimension| -> Vec<String> {
             let mut values: Vec<String> = keys
                 .iter()

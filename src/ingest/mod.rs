@@ -156,6 +156,18 @@ impl Ingested {
         self.skipped.iter().sum()
     }
 
+    /// Per key id below `keys`: whether a report the duplicate rule kept has it. A build
+    /// that takes earlier days' counts from the cache does not hold their reports, so there
+    /// every key is in use (a build without an upload config, the one that asks, is never
+    /// such a build: its key ids depend on the data, and nothing is cached).
+    pub fn keys_in_use(&self, keys: usize) -> Vec<bool> {
+        let mut in_use = vec![self.partial.is_some(); keys];
+        for id in self.records.iter().flat_map(|r| r.keys.iter()) {
+            in_use[*id as usize] = true;
+        }
+        in_use
+    }
+
     /// Valid reports, after the duplicate rule.
     pub fn valid_reports(&self) -> u64 {
         let kept: u64 = self.partial.iter().flat_map(Partial::kept_daily).map(|s| s.num_reports).sum();
