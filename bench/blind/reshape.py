@@ -5,13 +5,14 @@ the charts, trends and stacks pages against the references.
     python3 reshape.py SOURCE OUT COUNT SEED UPLOAD_CONFIG
 
 Takes the good reports of SOURCE (gen-reports' upload layout) and writes COUNT reshaped
-copies to OUT/<Week>/rNNNNN.json, each with one to four edits that keep it valid under
+copies to OUT/<Week>/rNNNNN.json, each with one to four edits, most of which keep it valid under
 UPLOAD_CONFIG: another report's X (the same uploader on another day, or the same day: a
 duplicate), the Week moved by up to 8 days, a program report repeated with another GOOS,
 GOARCH, GoVersion or Version, counts set to 0, a counter or stack counter of the program
 added, Counters or Stacks emptied or null, Programs null or empty, a program report of
 another configured program, any configured Go version (`go1.9.2rc2`, release candidates),
-LastWeek or an unknown key changed. Python's standard library only; the same arguments give
+LastWeek or an unknown key changed, or a name outside the config (odd semver and Go
+versions, GOOS, counter names: valid only in the runs without a config). Python's standard library only; the same arguments give
 the same files.
 """
 import datetime
@@ -100,7 +101,33 @@ class Edits:
         r["Unknown"] = {"nested": [1, 2.5, None]}
 
 
-EDITS = [Edits.other_x, Edits.other_x, Edits.move_week, Edits.move_week, Edits.repeat_program,
+# Names outside Go's config, for the runs without one (with one they are unknown): semver
+# and Go versions at the ordering rules' edges, odd GOOS and counter names.
+ODD = {
+    "Version": ["devel", "(devel)", "v1.2.3+incompatible", "v1.2.3-pre.1", "v1.2.3-pre.10",
+                "v1.2.3-pre.2", "v1.2", "v1", "1.2.3", "", "v01.2.3", "v1.2.3-0", "v1.2.3-alpha.beta",
+                "v1.2.3-alpha.1", "v1.2.3-Alpha", "v1.2.3", "v1.10.0", "v1.9.0", "v0.0.0-20240101000000-abcdef123456"],
+    "GoVersion": ["go1.21", "go1.21.0", "go1.21rc1", "go1.21.3-bigcorp", "devel go1.22-abc", "go1",
+                  "go1.9.2rc2", "", "go2", "go1.21beta1", "go1.21.0rc1", "go1.10", "go1.9", "go1.100",
+                  "go1.21.x", "1.21"],
+    "GOOS": ["", "Linux", "linux ", "<script>", "a,b", "\"q\""],
+    "GOARCH": ["", "AMD64", "x/y", "=1+2"],
+    "Counters": ["a:b:c", ":x", "x:", "", "a{b}", "a:{b,c}", "go/x:", "é:ü", "a:b", "a:c", "a"],
+}
+
+
+def odd_names(self, r):
+    for p in r.get("Programs") or []:
+        key = self.rnd.choice(sorted(ODD))
+        if key == "Counters":
+            p["Counters"] = dict(p.get("Counters") or {}, **{self.rnd.choice(ODD[key]): 1})
+        else:
+            p[key] = self.rnd.choice(ODD[key])
+
+
+Edits.odd_names = odd_names
+
+EDITS = [Edits.odd_names, Edits.odd_names, Edits.other_x, Edits.other_x, Edits.move_week, Edits.move_week, Edits.repeat_program,
          Edits.zero_counts, Edits.add_counter, Edits.empty_maps, Edits.no_programs,
          Edits.another_program, Edits.any_go_version, Edits.other_fields]
 

@@ -64,7 +64,9 @@ READINGS of the spec (each is a DECISION; see also ref.py's own decisions):
      uploaders 0 and an EMPTY share (0/0 is undefined).
   --as-built takes the build's reading of T2 and T7 (top README, "Trends"): every
      (program, chart) of the config has a trend, a header alone when no point has
-     the chart, and a week with no uploaders has share 0.000000.
+     the chart, and a week with no uploaders has share 0.000000; and its guard
+     against spreadsheet formulas: a cell starting with =, +, -, @, tab or CR gets
+     a leading '.
 """
 import datetime
 import os
@@ -123,6 +125,8 @@ def load_valid(data, config_path=None):
 # ---------------------------------------------------------------------------
 def csv_field(s):
     s = str(s)
+    if AS_BUILT and s[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        s = "'" + s  # the build's guard against spreadsheet formulas (README, "Downloads")
     if any(c in s for c in ',"\r\n'):
         return '"' + s.replace('"', '""') + '"'
     return s
