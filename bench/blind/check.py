@@ -168,13 +168,14 @@ def check_fuzz(seeds):
     if not os.path.isdir(source):
         run([os.path.join(SHARED, "tools", "gen-reports"), "--out", source, "--days", "14",
              "--reports-per-day", "60", "--seed", "11"], check=True, stdout=subprocess.DEVNULL)
-    for seed, configured in [(seed, configured) for seed in seeds for configured in [True, False]]:
-        data = os.path.join(work, "reshaped-%s%s" % (seed, "" if configured else "-inferred"))
+    runs = [(seed, mixed, configured) for seed in seeds for mixed in [False, True] for configured in [True, False]]
+    for seed, mixed, configured in runs:
+        data = os.path.join(work, "reshaped-%s%s%s" % (seed, "-mixed" if mixed else "", "" if configured else "-inferred"))
         shutil.rmtree(data, ignore_errors=True)
-        py("reshape.py", source, data, "3000", seed, config, check=True)
+        py("reshape.py", source, data, "3000", seed, config, *(["--mixed"] if mixed else []), check=True)
         if configured:
             shutil.copy(config, data)
-        print(f"reshaped, seed {seed}{'' if configured else ', no config'}:")
+        print(f"reshaped, seed {seed}{', both layouts' if mixed else ''}{'' if configured else ', no config'}:")
         with tempfile.TemporaryDirectory() as tmp:
             ok &= check_data(data, tmp)
     return ok

@@ -2,7 +2,7 @@
 """Valid reports reshaped to reach the aggregation rules' edges, for a differential check of
 the charts, trends and stacks pages against the references.
 
-    python3 reshape.py SOURCE OUT COUNT SEED UPLOAD_CONFIG
+    python3 reshape.py SOURCE OUT COUNT SEED UPLOAD_CONFIG [--mixed]
 
 Takes the good reports of SOURCE (gen-reports' upload layout) and writes COUNT reshaped
 copies to OUT/<Week>/rNNNNN.json, each with one to four edits, most of which keep it valid under
@@ -12,8 +12,10 @@ GOARCH, GoVersion or Version, counts set to 0, a counter or stack counter of the
 added, Counters or Stacks emptied or null, Programs null or empty, a program report of
 another configured program, any configured Go version (`go1.9.2rc2`, release candidates),
 LastWeek or an unknown key changed, or a name outside the config (odd semver and Go
-versions, GOOS, counter names: valid only in the runs without a config). Python's standard library only; the same arguments give
-the same files.
+versions, GOOS, counter names: valid only in the runs without a config). With --mixed, about half are lines of merged
+files instead (`<DAY>.json`, at the top and in folders that sort before and after the day
+folders, named for a day next to the report's), so that the duplicate rule picks between
+layouts. Python's standard library only; the same arguments give the same files.
 """
 import datetime
 import json
@@ -132,7 +134,7 @@ EDITS = [Edits.odd_names, Edits.odd_names, Edits.other_x, Edits.other_x, Edits.m
          Edits.another_program, Edits.any_go_version, Edits.other_fields]
 
 
-def main(source, out, count, seed, config_path):
+def main(source, out, count, seed, config_path, mixed=False):
     rnd = random.Random(seed)
     with open(config_path) as f:
         config = json.load(f)
@@ -147,17 +149,30 @@ def main(source, out, count, seed, config_path):
                     except ValueError:
                         pass
     edits = Edits(config, reports, rnd)
+    lines = {}  # merged file -> its lines
     for k in range(count):
         r = json.loads(json.dumps(rnd.choice(reports)))
         for edit in rnd.sample(EDITS, rnd.randint(1, 4)):
             edit(edits, r)
-        folder = os.path.join(out, r["Week"])
-        os.makedirs(folder, exist_ok=True)
-        with open(os.path.join(folder, "r%05d.json" % k), "w") as f:
-            json.dump(r, f, separators=(",", ":"))
+        text = json.dumps(r, separators=(",", ":"))
+        if not mixed or rnd.random() < 0.5:
+            folder = os.path.join(out, r["Week"])
+            os.makedirs(folder, exist_ok=True)
+            with open(os.path.join(folder, "r%05d.json" % k), "w") as f:
+                f.write(text)
+        else:
+            # A line of a merged file, in a folder that sorts before or after the day
+            # folders, named for any day near the report's own (its Week decides its day).
+            day = datetime.date.fromisoformat(r["Week"]) + datetime.timedelta(days=rnd.randint(-1, 1))
+            name = os.path.join(rnd.choice(["", "0-early", "zz-late", "2026-01-05"]), day.isoformat() + ".json")
+            lines.setdefault(name, []).append(text)
+    for name, texts in sorted(lines.items()):
+        os.makedirs(os.path.dirname(os.path.join(out, name)), exist_ok=True)
+        with open(os.path.join(out, name), "w") as f:
+            f.write("\n".join(texts) + "\n")
 
 
 if __name__ == "__main__":
-    if len(sys.argv) != 6:
+    if len(sys.argv) not in (6, 7) or sys.argv[6:] not in ([], ["--mixed"]):
         sys.exit(__doc__)
-    main(sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), sys.argv[5])
+    main(sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), sys.argv[5], sys.argv[6:] == ["--mixed"])
