@@ -11,7 +11,8 @@ duplicate), the Week moved by up to 8 days, a program report repeated with anoth
 GOARCH, GoVersion or Version, counts set to 0, a counter or stack counter of the program
 added, Counters or Stacks emptied or null, Programs null or empty, a program report of
 another configured program, any configured Go version (`go1.9.2rc2`, release candidates),
-LastWeek or an unknown key changed, or a name outside the config (odd semver and Go
+LastWeek or an unknown key changed, a stack of the program with its frames
+dropped, repeated, swapped or made odd, or a name outside the config (odd semver and Go
 versions, GOOS, counter names: valid only in the runs without a config). With --mixed, about half are lines of merged
 files instead (`<DAY>.json`, at the top and in folders that sort before and after the day
 folders, named for a day next to the report's), so that the duplicate rule picks between
@@ -129,7 +130,34 @@ def odd_names(self, r):
 
 Edits.odd_names = odd_names
 
-EDITS = [Edits.odd_names, Edits.odd_names, Edits.other_x, Edits.other_x, Edits.move_week, Edits.move_week, Edits.repeat_program,
+
+def reframe_stack(self, r):
+    """A stack of another report of the program, its frames dropped, repeated, swapped or
+    made odd (a ditto mark first, an absolute line, an empty frame, no offsets)."""
+    rnd = self.rnd
+    for p in r.get("Programs") or []:
+        pool = [name for other in self.reports for q in other.get("Programs") or []
+                if q.get("Program") == p.get("Program") for name in (q.get("Stacks") or {})]
+        if not pool:
+            continue
+        counter, *frames = rnd.choice(pool).split("\n")
+        for _ in range(rnd.randint(1, 3)):
+            k = rnd.randrange(5)
+            i = rnd.randrange(len(frames) + 1)
+            if k == 0 and frames:
+                del frames[min(i, len(frames) - 1)]
+            elif k == 1 and frames:
+                frames.insert(i, rnd.choice(frames))
+            elif k == 2 and len(frames) > 1:
+                frames[0], frames[-1] = frames[-1], frames[0]
+            else:
+                frames.insert(i, rnd.choice(['".F:+1,+0x2', "a/b.C:=12,+0x3", "", "x.y", '"', "p.(*T).M:+0,+0x0"]))
+        p["Stacks"] = dict(p.get("Stacks") or {}, **{"\n".join([counter, *frames]): rnd.choice([0, 1, 3])})
+
+
+Edits.reframe_stack = reframe_stack
+
+EDITS = [Edits.odd_names, Edits.odd_names, Edits.reframe_stack, Edits.reframe_stack, Edits.reframe_stack, Edits.other_x, Edits.other_x, Edits.move_week, Edits.move_week, Edits.repeat_program,
          Edits.zero_counts, Edits.add_counter, Edits.empty_maps, Edits.no_programs,
          Edits.another_program, Edits.any_go_version, Edits.other_fields]
 
