@@ -520,3 +520,26 @@ fn a_tampered_spare_is_put_right_and_never_followed() {
     forget_snapshot(&f);
     assert_same_as_clean(&f, &[]);
 }
+
+/// A file that cannot be read counts as one report read and skipped, whether its outcome is
+/// found by this build or taken from the cache by the next: the reports read are always
+/// the valid and the skipped ones (a later build once counted it read, the first not).
+#[test]
+fn an_unreadable_file_is_counted_alike_by_clean_and_incremental_builds() {
+    let f = aggregation_fixture();
+    f.write("2026-01-05/0.8.json.gz", "not gzip at all");
+    let counts = |args: &[&str], name: &str| -> (u64, u64, u64) {
+        let path = f.dir.path().join(name);
+        let out = f.build(&[args, &["--summary-json", path_str(&path)]].concat());
+        assert!(out.status.success(), "{}", stderr(&out));
+        let s: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+        let n = |key: &str| s[key].as_u64().unwrap();
+        (n("reports_read"), n("reports_valid"), n("reports_skipped"))
+    };
+    // 7 reports, 6 valid, 1 duplicate; and the unreadable file.
+    assert_eq!(counts(&[], "first.json"), (8, 6, 2));
+    f.write("2026-01-05/0.9.json", late_report());
+    let incremental = counts(&[], "incremental.json");
+    assert_eq!(incremental, (9, 7, 2));
+    assert_eq!(counts(&["--no-cache"], "clean.json"), incremental);
+}

@@ -182,6 +182,10 @@ fn read_file(
             decompressed
         }
         Err(e) => {
+            // What could not be read counts as one report read and skipped, so that the
+            // reports read are the valid and the skipped ones, whether this file's outcome
+            // is found now or taken from the cache by a later build.
+            reading.outcome.reports += 1;
             reading.skip(0, Reason::Unreadable, format!("cannot read the file: {e}"));
             std::time::Duration::ZERO
         }
