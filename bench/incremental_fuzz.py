@@ -2,17 +2,21 @@
 """Random changes to a data folder, each followed by an incremental build and a clean one,
 which must give the same site, byte for byte, and the same summary.
 
-    python3 bench/incremental_fuzz.py DATA ROUNDS SEED [--raw-data gz]
+    python3 bench/incremental_fuzz.py DATA ROUNDS SEED [--raw-data gz] [--merge]
 
 Copies DATA (which should hold reports in both layouts and an upload config) to a work
 folder, builds it once with a cache, then ROUNDS times makes one to three random changes
 and builds twice: into the same site with the same cache (incremental), and into a new
 site with `--no-cache` (clean). The changes: a new report (on any day, late ones
-included), a report changed (a counter, GOOS or Week; a new mtime, or the same size and
-the old mtime restored, which a stat cannot see and so is left out), a report deleted, a
+included), a report changed (a counter or GOOS; a gzipped one sometimes rewritten
+as plain text, so no longer gzip; never with its size and mtime kept, which no stat can
+see), a report deleted, a
 line appended to a merged file (gzipped ones rewritten), a duplicate that sorts after its
 twin, a file touched, a file moved to another folder, a bad file added, a whole day
-folder deleted. Exit status 1 at the first round whose sites or summaries differ (both
+folder deleted; with --merge also `telemetry-site merge --before` a random day, which
+must leave a clean build's site and skip counts as they were when the merged folders are
+within the README's guarantee (one-report files, none already a line of the day's merged
+file; the round says when they are not). Exit status 1 at the first round whose sites or summaries differ (both
 sites are kept for a look). Python's standard library only; the same arguments make the
 same changes.
 """
@@ -132,7 +136,10 @@ class Data:
                 p["GOOS"] = self.rnd.choice(["linux", "darwin", "windows"])
             else:
                 p["Counters"] = {}
-        self.write(rel, json.dumps(r))
+        text = json.dumps(r).encode()
+        if rel.endswith(".gz") and self.rnd.random() < 0.7:
+            text = gzip.compress(text, mtime=0)  # else: a .gz file that is not gzip
+        self.write(rel, text)
         return "changed " + rel
 
     def delete_file(self):
@@ -193,14 +200,75 @@ class Data:
         return "deleted folder " + day
 
 
+def merge_days(self):
+    days = sorted(d for d in os.listdir(self.root) if d[:2] == "20" and os.path.isdir(os.path.join(self.root, d)))
+    if not days:
+        return None
+    before = self.rnd.choice(days)
+    covered = merge_is_covered(self.root, [d for d in days if d < before])
+    # The issue's rule for merge: the same site, byte for byte, and the same skip counts.
+    sites = tempfile.mkdtemp(prefix="merge-")
+    was, _ = build(self.root, os.path.join(sites, "before"), ["--no-cache"])
+    shutil.copytree(self.root, os.path.join(sites, "data-before"))
+    out = subprocess.run([BINARY, "merge", self.root, "--before", before], capture_output=True, text=True)
+    if out.returncode != 0:
+        sys.exit(f"merge failed: {out.stderr}")
+    now, _ = build(self.root, os.path.join(sites, "after"), ["--no-cache"])
+    diff = differences(os.path.join(sites, "before"), os.path.join(sites, "after"))
+    counts = ("reports_valid", "skipped_by_reason", "chart_sets")
+    if not covered:
+        shutil.rmtree(sites)
+        return "merge --before %s (outside what merge keeps byte for byte; see README)" % before
+    if diff or any(was[k] != now[k] for k in counts):
+        sys.exit(f"merge --before {before} changed the site ({diff[:8]}) or the counts "
+                 f"({[(k, was[k], now[k]) for k in counts if was[k] != now[k]]}); kept in {sites}")
+    shutil.rmtree(sites)
+    return "merge --before " + before
+
+
+Data.merge_days = merge_days
+
+
+def merge_is_covered(root, days):
+    """Whether merging `days` is within the README's guarantee: one-report files only, none
+    of whose text is already a line of the day's merged file."""
+    for day in days:
+        folder = os.path.join(root, day)
+        names = os.listdir(folder)
+        if any(re.fullmatch(r"\d{4}-\d{2}-\d{2}\.(json|jsonl|ndjson)(\.gz)?", n) or
+               os.path.isdir(os.path.join(folder, n)) for n in names):
+            return False
+        target = os.path.join(root, day + ".json.gz")
+        if os.path.exists(target):
+            try:
+                lines = set(gzip.decompress(open(target, "rb").read()).splitlines())
+            except (OSError, EOFError):
+                return False
+            for n in names:
+                with open(os.path.join(folder, n), "rb") as f:
+                    text = f.read()
+                try:
+                    text = gzip.decompress(text) if n.endswith(".gz") else text
+                    compact = json.dumps(json.loads(text), separators=(",", ":")).encode()
+                except ValueError:
+                    continue
+                except OSError:
+                    continue
+                if text.strip() in lines or compact in lines:
+                    return False
+    return True
+
 CHANGES = [Data.new_report, Data.new_report, Data.change_report, Data.delete_file, Data.append_line,
            Data.duplicate, Data.touch, Data.move, Data.bad_file, Data.delete_day]
 
 
 def main(argv):
+    merges = "--merge" in argv
+    argv = [a for a in argv if a != "--merge"]
     if len(argv) not in (3, 5):
         sys.exit(__doc__)
     source, rounds, seed, extra = argv[0], int(argv[1]), int(argv[2]), argv[3:]
+    changes = CHANGES + [Data.merge_days] * (2 if merges else 0)
     rnd = random.Random(seed)
     work = tempfile.mkdtemp(prefix="incremental-fuzz-")
     data, site, cache = os.path.join(work, "data"), os.path.join(work, "site"), os.path.join(work, "cache")
@@ -215,7 +283,7 @@ def main(argv):
             os.remove(path)
     build(data, site, ["--cache", cache, *extra])
     for round_ in range(1, rounds + 1):
-        done = [c for c in (change(d) for change in rnd.sample(CHANGES, rnd.randint(1, 3))) if c]
+        done = [c for c in (change(d) for change in rnd.sample(changes, rnd.randint(1, 3))) if c]
         incremental, used_cache = build(data, site, ["--cache", cache, *extra])
         reused += used_cache
         clean_site = os.path.join(work, "clean-%d" % round_)
