@@ -27,22 +27,37 @@ pub fn compact_into(text: &[u8], out: &mut Vec<u8>) {
         out.extend_from_slice(text);
         return;
     }
-    let mut in_string = false;
-    let mut escaped = false;
+    let mut strings = Strings::default();
     for &b in text {
-        if in_string {
+        if strings.inside(b) || !matches!(b, b' ' | b'\t' | b'\n' | b'\r') {
             out.push(b);
-            if escaped {
-                escaped = false;
-            } else if b == b'\\' {
-                escaped = true;
-            } else if b == b'"' {
-                in_string = false;
-            }
-        } else if !matches!(b, b' ' | b'\t' | b'\n' | b'\r') {
-            out.push(b);
-            in_string = b == b'"';
         }
+    }
+}
+
+/// Which bytes of a JSON text are in its strings, told byte by byte.
+#[derive(Debug, Default)]
+pub struct Strings {
+    in_string: bool,
+    escaped: bool,
+}
+
+impl Strings {
+    /// Whether `b`, the text's next byte, is part of a string, its quotes included.
+    #[inline]
+    pub fn inside(&mut self, b: u8) -> bool {
+        if !self.in_string {
+            self.in_string = b == b'"';
+            return self.in_string;
+        }
+        if self.escaped {
+            self.escaped = false;
+        } else if b == b'\\' {
+            self.escaped = true;
+        } else if b == b'"' {
+            self.in_string = false;
+        }
+        true
     }
 }
 

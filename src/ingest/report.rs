@@ -126,21 +126,13 @@ fn parse_with_zeros_for_negative_zeros(text: &str) -> Result<Report<'static>, (R
 fn zeros_for_negative_zeros(text: &str) -> String {
     let b = text.as_bytes();
     let mut out = Vec::with_capacity(b.len());
-    let mut in_string = false;
-    let mut escaped = false;
+    let mut strings = super::compact::Strings::default();
     for (i, &c) in b.iter().enumerate() {
-        let negative_zero = !in_string
+        let negative_zero = !strings.inside(c)
             && c == b'-'
             && b.get(i + 1) == Some(&b'0')
             && !matches!(b.get(i + 2), Some(b'0'..=b'9' | b'.' | b'e' | b'E'));
         out.push(if negative_zero { b' ' } else { c });
-        if escaped {
-            escaped = false;
-        } else if in_string && c == b'\\' {
-            escaped = true;
-        } else if c == b'"' {
-            in_string = !in_string;
-        }
     }
     String::from_utf8(out).expect("only ASCII bytes were replaced, by ASCII")
 }
