@@ -49,30 +49,32 @@ def build(data, site, extra):
     return {k: v for k, v in whole.items() if k not in VOLATILE}, incremental
 
 
+def tree(root):
+    """Every file and folder (with a trailing `/`) under `root`, by relative path."""
+    found = set()
+    for folder, dirs, names in os.walk(root):
+        rel = os.path.relpath(folder, root)
+        found.update(os.path.normpath(os.path.join(rel, n)) + "/" for n in dirs)
+        found.update(os.path.normpath(os.path.join(rel, n)) for n in names)
+    return found
+
+
 def differences(a, b):
     """Relative paths that differ between two trees, or are in one only."""
-    found = []
+    in_a, in_b = tree(a), tree(b)
+    changed = {p for p in in_a & in_b
+               if not p.endswith("/") and not filecmp.cmp(os.path.join(a, p), os.path.join(b, p), shallow=False)}
+    return sorted((in_a ^ in_b) | changed)
 
-    def walk(cmp, rel):
-        found.extend(os.path.join(rel, n) for n in cmp.left_only + cmp.right_only + cmp.funny_files)
-        found.extend(os.path.join(rel, n) for n in cmp.diff_files)
-        for name, sub in cmp.subdirs.items():
-            walk(sub, os.path.join(rel, name))
 
-    # filecmp compares stat signatures first; shallow=False is not applied to dircmp, so
-    # the files in common are compared again by content.
-    cmp = filecmp.dircmp(a, b, ignore=[])
-    walk(cmp, "")
-    common = []
-
-    def files(cmp, rel):
-        common.extend(os.path.join(rel, n) for n in cmp.same_files)
-        for name, sub in cmp.subdirs.items():
-            files(sub, os.path.join(rel, name))
-
-    files(cmp, "")
-    found.extend(p for p in common if not filecmp.cmp(os.path.join(a, p), os.path.join(b, p), shallow=False))
-    return sorted(found)
+def read_text(path):
+    """A file's bytes, gunzipped when its name ends in `.gz`; None when it cannot be."""
+    try:
+        with open(path, "rb") as f:
+            text = f.read()
+        return gzip.decompress(text) if path.endswith(".gz") else text
+    except (OSError, EOFError):
+        return None
 
 
 class Data:
@@ -92,11 +94,7 @@ class Data:
         return sorted(out)
 
     def read_report(self, rel):
-        with open(os.path.join(self.root, rel), "rb") as f:
-            text = f.read()
-        if rel.endswith(".gz"):
-            text = gzip.decompress(text)
-        for line in text.splitlines():
+        for line in (read_text(os.path.join(self.root, rel)) or b"").splitlines():
             try:
                 return json.loads(line)
             except ValueError:
@@ -154,11 +152,9 @@ class Data:
             return None
         rel = self.rnd.choice(merged)
         r["X"] = self.rnd.random() * 0.98 + 0.01
-        path = os.path.join(self.root, rel)
-        with open(path, "rb") as f:
-            text = f.read()
-        if rel.endswith(".gz"):
-            text = gzip.decompress(text)
+        text = read_text(os.path.join(self.root, rel))
+        if text is None:
+            return None
         text = text.rstrip(b"\n") + b"\n" + json.dumps(r).encode() + b"\n"
         self.write(rel, gzip.compress(text, mtime=0) if rel.endswith(".gz") else text)
         return "line appended to " + rel
@@ -240,19 +236,15 @@ def merge_is_covered(root, days):
             return False
         target = os.path.join(root, day + ".json.gz")
         if os.path.exists(target):
-            try:
-                lines = set(gzip.decompress(open(target, "rb").read()).splitlines())
-            except (OSError, EOFError):
+            merged = read_text(target)
+            if merged is None:
                 return False
+            lines = set(merged.splitlines())
             for n in names:
-                with open(os.path.join(folder, n), "rb") as f:
-                    text = f.read()
+                text = read_text(os.path.join(folder, n))
                 try:
-                    text = gzip.decompress(text) if n.endswith(".gz") else text
                     compact = json.dumps(json.loads(text), separators=(",", ":")).encode()
-                except ValueError:
-                    continue
-                except OSError:
+                except (TypeError, ValueError):
                     continue
                 if text.strip() in lines or compact in lines:
                     return False
