@@ -135,12 +135,17 @@ def chosen_skip(line):
     return "ours malformed | number out of range" in line
 
 
+def generated(out, days, per_day, seed):
+    """`out`, made by gen-reports (upload layout, no bad input) unless it is there."""
+    if not os.path.isdir(out):
+        run([os.path.join(SHARED, "tools", "gen-reports"), "--out", out, "--days", days,
+             "--reports-per-day", per_day, "--seed", seed], check=True, stdout=subprocess.DEVNULL)
+    return out
+
+
 def check_fuzz(seeds):
     work = os.path.join(HERE, "..", ".data", "blind", "fuzz")
-    source = os.path.join(work, "source")
-    if not os.path.isdir(source):
-        run([os.path.join(SHARED, "tools", "gen-reports"), "--out", source, "--days", "7",
-             "--reports-per-day", "50", "--seed", "9"], check=True, stdout=subprocess.DEVNULL)
+    source = generated(os.path.join(work, "source"), days=7, per_day=50, seed=9)
     config = os.path.join(SHARED, "go", "upload-config.json")
     ok = True
     # Each with Go's upload config and without one (every name inferred from the data).
@@ -169,10 +174,7 @@ def check_fuzz(seeds):
             print("  " + line)
         ok &= charts.returncode == 0 and not other
     # Valid reports reshaped at the aggregation rules' edges: charts, trends, stacks pages.
-    source = os.path.join(work, "source-14-days")
-    if not os.path.isdir(source):
-        run([os.path.join(SHARED, "tools", "gen-reports"), "--out", source, "--days", "14",
-             "--reports-per-day", "60", "--seed", "11"], check=True, stdout=subprocess.DEVNULL)
+    source = generated(os.path.join(work, "source-14-days"), days=14, per_day=60, seed=11)
     runs = [(seed, mixed, configured) for seed in seeds for mixed in [False, True] for configured in [True, False]]
     for seed, mixed, configured in runs:
         data = os.path.join(work, "reshaped-%s%s%s" % (seed, "-mixed" if mixed else "", "" if configured else "-inferred"))
