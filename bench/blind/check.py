@@ -2,7 +2,8 @@
 """Checks the build against the blind references in this folder: implementations of the
 issues' rules written from the issue texts alone, without reading this project's code.
 
-    python3 bench/blind/check.py DATA [DATA ...]   # chart JSON, skips, chart-set and trend
+    python3 bench/blind/check.py DATA [DATA ...]   # chart JSON, the numbers of the HTML pages
+                                                   # and raw data, skips, chart-set and trend
                                                    # CSVs, stacks pages, for each data folder
     python3 bench/blind/check.py --cases           # the hand-made adversarial cases
                                                    # (make_cases.py; needs ../shared)
@@ -61,6 +62,7 @@ def check_data(data, tmp):
     ok = True
     py("ref.py", "-q", data, ref_out, check=True)
     ok &= py("compare.py", site, ref_out).returncode == 0
+    ok &= py("pages.py", site, ref_out).returncode == 0
     skips = py("skipdiff.py", summary, ref_out, capture_output=True, text=True).stdout
     differing = [line for line in skips.splitlines() if line.startswith("(") and "'unrec'" not in line
                  and "ours - |  | ref not_recognised" not in line]
@@ -111,9 +113,12 @@ def check_cases():
             site = os.path.join(tmp, "site")
             summary = build(os.path.join(cases, name), site, tmp)
             charts = py("compare.py", site, os.path.join(refs, name), capture_output=True, text=True)
+            pages = py("pages.py", site, os.path.join(refs, name), capture_output=True, text=True)
             skips = py("skipdiff.py", summary, os.path.join(refs, name), capture_output=True, text=True)
         differing = [line for line in skips.stdout.splitlines() if line.startswith("(")
                      and "'unrec'" not in line and "ours - |  | ref not_recognised" not in line]
+        if pages.returncode != 0:
+            differing += pages.stdout.strip().splitlines()
         same = charts.returncode == 0 and not differing
         verdict = "same" if same else ("chosen: " + CHOSEN[name] if name in CHOSEN else "DIFFERENT")
         print(f"{name}: {verdict}")
@@ -161,6 +166,7 @@ def check_fuzz(seeds):
             summary = build(data, site, tmp)
             py("ref.py", "-q", data, ref_out, check=True)
             charts = py("compare.py", site, ref_out, capture_output=True, text=True)
+            pages = py("pages.py", site, ref_out, capture_output=True, text=True)
             skips = py("skipdiff.py", summary, ref_out, capture_output=True, text=True).stdout
             with open(summary) as f:
                 unlisted = json.load(f)["skipped_not_listed"]
@@ -170,9 +176,9 @@ def check_fuzz(seeds):
             other.append(f"{unlisted} skips not listed by the build")
         print("%s, seed %s%s: %s; skips: %d differ, %d by the choices of README.md"
               % (layout, seed, "" if configured else ", no config", charts.stdout.strip().splitlines()[-1], len(other), len(differing) - len(other)))
-        for line in other[:10]:
+        for line in other[:10] + pages.stdout.strip().splitlines():
             print("  " + line)
-        ok &= charts.returncode == 0 and not other
+        ok &= charts.returncode == 0 and pages.returncode == 0 and not other
     # Valid reports reshaped at the aggregation rules' edges: charts, trends, stacks pages.
     source = generated(os.path.join(work, "source-14-days"), days=14, per_day=60, seed=11)
     runs = [(seed, mixed, configured) for seed in seeds for mixed in [False, True] for configured in [True, False]]
