@@ -1,0 +1,77 @@
+"""Tests of pages.py's reading of a chart set page, on a hand-written page."""
+import tempfile
+import unittest
+
+import pages
+
+PAGE = """<html><body><main>
+<h1>Weekly charts for <time datetime="2026-01-01">2026-01-01</time> to <time datetime="2026-01-07">2026-01-07</time></h1>
+<p class="lede">from 4 reports · <span>weekly</span></p>
+<div class="browser"><nav class="toc"><h2 class="toc-title">Programs</h2></nav><div class="charts">
+<section class="program"><h2 class="program-name" title="example.com/a: b">a: b <a href="#">#</a></h2>
+<section class="chart"><h3>OS</h3><p class="chart-meta"><code>GOOS</code> · <a href="t.html">Trend</a></p>
+<div class="chart-svg"><svg><g class="y-axis"><line x1="0"/><text>0</text></g><g class="bars">
+<g><title>linux: 3 reports</title><rect x="1"/><rect x="2"/></g>
+<g><title>a: &lt;b&gt;: 1 report</title><rect x="3"/><rect x="4"/></g></g></svg></div>
+<details><summary>Numbers</summary><table class="numbers"><thead><tr><th>Bucket</th></tr></thead><tbody>
+<tr><td>linux</td><td class="num">3</td><td class="num">75.0%</td></tr>
+<tr><td>a: &lt;b&gt;</td><td class="num">1</td><td class="num">25.0%</td></tr>
+</tbody></table></details></section></section>
+<section class="program"><h2 class="program-name" title="example.com/empty">empty</h2>
+<p class="muted">No reports of this program in this range.</p></section>
+</div></div></main></body></html>"""
+
+REF = {"DateRange": ["2026-01-01", "2026-01-07"], "NumReports": 4, "Programs": [
+    {"Name": "example.com/a: b", "Charts": [{"Name": "GOOS", "Data": [
+        {"Week": "2026-01-07", "Key": "linux", "Value": 3},
+        {"Week": "2026-01-07", "Key": "a: <b>", "Value": 1}]}]},
+    {"Name": "example.com/empty", "Charts": None}]}
+
+
+class PagesTest(unittest.TestCase):
+    def check(self, page, ref=REF):
+        path = self.tmp + "/index.html"
+        with open(path, "w") as f:
+            f.write(page)
+        problems = []
+        pages.check_page(path, ref, problems)
+        return problems
+
+    def setUp(self):
+        self.dir = tempfile.TemporaryDirectory()
+        self.tmp = self.dir.name
+
+    def tearDown(self):
+        self.dir.cleanup()
+
+    def test_reads_dates_counts_programs_bars_and_table(self):
+        page = pages.ChartSetPage()
+        page.feed(PAGE)
+        self.assertEqual(page.heading_dates, ["2026-01-01", "2026-01-07"])
+        self.assertIn("from 4 reports", page.lede)
+        self.assertEqual(page.programs, [
+            ["example.com/a: b", [["GOOS", [("linux", 3), ("a: <b>", 1)],
+                                   [("linux", "3", "75.0%"), ("a: <b>", "1", "25.0%")]]]],
+            ["example.com/empty", []]])
+        self.assertEqual(self.check(PAGE), [])
+
+    def test_each_kind_of_difference_is_found(self):
+        edits = [("from 4 reports", "from 5 reports"),  # the count
+                 ("linux: 3 reports", "linux: 2 reports"),  # a bar
+                 ('<td class="num">75.0%', '<td class="num">75.1%'),  # a share
+                 ("<td>linux</td>", "<td>Linux</td>"),  # a table's bucket
+                 ('datetime="2026-01-01"', 'datetime="2026-01-02"'),  # the dates
+                 ("<code>GOOS</code>", "<code>GOARCH</code>")]  # a chart's name
+        for old, new in edits:
+            with self.subTest(old):
+                self.assertIn(old, PAGE)
+                self.assertNotEqual(self.check(PAGE.replace(old, new, 1)), [])
+
+    def test_object_names_are_go_g(self):
+        self.assertEqual(pages.go_g(0.5), "0.5")
+        self.assertEqual(pages.go_g(1.5e-05), "1.5e-05")
+        self.assertEqual(pages.go_g(0.0001), "0.0001")
+
+
+if __name__ == "__main__":
+    unittest.main()
