@@ -80,6 +80,18 @@ pub fn share(value: u32, uploaders: u32) -> f64 {
     }
 }
 
+/// The share as a percentage, for text; 0 when there are none. Computed as
+/// `value * 100 / uploaders`, so a share whose percentage is a tie at the digit shown is
+/// that exact tie (196 of 320 is 61.25, shown `61.2` as the chart set pages show it), not
+/// `share * 100`, which is 61.250000000000007 and rounds up.
+pub fn percent_of(value: u32, uploaders: u32) -> f64 {
+    if uploaders == 0 {
+        0.0
+    } else {
+        f64::from(value) * 100.0 / f64::from(uploaders)
+    }
+}
+
 impl Trend {
     /// The lines to draw: the top buckets, then "other".
     pub fn lines(&self) -> impl Iterator<Item = &BucketSeries> {

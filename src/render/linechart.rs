@@ -16,7 +16,7 @@ use std::fmt::Write as _;
 
 use crate::aggregate::Aggregates;
 use crate::render::xml;
-use crate::trends::{share, Trend, TrendWeek};
+use crate::trends::{percent_of, share, Trend, TrendWeek};
 
 /// Which colours a chart uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -449,7 +449,7 @@ pub fn trend_chart(trend: &Trend, weeks: &[TrendWeek], min_uploaders: u32) -> Li
                         week.start,
                         week.end,
                         if uploaders == 1 { "" } else { "s" },
-                        trimmed(share(value, uploaders) * 100.0, 1)
+                        trimmed(percent_of(value, uploaders), 1)
                     );
                     if low {
                         let _ = write!(title, "; low confidence: fewer than {min_uploaders} uploaders");

@@ -14,7 +14,7 @@ use super::paths::is_unprintable;
 use super::slug::Slugs;
 use super::xml;
 use crate::aggregate::Plan;
-use crate::trends::{share, Trend, TrendWeek};
+use crate::trends::{percent_of, share, Trend, TrendWeek};
 
 /// Where each program's and chart's trend lives.
 #[derive(Debug, Clone, Default)]
@@ -62,7 +62,7 @@ pub fn printable(text: &str) -> String {
 
 /// A share as a percentage with one decimal: `75.0%`.
 pub fn percent(value: u32, uploaders: u32) -> String {
-    format!("{:.1}%", share(value, uploaders) * 100.0)
+    format!("{:.1}%", percent_of(value, uploaders))
 }
 
 /// A column of the trend table.
@@ -270,6 +270,17 @@ mod tests {
     use crate::aggregate::{plan::ProgramLists, ChartKind};
     use crate::day::Day;
     use crate::trends::BucketSeries;
+
+    #[test]
+    fn percentages_round_the_exact_share() {
+        // 196 of 320 is exactly 61.25%: a tie, shown to even as on the chart set pages
+        // (0.6125 * 100 is 61.250000000000007, which showed 61.3%).
+        assert_eq!(percent(196, 320), "61.2%");
+        assert_eq!(percent(1, 16), "6.2%");
+        assert_eq!(percent(1, 3), "33.3%");
+        assert_eq!(percent(2, 3), "66.7%");
+        assert_eq!(percent(0, 0), "0.0%");
+    }
 
     #[test]
     fn paths_are_slugs_distinct_per_program_and_chart() {
