@@ -4,7 +4,8 @@ issues' rules written from the issue texts alone, without reading this project's
 
     python3 bench/blind/check.py DATA [DATA ...]   # chart JSON, the numbers of the HTML pages
                                                    # and raw data, skips, chart-set and trend
-                                                   # CSVs, stacks pages, for each data folder
+                                                   # CSVs, trend and stacks pages, for each
+                                                   # data folder
     python3 bench/blind/check.py --cases           # the hand-made adversarial cases
                                                    # (make_cases.py; needs ../shared)
     python3 bench/blind/check.py --fuzz [SEED ...] # per seed, 4,000 mutated reports in each layout
@@ -88,6 +89,10 @@ def check_data(data, tmp):
         built = trends("--as-built")
         print("\n".join(built.stdout.strip().splitlines()[-3:]) + " (with the build's choices)")
         ok &= built.returncode == 0
+    # The trend pages' tables against the reference's CSVs just written.
+    pages = py("trend_pages.py", site, os.path.join(tmp, "csv"), capture_output=True, text=True)
+    print(pages.stdout.strip())
+    ok &= pages.returncode == 0
     config = os.path.join(data, "upload-config.json")
     if os.path.exists(config):
         stacks = os.path.join(tmp, "stacks.json")
