@@ -10,7 +10,8 @@ For every chart set of the reference:
 - for a daily set, its row on `data/index.html` (the day's raw data and its count) and the
   raw data file itself: one report per line, each of that day, no uploader twice, as many
   as the set's reports, in object-name order (`<Week>/<X as Go's %g>.json`).
-And the home page: the weekly set of the newest day, its report count, "data through".
+And the home page: the weekly set of the newest day, its report count, "data through"; its
+participation chart and that of `trends/index.html` (valid reports per day and per week).
 
 The reading of the pages is this script's (Python's html.parser); it shares no code with
 the build. Exit status 1 on any difference. Python's standard library only."""
@@ -182,6 +183,31 @@ def check_raw_data(site, day, ref, problems):
         problems.append(f"data/{day}.json: not in object-name order")
 
 
+PARTICIPATION = re.compile(r"(\d{4}-\d{2}-\d{2})(?: to (\d{4}-\d{2}-\d{2}))?: (\d+) valid reports?")
+
+
+def check_participation(path, refs, problems):
+    """The participation chart's points ("DAY: N valid reports", "START to END: N valid
+    reports") against the reference's daily and weekly sets; every day with a set shown."""
+    text = open(path, encoding="utf-8").read()
+    start = text.find('class="participation"')
+    section = text[start:text.find("</section>", start)]
+    shown = set()
+    for title in re.findall(r"<title>([^<]*)</title>", section):
+        m = PARTICIPATION.fullmatch(title)
+        if not m:
+            continue
+        first, last, count = m.group(1), m.group(2), int(m.group(3))
+        name = f"{first}_{last}" if last else first
+        shown.add(name)
+        want = refs[name]["NumReports"] if name in refs else 0
+        if count != want:
+            problems.append(f"{path}: participation {title!r}, reference {want}")
+    missing = [n for n in refs if "_" not in n and n not in shown]
+    if missing:
+        problems.append(f"{path}: participation misses the days {missing[:5]}")
+
+
 def main():
     site, ref_out = sys.argv[1], sys.argv[2]
     refs = {}
@@ -213,6 +239,8 @@ def main():
         check_page(os.path.join(site, "index.html"), refs[weekly], problems)
         if f"data through {newest}" not in re.sub(r"\s+", " ", home.lede):
             problems.append(f"index.html: lede {home.lede!r}, newest day {newest}")
+        for page in ("index.html", os.path.join("trends", "index.html")):
+            check_participation(os.path.join(site, page), refs, problems)
     for p in problems[:SHOW]:
         print(p)
     print(f"pages: {len(refs)} chart set pages, their index rows, {len(days)} days of raw data and the "

@@ -67,6 +67,23 @@ class PagesTest(unittest.TestCase):
                 self.assertIn(old, PAGE)
                 self.assertNotEqual(self.check(PAGE.replace(old, new, 1)), [])
 
+    def test_participation_points_are_the_sets_report_counts(self):
+        home = ('<section class="participation"><svg><title>per day</title>'
+                '<title>2026-01-06: 3 valid reports</title><title>2026-01-07: 1 valid report</title>'
+                '<title>2026-01-08: 0 valid reports</title>'
+                '<title>2026-01-01 to 2026-01-07: 4 valid reports</title></svg></section>')
+        refs = {"2026-01-06": {"NumReports": 3}, "2026-01-07": {"NumReports": 1},
+                "2026-01-01_2026-01-07": {"NumReports": 4}}
+        path = self.tmp + "/index.html"
+        for page, found in [(home, 0), (home.replace(": 3 valid", ": 2 valid"), 1),
+                            (home.replace(": 4 valid", ": 5 valid"), 1),
+                            (home.replace("<title>2026-01-06: 3 valid reports</title>", ""), 1)]:
+            with open(path, "w") as f:
+                f.write(page)
+            problems = []
+            pages.check_participation(path, refs, problems)
+            self.assertEqual(len(problems), found, (page, problems))
+
     def test_object_names_are_go_g(self):
         self.assertEqual(pages.go_g(0.5), "0.5")
         self.assertEqual(pages.go_g(1.5e-05), "1.5e-05")
