@@ -80,15 +80,15 @@ pub fn share(value: u32, uploaders: u32) -> f64 {
     }
 }
 
-/// The share as a percentage, for text; 0 when there are none. Computed as
-/// `value * 100 / uploaders`, so a share whose percentage is a tie at the digit shown is
-/// that exact tie (196 of 320 is 61.25, shown `61.2` as the chart set pages show it), not
-/// `share * 100`, which is 61.250000000000007 and rounds up.
-pub fn percent_of(value: u32, uploaders: u32) -> f64 {
-    if uploaders == 0 {
+/// `value` as a percentage of `total`, for text (trend pages, chart set tables); 0 when
+/// the total is. Computed as `value * 100 / total`, so a percentage that is a tie at the
+/// digit shown is that exact tie (196 of 320 is 61.25, shown `61.2`), not `share * 100`,
+/// which is 61.250000000000007 and rounds up.
+pub fn percent_of(value: u64, total: u64) -> f64 {
+    if total == 0 {
         0.0
     } else {
-        f64::from(value) * 100.0 / f64::from(uploaders)
+        value as f64 * 100.0 / total as f64
     }
 }
 

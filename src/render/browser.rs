@@ -258,7 +258,7 @@ fn table_rows(data: &[crate::chartset::Datum], total: u64) -> String {
         xml::push_text(&mut html, datum.key);
         push!(&mut html, r#"</td><td class="num">"#, datum.value, r#"</td><td class="num">"#);
         if total > 0 {
-            push!(&mut html, Fixed(datum.value as f64 * 100.0 / total as f64), "%");
+            push!(&mut html, Fixed(crate::trends::percent_of(datum.value, total)), "%");
         }
         html.push_str("</td></tr>\n");
     }

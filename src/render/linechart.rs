@@ -449,7 +449,7 @@ pub fn trend_chart(trend: &Trend, weeks: &[TrendWeek], min_uploaders: u32) -> Li
                         week.start,
                         week.end,
                         if uploaders == 1 { "" } else { "s" },
-                        trimmed(percent_of(value, uploaders), 1)
+                        trimmed(percent_of(value.into(), uploaders.into()), 1)
                     );
                     if low {
                         let _ = write!(title, "; low confidence: fewer than {min_uploaders} uploaders");

@@ -62,7 +62,7 @@ pub fn printable(text: &str) -> String {
 
 /// A share as a percentage with one decimal: `75.0%`.
 pub fn percent(value: u32, uploaders: u32) -> String {
-    format!("{:.1}%", percent_of(value, uploaders))
+    format!("{:.1}%", percent_of(value.into(), uploaders.into()))
 }
 
 /// A column of the trend table.
