@@ -32,31 +32,51 @@ def printable(text):
                    else c for c in text)
 
 
-class ChartSetPage(HTMLParser):
-    """Headings, counts, programs, charts, bars and table rows of a chart set page (or of
-    the home page, whose browser shows one set)."""
+class OpenElements(HTMLParser):
+    """An HTML parser that knows which elements are open around the current point
+    (`inside`). Subclasses get `start(tag, attrs, cls)` once the element is open (a
+    self-closing one is never open) and `end(tag)` before it closes."""
+
+    VOID = ("meta", "link", "br", "img", "input", "hr")
 
     def __init__(self):
         super().__init__(convert_charrefs=True)
-        self.heading_dates = []
-        self.dated = False
-        self.lede = ""
-        self.programs = []  # [name, [[chart name, bars, rows]]]
-        self.stack = []  # open elements: (tag, class)
-        self.text = None  # collecting text for: ("h1"|"lede"|"code"|"title"|"td")
-        self.row = None
+        self.open = []  # (tag, class)
 
     def inside(self, tag, cls=None):
-        return any(t == tag and (cls is None or cls in c.split()) for t, c in self.stack)
-
-    def handle_startendtag(self, tag, attrs):
-        self.handle_starttag(tag, attrs, closed=True)
+        return any(t == tag and (cls is None or cls in c.split()) for t, c in self.open)
 
     def handle_starttag(self, tag, attrs, closed=False):
         a = dict(attrs)
         cls = a.get("class") or ""
-        if not closed and tag not in ("meta", "link", "br", "img", "input", "hr"):
-            self.stack.append((tag, cls))
+        if not closed and tag not in self.VOID:
+            self.open.append((tag, cls))
+        self.start(tag, a, cls)
+
+    def handle_startendtag(self, tag, attrs):
+        self.handle_starttag(tag, attrs, closed=True)
+
+    def handle_endtag(self, tag):
+        self.end(tag)
+        while self.open:
+            if self.open.pop()[0] == tag:
+                break
+
+
+class ChartSetPage(OpenElements):
+    """Headings, counts, programs, charts, bars and table rows of a chart set page (or of
+    the home page, whose browser shows one set)."""
+
+    def __init__(self):
+        super().__init__()
+        self.heading_dates = []
+        self.dated = False
+        self.lede = ""
+        self.programs = []  # [name, [[chart name, bars, rows]]]
+        self.text = None  # collecting text for: ("lede"|"code"|"title"|"td")
+        self.row = None
+
+    def start(self, tag, a, cls):
         if tag == "time" and self.inside_any_heading() and not self.dated:
             self.heading_dates.append(a.get("datetime"))
         if tag == "p" and "lede" in cls and not self.lede:
@@ -76,7 +96,7 @@ class ChartSetPage(HTMLParser):
         return (self.inside("h1") or (self.inside("h2") and not self.inside("h2", "program-name"))) \
             and not self.programs
 
-    def handle_endtag(self, tag):
+    def end(self, tag):
         if tag in ("h1", "h2") and self.heading_dates:
             self.dated = True  # the first heading with dates is the set's
         if self.text and tag == {"lede": "p", "code": "code", "title": "title", "td": "td"}[self.text[0]]:
@@ -95,9 +115,6 @@ class ChartSetPage(HTMLParser):
         if tag == "tr" and self.row is not None:
             self.programs[-1][1][-1][2].append(tuple(self.row))
             self.row = None
-        while self.stack:
-            if self.stack.pop()[0] == tag:
-                break
 
     def handle_data(self, data):
         if self.text:

@@ -18,35 +18,25 @@ import csv
 import os
 import re
 import sys
-from html.parser import HTMLParser
-
-from pages import printable
+from pages import OpenElements, printable
 
 SHOW = 10
 OTHER = "other (sum)"
 
 
-class TrendTable(HTMLParser):
+class TrendTable(OpenElements):
     """The lede's program and chart, and the table of numbers: its columns (name, folded)
     and rows (week dates, low, uploaders text, [(value text, share text)])."""
 
     def __init__(self):
-        super().__init__(convert_charrefs=True)
+        super().__init__()
         self.program = self.chart = None
         self.columns, self.rows = [], []
-        self.where = []  # open elements: (tag, class)
-        self.cell = None  # [main text, span text, has mark]
+        self.cell = None  # [main text, span text, has mark, folded]
 
-    def inside(self, tag, cls=None):
-        return any(t == tag and (cls is None or cls in c.split()) for t, c in self.where)
-
-    def handle_starttag(self, tag, attrs):
-        a = dict(attrs)
-        cls = a.get("class") or ""
+    def start(self, tag, a, cls):
         if tag == "span" and self.inside("p", "lede") and "title" in a and self.program is None:
             self.program = a["title"]
-        if tag not in ("br", "img", "meta", "link"):
-            self.where.append((tag, cls))
         in_table = self.inside("table", "trend-table")
         if in_table and tag == "tr" and self.inside("tbody"):
             self.rows.append([[], "low" in cls.split(), None, []])
@@ -55,10 +45,7 @@ class TrendTable(HTMLParser):
         if tag == "abbr" and self.cell is not None:
             self.cell[2] = True
 
-    def handle_startendtag(self, tag, attrs):
-        pass  # the SVG's shapes hold no numbers
-
-    def handle_endtag(self, tag):
+    def end(self, tag):
         if tag in ("th", "td") and self.cell is not None and self.inside("table", "trend-table"):
             main, span, mark, folded = self.cell
             self.cell = None
@@ -75,17 +62,14 @@ class TrendTable(HTMLParser):
                     row[2] = (main.strip(), mark)
                 else:
                     row[3].append((main.strip(), span.strip()))
-        while self.where:
-            if self.where.pop()[0] == tag:
-                break
 
     def handle_data(self, data):
         if self.inside("p", "lede") and self.inside("code") and self.chart is None:
             self.chart = data
         if self.cell is not None:
-            if self.inside("span") or self.inside("abbr"):
-                self.cell[1] += data if self.inside("span") else ""
-            else:
+            if self.inside("span"):
+                self.cell[1] += data
+            elif not self.inside("abbr"):  # the low-confidence mark is not the number
                 self.cell[0] += data
 
 
