@@ -124,26 +124,34 @@ pub struct Analysis {
 /// Reads, checks and aggregates DATA (the part of a build that `check` shares).
 pub fn analyse(opts: &BuildOptions, spool_parent: &Path) -> Result<Analysis, BuildError> {
     let clock = Instant::now();
-    let found = discover(opts, false)?;
-    let walked = clock.elapsed().as_secs_f64();
+    check_data_dir(opts)?;
     let configs = load_configs(&opts.data, opts.upload_config.as_deref(), opts.chart_config.as_deref())?;
-    let configured = clock.elapsed().as_secs_f64() - walked;
+    let configured = clock.elapsed().as_secs_f64();
+    let found = discover(opts, false)?;
+    let walked = clock.elapsed().as_secs_f64() - configured;
     let mut analysis =
         analyse_with(opts, found, configs, (spool_parent, ".telemetry-site-spool-"), None, (false, false, false))?;
-    analysis.stages.splice(0..0, [("walk".into(), walked), ("config".into(), configured)]);
+    analysis.stages.splice(0..0, [("config".into(), configured), ("walk".into(), walked)]);
     Ok(analysis)
 }
 
 /// The input files of DATA, stat'ed if `stat`; a DATA that is not a readable directory is
 /// an error.
 pub fn discover(opts: &BuildOptions, stat: bool) -> Result<ingest::Discovery, BuildError> {
-    if !opts.data.is_dir() {
-        return Err(BuildError::Config(format!(
-            "`{}`: the data directory does not exist or is not a directory",
-            opts.data.display()
-        )));
-    }
+    check_data_dir(opts)?;
     Ok(ingest::discover_data(&opts.data, stat)?)
+}
+
+/// A DATA that is not a directory is an error, given before the configs are read (so that
+/// a missing DATA is what is named) and before DATA is walked.
+fn check_data_dir(opts: &BuildOptions) -> Result<(), BuildError> {
+    if opts.data.is_dir() {
+        return Ok(());
+    }
+    Err(BuildError::Config(format!(
+        "`{}`: the data directory does not exist or is not a directory",
+        opts.data.display()
+    )))
 }
 
 /// [`analyse`], reusing what `previous` proves unchanged, and making a cache and the
@@ -226,7 +234,7 @@ pub fn build(opts: &BuildOptions) -> Result<Summary, BuildError> {
             // A million paths, two allocations each: not freed one by one before the exit.
             free_in_background(found);
             run.cpu.lap("walk + compare");
-            let walked = run.stages[0].1;
+            let walked = run.stages.iter().map(|(_, seconds)| seconds).sum();
             return Ok(replay(summary, walked, run.started, run.cpu.into_parts()));
         }
         Look::Changed(looked) => looked,
@@ -287,7 +295,7 @@ struct Looked {
     defer_key: bool,
 }
 
-/// Walks DATA and reads the configs; with a snapshot of the last build, compares them
+/// Reads the configs and walks DATA; with a snapshot of the last build, compares them
 /// with it.
 fn look(run: &mut Run<'_>) -> Result<Look, BuildError> {
     let opts = run.opts;
@@ -296,10 +304,13 @@ fn look(run: &mut Run<'_>) -> Result<Look, BuildError> {
     // With one, every file is stat'ed as the walk lists it.
     let snapshot = !opts.no_cache && crate::snapshot::exists(&run.cache_dir);
     let defer_key = !opts.no_cache && !snapshot;
-    let mut found = discover(opts, snapshot)?;
-    run.lap("walk");
+    // The configs first: a config that cannot be read fails the build at once, not after
+    // a walk of a million files.
+    check_data_dir(opts)?;
     let configs = load_configs(&opts.data, opts.upload_config.as_deref(), opts.chart_config.as_deref())?;
     run.lap("config");
+    let mut found = discover(opts, snapshot)?;
+    run.lap("walk");
     let key = if opts.no_cache || defer_key {
         None
     } else {

@@ -262,8 +262,8 @@ fn verbose_builds_time_every_stage_and_its_parts() {
         .map(|line| line.rsplit_once(' ').unwrap().0.trim_end())
         .collect();
     let expected = [
-        "walk",
         "config",
+        "walk",
         "compare",
         "cache",
         "identify",

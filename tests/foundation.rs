@@ -491,6 +491,22 @@ fn configuration_and_usage_errors_exit_2_with_one_clear_line() {
     let out = crate::common::run(&["build", "/nonexistent/data/dir", g.site().to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("/nonexistent/data/dir"), "{}", stderr(&out));
+
+    // A missing DATA is named rather than an explicit config that cannot be read; with
+    // DATA there, the config is named.
+    let missing = g.dir.path().join("no-such-config.json");
+    let out = crate::common::run(&[
+        "build",
+        "/nonexistent/data/dir",
+        g.site().to_str().unwrap(),
+        "--upload-config",
+        missing.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("/nonexistent/data/dir"), "{}", stderr(&out));
+    let out = g.build(&["--upload-config", missing.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("no-such-config.json") && stderr(&out).contains("cannot read"), "{}", stderr(&out));
 }
 
 #[test]
