@@ -142,6 +142,18 @@ pub fn discover(opts: &BuildOptions, stat: bool) -> Result<ingest::Discovery, Bu
     Ok(ingest::discover_data(&opts.data, stat)?)
 }
 
+/// DATA, SITE and the cache (when one is kept) overlapping is an error, found before
+/// anything is written (see [`crate::folders`]).
+fn check_folders(opts: &BuildOptions) -> Result<(), BuildError> {
+    use crate::folders::{check_apart, Folder};
+    let cache = opts.cache_dir();
+    let mut folders = vec![Folder { role: "DATA", path: &opts.data }, Folder { role: "SITE", path: &opts.site }];
+    if !opts.no_cache {
+        folders.push(Folder { role: "the cache", path: &cache });
+    }
+    check_apart(&folders).map_err(BuildError::Config)
+}
+
 /// A DATA that is not a directory is an error, given before the configs are read (so that
 /// a missing DATA is what is named) and before DATA is walked.
 fn check_data_dir(opts: &BuildOptions) -> Result<(), BuildError> {
@@ -226,6 +238,7 @@ pub fn analyse_with(
 /// the last build), read them (taking from the cache what it proves unchanged), render the
 /// site into a staging tree, put it in place, and sum up.
 pub fn build(opts: &BuildOptions) -> Result<Summary, BuildError> {
+    check_folders(opts)?;
     let mut run = Run::start(opts);
     let _lock = SiteLock::acquire(&opts.site)?;
     crate::site::remove_stale_spools(&opts.site);

@@ -17,6 +17,7 @@ pub mod commands;
 pub mod config;
 pub mod cpu;
 pub mod day;
+pub mod folders;
 pub mod gofmt;
 pub mod ingest;
 pub mod merge;

@@ -326,3 +326,40 @@ fn verbose_builds_time_every_stage_and_its_parts() {
         assert!(stage(name) > 0.0, "{name}: {summary}");
     }
 }
+
+/// Every file and folder under `root`, relative, sorted.
+fn tree(root: &std::path::Path) -> Vec<String> {
+    let mut all: Vec<String> = walkdir::WalkDir::new(root)
+        .into_iter()
+        .map(|e| e.unwrap().path().strip_prefix(root).unwrap().display().to_string())
+        .collect();
+    all.sort();
+    all
+}
+
+#[test]
+fn a_site_or_cache_overlapping_data_is_refused_before_anything_moves() {
+    // `build data data` once moved DATA aside as the old site and put the site in its place.
+    let f = clean();
+    let (data, top) = (f.data(), f.dir.path().to_path_buf());
+    let before = tree(&top);
+    let cases: [(std::path::PathBuf, &[&str], &str); 5] = [
+        (data.clone(), &[], "are the same folder"),
+        (data.join("site"), &[], "is inside DATA"),
+        (data.join("..").join("data").join("."), &[], "are the same folder"),
+        (top.clone(), &[], "is inside SITE"),
+        (f.site(), &["--cache", "CACHE"], "the cache"),
+    ];
+    for (site, extra, says) in cases {
+        let cache = data.join("cache");
+        let extra: Vec<&str> = extra.iter().map(|a| if *a == "CACHE" { path_str(&cache) } else { a }).collect();
+        let out = run(&[&["build", path_str(&data), path_str(&site)], extra.as_slice()].concat());
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(2), "{}: {err}", site.display());
+        assert!(err.contains(says) && err.contains("must be separate folders"), "{err}");
+        assert_eq!(err.trim().lines().count(), 1, "{err}");
+        assert_eq!(tree(&top), before, "{}: nothing made, moved or removed", site.display());
+    }
+    let out = f.build(&[]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+}

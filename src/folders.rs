@@ -1,0 +1,149 @@
+//! DATA, SITE and the cache must be three separate folders, none inside another.
+//!
+//! A build replaces SITE whole (the old tree becomes the spare it writes the next site
+//! into), so a DATA that is SITE or lies inside it would be moved aside and then written
+//! over: the reports lost. A SITE or cache inside DATA would be read as input by the next
+//! build (a site's `data/<DAY>.json` are reports, its chart JSON looks like them). Checked
+//! before anything is created, on the paths as the file system resolves them (symbolic
+//! links, `..`), so no spelling of one folder gets past.
+
+use std::path::{Component, Path, PathBuf};
+
+/// A folder a build uses, named for the error message.
+pub struct Folder<'a> {
+    pub role: &'static str,
+    pub path: &'a Path,
+}
+
+/// An error naming the two folders that overlap, when any do.
+pub fn check_apart(folders: &[Folder<'_>]) -> Result<(), String> {
+    let resolved: Vec<PathBuf> = folders.iter().map(|f| resolve(f.path)).collect();
+    for (i, a) in folders.iter().enumerate() {
+        for (j, b) in folders.iter().enumerate().skip(i + 1) {
+            let (ra, rb) = (&resolved[i], &resolved[j]);
+            let named = |f: &Folder<'_>| format!("{} `{}`", f.role, f.path.display());
+            let overlap = if ra == rb {
+                format!("{} and {} are the same folder", named(a), named(b))
+            } else if rb.starts_with(ra) {
+                format!("{} is inside {}", named(b), named(a))
+            } else if ra.starts_with(rb) {
+                format!("{} is inside {}", named(a), named(b))
+            } else {
+                continue;
+            };
+            return Err(format!(
+                "{overlap}: DATA, SITE and the cache must be separate folders, none inside another \
+                 (a build replaces SITE whole and reads every file in DATA)"
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// `path` as the file system resolves it: its longest existing ancestor made canonical,
+/// then the components that do not exist yet, `..` and `.` taken lexically (below a
+/// folder that does not exist, nothing can be a link).
+pub fn resolve(path: &Path) -> PathBuf {
+    let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    let mut existing = absolute.as_path();
+    let mut rest = Vec::new();
+    loop {
+        if let Ok(canonical) = existing.canonicalize() {
+            let mut out = canonical;
+            for part in rest.iter().rev() {
+                push_lexically(&mut out, *part);
+            }
+            return out;
+        }
+        match (existing.parent(), existing.components().next_back()) {
+            (Some(parent), Some(last)) => {
+                rest.push(last);
+                existing = parent;
+            }
+            _ => return absolute,
+        }
+    }
+}
+
+fn push_lexically(out: &mut PathBuf, part: Component<'_>) {
+    match part {
+        Component::ParentDir => {
+            out.pop();
+        }
+        Component::CurDir => {}
+        other => out.push(other),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(data: &Path, site: &Path, cache: &Path) -> Result<(), String> {
+        check_apart(&[
+            Folder { role: "DATA", path: data },
+            Folder { role: "SITE", path: site },
+            Folder { role: "the cache", path: cache },
+        ])
+    }
+
+    #[test]
+    fn separate_folders_pass_and_any_overlap_is_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        std::fs::create_dir(root.join("data")).unwrap();
+        let (data, site, cache) = (root.join("data"), root.join("site"), root.join(".site.cache"));
+        assert_eq!(check(&data, &site, &cache), Ok(()));
+        // A sibling whose name starts with DATA's is not inside it.
+        assert_eq!(check(&data, &root.join("data-site"), &cache), Ok(()));
+
+        let err = check(&data, &data, &cache).unwrap_err();
+        let named = |role: &str, path: &Path| format!("{role} `{}`", path.display());
+        assert!(
+            err.starts_with(&format!("{} and {} are the same folder:", named("DATA", &data), named("SITE", &data))),
+            "{err}"
+        );
+        let err = check(&data, &data.join("site"), &cache).unwrap_err();
+        assert!(
+            err.starts_with(&format!("{} is inside {}:", named("SITE", &data.join("site")), named("DATA", &data))),
+            "{err}"
+        );
+        let err = check(&data, root, &cache).unwrap_err();
+        assert!(err.starts_with(&format!("{} is inside {}:", named("DATA", &data), named("SITE", root))), "{err}");
+        let err = check(&data, &site, &data.join("cache")).unwrap_err();
+        assert!(
+            err.starts_with(&format!(
+                "{} is inside {}:",
+                named("the cache", &data.join("cache")),
+                named("DATA", &data)
+            )),
+            "{err}"
+        );
+        let err = check(&data, &site, &site.join("cache")).unwrap_err();
+        assert!(
+            err.starts_with(&format!(
+                "{} is inside {}:",
+                named("the cache", &site.join("cache")),
+                named("SITE", &site)
+            )),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn links_dots_and_folders_not_made_yet_resolve_to_the_same_place() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        std::fs::create_dir(root.join("data")).unwrap();
+        std::os::unix::fs::symlink(root.join("data"), root.join("link")).unwrap();
+        let data = root.join("data");
+        assert_eq!(resolve(&root.join("link")), resolve(&data));
+        assert_eq!(resolve(&root.join("data/./x/../")), resolve(&data));
+        assert_eq!(resolve(&root.join("link/new/site")), resolve(&data).join("new/site"));
+        assert_eq!(resolve(&root.join("new/../data")), resolve(&data));
+        let cache = root.join("c");
+        assert!(check(&data, &root.join("link"), &cache).unwrap_err().contains("are the same folder"));
+        assert!(check(&data, &root.join("link/new/site"), &cache).unwrap_err().contains("is inside DATA"));
+        assert!(check(&root.join("data/sub/.."), &root.join("site/../data"), &cache).is_err());
+    }
+}
