@@ -115,6 +115,9 @@ pub fn site_files(site: &Path) -> io::Result<Vec<(String, u64, i64)>> {
     use rayon::prelude::*;
     let mut tops: Vec<std::ffi::OsString> =
         std::fs::read_dir(site)?.map(|entry| entry.map(|e| e.file_name())).collect::<io::Result<_>>()?;
+    // What the maintainer keeps in the site (`.git` and the like) is not the build's: a
+    // commit there changes nothing the build made.
+    tops.retain(|top| !crate::site::is_kept(top));
     tops.sort();
     let parts: Vec<io::Result<Vec<_>>> = tops.par_iter().map(|top| listed(site, &site.join(top))).collect();
     let mut files = Vec::new();

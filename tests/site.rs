@@ -445,3 +445,53 @@ fn a_broken_template_fails_the_build_and_keeps_the_old_site() {
     assert!(stderr(&out).contains("base.html"), "{}", stderr(&out));
     assert_eq!(tree(&f.site()), before);
 }
+
+#[test]
+fn a_rebuild_keeps_the_maintainers_dot_entries_and_cname_and_nothing_else_of_theirs() {
+    use std::os::unix::fs::MetadataExt;
+    let f = crate::flow::clean();
+    build_ok(&f, &[]);
+    let site = f.site();
+    let kept = [
+        (".git", "gitdir: /repo/.git/worktrees/site\n"),
+        (".github/workflows/pages.yml", "on: push\n"),
+        ("CNAME", "telemetry.example.org\n"),
+    ];
+    for (rel, text) in kept {
+        std::fs::create_dir_all(site.join(rel).parent().unwrap()).unwrap();
+        std::fs::write(site.join(rel), text).unwrap();
+    }
+    std::fs::write(site.join("stray.html"), "not the build's").unwrap();
+    let inode = |rel: &str| std::fs::metadata(site.join(rel)).unwrap().ino();
+    let git_inode = inode(".git");
+    let check_kept = |when: &str| {
+        for (rel, text) in kept {
+            assert_eq!(std::fs::read_to_string(site.join(rel)).unwrap_or_default(), text, "{when}: {rel}");
+        }
+    };
+
+    // A new day: an incremental build replaces the site, the kept entries linked along.
+    f.write("2026-11-04/0.75.json", crate::flow::report("2026-11-04", "0.75"));
+    build_ok(&f, &[]);
+    check_kept("after a new day");
+    assert_eq!(inode(".git"), git_inode, "linked, not copied");
+    assert!(!site.join("stray.html").exists(), "anything else not the build's goes");
+
+    // A change there is not the build's: nothing to rebuild.
+    std::fs::write(site.join("CNAME"), "dashboard.example.org\n").unwrap();
+    let out = f.build(&[]);
+    assert!(stderr(&out).contains("nothing changed since the last build"), "{}", stderr(&out));
+    assert_eq!(std::fs::read_to_string(site.join("CNAME")).unwrap(), "dashboard.example.org\n");
+    std::fs::write(site.join("CNAME"), kept[2].1).unwrap();
+
+    // A build without the cache, from a fresh tree, keeps them too; what is not kept is
+    // exactly a clean build's site.
+    build_ok(&f, &["--no-cache"]);
+    check_kept("after a build without the cache");
+    let clean = f.dir.path().join("clean");
+    let out = run(&["build", path_str(&f.data()), path_str(&clean), "--no-cache"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let mut built = tree(&site);
+    built.retain(|rel, _| !kept.iter().any(|(k, _)| rel == k));
+    assert_eq!(built, tree(&clean));
+}

@@ -16,9 +16,11 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::path_error::at as err;
 
+mod kept;
 mod lock;
 mod spare;
 
+pub use kept::is_kept;
 pub use lock::{lock_path, remove_stale_spools, remove_stale_staging, spool_prefix, SiteLock};
 
 /// An error writing the site, naming the path.
@@ -313,13 +315,15 @@ impl Staging {
 
     /// Puts the new site in place of `site` in one step; returns the old one, moved aside,
     /// for the caller to remove or keep as the spare (while it does other work). A recycled
-    /// tree is first swept of what this build did not place.
+    /// tree is first swept of what this build did not place, and what the maintainer keeps
+    /// in `site` is linked into it ([`kept`]).
     pub fn commit(mut self, site: &Path) -> Result<OldSite, WriteError> {
         if let Some(before) = &self.recycled {
             let placed = std::mem::take(&mut *self.placed.lock().expect("placed lock"));
             spare::sweep(&self.root, before, &placed).map_err(err(&self.root))?;
         }
         let root = self.root.clone();
+        kept::carry(site, &root).map_err(err(site))?;
         let old = if site.exists() || fs::symlink_metadata(site).is_ok() {
             exchange(&root, site).map_err(err(site))?;
             // `root` now holds the old site.
