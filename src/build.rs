@@ -238,6 +238,14 @@ pub fn analyse_with(
 /// the last build), read them (taking from the cache what it proves unchanged), render the
 /// site into a staging tree, put it in place, and sum up.
 pub fn build(opts: &BuildOptions) -> Result<Summary, BuildError> {
+    let through_link;
+    let opts = match crate::folders::link_target(&opts.site) {
+        Some(target) => {
+            through_link = BuildOptions { site: target, ..opts.clone() };
+            &through_link
+        }
+        None => opts,
+    };
     check_folders(opts)?;
     let mut run = Run::start(opts);
     let _lock = SiteLock::acquire(&opts.site)?;

@@ -40,6 +40,14 @@ pub fn check_apart(folders: &[Folder<'_>]) -> Result<(), String> {
     Ok(())
 }
 
+/// The folder a `SITE` that is a symbolic link points to (followed to the end), which a
+/// build then replaces instead of the link: a `site` linked to a `gh-pages` worktree
+/// elsewhere is updated there. `None` when `site` is not a link to a folder.
+pub fn link_target(site: &Path) -> Option<PathBuf> {
+    let meta = std::fs::symlink_metadata(site).ok()?;
+    (meta.file_type().is_symlink() && site.is_dir()).then(|| site.canonicalize().ok()).flatten()
+}
+
 /// `path` as the file system resolves it: its longest existing ancestor made canonical,
 /// then the components that do not exist yet, `..` and `.` taken lexically (below a
 /// folder that does not exist, nothing can be a link).
@@ -128,6 +136,20 @@ mod tests {
             )),
             "{err}"
         );
+    }
+
+    #[test]
+    fn a_site_linked_to_a_folder_is_that_folder() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        std::fs::create_dir(root.join("pages")).unwrap();
+        std::os::unix::fs::symlink(root.join("pages"), root.join("link")).unwrap();
+        std::os::unix::fs::symlink("link", root.join("site")).unwrap();
+        std::os::unix::fs::symlink("missing", root.join("dangling")).unwrap();
+        assert_eq!(link_target(&root.join("site")), Some(root.join("pages").canonicalize().unwrap()));
+        assert_eq!(link_target(&root.join("pages")), None, "a folder itself");
+        assert_eq!(link_target(&root.join("dangling")), None);
+        assert_eq!(link_target(&root.join("absent")), None);
     }
 
     #[test]

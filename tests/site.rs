@@ -495,3 +495,18 @@ fn a_rebuild_keeps_the_maintainers_dot_entries_and_cname_and_nothing_else_of_the
     built.retain(|rel, _| !kept.iter().any(|(k, _)| rel == k));
     assert_eq!(built, tree(&clean));
 }
+
+#[test]
+fn a_site_that_is_a_link_is_built_where_it_points_and_stays_a_link() {
+    let f = crate::flow::clean();
+    let pages = f.dir.path().join("gh-pages");
+    std::fs::create_dir(&pages).unwrap();
+    std::fs::write(pages.join("CNAME"), "telemetry.example.org\n").unwrap();
+    std::os::unix::fs::symlink(&pages, f.site()).unwrap();
+    build_ok(&f, &[]);
+    build_ok(&f, &["--no-cache"]);
+    assert!(std::fs::symlink_metadata(f.site()).unwrap().file_type().is_symlink(), "still a link");
+    assert_eq!(std::fs::read_link(f.site()).unwrap(), pages);
+    assert!(pages.join("index.html").is_file() && pages.join("charts/2026-11-03.json").is_file());
+    assert_eq!(std::fs::read_to_string(pages.join("CNAME")).unwrap(), "telemetry.example.org\n");
+}
