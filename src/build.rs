@@ -146,6 +146,13 @@ pub fn discover(opts: &BuildOptions, stat: bool) -> Result<ingest::Discovery, Bu
 /// anything is written (see [`crate::folders`]).
 fn check_folders(opts: &BuildOptions) -> Result<(), BuildError> {
     use crate::folders::{check_apart, Folder};
+    if opts.site.file_name().is_none() {
+        return Err(BuildError::Config(format!(
+            "SITE `{}` names no folder of its own: give one such as `site` (a build replaces SITE whole, \
+             and keeps its lock, spare tree and cache beside it)",
+            opts.site.display()
+        )));
+    }
     let cache = opts.cache_dir();
     let mut folders = vec![Folder { role: "DATA", path: &opts.data }, Folder { role: "SITE", path: &opts.site }];
     if !opts.no_cache {

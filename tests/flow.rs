@@ -360,6 +360,21 @@ fn a_site_or_cache_overlapping_data_is_refused_before_anything_moves() {
         assert_eq!(err.trim().lines().count(), 1, "{err}");
         assert_eq!(tree(&top), before, "{}: nothing made, moved or removed", site.display());
     }
+    // A SITE with no name of its own (`.`, `..`, `/`), run from an empty folder.
+    let here = f.dir.path().join("here");
+    std::fs::create_dir(&here).unwrap();
+    for site in [".", "..", "here/.."] {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_telemetry-site"))
+            .args(["build", path_str(&data), site])
+            .current_dir(&here)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{site}: {}", stderr(&out));
+        assert!(stderr(&out).contains("names no folder of its own"), "{site}: {}", stderr(&out));
+    }
+    std::fs::remove_dir(&here).unwrap();
+    assert_eq!(tree(&top), before);
+
     let out = f.build(&[]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
 }
