@@ -28,6 +28,8 @@ pub struct BuildOptions {
     pub cache_dir: Option<PathBuf>,
     /// Build from scratch and keep no cache.
     pub no_cache: bool,
+    /// Fail, leaving the site as it was, when any report is skipped (`--strict`).
+    pub strict: bool,
     /// How the stages show their progress (hidden by default).
     pub progress: Progress,
     /// Whether ingest measures the CPU time of reading, parsing and spooling (for `-v`):
@@ -275,6 +277,12 @@ pub fn build(opts: &BuildOptions) -> Result<Summary, BuildError> {
         let staging = outer.spawn(|| Staging::new(&opts.site, !opts.no_cache));
         let mut read = read(&mut run, looked)?;
         let mut staging = staging.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))?;
+        if let Some(why) = summarise(&read.analysis, Vec::new()).refusal(opts.strict) {
+            // Dropped, the staging tree goes (the spare with it: the next build writes
+            // every file, as after any failed build).
+            drop(staging);
+            return Ok(refuse(run, read, why));
+        }
         let rendered = render_site(&mut run, &mut read, &mut staging)?;
         let written = write_site(&mut run, &read, staging, rendered)?;
         Ok(sum_up(run, read, written))
@@ -535,6 +543,27 @@ fn sum_up(mut run: Run<'_>, read: Read, written: Written) -> Summary {
         }
     }
     // The spool's files go now; the memory is freed while the summary is printed.
+    let _ = analysis.ingested.spool.remove();
+    free_in_background(analysis);
+    summary.seconds = run.started.elapsed().as_secs_f64();
+    summary
+}
+
+/// The summary of a build that failed by [`Summary::refusal`] before it rendered
+/// anything: what it read and skipped, and why; the site and the cache are as they were.
+fn refuse(run: Run<'_>, read: Read, why: String) -> Summary {
+    let analysis = read.analysis;
+    let mut summary = Summary {
+        stages: run.stages,
+        cpu: run.cpu.into_parts(),
+        notes: run.notes,
+        refused: Some(why),
+        ..summarise(&analysis, Vec::new())
+    };
+    summary.daily_chart_sets = 0;
+    summary.weekly_chart_sets = 0;
+    summary.chart_sets.clear();
+    summary.spool_write_seconds = analysis.ingested.spool.write_seconds();
     let _ = analysis.ingested.spool.remove();
     free_in_background(analysis);
     summary.seconds = run.started.elapsed().as_secs_f64();

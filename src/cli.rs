@@ -176,7 +176,7 @@ pub struct BuildArgs {
     pub shared: SharedArgs,
     /// Output directory; replaced as a whole when the build succeeds
     pub site: PathBuf,
-    /// Fail (exit 1) when any report is skipped
+    /// Fail (exit 1) when any report is skipped, leaving SITE as it was
     #[arg(long)]
     pub strict: bool,
     /// Print only errors: no progress, no summary

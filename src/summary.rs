@@ -51,9 +51,24 @@ pub struct Summary {
     /// `read+parse`), which become `data/<D>.json` by a hard link or a kernel copy.
     #[serde(default)]
     pub spool_write_seconds: f64,
+    /// Why the build failed and left the site as it was (see [`Summary::refusal`]);
+    /// absent when the site was built.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refused: Option<String>,
 }
 
 impl Summary {
+    /// Why a build of these counts fails (exit 1): with `strict`, any skipped report;
+    /// always, reports present but none valid. A build that fails so writes nothing and
+    /// leaves the site as it was.
+    pub fn refusal(&self, strict: bool) -> Option<String> {
+        if strict && self.reports_skipped > 0 {
+            return Some(format!("--strict: {} reports skipped", self.reports_skipped));
+        }
+        ((self.reports_read > 0 || self.reports_skipped > 0) && self.reports_valid == 0)
+            .then(|| format!("{} reports read, {} skipped, none valid", self.reports_read, self.reports_skipped))
+    }
+
     pub fn set_skips(&mut self, counts: &[u64], skips: &[Skip]) {
         self.skipped_by_reason =
             Reason::ALL.iter().zip(counts).filter(|(_, &n)| n > 0).map(|(r, &n)| (r.name().to_string(), n)).collect();
@@ -103,17 +118,21 @@ impl Summary {
         for note in &self.notes {
             let _ = writeln!(out, "note: {note}");
         }
-        let _ = writeln!(
-            out,
-            "wrote {} daily and {} weekly chart sets, {} pages, {} files ({} bytes){} in {:.2}s",
-            self.daily_chart_sets,
-            self.weekly_chart_sets,
-            self.pages,
-            self.files_written,
-            self.bytes_written,
-            self.newest_day.as_ref().map(|d| format!(", data through {d}")).unwrap_or_default(),
-            self.seconds
-        );
+        if self.refused.is_some() {
+            let _ = writeln!(out, "wrote nothing: the site is left as it was, in {:.2}s", self.seconds);
+        } else {
+            let _ = writeln!(
+                out,
+                "wrote {} daily and {} weekly chart sets, {} pages, {} files ({} bytes){} in {:.2}s",
+                self.daily_chart_sets,
+                self.weekly_chart_sets,
+                self.pages,
+                self.files_written,
+                self.bytes_written,
+                self.newest_day.as_ref().map(|d| format!(", data through {d}")).unwrap_or_default(),
+                self.seconds
+            );
+        }
         if verbose {
             for (stage, secs) in &self.stages {
                 let _ = writeln!(out, "  {stage:<14} {secs:>8.3}s");

@@ -13,6 +13,7 @@ pub fn run(args: &BuildArgs) -> Result<Exit, Exit> {
     opts.cache_dir = args.cache.clone();
     opts.no_cache = args.no_cache;
     opts.cpu_times = args.verbose;
+    opts.strict = args.strict || config.strict == Some(true);
     let summary = build::build(&opts).map_err(|e| {
         let exit = match e {
             BuildError::Config(_) | BuildError::Ingest(_) => Exit::Usage,
@@ -29,14 +30,10 @@ pub fn run(args: &BuildArgs) -> Result<Exit, Exit> {
     if !args.quiet {
         eprint!("{}", summary.to_text(args.verbose));
     }
-    if (args.strict || config.strict == Some(true)) && summary.reports_skipped > 0 {
-        return Err(fail(Exit::Input, format!("--strict: {} reports skipped", summary.reports_skipped)));
+    // A build that read nothing new (its site left as the last build made it) is judged
+    // by the same rule as one that read everything.
+    match summary.refused.clone().or_else(|| summary.refusal(opts.strict)) {
+        Some(why) => Err(fail(Exit::Input, why)),
+        None => Ok(Exit::Success),
     }
-    if (summary.reports_read > 0 || summary.reports_skipped > 0) && summary.reports_valid == 0 {
-        return Err(fail(
-            Exit::Input,
-            format!("{} reports read, {} skipped, none valid", summary.reports_read, summary.reports_skipped),
-        ));
-    }
-    Ok(Exit::Success)
 }

@@ -16,6 +16,7 @@ use notify::{EventKind, RecursiveMode, Watcher};
 use crate::build;
 use crate::cli::ServeArgs;
 use crate::progress::Progress;
+use crate::summary::Summary;
 
 use super::{fail, Exit};
 
@@ -96,6 +97,7 @@ impl Builder<'_> {
         let mut opts = self.args.shared.options(&config, &self.site, Progress::Hidden);
         opts.site_options.base_url = Some(self.url.clone());
         match build::build(&opts) {
+            Ok(Summary { refused: Some(why), .. }) => eprintln!("error: {why}: the site is left as it was"),
             Ok(summary) if !self.args.quiet => eprintln!(
                 "{verb} in {:.2}s: {} reports, {} valid, {} skipped",
                 started.elapsed().as_secs_f64(),
