@@ -522,7 +522,7 @@ fn exit_codes_for_strict_no_valid_and_empty_data() {
     // A build that fails leaves the site as the last one made it, and says why.
     let site_before = read_tree(&f.site());
     f.write("2026-01-02/0.7.json", report("2026-01-02", 0.7, json!(null)));
-    let summary = f.dir.path().join("summary.json");
+    let summary = f.dir.path().join("out/nested/summary.json"); // folders made as needed
     let out = f.build(&["--strict", "--summary-json", summary.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(1));
     let err = stderr(&out);

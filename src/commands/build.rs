@@ -24,7 +24,11 @@ pub fn run(args: &BuildArgs) -> Result<Exit, Exit> {
         fail(exit, e)
     })?;
     if let Some(path) = &args.summary_json {
-        std::fs::write(path, summary.to_json())
+        // Its folder is made when missing (`--summary-json out/build-summary.json`).
+        let folder = path.parent().filter(|p| !p.as_os_str().is_empty());
+        folder
+            .map_or(Ok(()), std::fs::create_dir_all)
+            .and_then(|()| std::fs::write(path, summary.to_json()))
             .map_err(|e| fail(Exit::Usage, format!("`{}`: cannot write the summary: {e}", path.display())))?;
     }
     if !args.quiet {
