@@ -105,37 +105,25 @@ mod tests {
         // A sibling whose name starts with DATA's is not inside it.
         assert_eq!(check(&data, &root.join("data-site"), &cache), Ok(()));
 
-        let err = check(&data, &data, &cache).unwrap_err();
         let named = |role: &str, path: &Path| format!("{role} `{}`", path.display());
-        assert!(
-            err.starts_with(&format!("{} and {} are the same folder:", named("DATA", &data), named("SITE", &data))),
-            "{err}"
-        );
-        let err = check(&data, &data.join("site"), &cache).unwrap_err();
-        assert!(
-            err.starts_with(&format!("{} is inside {}:", named("SITE", &data.join("site")), named("DATA", &data))),
-            "{err}"
-        );
-        let err = check(&data, root, &cache).unwrap_err();
-        assert!(err.starts_with(&format!("{} is inside {}:", named("DATA", &data), named("SITE", root))), "{err}");
-        let err = check(&data, &site, &data.join("cache")).unwrap_err();
-        assert!(
-            err.starts_with(&format!(
-                "{} is inside {}:",
-                named("the cache", &data.join("cache")),
-                named("DATA", &data)
-            )),
-            "{err}"
-        );
-        let err = check(&data, &site, &site.join("cache")).unwrap_err();
-        assert!(
-            err.starts_with(&format!(
-                "{} is inside {}:",
-                named("the cache", &site.join("cache")),
-                named("SITE", &site)
-            )),
-            "{err}"
-        );
+        let (in_data, in_site) = (data.join("site"), site.join("cache"));
+        let cases = [
+            (
+                (&data, &data, &cache),
+                format!("{} and {} are the same folder:", named("DATA", &data), named("SITE", &data)),
+            ),
+            ((&data, &in_data, &cache), format!("{} is inside {}:", named("SITE", &in_data), named("DATA", &data))),
+            (
+                (&data, &root.to_path_buf(), &cache),
+                format!("{} is inside {}:", named("DATA", &data), named("SITE", root)),
+            ),
+            ((&data, &site, &in_data), format!("{} is inside {}:", named("the cache", &in_data), named("DATA", &data))),
+            ((&data, &site, &in_site), format!("{} is inside {}:", named("the cache", &in_site), named("SITE", &site))),
+        ];
+        for ((data, site, cache), expected) in cases {
+            let err = check(data, site, cache).unwrap_err();
+            assert!(err.starts_with(&expected), "{err}");
+        }
     }
 
     #[test]
