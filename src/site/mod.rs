@@ -316,7 +316,7 @@ impl Staging {
     /// Puts the new site in place of `site` in one step; returns the old one, moved aside,
     /// for the caller to remove or keep as the spare (while it does other work). A recycled
     /// tree is first swept of what this build did not place, and what the maintainer keeps
-    /// in `site` is linked into it ([`kept`]).
+    /// in `site` is linked into it (see [`is_kept`]).
     pub fn commit(mut self, site: &Path) -> Result<OldSite, WriteError> {
         if let Some(before) = &self.recycled {
             let placed = std::mem::take(&mut *self.placed.lock().expect("placed lock"));
