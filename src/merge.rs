@@ -4,8 +4,8 @@
 //! `<DAY>.json.gz` of its valid reports, one per line, ordered by object name
 //! (`<%g of X>.json`, then the original path), so a data repository holds hundreds of
 //! files instead of a million. Files that hold invalid reports (and anything else in the
-//! folder) move to `rejected/<DAY>/`, so nothing is lost and a later build counts the same
-//! skips. Reports that lose to another under the duplicate rule stay in the merged file, in
+//! folder) move to `rejected/<DAY>/` (`rejected/<N>/<DAY>/` when a file of that name is
+//! there already), so nothing is lost and a later build counts the same skips. Reports that lose to another under the duplicate rule stay in the merged file, in
 //! their original order, so the build keeps the same winner: a build after `merge` gives
 //! the same site, byte for byte.
 //!
@@ -131,20 +131,35 @@ fn merge_day(
         write_merged(data, &target, &existing, &lines)?;
     }
     summary.reports_merged += lines.len() as u64;
-    if !rejected.is_empty() {
-        let dir = data.join("rejected").join(day.to_string());
-        fs::create_dir_all(&dir).map_err(err(&dir))?;
-        for path in rejected {
-            let to = dir.join(path.file_name().expect("a file name"));
-            fs::rename(&path, &to).map_err(err(&path))?;
-            summary.files_rejected += 1;
-        }
+    for path in rejected {
+        let to = rejected_path(data, day, path.file_name().expect("a file name"));
+        let dir = to.parent().expect("a folder");
+        fs::create_dir_all(dir).map_err(err(dir))?;
+        fs::rename(&path, &to).map_err(err(&path))?;
+        summary.files_rejected += 1;
     }
     for path in merged_files {
         fs::remove_file(&path).map_err(err(&path))?;
     }
     fs::remove_dir(folder).map_err(err(folder))?;
     Ok(())
+}
+
+/// Where a rejected file `name` of `day` goes: `rejected/<DAY>/<name>`, or, when an earlier
+/// merge put a file of that name there (a bad upload sent again), `rejected/<N>/<DAY>/<name>`
+/// for the first N from 2 that is free. Nothing is written over, and the file keeps its
+/// name and its folder's name, so a build reads it as it did before the merge.
+fn rejected_path(data: &Path, day: Day, name: &std::ffi::OsStr) -> PathBuf {
+    let day = day.to_string();
+    let first = data.join("rejected").join(&day).join(name);
+    let taken = |path: &Path| fs::symlink_metadata(path).is_ok();
+    if !taken(&first) {
+        return first;
+    }
+    (2u64..)
+        .map(|n| data.join("rejected").join(n.to_string()).join(&day).join(name))
+        .find(|path| !taken(path))
+        .expect("a free name")
 }
 
 /// The compact text of the report in `path` (gzipped if `gzip`) and its `X`, when it is

@@ -394,6 +394,42 @@ fn merge_keeps_the_site_and_the_skips() {
 }
 
 #[test]
+fn a_file_rejected_again_under_the_same_name_is_kept_beside_the_first() {
+    let f = aggregation_fixture();
+    let merge = || {
+        let out = run(&["merge", path_str(&f.data()), "--before", "2026-01-08"]);
+        assert!(out.status.success(), "{}", stderr(&out));
+    };
+    let skips = |name: &str| -> serde_json::Value {
+        let json = f.dir.path().join(name);
+        let out = f.build(&["--summary-json", path_str(&json)]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        let summary: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(json).unwrap()).unwrap();
+        json!([summary["skipped_by_reason"], summary["unrecognised"].as_array().unwrap().len()])
+    };
+    f.write("2026-01-06/0.71.json", "{\"Week\": ");
+    f.write("2026-01-06/notes.txt", "first");
+    f.write("2026-01-06/sub/0.5.json", "{");
+    merge();
+    // The same names uploaded again, with other bytes, and merged again.
+    f.write("2026-01-06/0.71.json", "{\"X\": ");
+    f.write("2026-01-06/notes.txt", "second");
+    f.write("2026-01-06/sub/0.5.json", "[");
+    let before = skips("before.json");
+    merge();
+    assert_eq!(skips("after.json"), before, "the same skips and files not recognised");
+    let read = |rel: &str| std::fs::read_to_string(f.data().join(rel)).unwrap();
+    assert_eq!(read("rejected/2026-01-06/0.71.json"), "{\"Week\": ");
+    assert_eq!(read("rejected/2/2026-01-06/0.71.json"), "{\"X\": ");
+    assert_eq!(
+        (read("rejected/2026-01-06/notes.txt").as_str(), read("rejected/2/2026-01-06/notes.txt").as_str()),
+        ("first", "second")
+    );
+    assert_eq!(read("rejected/2/2026-01-06/sub/0.5.json"), "[", "a folder too");
+    assert!(!f.data().join("2026-01-06").exists());
+}
+
+#[test]
 fn a_merge_cut_short_is_finished_by_the_next_one() {
     let f = aggregation_fixture();
     let out = f.build(&[]);
