@@ -174,7 +174,7 @@ pub struct InputArgs {
 pub struct BuildArgs {
     #[command(flatten)]
     pub shared: SharedArgs,
-    /// Output directory; replaced as a whole when the build succeeds
+    /// Output directory; replaced as a whole when the build succeeds, but for its top-level dot entries (.git) and CNAME
     pub site: PathBuf,
     /// Fail (exit 1) when any report is skipped, leaving SITE as it was
     #[arg(long)]
