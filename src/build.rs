@@ -129,19 +129,12 @@ pub fn analyse(opts: &BuildOptions, spool_parent: &Path) -> Result<Analysis, Bui
     check_data_dir(opts)?;
     let configs = load_configs(&opts.data, opts.upload_config.as_deref(), opts.chart_config.as_deref())?;
     let configured = clock.elapsed().as_secs_f64();
-    let found = discover(opts, false)?;
+    let found = ingest::discover_data(&opts.data, false)?;
     let walked = clock.elapsed().as_secs_f64() - configured;
     let mut analysis =
         analyse_with(opts, found, configs, (spool_parent, ".telemetry-site-spool-"), None, (false, false, false))?;
     analysis.stages.splice(0..0, [("config".into(), configured), ("walk".into(), walked)]);
     Ok(analysis)
-}
-
-/// The input files of DATA, stat'ed if `stat`; a DATA that is not a readable directory is
-/// an error.
-pub fn discover(opts: &BuildOptions, stat: bool) -> Result<ingest::Discovery, BuildError> {
-    check_data_dir(opts)?;
-    Ok(ingest::discover_data(&opts.data, stat)?)
 }
 
 /// DATA, SITE and the cache (when one is kept) overlapping is an error, found before
@@ -164,7 +157,8 @@ fn check_folders(opts: &BuildOptions) -> Result<(), BuildError> {
 }
 
 /// A DATA that is not a directory is an error, given before the configs are read (so that
-/// a missing DATA is what is named) and before DATA is walked.
+/// a missing DATA is what is named) and before DATA is walked (by
+/// [`ingest::discover_data`], which lists its files, stat'ed if asked).
 fn check_data_dir(opts: &BuildOptions) -> Result<(), BuildError> {
     if opts.data.is_dir() {
         return Ok(());
@@ -277,7 +271,9 @@ pub fn build(opts: &BuildOptions) -> Result<Summary, BuildError> {
         let staging = outer.spawn(|| Staging::new(&opts.site, !opts.no_cache));
         let mut read = read(&mut run, looked)?;
         let mut staging = staging.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))?;
-        if let Some(why) = summarise(&read.analysis, Vec::new()).refusal(opts.strict) {
+        let ingested = &read.analysis.ingested;
+        let counts = (ingested.reports_read, ingested.skipped.iter().sum(), ingested.valid_reports());
+        if let Some(why) = crate::summary::refusal(opts.strict, counts) {
             // Dropped, the staging tree goes (the spare with it: the next build writes
             // every file, as after any failed build).
             drop(staging);
@@ -345,7 +341,7 @@ fn look(run: &mut Run<'_>) -> Result<Look, BuildError> {
     check_data_dir(opts)?;
     let configs = load_configs(&opts.data, opts.upload_config.as_deref(), opts.chart_config.as_deref())?;
     run.lap("config");
-    let mut found = discover(opts, snapshot)?;
+    let mut found = ingest::discover_data(&opts.data, snapshot)?;
     run.lap("walk");
     let key = if opts.no_cache || defer_key {
         None
@@ -549,7 +545,7 @@ fn sum_up(mut run: Run<'_>, read: Read, written: Written) -> Summary {
     summary
 }
 
-/// The summary of a build that failed by [`Summary::refusal`] before it rendered
+/// The summary of a build that failed by [`crate::summary::refusal`] before it rendered
 /// anything: what it read and skipped, and why; the site and the cache are as they were.
 fn refuse(run: Run<'_>, read: Read, why: String) -> Summary {
     let analysis = read.analysis;

@@ -51,22 +51,26 @@ pub struct Summary {
     /// `read+parse`), which become `data/<D>.json` by a hard link or a kernel copy.
     #[serde(default)]
     pub spool_write_seconds: f64,
-    /// Why the build failed and left the site as it was (see [`Summary::refusal`]);
+    /// Why the build failed and left the site as it was (see [`refusal`]);
     /// absent when the site was built.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub refused: Option<String>,
 }
 
+/// Why a build of these counts (reports read, skipped, valid) fails (exit 1): with
+/// `strict`, any skipped report; always, reports present but none valid. A build that fails
+/// so writes nothing and leaves the site as it was.
+pub fn refusal(strict: bool, (read, skipped, valid): (u64, u64, u64)) -> Option<String> {
+    if strict && skipped > 0 {
+        return Some(format!("--strict: {skipped} reports skipped"));
+    }
+    ((read > 0 || skipped > 0) && valid == 0).then(|| format!("{read} reports read, {skipped} skipped, none valid"))
+}
+
 impl Summary {
-    /// Why a build of these counts fails (exit 1): with `strict`, any skipped report;
-    /// always, reports present but none valid. A build that fails so writes nothing and
-    /// leaves the site as it was.
+    /// [`refusal`] of this summary's counts.
     pub fn refusal(&self, strict: bool) -> Option<String> {
-        if strict && self.reports_skipped > 0 {
-            return Some(format!("--strict: {} reports skipped", self.reports_skipped));
-        }
-        ((self.reports_read > 0 || self.reports_skipped > 0) && self.reports_valid == 0)
-            .then(|| format!("{} reports read, {} skipped, none valid", self.reports_read, self.reports_skipped))
+        refusal(strict, (self.reports_read, self.reports_skipped, self.reports_valid))
     }
 
     pub fn set_skips(&mut self, counts: &[u64], skips: &[Skip]) {
