@@ -114,7 +114,7 @@ impl Builder<'_> {
 /// DATA recursively, and every input outside it: templates, static files, pages, configs.
 fn watched(args: &ServeArgs) -> Vec<(PathBuf, RecursiveMode)> {
     let config = crate::site_config::SiteConfig::load(&args.shared.data).unwrap_or_default();
-    let data = absolute(&args.shared.data);
+    let data = crate::folders::resolve(&args.shared.data);
     let mut paths = vec![(data.clone(), RecursiveMode::Recursive)];
     let shared = &args.shared;
     let dirs = [
@@ -122,7 +122,7 @@ fn watched(args: &ServeArgs) -> Vec<(PathBuf, RecursiveMode)> {
         shared.static_dir.clone().or(config.static_dir),
         shared.pages.clone().or(config.pages),
     ];
-    for dir in dirs.into_iter().flatten().map(|d| absolute(&d)) {
+    for dir in dirs.into_iter().flatten().map(|d| crate::folders::resolve(&d)) {
         if !dir.starts_with(&data) {
             paths.push((dir, RecursiveMode::Recursive));
         }
@@ -131,17 +131,13 @@ fn watched(args: &ServeArgs) -> Vec<(PathBuf, RecursiveMode)> {
         shared.inputs.upload_config.clone().or(config.upload_config),
         shared.inputs.chart_config.clone().or(config.chart_config),
     ];
-    for file in files.into_iter().flatten().map(|f| absolute(&f)) {
+    for file in files.into_iter().flatten().map(|f| crate::folders::resolve(&f)) {
         // Editors often replace a file by renaming over it: watch its folder.
         if let Some(parent) = file.parent().filter(|p| !p.starts_with(&data)) {
             paths.push((parent.to_path_buf(), RecursiveMode::NonRecursive));
         }
     }
     paths
-}
-
-fn absolute(path: &Path) -> PathBuf {
-    std::fs::canonicalize(path).unwrap_or_else(|_| std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf()))
 }
 
 /// `--base-path` as `/` or `/a/b/`.
