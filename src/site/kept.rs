@@ -35,25 +35,10 @@ pub fn carry(site: &Path, root: &Path) -> io::Result<()> {
         if is_kept(&name) {
             let to = root.join(&name);
             super::spare::remove(&to)?;
-            link_all(&entry.path(), &to)?;
+            super::spare::link_all(&entry.path(), &to)?;
         }
     }
     Ok(())
-}
-
-/// Makes `to` a copy of `from` of hard links: a folder made anew with its mode, then its
-/// entries; anything else (a file, a symbolic link, a FIFO) linked as it is.
-fn link_all(from: &Path, to: &Path) -> io::Result<()> {
-    let meta = fs::symlink_metadata(from)?;
-    if !meta.is_dir() {
-        return fs::hard_link(from, to);
-    }
-    fs::create_dir(to)?;
-    for entry in fs::read_dir(from)? {
-        let entry = entry?;
-        link_all(&entry.path(), &to.join(entry.file_name()))?;
-    }
-    fs::set_permissions(to, meta.permissions())
 }
 
 #[cfg(test)]

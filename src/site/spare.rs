@@ -124,19 +124,26 @@ pub fn sweep(root: &Path, before: &Contents, placed: &HashSet<String>) -> io::Re
 }
 
 /// Makes the empty folder `to` a copy of the tree `from` made of hard links: its folders
-/// made anew, its files linked.
+/// made anew, the rest linked ([`link_all`] of each entry).
 pub fn link_tree(from: &Path, to: &Path) -> io::Result<()> {
-    for entry in WalkDir::new(from).min_depth(1).sort_by_file_name() {
-        let entry = entry.map_err(io::Error::other)?;
-        let rel = entry.path().strip_prefix(from).map_err(io::Error::other)?;
-        let target = to.join(rel);
-        if entry.file_type().is_dir() {
-            fs::create_dir(&target)?;
-        } else if entry.file_type().is_file() {
-            fs::hard_link(entry.path(), &target)?;
-        }
+    for entry in fs::read_dir(from)? {
+        let entry = entry?;
+        link_all(&entry.path(), &to.join(entry.file_name()))?;
     }
     Ok(())
+}
+
+/// Makes `to` a copy of `from` of hard links: a folder made anew with its mode, then its
+/// entries; anything else (a file, a symbolic link, a FIFO) linked as it is, a link not
+/// followed.
+pub fn link_all(from: &Path, to: &Path) -> io::Result<()> {
+    let meta = fs::symlink_metadata(from)?;
+    if !meta.is_dir() {
+        return fs::hard_link(from, to);
+    }
+    fs::create_dir(to)?;
+    link_tree(from, to)?;
+    fs::set_permissions(to, meta.permissions())
 }
 
 #[cfg(test)]
