@@ -5,9 +5,10 @@
 //! (`<%g of X>.json`, then the original path), so a data repository holds hundreds of
 //! files instead of a million. Files that hold invalid reports (and anything else in the
 //! folder) move to `rejected/<DAY>/` (`rejected/<N>/<DAY>/` when a file of that name is
-//! there already), so nothing is lost and a later build counts the same skips. Reports that lose to another under the duplicate rule stay in the merged file, in
-//! their original order, so the build keeps the same winner: a build after `merge` gives
-//! the same site, byte for byte.
+//! there already), so nothing is lost and a later build counts the same skips. Reports that
+//! lose to another under the duplicate rule stay in the merged file, in their original
+//! order, so the build keeps the same winner: a build after `merge` gives the same site,
+//! byte for byte.
 //!
 //! The merged file is written to a temporary file, synced and renamed into place before any
 //! original file is removed. If `<DAY>.json.gz` already exists (late uploads to a merged

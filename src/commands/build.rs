@@ -34,9 +34,9 @@ pub fn run(args: &BuildArgs) -> Result<Exit, Exit> {
     if !args.quiet {
         eprint!("{}", summary.to_text(args.verbose));
     }
-    // A build that read nothing new (its site left as the last build made it) is judged
-    // by the same rule as one that read everything.
-    match summary.refused.clone().or_else(|| summary.refusal(opts.strict)) {
+    // The rule the build refused by (`refused`), judged again on the counts: so also for a
+    // build that found nothing changed and replayed the last one's summary.
+    match summary.refusal(opts.strict) {
         Some(why) => Err(fail(Exit::Input, why)),
         None => Ok(Exit::Success),
     }
