@@ -43,8 +43,8 @@ fn build_job_checks_out_caches_installs_builds_and_uploads() {
     let positions: Vec<usize> = order.iter().map(|u| uses.iter().position(|x| x == u).unwrap()).collect();
     assert!(positions.windows(2).all(|w| w[0] < w[1]), "{uses:?}");
     let run = runs(build);
-    assert!(run.contains("cargo install --locked --path ."), "{run}");
-    assert!(run.contains("cargo install --locked --git"), "{run}");
+    assert!(run.contains("cargo install --locked --force --path ."), "{run}");
+    assert!(run.contains("cargo install --locked --force --git"), "{run}");
     assert!(run.contains("telemetry-site build data site --summary-json"), "{run}");
     let upload = build["steps"]
         .as_vec()
@@ -87,4 +87,97 @@ fn every_action_is_pinned_to_a_version() {
             assert!(version.starts_with('v') || version.len() == 40, "{u}");
         }
     }
+}
+
+/// The build job's step named `name`.
+fn step<'a>(w: &'a Yaml, name: &str) -> &'a Yaml {
+    let steps = w["jobs"]["build"]["steps"].as_vec().expect("steps");
+    steps.iter().find(|s| s["name"].as_str() == Some(name)).unwrap_or_else(|| panic!("no step {name:?}"))
+}
+
+fn git(dir: &std::path::Path, args: &[&str]) -> String {
+    let out = std::process::Command::new("git")
+        .args(["-c", "user.name=t", "-c", "user.email=t@t", "-c", "init.defaultBranch=main", "-c", "commit.gpgsign=false"])
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("git runs");
+    assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap().trim().to_string()
+}
+
+/// A git repository in `dir` with one commit; returns the commit.
+fn repository(dir: &std::path::Path, files: &[(&str, &str)]) -> String {
+    std::fs::create_dir_all(dir).unwrap();
+    git(dir, &["init", "-q"]);
+    for (name, text) in files {
+        std::fs::write(dir.join(name), text).unwrap();
+    }
+    git(dir, &["add", "-A"]);
+    git(dir, &["commit", "-q", "--allow-empty", "-m", "one"]);
+    git(dir, &["rev-parse", "HEAD"])
+}
+
+/// Runs the "Find the telemetry-site commit to install" step as Actions would (bash -e, in
+/// the checkout, with the workflow's env): its exit status, stderr+stdout, and what it wrote
+/// to `$GITHUB_OUTPUT`.
+fn find_commit(checkout: &std::path::Path, git_url: &str, branch: &str) -> (bool, String, String) {
+    let w = workflow();
+    let script = step(&w, "Find the telemetry-site commit to install")["run"].as_str().expect("a run script");
+    let output = checkout.join("github-output");
+    std::fs::write(&output, "").unwrap();
+    let out = std::process::Command::new("bash")
+        .args(["--noprofile", "--norc", "-e", "-o", "pipefail", "-c", script])
+        .current_dir(checkout)
+        .env("TELEMETRY_SITE_GIT", git_url)
+        .env("TELEMETRY_SITE_BRANCH", branch)
+        .env("GITHUB_OUTPUT", &output)
+        .output()
+        .expect("bash runs");
+    let said = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    (out.status.success(), said, std::fs::read_to_string(&output).unwrap())
+}
+
+#[test]
+fn the_installed_binary_is_cached_under_the_commit_it_is_built_from() {
+    let w = workflow();
+    let key = step(&w, "Restore the telemetry-site build cache")["with"]["key"].as_str().unwrap();
+    assert!(key.contains("${{ steps.version.outputs.commit }}"), "{key}");
+    assert!(!key.contains("hashFiles"), "a key from a file the project does not have never changes: {key}");
+    let install = step(&w, "Install telemetry-site")["run"].as_str().unwrap();
+    assert!(install.contains("--rev \"${{ steps.version.outputs.commit }}\""), "{install}");
+    assert!(install.contains("--force"), "a binary restored from an older key is replaced: {install}");
+
+    let tmp = tempfile::tempdir().unwrap();
+    let upstream = tmp.path().join("telemetry-site");
+    let first = repository(&upstream, &[("README.md", "one")]);
+    let project = tmp.path().join("project");
+    repository(&project, &[("data.txt", "reports")]);
+    let url = upstream.to_str().unwrap();
+    let (ok, said, output) = find_commit(&project, url, "main");
+    assert!(ok, "{said}");
+    assert_eq!(output, format!("commit={first}\n"));
+
+    std::fs::write(upstream.join("README.md"), "two").unwrap();
+    git(&upstream, &["commit", "-q", "-am", "two"]);
+    let second = git(&upstream, &["rev-parse", "HEAD"]);
+    assert_ne!(first, second);
+    let (ok, said, output) = find_commit(&project, url, "main");
+    assert!(ok, "{said}");
+    assert_eq!(output, format!("commit={second}\n"), "a new commit on the branch is a new key");
+
+    let (ok, said, output) = find_commit(&project, url, "no-such-branch");
+    assert!(!ok, "a branch that is not there stops the run: {output}");
+    assert!(said.contains("::error::no branch no-such-branch at"), "{said}");
+    assert_eq!(output, "");
+}
+
+#[test]
+fn in_telemetry_sites_own_repository_the_checked_out_commit_is_the_key() {
+    let tmp = tempfile::tempdir().unwrap();
+    let own = tmp.path().join("own");
+    let head = repository(&own, &[("Cargo.toml", "[package]\nname = \"telemetry-site\"\n")]);
+    let (ok, said, output) = find_commit(&own, "https://invalid.example/never-asked", "main");
+    assert!(ok, "{said}");
+    assert_eq!(output, format!("commit={head}\n"));
 }
