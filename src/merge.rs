@@ -110,7 +110,7 @@ fn merge_day(
         let meta = fs::symlink_metadata(&path).map_err(err(&path))?;
         // A one-report file, gzipped or not; anything else in the folder is moved aside.
         let text = match classify(&name, Some(&folder_name)).filter(|_| meta.is_file()) {
-            Some((Layout::Upload, gzip)) => valid_text(&path, gzip, catalog, limits),
+            Some((Layout::Upload, gzip)) => valid_text(&path, gzip, catalog, limits).map_err(err(&path))?,
             _ => None,
         };
         match text {
@@ -164,8 +164,9 @@ fn rejected_path(data: &Path, day: Day, name: &std::ffi::OsStr) -> PathBuf {
 }
 
 /// The compact text of the report in `path` (gzipped if `gzip`) and its `X`, when it is
-/// valid (the duplicate rule aside).
-fn valid_text(path: &Path, gzip: bool, catalog: &Catalog, limits: &Limits) -> Option<(Vec<u8>, f64)> {
+/// valid (the duplicate rule aside). A file that is a Git LFS or git-annex pointer is an
+/// error, not a file to reject: the day is left as it is, for the files to be fetched.
+fn valid_text(path: &Path, gzip: bool, catalog: &Catalog, limits: &Limits) -> io::Result<Option<(Vec<u8>, f64)>> {
     let file = crate::ingest::InputFile::new(path.to_path_buf(), "", Layout::Upload, gzip);
     let mut out = None;
     let read = read::read_reports(&file, limits, false, |_, piece| {
@@ -179,7 +180,10 @@ fn valid_text(path: &Path, gzip: bool, catalog: &Catalog, limits: &Limits) -> Op
             }
         }
     });
-    read.ok().and(out)
+    match read {
+        Err(e) if crate::ingest::pointer::is_pointer(&e) => Err(e),
+        read => Ok(read.ok().and(out)),
+    }
 }
 
 /// The lines of an existing merged file, verbatim.

@@ -695,3 +695,32 @@ fn misuse_gets_one_clear_line_never_a_panic() {
     }
     assert_eq!(fs::read(&file).unwrap(), b"x", "a SITE that is a file is left alone");
 }
+
+#[test]
+fn a_git_lfs_or_annex_pointer_is_one_unreadable_file_that_says_how_to_fetch_it() {
+    // What a data repository kept with Git LFS holds when checked out without its files.
+    let lfs = "version https://git-lfs.github.com/spec/v1\n\
+               oid sha256:4d7a214614ab2935c943f9e0ff69d22eadbb8f32b1258daaa5e2ca24d17e2393\n\
+               size 12345\n";
+    let pointers = ["2026-01-05/0.9.json", "2026-01-07.jsonl", "2026-01-08.json.gz", "2026-01-05/0.95.json.gz"];
+    let (_f, summary) = beside_valid_reports(&[], |f| {
+        for path in pointers {
+            f.write(path, lfs);
+        }
+        f.write("2026-01-09.jsonl", "/annex/objects/SHA256E-s1234--0123abcd.jsonl\n");
+    });
+    for path in pointers {
+        let skips = skips_of(&summary, path);
+        assert_eq!(skips.len(), 1, "one skip for the whole file, not one per line: {path}: {skips:?}");
+        assert_eq!(skips[0].0, 0, "{path}");
+        assert_eq!(skips[0].1, "unreadable", "{path}");
+        assert!(
+            skips[0].2.contains("Git LFS pointer") && skips[0].2.contains("git lfs pull"),
+            "{path}: {}",
+            skips[0].2
+        );
+    }
+    let annex = skips_of(&summary, "2026-01-09.jsonl");
+    assert!(annex.len() == 1 && annex[0].2.contains("git annex get"), "{annex:?}");
+    assert_eq!(summary["reports_skipped"], 5);
+}

@@ -18,6 +18,7 @@ pub mod gunzip;
 pub mod incremental;
 mod outcome;
 mod parse_files;
+pub mod pointer;
 pub mod read;
 pub mod reason;
 pub mod report;

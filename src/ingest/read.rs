@@ -63,6 +63,11 @@ pub fn read_reports(
     mut each: impl FnMut(u32, Piece<'_>),
 ) -> io::Result<(FileRead, Duration)> {
     let (mut raw, stat) = open_regular(file.path())?;
+    if file.layout == Layout::Merged {
+        // A pointer's lines would be skipped one by one; it is one unreadable file. (A
+        // merged file is almost never small enough to be one, so this reads nothing.)
+        super::pointer::refuse(&raw, stat.size)?;
+    }
     // The time spent decompressing, shared with the decoder's reader; kept only when timed.
     let spent = timed.then(|| Rc::new(Cell::new(Duration::ZERO)));
     let size = stat.size;
@@ -91,14 +96,17 @@ pub fn read_reports(
         }
         return Ok((FileRead { stat, hash }, spent.map_or(Duration::ZERO, |s| s.get())));
     }
-    let reader: Box<dyn Read> =
-        if file.gzip { Box::new(Timed::new(MultiGzDecoder::new(BufReader::new(raw)), &spent)) } else { Box::new(raw) };
+    let reader: Box<dyn Read> = if file.gzip {
+        Box::new(Timed::new(MultiGzDecoder::new(BufReader::new(&raw)), &spent))
+    } else {
+        Box::new(&raw)
+    };
     let reader = Capped::new(reader, limits.max_file_bytes);
     match file.layout {
         Layout::Upload => {
             // A plain file's size is known without reading it; a gzipped one's is not.
-            let size = (!file.gzip).then_some(size);
-            read_one(reader, limits, size, |p| each(0, p))?;
+            let known = (!file.gzip).then_some(size);
+            read_one(reader, limits, known, |p| each(0, p)).map_err(|e| super::pointer::explain(&raw, size, e))?;
         }
         Layout::Merged => read_lines(BufReader::with_capacity(256 * 1024, reader), limits, each)?,
     }
@@ -183,6 +191,7 @@ fn read_one(reader: impl Read, limits: &Limits, size: Option<u64>, mut each: imp
     let keep = limits.max_report_bytes.saturating_add(2); // room for a final "\r\n"
     let mut text = Vec::with_capacity(4096.min(keep.saturating_add(1)));
     let read = reader.take((keep as u64).saturating_add(1)).read_to_end(&mut text)?;
+    super::pointer::refuse_text(&text)?;
     if read > keep || without_newline(&text).len() > limits.max_report_bytes {
         let len = size.unwrap_or(0).max(read as u64);
         each(Piece::TooLarge(len));
