@@ -62,6 +62,28 @@ pub enum BuildError {
     Write(#[from] crate::site::WriteError),
     #[error(transparent)]
     Render(#[from] render::RenderError),
+    /// The build failed before its site was put in place: SITE is as the last build left
+    /// it (a disk that filled up while the new site was written, say).
+    #[error("{0}; the site is left as it was")]
+    SiteUnchanged(Box<BuildError>),
+}
+
+impl BuildError {
+    /// What went wrong, whether or not the site was left as it was.
+    pub fn cause(&self) -> &BuildError {
+        match self {
+            BuildError::SiteUnchanged(cause) => cause.cause(),
+            other => other,
+        }
+    }
+
+    /// For a failure before the site is put in place: says the site is unchanged.
+    fn site_unchanged(self) -> BuildError {
+        match self {
+            already @ BuildError::SiteUnchanged(_) => already,
+            cause => BuildError::SiteUnchanged(Box::new(cause)),
+        }
+    }
 }
 
 /// The configs a build runs with, as read from disk.
@@ -253,7 +275,7 @@ pub fn build(opts: &BuildOptions) -> Result<Summary, BuildError> {
     let mut run = Run::start(opts);
     let _lock = SiteLock::acquire(&opts.site)?;
     crate::site::remove_stale_spools(&opts.site);
-    let looked = match look(&mut run)? {
+    let looked = match look(&mut run).map_err(BuildError::site_unchanged)? {
         Look::Unchanged(summary, found) => {
             // A million paths, two allocations each: not freed one by one before the exit.
             free_in_background(found);
@@ -269,8 +291,9 @@ pub fn build(opts: &BuildOptions) -> Result<Summary, BuildError> {
     // writes every file, as a first build does.
     std::thread::scope(|outer| {
         let staging = outer.spawn(|| Staging::new(&opts.site, !opts.no_cache));
-        let mut read = read(&mut run, looked)?;
-        let mut staging = staging.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))?;
+        let mut read = read(&mut run, looked).map_err(BuildError::site_unchanged)?;
+        let staging = staging.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        let mut staging = staging.map_err(|e| BuildError::from(e).site_unchanged())?;
         let ingested = &read.analysis.ingested;
         let counts = (ingested.reports_read, ingested.skipped.iter().sum(), ingested.valid_reports());
         if let Some(why) = crate::summary::refusal(opts.strict, counts) {
@@ -279,7 +302,7 @@ pub fn build(opts: &BuildOptions) -> Result<Summary, BuildError> {
             drop(staging);
             return Ok(refuse(run, read, why));
         }
-        let rendered = render_site(&mut run, &mut read, &mut staging)?;
+        let rendered = render_site(&mut run, &mut read, &mut staging).map_err(BuildError::site_unchanged)?;
         let written = write_site(&mut run, &read, staging, rendered)?;
         Ok(sum_up(run, read, written))
     })
@@ -489,7 +512,7 @@ fn write_site(run: &mut Run<'_>, read: &Read, staging: Staging, rendered: Render
     let (files_written, bytes_written, site_bytes) = staging.totals();
     let stage = opts.progress.stage("writing the site", "");
     let (memo, outputs_reused) = staging.memo();
-    let old_site = staging.commit(&opts.site)?;
+    let old_site = staging.commit(&opts.site).map_err(|e| BuildError::from(e).site_unchanged())?;
     let Rendered { stats, next_cache, saving } = rendered;
     let (cache_dir, notes) = (&run.cache_dir, &mut run.notes);
     // The old site is kept as the spare (or removed) and the new site listed while the

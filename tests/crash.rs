@@ -245,3 +245,73 @@ fn a_second_build_at_once_stops_with_one_clear_line() {
         lines[0]
     );
 }
+
+/// `build DATA SITE --summary-json SUMMARY` with files limited to `max_file_bytes` (as a
+/// full disk would stop them: writes past the limit fail with EFBIG, the signal ignored).
+fn build_with_file_limit(f: &Fixture, max_file_bytes: Option<u64>, args: &[&str]) -> (Option<i32>, String) {
+    use std::os::unix::process::CommandExt;
+    let summary = f.dir.path().join("summary.json");
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_telemetry-site"));
+    command.args([OsStr::new("build"), f.data().as_os_str(), f.site().as_os_str()]);
+    command.args([OsStr::new("--summary-json"), summary.as_os_str()]).args(args);
+    if let Some(limit) = max_file_bytes {
+        // SAFETY: only async-signal-safe calls between fork and exec.
+        unsafe {
+            command.pre_exec(move || {
+                libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
+                let limit = libc::rlimit { rlim_cur: limit, rlim_max: limit };
+                if libc::setrlimit(libc::RLIMIT_FSIZE, &limit) != 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                Ok(())
+            });
+        }
+    }
+    let out = command.output().expect("the build runs");
+    (out.status.code(), String::from_utf8_lossy(&out.stderr).into_owned())
+}
+
+#[test]
+fn a_spool_that_cannot_be_written_stops_the_build_instead_of_skipping_the_reports() {
+    let f = Fixture::new();
+    for x in [0.1, 0.2, 0.3] {
+        f.write(&format!("2026-01-05/{x}.json"), report("2026-01-05", x, 1));
+    }
+    assert_eq!(build_with_file_limit(&f, None, &[]).0, Some(0));
+    let before = snapshot(&f.site());
+    // 2,000 valid reports in one file: about 600 KB to spool, past a 256 KB limit on the
+    // files the build may write (every file of the site stays well under it).
+    let lines: String = (1..=2000).map(|i| report("2026-01-07", f64::from(i) / 2001.0, 2) + "\n").collect();
+    assert!(lines.len() > 500_000);
+    f.write("2026-01-07.jsonl", &lines);
+    let (code, stderr) = build_with_file_limit(&f, Some(256 * 1024), &[]);
+    assert_eq!(code, Some(1), "as for a site that cannot be written: {stderr}");
+    assert!(stderr.contains("cannot write the spool of valid reports in"), "{stderr}");
+    assert!(stderr.contains("File too large") && stderr.contains("the site is left as it was"), "{stderr}");
+    assert_eq!(snapshot(&f.site()), before, "the site is as the last build left it");
+    // With room again, every report is read: none was remembered as skipped.
+    let (code, stderr) = build_with_file_limit(&f, None, &[]);
+    assert_eq!(code, Some(0), "{stderr}");
+    let summary: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(f.dir.path().join("summary.json")).unwrap()).unwrap();
+    assert_eq!((summary["reports_valid"].as_u64(), summary["reports_skipped"].as_u64()), (Some(2003), Some(0)));
+}
+
+#[test]
+fn a_site_that_cannot_be_written_is_left_as_it_was_and_the_error_says_so() {
+    let f = Fixture::new();
+    for x in [0.1, 0.2, 0.3] {
+        f.write(&format!("2026-01-05/{x}.json"), report("2026-01-05", x, 1));
+    }
+    assert_eq!(build_with_file_limit(&f, None, &[]).0, Some(0));
+    let before = snapshot(&f.site());
+    // A new title changes every page; pages past 16 KB cannot be written.
+    let (code, stderr) = build_with_file_limit(&f, Some(16 * 1024), &["--title", "Another title"]);
+    assert_eq!(code, Some(1), "{stderr}");
+    let last = stderr.lines().last().unwrap_or_default();
+    assert!(
+        last.starts_with("error: `") && last.ends_with("File too large (os error 27); the site is left as it was"),
+        "{stderr}"
+    );
+    assert_eq!(snapshot(&f.site()), before, "the site is as the last build left it");
+}

@@ -15,11 +15,13 @@ pub fn run(args: &BuildArgs) -> Result<Exit, Exit> {
     opts.cpu_times = args.verbose;
     opts.strict = args.strict || config.strict == Some(true);
     let summary = build::build(&opts).map_err(|e| {
-        let exit = match e {
+        let exit = match e.cause() {
+            // A full disk: as for a site that cannot be written.
+            BuildError::Ingest(crate::ingest::IngestError::SpoolWrite { .. }) => Exit::Input,
             BuildError::Config(_) | BuildError::Ingest(_) => Exit::Usage,
             // Another build holds the site's lock: an environment problem, not bad input.
-            BuildError::Write(ref w) if w.source.kind() == std::io::ErrorKind::WouldBlock => Exit::Usage,
-            BuildError::Write(_) | BuildError::Render(_) => Exit::Input,
+            BuildError::Write(w) if w.source.kind() == std::io::ErrorKind::WouldBlock => Exit::Usage,
+            _ => Exit::Input,
         };
         fail(exit, e)
     })?;

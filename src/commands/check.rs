@@ -26,7 +26,7 @@ pub fn run(args: &CheckArgs) -> Result<Exit, Exit> {
     };
     super::set_jobs(args.inputs.jobs)?;
     let opts = args.options(&config, Progress::for_stderr(args.quiet));
-    let analysis = build::analyse(&opts, &std::env::temp_dir()).map_err(|e| match e {
+    let analysis = build::analyse(&opts, &std::env::temp_dir()).map_err(|e| match e.cause() {
         BuildError::Config(_) | BuildError::Ingest(_) => fail(Exit::Usage, e),
         other => fail(Exit::Input, other),
     })?;

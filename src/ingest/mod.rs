@@ -188,6 +188,10 @@ pub enum IngestError {
     Data { path: String, source: std::io::Error },
     #[error("cannot create a temporary spool in `{path}`: {source}")]
     Spool { path: String, source: std::io::Error },
+    /// The texts of valid reports could not be set aside (a full disk, say): the build
+    /// stops rather than count the reports as skipped, or a cache keep them so.
+    #[error("cannot write the spool of valid reports in `{path}`: {source}")]
+    SpoolWrite { path: String, source: std::io::Error },
 }
 
 /// How to ingest: limits, where to spool, and what the previous build left.
@@ -249,6 +253,9 @@ pub fn ingest(
         seen_stacks: options.make_cache.then_some(&stack_names),
     };
     let Changes { mut outcome, reuse, dirty, needed, linkable_days } = read_changes(&reader, &now, previous.as_ref());
+    if let Some(source) = spool.failure() {
+        return Err(IngestError::SpoolWrite { path: spool_parent.display().to_string(), source });
+    }
     let read = started.elapsed().as_secs_f64();
     if previous.is_none() && (options.make_cache || options.keep_stats) {
         let (opened, hashes) = identities(files, &mut outcome.stats);
@@ -263,8 +270,8 @@ pub fn ingest(
         Some(previous) => take_from_cache(&mut outcome, files, &reuse, &previous.cache),
         None => Vec::new(),
     };
-    if let Err(e) = spool.flush() {
-        return Err(IngestError::Spool { path: spool_parent.display().to_string(), source: e });
+    if let Err(source) = spool.flush() {
+        return Err(IngestError::SpoolWrite { path: spool_parent.display().to_string(), source });
     }
     // Nothing parsed, nothing deleted: the previous cache still describes every file.
     let unchanged = previous.as_ref().is_some_and(|p| {

@@ -125,6 +125,7 @@ fn place_texts(records: &mut [Record], own: &mut FileSpool, spool: &Spool) {
 fn finish_spool(outcome: &mut FileOutcome, spool: &Spool, own: FileSpool, unit: &[InputFile], first: u32) {
     let slot = own.slot();
     let Err(e) = spool.finish(own) else { return };
+    spool.fail(&e);
     for (n, file) in unit.iter().enumerate() {
         let index = first + n as u32;
         let lost = outcome.records.iter().filter(|r| r.file == index && r.text.slot == slot).count() as u64;
@@ -284,7 +285,10 @@ impl Reading<'_, '_> {
         self.outcome.cpu.spool += clock.elapsed();
         let at = match put {
             Ok(at) => at,
-            Err(e) => return self.skip(line, Reason::Unreadable, format!("cannot spool the report: {e}")),
+            Err(e) => {
+                self.to.shared.fail(&e);
+                return self.skip(line, Reason::Unreadable, format!("cannot spool the report: {e}"));
+            }
         };
         self.keys.sort_unstable();
         self.keys.dedup();

@@ -41,6 +41,9 @@ pub struct Spool {
     readers: Vec<File>,
     /// Per file slot: its reader and length once finished.
     files: std::sync::RwLock<Vec<Option<(File, u64)>>>,
+    /// The first write that failed ([`Spool::fail`]): the texts it held are lost, so the
+    /// reading that spooled them cannot stand.
+    failure: Mutex<Option<io::Error>>,
     /// Nanoseconds spent in the spool files' `write` calls, summed over threads.
     writing: Arc<AtomicU64>,
 }
@@ -228,7 +231,7 @@ impl Spool {
             let file = TimedFile { file, nanos: Arc::clone(&writing) };
             slots.push(Mutex::new(Slot { writer: BufWriter::with_capacity(1 << 20, file), offset: 0 }));
         }
-        Ok(Spool { dir, slots, readers, files: Default::default(), writing })
+        Ok(Spool { dir, slots, readers, files: Default::default(), failure: Mutex::new(None), writing })
     }
 
     /// Removes the spool's folder now, as dropping the spool would (see
@@ -301,6 +304,18 @@ impl Spool {
         let at = SpoolRef { slot: index as u32, len: text.len() as u32, offset: slot.offset };
         slot.offset += text.len() as u64 + 1;
         Ok(at)
+    }
+
+    /// Records that a write failed (the first failure is kept): a full disk or a file-size
+    /// limit is no fault of the reports, and must not pass for one.
+    pub fn fail(&self, error: &io::Error) {
+        let mut failure = self.failure.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        failure.get_or_insert_with(|| io::Error::new(error.kind(), error.to_string()));
+    }
+
+    /// The first write that failed, if any.
+    pub fn failure(&self) -> Option<io::Error> {
+        self.failure.lock().unwrap_or_else(std::sync::PoisonError::into_inner).take()
     }
 
     /// Seconds spent writing texts into the spool's files so far, summed over threads.
