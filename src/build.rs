@@ -427,6 +427,9 @@ fn read(run: &mut Run<'_>, looked: Looked) -> Result<Read, BuildError> {
         }
         _ => looked.key,
     };
+    // No snapshot when a file could not be read for a reason outside it: the next build
+    // must look again, not find "nothing changed".
+    let key = key.filter(|_| analysis.ingested.unsettled == 0);
     run.stages.append(&mut analysis.stages);
     run.clock = Instant::now();
     Ok(Read { analysis, key, fingerprint, incremental, outputs_before })
@@ -546,6 +549,15 @@ fn sum_up(mut run: Run<'_>, read: Read, written: Written) -> Summary {
     summary.spool_write_seconds = analysis.ingested.spool.write_seconds();
     if read.incremental {
         run.notes.push(incremental_note(&analysis, written.outputs_reused));
+    }
+    if analysis.ingested.unsettled > 0 {
+        let n = analysis.ingested.unsettled;
+        run.notes.push(format!(
+            "{n} file{} could not be read for a reason outside {} (see `unreadable` above): the next build reads {} again",
+            if n == 1 { "" } else { "s" },
+            if n == 1 { "it" } else { "them" },
+            if n == 1 { "it" } else { "them" },
+        ));
     }
     if opts.site_options.base_url.is_none() {
         run.notes.push("no base URL (`--base-url`): `feed.xml` left out, as a feed needs absolute links".into());

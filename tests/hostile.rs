@@ -421,17 +421,29 @@ fn unreadable_files_and_folders_are_named() {
         set_mode(&copy, 0o755);
         program = copy;
     }
-    let mut command = command(&program, &args.map(OsStr::new), &[]);
-    if as_nobody {
-        command.uid(NOBODY).gid(NOBODY);
-    }
-    let run = finish(command.spawn().expect("start telemetry-site"), Instant::now(), DEADLINE);
-    set_mode(&f.data().join("2026-01-10"), 0o755); // so the fixture can be removed
-    assert_no_panic(&run);
-    assert_eq!(run.code, Some(0), "stderr:\n{}", run.stderr);
-    let summary: Value = serde_json::from_str(&fs::read_to_string(&summary).unwrap()).unwrap();
-    assert_eq!(summary["reports_valid"], 5, "{summary:#}");
+    let build = || {
+        let mut command = command(&program, &args.map(OsStr::new), &[]);
+        if as_nobody {
+            command.uid(NOBODY).gid(NOBODY);
+        }
+        let run = finish(command.spawn().expect("start telemetry-site"), Instant::now(), DEADLINE);
+        assert_no_panic(&run);
+        assert_eq!(run.code, Some(0), "stderr:\n{}", run.stderr);
+        serde_json::from_str::<Value>(&fs::read_to_string(&summary).unwrap()).unwrap()
+    };
+    let unreadable = build();
     assert_eq!(charts_and_data(&f.site()), charts_and_data(&baseline_site), "the unreadable input changed the output");
+    // The permission mended (size and mtime as they were): the next build reads the file,
+    // rather than find nothing changed or take its skip from the cache.
+    set_mode(&f.data().join("2026-01-05/0.83.json"), 0o644);
+    let mended = build();
+    set_mode(&f.data().join("2026-01-10"), 0o755); // so the fixture can be removed
+    assert_eq!(mended["reports_valid"], 6, "{mended:#}");
+    assert_eq!(mended["reports_skipped"], 0, "{mended:#}");
+    let notes = unreadable["notes"].to_string();
+    assert!(notes.contains("1 file could not be read for a reason outside it"), "{notes}");
+    let summary = unreadable;
+    assert_eq!(summary["reports_valid"], 5, "{summary:#}");
     let skips = skips_of(&summary, "2026-01-05/0.83.json");
     assert_eq!(skips.len(), 1);
     assert_eq!(skips[0].1, "unreadable");

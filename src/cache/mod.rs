@@ -33,6 +33,9 @@ pub struct FileStat {
 }
 
 impl FileStat {
+    /// Equal to no file's stat: the identity cached for a file that must be read again.
+    pub const NEVER: FileStat = FileStat { size: u64::MAX, mtime_ns: i64::MIN, inode: 0 };
+
     /// The identity of an output this tool wrote: size and modification time, not the
     /// inode, so a site restored by a copy that keeps timestamps (a CI cache) is still
     /// recognised; anyone who edits a file changes its mtime.

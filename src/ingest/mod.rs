@@ -101,6 +101,9 @@ pub struct Ingested {
     pub reports_read: u64,
     /// Skipped reports, by [`Reason::index`].
     pub skipped: [u64; Reason::ALL.len()],
+    /// Files that could not be read for a reason outside them (an OS error: permissions,
+    /// I/O), which the next build reads again.
+    pub unsettled: u64,
     /// Skips in detail, in (path, line) order; at most `DETAILS_PER_FILE` per file.
     pub skips: Vec<Skip>,
     pub catalog: Catalog,
@@ -264,6 +267,13 @@ pub fn ingest(
         }
         stats = Some(opened).filter(|_| options.keep_stats);
     }
+    // A file that could not be read for a reason outside it is cached under an identity
+    // no file has, so the next build reads it again.
+    for &index in &outcome.unsettled {
+        if let Some(id) = now.ids.get_mut(index as usize) {
+            *id = (cache::FileStat::NEVER, 0);
+        }
+    }
     let files_reused = reuse.iter().flatten().count() as u64;
     options.progress.inc(files_reused);
     let mut stack_records = match &previous {
@@ -347,6 +357,7 @@ pub fn ingest(
         cache: new_cache,
         linkable_days,
         files_reused,
+        unsettled: outcome.unsettled.len() as u64,
         textless: outcome.textless,
         unchanged,
         previous,

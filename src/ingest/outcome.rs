@@ -23,6 +23,9 @@ pub(super) struct FileOutcome {
     pub(super) file_skips: Vec<(u32, Reason, u32)>,
     /// (file, stat and hash) of every file read, as opened.
     pub(super) stats: Vec<(u32, read::FileRead)>,
+    /// Files whose reading failed for a reason outside their content (an OS error:
+    /// permissions, I/O): what this build made of them is not kept for the next one.
+    pub(super) unsettled: Vec<u32>,
     /// The stacks of the valid reports that have some, seen as they were parsed, when a
     /// cache is made: it takes them from here rather than reading the reports back.
     pub(super) stacks: Vec<SeenStacks>,
@@ -122,6 +125,7 @@ impl FileOutcome {
         self.skips.extend(other.skips);
         self.file_skips.extend(other.file_skips);
         self.stats.extend(other.stats);
+        self.unsettled.extend(other.unsettled);
         let base = self.stack_counts.len() as u32;
         self.stack_counts.extend(other.stack_counts);
         self.stacks.extend(other.stacks.into_iter().map(|s| SeenStacks { start: s.start + base, ..s }));

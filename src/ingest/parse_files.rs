@@ -188,6 +188,11 @@ fn read_file(
             // is found now or taken from the cache by a later build.
             reading.outcome.reports += 1;
             reading.skip(0, Reason::Unreadable, format!("cannot read the file: {e}"));
+            // Not the file's fault, maybe not for long (a permission mended by `chmod`,
+            // which leaves the file's size and mtime as they were): read again next time.
+            if e.raw_os_error().is_some() {
+                reading.outcome.unsettled.push(index);
+            }
             std::time::Duration::ZERO
         }
     };
