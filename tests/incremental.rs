@@ -547,6 +547,34 @@ fn the_old_site_is_kept_as_a_spare_and_never_written_in_place() {
 }
 
 #[test]
+fn data_copied_afresh_rebuilds_to_the_same_files_with_their_timestamps() {
+    // As on a CI runner that restores DATA each night: every input has a new mtime and
+    // inode, so each is read again; the site's files come out the same and stay as they
+    // were (the same inodes, so the same timestamps: a sync by size and mtime copies nothing).
+    let f = long_history();
+    assert_same_as_clean(&f, &[]);
+    let before = inodes(&f.site());
+    let old = f.dir.path().join("data-before");
+    std::fs::rename(f.data(), &old).unwrap();
+    for entry in walkdir::WalkDir::new(&old).min_depth(1) {
+        let entry = entry.unwrap();
+        let to = f.data().join(entry.path().strip_prefix(&old).unwrap());
+        if entry.file_type().is_dir() {
+            std::fs::create_dir_all(&to).unwrap();
+        } else {
+            std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+            std::fs::copy(entry.path(), &to).unwrap();
+        }
+    }
+    let text = assert_same_as_clean(&f, &[]);
+    assert!(!text.contains("nothing changed"), "every input is new: {text}");
+    let after = inodes(&f.site());
+    let again: Vec<&String> = after.iter().filter(|file| !before.contains(file)).map(|(rel, _)| rel).collect();
+    assert!(again.is_empty(), "written again: {again:?}");
+    assert_eq!(after.len(), before.len());
+}
+
+#[test]
 fn a_tampered_spare_is_put_right_and_never_followed() {
     let f = aggregation_fixture();
     assert_same_as_clean(&f, &[]);

@@ -256,6 +256,16 @@ impl Staging {
     pub fn link_file(&self, from: &Path, rel: &str) -> Result<(), WriteError> {
         let (rel_path, path) = self.target(rel)?;
         self.place(rel);
+        // As in `write`: a file that comes out as the previous site's keeps that file, and
+        // its timestamp (inputs copied afresh are read again, to the same raw data).
+        if let Some(old) = &self.old {
+            let previous = old.join(&rel_path);
+            if same_contents(&previous, from) && self.link(&previous, &path).is_ok() {
+                let len = fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
+                self.count(len, len);
+                return Ok(());
+            }
+        }
         if self.link(from, &path).is_err() {
             self.clear(&path)?;
             fs::copy(from, &path).map_err(err(from))?;
@@ -429,6 +439,27 @@ fn same_bytes(path: &Path, bytes: &[u8]) -> bool {
     }
 }
 
+/// Whether the regular files `a` and `b` hold the same bytes (read a block at a time,
+/// and only when their sizes agree).
+fn same_contents(a: &Path, b: &Path) -> bool {
+    use std::io::Read;
+    let (Ok(mut a), Ok(mut b)) = (File::open(a), File::open(b)) else { return false };
+    let (Ok(meta_a), Ok(meta_b)) = (a.metadata(), b.metadata()) else { return false };
+    if !meta_a.is_file() || !meta_b.is_file() || meta_a.len() != meta_b.len() {
+        return false;
+    }
+    let (mut block_a, mut block_b) = (vec![0u8; 256 * 1024], vec![0u8; 256 * 1024]);
+    loop {
+        let Ok(n) = a.read(&mut block_a) else { return false };
+        if n == 0 {
+            return b.read(&mut block_b[..1]).is_ok_and(|m| m == 0);
+        }
+        if b.read_exact(&mut block_b[..n]).is_err() || block_a[..n] != block_b[..n] {
+            return false;
+        }
+    }
+}
+
 fn parent_and_name(site: &Path) -> (PathBuf, String) {
     let parent = match site.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
@@ -463,6 +494,26 @@ fn exchange(a: &Path, b: &Path) -> io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn same_contents_compares_every_byte_past_the_first_block() {
+        let dir = tempfile::tempdir().unwrap();
+        let at = |name: &str, bytes: &[u8]| {
+            let path = dir.path().join(name);
+            fs::write(&path, bytes).unwrap();
+            path
+        };
+        let long: Vec<u8> = (0..600_000u32).map(|i| (i % 251) as u8).collect();
+        let mut last_differs = long.clone();
+        *last_differs.last_mut().unwrap() ^= 1;
+        let (a, b, c) = (at("a", &long), at("b", &long), at("c", &last_differs));
+        assert!(same_contents(&a, &b));
+        assert!(!same_contents(&a, &c), "a byte past two blocks");
+        assert!(!same_contents(&a, &at("d", &long[..599_999])), "a size apart");
+        assert!(same_contents(&at("e", b""), &at("f", b"")));
+        assert!(!same_contents(&a, &dir.path().join("missing")));
+        assert!(!same_contents(dir.path(), dir.path()), "not a regular file");
+    }
 
     #[test]
     fn refuses_paths_that_leave_the_site() {
