@@ -35,9 +35,12 @@ fn check_names_reasons_and_offending_lines() {
     f.write("2026-11-03/0.75.json", "{\"Week\": ");
     let line = report("2026-11-04", "0.125");
     f.write("2026-11-04.json", format!("{line}{}", line.replace("\"Config\":\"v0.115.0\"", "\"Config\":\"oops\"")));
-    let out = run(&["check", path_str(&f.data())]);
+    let json = f.dir.path().join("out/nested/check.json"); // folders made as needed
+    let out = run(&["check", path_str(&f.data()), "--summary-json", path_str(&json)]);
     let err = stderr(&out);
     assert_eq!(out.status.code(), Some(1), "{err}");
+    let summary: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    assert_eq!(summary["reports_skipped"], 2);
     assert!(err.contains("1 malformed"), "{err}");
     assert!(err.contains("1 bad_config"), "{err}");
     assert!(err.contains("2026-11-03/0.75.json: malformed"), "{err}");

@@ -26,12 +26,7 @@ pub fn run(args: &BuildArgs) -> Result<Exit, Exit> {
         fail(exit, e)
     })?;
     if let Some(path) = &args.summary_json {
-        // Its folder is made when missing (`--summary-json out/build-summary.json`).
-        let folder = path.parent().filter(|p| !p.as_os_str().is_empty());
-        folder
-            .map_or(Ok(()), std::fs::create_dir_all)
-            .and_then(|()| std::fs::write(path, summary.to_json()))
-            .map_err(|e| fail(Exit::Usage, format!("`{}`: cannot write the summary: {e}", path.display())))?;
+        super::write_summary(path, &summary)?;
     }
     if !args.quiet {
         eprint!("{}", summary.to_text(args.verbose));

@@ -32,8 +32,7 @@ pub fn run(args: &CheckArgs) -> Result<Exit, Exit> {
     })?;
     let summary = build::summarise(&analysis, analysis.stages.clone());
     if let Some(path) = &args.summary_json {
-        std::fs::write(path, summary.to_json())
-            .map_err(|e| fail(Exit::Usage, format!("`{}`: cannot write the summary: {e}", path.display())))?;
+        super::write_summary(path, &summary)?;
     }
     let newest = analysis.ingested.newest_day();
     let stale = args.max_age.or(config.max_age).and_then(|max_age| staleness(newest, today, max_age));

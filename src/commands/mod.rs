@@ -65,3 +65,13 @@ pub(crate) fn set_jobs(jobs: Option<usize>) -> Result<(), Exit> {
         None => Ok(()),
     }
 }
+
+/// Writes `summary` as JSON to `path` (`--summary-json`), making its folder when missing
+/// (`--summary-json out/build-summary.json`).
+fn write_summary(path: &std::path::Path, summary: &crate::summary::Summary) -> Result<(), Exit> {
+    let folder = path.parent().filter(|p| !p.as_os_str().is_empty());
+    folder
+        .map_or(Ok(()), std::fs::create_dir_all)
+        .and_then(|()| std::fs::write(path, summary.to_json()))
+        .map_err(|e| fail(Exit::Usage, format!("`{}`: cannot write the summary: {e}", path.display())))
+}
