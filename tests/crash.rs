@@ -271,14 +271,20 @@ fn build_with_file_limit(f: &Fixture, max_file_bytes: Option<u64>, args: &[&str]
     (out.status.code(), String::from_utf8_lossy(&out.stderr).into_owned())
 }
 
-#[test]
-fn a_spool_that_cannot_be_written_stops_the_build_instead_of_skipping_the_reports() {
+/// Three valid reports, built without limits; the site as built.
+fn three_reports_built() -> (Fixture, Tree) {
     let f = Fixture::new();
     for x in [0.1, 0.2, 0.3] {
         f.write(&format!("2026-01-05/{x}.json"), report("2026-01-05", x, 1));
     }
     assert_eq!(build_with_file_limit(&f, None, &[]).0, Some(0));
-    let before = snapshot(&f.site());
+    let site = snapshot(&f.site());
+    (f, site)
+}
+
+#[test]
+fn a_spool_that_cannot_be_written_stops_the_build_instead_of_skipping_the_reports() {
+    let (f, before) = three_reports_built();
     // 2,000 valid reports in one file: about 600 KB to spool, past a 256 KB limit on the
     // files the build may write (every file of the site stays well under it).
     let lines: String = (1..=2000).map(|i| report("2026-01-07", f64::from(i) / 2001.0, 2) + "\n").collect();
@@ -299,12 +305,7 @@ fn a_spool_that_cannot_be_written_stops_the_build_instead_of_skipping_the_report
 
 #[test]
 fn a_site_that_cannot_be_written_is_left_as_it_was_and_the_error_says_so() {
-    let f = Fixture::new();
-    for x in [0.1, 0.2, 0.3] {
-        f.write(&format!("2026-01-05/{x}.json"), report("2026-01-05", x, 1));
-    }
-    assert_eq!(build_with_file_limit(&f, None, &[]).0, Some(0));
-    let before = snapshot(&f.site());
+    let (f, before) = three_reports_built();
     // A new title changes every page; pages past 16 KB cannot be written.
     let (code, stderr) = build_with_file_limit(&f, Some(16 * 1024), &["--title", "Another title"]);
     assert_eq!(code, Some(1), "{stderr}");
