@@ -164,8 +164,9 @@ fn rejected_path(data: &Path, day: Day, name: &std::ffi::OsStr) -> PathBuf {
 }
 
 /// The compact text of the report in `path` (gzipped if `gzip`) and its `X`, when it is
-/// valid (the duplicate rule aside). A file that is a Git LFS or git-annex pointer is an
-/// error, not a file to reject: the day is left as it is, for the files to be fetched.
+/// valid (the duplicate rule aside). A file that is a Git LFS or git-annex pointer, or
+/// that the system would not let us read (permissions, I/O), is an error, not a file to
+/// reject: the day is left as it is, for the files to be fetched or the error mended.
 fn valid_text(path: &Path, gzip: bool, catalog: &Catalog, limits: &Limits) -> io::Result<Option<(Vec<u8>, f64)>> {
     let file = crate::ingest::InputFile::new(path.to_path_buf(), "", Layout::Upload, gzip);
     let mut out = None;
@@ -181,7 +182,7 @@ fn valid_text(path: &Path, gzip: bool, catalog: &Catalog, limits: &Limits) -> io
         }
     });
     match read {
-        Err(e) if crate::ingest::pointer::is_pointer(&e) => Err(e),
+        Err(e) if crate::ingest::pointer::is_pointer(&e) || e.raw_os_error().is_some() => Err(e),
         read => Ok(read.ok().and(out)),
     }
 }

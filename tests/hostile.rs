@@ -392,13 +392,36 @@ fn set_mode(path: &Path, mode: u32) {
     fs::set_permissions(path, fs::Permissions::from_mode(mode)).unwrap();
 }
 
-/// The user the unreadable-input test runs the build as when this process reads anything
+/// The user the unreadable-input tests run the build as when this process reads anything
 /// (root): `nobody`, for whom `chmod 000` holds.
-const NOBODY: u32 = 65534;
+pub const NOBODY: u32 = 65534;
+
+/// A command that runs `telemetry-site ARGS` as a user for whom `chmod 000` holds: this
+/// process's own user, or `nobody` when this process reads anything (root), then from a
+/// copy of the binary in `dir` (the checkout may sit where `nobody` cannot go), with `dir`
+/// open to all. Also says whether it runs as `nobody`.
+pub fn unprivileged(dir: &Path, args: &[&OsStr]) -> (Command, bool) {
+    use std::os::unix::process::CommandExt;
+    let mut program = PathBuf::from(env!("CARGO_BIN_EXE_telemetry-site"));
+    let as_nobody = permissions_are_ignored(dir);
+    if as_nobody {
+        set_mode(dir, 0o777);
+        let copy = dir.join("telemetry-site");
+        if !copy.exists() {
+            fs::copy(&program, &copy).unwrap();
+            set_mode(&copy, 0o755);
+        }
+        program = copy;
+    }
+    let mut command = command(&program, args, &[]);
+    if as_nobody {
+        command.uid(NOBODY).gid(NOBODY);
+    }
+    (command, as_nobody)
+}
 
 #[test]
 fn unreadable_files_and_folders_are_named() {
-    use std::os::unix::process::CommandExt;
     let f = Fixture::new();
     valid_reports(&f);
     let baseline_site = f.dir.path().join("baseline");
@@ -410,22 +433,8 @@ fn unreadable_files_and_folders_are_named() {
     let summary = f.dir.path().join("summary-unreadable.json");
     let (data, site) = (f.data(), f.site());
     let args = ["build", path_str(&data), path_str(&site), "--summary-json", path_str(&summary)];
-    let mut program = PathBuf::from(env!("CARGO_BIN_EXE_telemetry-site"));
-    let as_nobody = permissions_are_ignored(f.dir.path());
-    if as_nobody {
-        // Root reads anything: the build runs as `nobody`, in a folder it may write, from a
-        // copy of the binary there (the checkout may sit where `nobody` cannot go).
-        set_mode(f.dir.path(), 0o777);
-        let copy = f.dir.path().join("telemetry-site");
-        fs::copy(&program, &copy).unwrap();
-        set_mode(&copy, 0o755);
-        program = copy;
-    }
     let build = || {
-        let mut command = command(&program, &args.map(OsStr::new), &[]);
-        if as_nobody {
-            command.uid(NOBODY).gid(NOBODY);
-        }
+        let (mut command, _) = unprivileged(f.dir.path(), &args.map(OsStr::new));
         let run = finish(command.spawn().expect("start telemetry-site"), Instant::now(), DEADLINE);
         assert_no_panic(&run);
         assert_eq!(run.code, Some(0), "stderr:\n{}", run.stderr);

@@ -453,6 +453,34 @@ fn merge_stops_at_a_day_holding_a_git_lfs_pointer_and_leaves_it_as_it_is() {
 }
 
 #[test]
+fn merge_stops_at_a_day_holding_a_file_it_may_not_read() {
+    let f = aggregation_fixture();
+    f.write("2026-01-06/0.97.json", report("2026-01-06", 0.97, json!(null)));
+    let locked = f.data().join("2026-01-06/0.97.json");
+    let (mut merge, as_nobody) = crate::hostile::unprivileged(
+        f.dir.path(),
+        &["merge", path_str(&f.data()), "--before", "2026-01-08"].map(std::ffi::OsStr::new),
+    );
+    if as_nobody {
+        // `nobody` merges: DATA is theirs, but for the file they may not read.
+        for entry in walkdir::WalkDir::new(f.data()) {
+            std::os::unix::fs::chown(entry.unwrap().path(), Some(crate::hostile::NOBODY), Some(crate::hostile::NOBODY))
+                .unwrap();
+        }
+    }
+    std::fs::set_permissions(&locked, std::os::unix::fs::PermissionsExt::from_mode(0o000)).unwrap();
+    let names = tree_names(&f.data().join("2026-01-06"));
+    let out = merge.output().unwrap();
+    let _ = std::fs::set_permissions(&locked, std::os::unix::fs::PermissionsExt::from_mode(0o644));
+    let said = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{said}");
+    assert!(said.contains("2026-01-06/0.97.json") && said.contains("Permission denied"), "{said}");
+    assert_eq!(tree_names(&f.data().join("2026-01-06")), names, "the day is left as it was");
+    assert!(!f.data().join("rejected").exists(), "a file the system would not let merge read is not rejected");
+    assert!(!f.data().join("2026-01-06.json.gz").exists());
+}
+
+#[test]
 fn a_merge_cut_short_is_finished_by_the_next_one() {
     let f = aggregation_fixture();
     let out = f.build(&[]);
