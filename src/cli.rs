@@ -77,9 +77,10 @@ const CHECK_EXAMPLES: &str = "Examples:
   telemetry-site check data/
   telemetry-site check data/ --max-age 3    # also fail when no report arrived in 3 days
   telemetry-site check data/ --quiet && echo clean
+  telemetry-site check data/ --from-summary build-summary.json   # after build --summary-json
 
 Exit status: 0 clean; 1 a report was skipped, or the newest report is too old; 2 a
-config (upload config, chart config or telemetry-site.toml) is broken.";
+config (upload config, chart config or telemetry-site.toml) or the summary is broken.";
 
 const SERVE_EXAMPLES: &str = "Examples:
   telemetry-site serve data/                      # http://127.0.0.1:1111/
@@ -214,6 +215,10 @@ pub struct CheckArgs {
     /// Write the check's summary as JSON to FILE
     #[arg(long, value_name = "FILE")]
     pub summary_json: Option<PathBuf>,
+    /// Judge the summary a build wrote (`build --summary-json FILE`) instead of reading the
+    /// reports again: the same verdict, in no time after a nightly build
+    #[arg(long, value_name = "FILE")]
+    pub from_summary: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

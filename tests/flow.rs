@@ -71,6 +71,50 @@ fn check_max_age_fails_when_uploads_stop() {
 }
 
 #[test]
+fn check_from_a_builds_summary_gives_the_same_verdict_without_reading_the_reports() {
+    let f = clean();
+    let json = f.dir.path().join("build-summary.json");
+    let (data, summary) = (path_str(&f.data()).to_string(), path_str(&json).to_string());
+    let build = || assert!(f.build(&["--summary-json", &summary]).status.success());
+    let check = |today: &str, from_summary: bool| {
+        let mut args = vec!["check", &data, "--today", today, "--max-age", "3"];
+        if from_summary {
+            args.extend(["--from-summary", &summary]);
+        }
+        let out = run(&args);
+        // The verdict's lines: the counts, the offending files, the errors (not the
+        // progress of reading, nor the build's notes).
+        let verdict = |l: &&str| !["note: ", "reading reports: ", "aggregating: "].iter().any(|p| l.starts_with(p));
+        let said = stderr(&out).lines().filter(verdict).collect::<Vec<_>>().join("\n");
+        (out.status.code(), said)
+    };
+    build();
+    assert_eq!(check("2026-11-04", true), check("2026-11-04", false));
+    assert_eq!(check("2026-11-04", true).0, Some(0));
+    let stale = check("2026-11-10", true);
+    assert_eq!(stale, check("2026-11-10", false));
+    assert!(stale.1.contains("the newest valid report is from 2026-11-03, 7 days before 2026-11-10"), "{}", stale.1);
+    f.write("2026-11-03/0.75.json", "{\"Week\": ");
+    build();
+    let bad = check("2026-11-04", true);
+    assert_eq!(bad, check("2026-11-04", false));
+    assert_eq!(bad.0, Some(1));
+    assert!(
+        bad.1.contains("2026-11-03/0.75.json: malformed") && bad.1.contains("error: 1 of 3 reports skipped"),
+        "{}",
+        bad.1
+    );
+    // The summary is judged, not DATA: mended since the build, the verdict stands.
+    std::fs::remove_file(f.data().join("2026-11-03/0.75.json")).unwrap();
+    assert_eq!(check("2026-11-04", true), bad);
+    assert_eq!(check("2026-11-04", false).0, Some(0));
+    std::fs::write(&json, "{}").unwrap();
+    let out = run(&["check", &data, "--from-summary", &summary]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("not a summary written by `build --summary-json`"), "{}", stderr(&out));
+}
+
+#[test]
 fn check_reports_a_broken_config_with_exit_2() {
     let f = clean();
     f.write("upload-config.json", "{\"GOOS\": [");

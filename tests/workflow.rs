@@ -190,3 +190,20 @@ fn in_telemetry_sites_own_repository_the_checked_out_commit_is_the_key() {
     assert!(ok, "{said}");
     assert_eq!(output, format!("commit={head}\n"));
 }
+
+#[test]
+fn reports_are_checked_from_the_builds_summary_after_the_build() {
+    let w = workflow();
+    let steps = w["jobs"]["build"]["steps"].as_vec().unwrap();
+    let at = |name: &str| steps.iter().position(|s| s["name"].as_str() == Some(name)).unwrap();
+    assert!(at("Build the site") < at("Check reports"), "the check judges what the build wrote");
+    let check = step(&w, "Check reports");
+    assert_eq!(
+        check["run"].as_str(),
+        Some("telemetry-site check data --max-age 3 --from-summary build-summary.json"),
+        "the reports are not read a second time"
+    );
+    assert_eq!(check["continue-on-error"].as_bool(), Some(true), "a bad report never stops the deploy");
+    let build = step(&w, "Build the site")["run"].as_str().unwrap();
+    assert!(build.contains("--summary-json build-summary.json"), "{build}");
+}

@@ -25,16 +25,21 @@ pub fn run(args: &CheckArgs) -> Result<Exit, Exit> {
         None => today_utc(),
     };
     super::set_jobs(args.inputs.jobs)?;
-    let opts = args.options(&config, Progress::for_stderr(args.quiet));
-    let analysis = build::analyse(&opts, &std::env::temp_dir()).map_err(|e| match e.cause() {
-        BuildError::Config(_) | BuildError::Ingest(_) => fail(Exit::Usage, e),
-        other => fail(Exit::Input, other),
-    })?;
-    let summary = build::summarise(&analysis, analysis.stages.clone());
+    let summary = match &args.from_summary {
+        Some(path) => read_summary(path)?,
+        None => {
+            let opts = args.options(&config, Progress::for_stderr(args.quiet));
+            let analysis = build::analyse(&opts, &std::env::temp_dir()).map_err(|e| match e.cause() {
+                BuildError::Config(_) | BuildError::Ingest(_) => fail(Exit::Usage, e),
+                other => fail(Exit::Input, other),
+            })?;
+            build::summarise(&analysis, analysis.stages.clone())
+        }
+    };
     if let Some(path) = &args.summary_json {
         super::write_summary(path, &summary)?;
     }
-    let newest = analysis.ingested.newest_day();
+    let newest = summary.newest_day.as_deref().and_then(Day::parse);
     let stale = args.max_age.or(config.max_age).and_then(|max_age| staleness(newest, today, max_age));
     eprint!("{}", report(&summary, &args.data, args.quiet));
     if let Some(problem) = &stale {
@@ -50,6 +55,15 @@ pub fn run(args: &CheckArgs) -> Result<Exit, Exit> {
         eprintln!("ok");
     }
     Ok(Exit::Success)
+}
+
+/// The summary a build wrote with `--summary-json` (`--from-summary`).
+fn read_summary(path: &Path) -> Result<Summary, Exit> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| fail(Exit::Usage, format!("`{}`: cannot read the summary: {e}", path.display())))?;
+    serde_json::from_str(&text).map_err(|e| {
+        fail(Exit::Usage, format!("`{}`: not a summary written by `build --summary-json`: {e}", path.display()))
+    })
 }
 
 /// Today's date in UTC, from the system clock.
