@@ -207,3 +207,13 @@ fn reports_are_checked_from_the_builds_summary_after_the_build() {
     let build = step(&w, "Build the site")["run"].as_str().unwrap();
     assert!(build.contains("--summary-json build-summary.json"), "{build}");
 }
+
+#[test]
+fn the_build_summary_is_kept_when_the_build_fails_too() {
+    let w = workflow();
+    let keep = step(&w, "Keep the build summary");
+    assert!(keep["uses"].as_str().unwrap().starts_with("actions/upload-artifact@"));
+    assert_eq!(keep["if"].as_str(), Some("${{ !cancelled() }}"), "a failed build's summary says why");
+    assert_eq!(keep["with"]["path"].as_str(), Some("build-summary.json"));
+    assert_eq!(keep["with"]["if-no-files-found"].as_str(), Some("ignore"), "a build that stopped before writing one");
+}
