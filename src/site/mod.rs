@@ -258,19 +258,16 @@ impl Staging {
         self.place(rel);
         // As in `write`: a file that comes out as the previous site's keeps that file, and
         // its timestamp (inputs copied afresh are read again, to the same raw data).
-        if let Some(old) = &self.old {
-            let previous = old.join(&rel_path);
-            if same_contents(&previous, from) && self.link(&previous, &path).is_ok() {
-                let len = fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
-                self.count(len, len);
-                return Ok(());
+        let previous = self.old.as_ref().map(|old| old.join(&rel_path));
+        let kept =
+            previous.is_some_and(|previous| same_contents(&previous, from) && self.link(&previous, &path).is_ok());
+        if !kept {
+            if self.link(from, &path).is_err() {
+                self.clear(&path)?;
+                fs::copy(from, &path).map_err(err(from))?;
             }
+            self.link_twin(&rel_path, &path);
         }
-        if self.link(from, &path).is_err() {
-            self.clear(&path)?;
-            fs::copy(from, &path).map_err(err(from))?;
-        }
-        self.link_twin(&rel_path, &path);
         let len = fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
         self.count(len, len);
         Ok(())
