@@ -552,11 +552,9 @@ fn sum_up(mut run: Run<'_>, read: Read, written: Written) -> Summary {
     }
     if analysis.ingested.unsettled > 0 {
         let n = analysis.ingested.unsettled;
+        let (s, it) = if n == 1 { ("", "it") } else { ("s", "them") };
         run.notes.push(format!(
-            "{n} file{} could not be read for a reason outside {} (see `unreadable` above): the next build reads {} again",
-            if n == 1 { "" } else { "s" },
-            if n == 1 { "it" } else { "them" },
-            if n == 1 { "it" } else { "them" },
+            "{n} file{s} could not be read for a reason outside {it} (see `unreadable` above): the next build reads {it} again"
         ));
     }
     if opts.site_options.base_url.is_none() {
