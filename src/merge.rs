@@ -182,7 +182,7 @@ fn valid_text(path: &Path, gzip: bool, catalog: &Catalog, limits: &Limits) -> io
         }
     });
     match read {
-        Err(e) if crate::ingest::pointer::is_pointer(&e) || e.raw_os_error().is_some() => Err(e),
+        Err(e) if crate::ingest::pointer::is_pointer(&e) || read::failed_outside_the_file(&e) => Err(e),
         read => Ok(read.ok().and(out)),
     }
 }

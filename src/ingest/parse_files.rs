@@ -54,7 +54,11 @@ impl Reader<'_> {
                 }
                 if let Some(Some(mut own)) = own {
                     place_texts(&mut acc.records[first_record..], &mut own, spool);
-                    finish_spool(&mut acc, spool, own, &files[unit.clone()], unit.start as u32);
+                    // A spool file that cannot be ended holds texts that cannot be read
+                    // back: the ingest stops on it ([`Spool::fail`]).
+                    if let Err(e) = spool.finish(own) {
+                        spool.fail(&e);
+                    }
                 }
                 acc
             })
@@ -119,27 +123,6 @@ fn place_texts(records: &mut [Record], own: &mut FileSpool, spool: &Spool) {
     }
 }
 
-/// Ends the spool file `own` of the files `unit` (the first at index `first`). When it
-/// cannot be ended, its texts cannot be read back, so its files' reports cannot be
-/// published: they are dropped and counted as unreadable.
-fn finish_spool(outcome: &mut FileOutcome, spool: &Spool, own: FileSpool, unit: &[InputFile], first: u32) {
-    let slot = own.slot();
-    let Err(e) = spool.finish(own) else { return };
-    spool.fail(&e);
-    for (n, file) in unit.iter().enumerate() {
-        let index = first + n as u32;
-        let lost = outcome.records.iter().filter(|r| r.file == index && r.text.slot == slot).count() as u64;
-        if lost == 0 {
-            continue;
-        }
-        outcome.records.retain(|r| !(r.file == index && r.text.slot == slot));
-        outcome.skipped[Reason::Unreadable.index()] += lost - 1;
-        let mut details = 0;
-        outcome.skip(&mut details, file, 0, Reason::Unreadable, format!("cannot spool the file's reports: {e}"));
-        outcome.file_skips.push((index, Reason::Unreadable, lost as u32));
-    }
-}
-
 /// Where [`read_file`] puts the texts of valid reports.
 struct SpoolTo<'a> {
     shared: &'a Spool,
@@ -190,7 +173,7 @@ fn read_file(
             reading.skip(0, Reason::Unreadable, format!("cannot read the file: {e}"));
             // Not the file's fault, maybe not for long (a permission mended by `chmod`,
             // which leaves the file's size and mtime as they were): read again next time.
-            if e.raw_os_error().is_some() {
+            if read::failed_outside_the_file(&e) {
                 reading.outcome.unsettled.push(index);
             }
             std::time::Duration::ZERO
@@ -291,6 +274,7 @@ impl Reading<'_, '_> {
         let at = match put {
             Ok(at) => at,
             Err(e) => {
+                // The ingest stops on it ([`Spool::fail`]); the skip only keeps the counts whole.
                 self.to.shared.fail(&e);
                 return self.skip(line, Reason::Unreadable, format!("cannot spool the report: {e}"));
             }

@@ -169,6 +169,13 @@ impl WholeBuffers {
     }
 }
 
+/// Whether a read failed for a reason outside the file's content: an error from the system
+/// (permissions, I/O), which may be mended without the file changing. Such a file is read
+/// again by the next build, and `merge` leaves its day as it is.
+pub fn failed_outside_the_file(error: &io::Error) -> bool {
+    error.raw_os_error().is_some()
+}
+
 /// Opens `path` for reading only if it is a regular file, and returns its stat.
 ///
 /// Discovery lists FIFOs, devices and links without opening them, but the entry may have
