@@ -7,6 +7,7 @@ use crate::aggregate::uploaders::{self, Repeat, Uploaders};
 use crate::aggregate::{self, Aggregates, Plan};
 use crate::cache;
 use crate::config::{ChartConfigFile, UploadConfig};
+use crate::data_lock::DataLock;
 use crate::ingest::{self, Catalog, Ingested, Limits};
 use crate::progress::Progress;
 use crate::render::{self, SiteContext, SiteOptions};
@@ -149,6 +150,7 @@ pub struct Analysis {
 pub fn analyse(opts: &BuildOptions, spool_parent: &Path) -> Result<Analysis, BuildError> {
     let clock = Instant::now();
     check_data_dir(opts)?;
+    let _data = lock_data(opts, &mut Vec::new());
     let configs = load_configs(&opts.data, opts.upload_config.as_deref(), opts.chart_config.as_deref())?;
     let configured = clock.elapsed().as_secs_f64();
     let found = ingest::discover_data(&opts.data, false)?;
@@ -157,6 +159,22 @@ pub fn analyse(opts: &BuildOptions, spool_parent: &Path) -> Result<Analysis, Bui
         analyse_with(opts, found, configs, (spool_parent, ".telemetry-site-spool-"), None, (false, false, false))?;
     analysis.stages.splice(0..0, [("config".into(), configured), ("walk".into(), walked)]);
     Ok(analysis)
+}
+
+/// DATA's lock, shared with other readers: a `merge` of DATA is waited for (saying so on
+/// stderr, unless quiet, and in a note), as it removes the files it merges.
+fn lock_data(opts: &BuildOptions, notes: &mut Vec<String>) -> DataLock {
+    let mut waited = false;
+    let lock = DataLock::read(&opts.data, || {
+        if opts.progress != Progress::Hidden {
+            eprintln!("waiting for a `merge` of `{}` to finish before reading it", opts.data.display());
+        }
+        waited = true;
+    });
+    if waited {
+        notes.push("waited for a `merge` of DATA to finish before reading it".to_string());
+    }
+    lock
 }
 
 /// DATA, SITE and the cache (when one is kept) overlapping is an error, found before
@@ -275,6 +293,7 @@ pub fn build(opts: &BuildOptions) -> Result<Summary, BuildError> {
     let mut run = Run::start(opts);
     let _lock = SiteLock::acquire(&opts.site)?;
     crate::site::remove_stale_spools(&opts.site);
+    let _data = lock_data(opts, &mut run.notes);
     let looked = match look(&mut run).map_err(BuildError::site_unchanged)? {
         Look::Unchanged(summary, found) => {
             // A million paths, two allocations each: not freed one by one before the exit.

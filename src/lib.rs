@@ -16,6 +16,7 @@ pub mod cli;
 pub mod commands;
 pub mod config;
 pub mod cpu;
+pub mod data_lock;
 pub mod day;
 pub mod folders;
 pub mod gofmt;

@@ -14,7 +14,11 @@
 //! original file is removed. If `<DAY>.json.gz` already exists (late uploads to a merged
 //! day), its lines are kept first and the folder's reports follow; a report whose text is
 //! already in it is only removed from the folder (so a merge cut short is finished by the
-//! next one, without duplicates).
+//! next one, without duplicates). A file that arrives in the folder while it is merged
+//! stays there, and so does the folder, for the next merge.
+//!
+//! The command holds DATA's lock ([`crate::data_lock`]) while it merges: builds and
+//! checks wait for it, and a second merge is refused.
 
 use std::collections::HashSet;
 use std::fs::{self, File};
@@ -38,6 +42,8 @@ pub struct MergeSummary {
     pub reports_merged: u64,
     pub files_rejected: u64,
     pub files_already_merged: u64,
+    /// Days whose folder is kept: files arrived in it while it was merged (see `apply_day`).
+    pub folders_kept: Vec<String>,
 }
 
 /// An error merging, naming the path.
@@ -92,6 +98,25 @@ fn merge_day(
     limits: &Limits,
     summary: &mut MergeSummary,
 ) -> Result<(), MergeError> {
+    let plan = plan_day(data, day, folder, catalog, limits)?;
+    apply_day(data, day, folder, plan, summary)
+}
+
+/// What merging a day folder does, as read from it: nothing is changed yet.
+struct DayPlan {
+    target: PathBuf,
+    /// The lines of the day's merged file, when there is one already.
+    existing: Vec<Vec<u8>>,
+    /// The new reports, in object-name order.
+    lines: Vec<Line>,
+    /// The files whose reports are in the merged file once it is written (or already were).
+    merged_files: Vec<PathBuf>,
+    already_merged: u64,
+    /// The files that go to `rejected/`.
+    rejected: Vec<PathBuf>,
+}
+
+fn plan_day(data: &Path, day: Day, folder: &Path, catalog: &Catalog, limits: &Limits) -> Result<DayPlan, MergeError> {
     let target = data.join(format!("{day}.json.gz"));
     let existing = read_existing(&target, limits)?;
     let already: HashSet<&[u8]> = existing.iter().map(Vec::as_slice).collect();
@@ -104,6 +129,7 @@ fn merge_day(
     let mut lines: Vec<Line> = Vec::new();
     let mut merged_files: Vec<PathBuf> = Vec::new();
     let mut rejected: Vec<PathBuf> = Vec::new();
+    let mut already_merged = 0;
     let folder_name = folder.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     for path in entries {
         let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
@@ -115,7 +141,7 @@ fn merge_day(
         };
         match text {
             Some((text, _)) if already.contains(text.as_slice()) => {
-                summary.files_already_merged += 1;
+                already_merged += 1;
                 merged_files.push(path);
             }
             Some((text, x)) => {
@@ -128,10 +154,26 @@ fn merge_day(
         }
     }
     lines.sort_by(|a, b| a.name.cmp(&b.name).then_with(|| a.origin.as_bytes().cmp(b.origin.as_bytes())));
+    drop(already);
+    Ok(DayPlan { target, existing, lines, merged_files, already_merged, rejected })
+}
+
+/// Writes the merged file, moves the rejected files aside, then removes the merged ones and
+/// the folder. Files that arrived in the folder after it was read (an upload still coming
+/// in) stay in it, for the next merge: the folder is kept, and named in the summary.
+fn apply_day(
+    data: &Path,
+    day: Day,
+    folder: &Path,
+    plan: DayPlan,
+    summary: &mut MergeSummary,
+) -> Result<(), MergeError> {
+    let DayPlan { target, existing, lines, merged_files, already_merged, rejected } = plan;
     if !lines.is_empty() {
         write_merged(data, &target, &existing, &lines)?;
     }
     summary.reports_merged += lines.len() as u64;
+    summary.files_already_merged += already_merged;
     for path in rejected {
         let to = rejected_path(data, day, path.file_name().expect("a file name"));
         let dir = to.parent().expect("a folder");
@@ -142,8 +184,13 @@ fn merge_day(
     for path in merged_files {
         fs::remove_file(&path).map_err(err(&path))?;
     }
-    fs::remove_dir(folder).map_err(err(folder))?;
-    Ok(())
+    match fs::remove_dir(folder) {
+        Err(e) if matches!(e.raw_os_error(), Some(libc::ENOTEMPTY | libc::EEXIST)) => {
+            summary.folders_kept.push(day.to_string());
+            Ok(())
+        }
+        removed => removed.map_err(err(folder)),
+    }
 }
 
 /// Where a rejected file `name` of `day` goes: `rejected/<DAY>/<name>`, or, when an earlier
@@ -222,4 +269,46 @@ fn write_merged(data: &Path, target: &Path, existing: &[Vec<u8>], lines: &[Line]
     tmp.persist(target).map_err(|e| err(target)(e.error))?;
     File::open(data).and_then(|d| d.sync_all()).map_err(err(data))?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn report(x: f64) -> String {
+        format!(r#"{{"Week":"2026-01-05","LastWeek":"","X":{x},"Programs":null,"Config":"v0.1.0"}}"#)
+    }
+
+    fn merged_lines(path: &Path) -> Vec<String> {
+        let reader = BufReader::new(flate2::read::MultiGzDecoder::new(File::open(path).unwrap()));
+        reader.lines().map(Result::unwrap).collect()
+    }
+
+    #[test]
+    fn a_file_arriving_while_its_day_is_merged_stays_in_the_folder_for_the_next_merge() {
+        let data = tempfile::tempdir().unwrap();
+        let folder = data.path().join("2026-01-05");
+        fs::create_dir(&folder).unwrap();
+        fs::write(folder.join("a.json"), report(0.1)).unwrap();
+        fs::write(folder.join("b.json"), report(0.2)).unwrap();
+        let (day, catalog, limits) = (Day::parse("2026-01-05").unwrap(), Catalog::open(), Limits::default());
+        let plan = plan_day(data.path(), day, &folder, &catalog, &limits).unwrap();
+        // An upload lands after the folder was read.
+        fs::write(folder.join("c.json"), report(0.3)).unwrap();
+        let mut summary = MergeSummary::default();
+        apply_day(data.path(), day, &folder, plan, &mut summary).unwrap();
+        assert_eq!(summary.folders_kept, ["2026-01-05"]);
+        assert_eq!(summary.reports_merged, 2);
+        let left: Vec<_> = fs::read_dir(&folder).unwrap().map(|e| e.unwrap().file_name()).collect();
+        assert_eq!(left, ["c.json"], "only the late file is left");
+        let target = data.path().join("2026-01-05.json.gz");
+        assert_eq!(merged_lines(&target).len(), 2);
+        // The next merge takes it and removes the folder.
+        let summary = merge(data.path(), None, &limits, Day::parse("2026-01-06").unwrap()).unwrap();
+        assert_eq!((summary.reports_merged, summary.folders_kept.len()), (1, 0));
+        assert!(!folder.exists());
+        let lines = merged_lines(&target);
+        assert_eq!(lines.len(), 3);
+        assert!(lines[2].contains("\"X\":0.3"), "{lines:?}");
+    }
 }

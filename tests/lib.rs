@@ -3,6 +3,7 @@
 mod beyond;
 mod browser;
 mod common;
+mod concurrent;
 mod crash;
 mod flow;
 mod foundation;

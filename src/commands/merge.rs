@@ -23,6 +23,7 @@ pub fn run(args: &MergeArgs) -> Result<Exit, Exit> {
     let configs = build::load_configs(&opts.data, opts.upload_config.as_deref(), opts.chart_config.as_deref())
         .map_err(|e| fail(Exit::Usage, e))?;
     let upload = configs.upload.as_ref().map(|(config, _)| config);
+    let _lock = crate::data_lock::DataLock::merge(&opts.data).map_err(|e| fail(Exit::Input, e))?;
     let summary = crate::merge::merge(&opts.data, upload, &opts.limits, before).map_err(|e| fail(Exit::Input, e))?;
     eprintln!(
         "merged {} day folders: {} reports into <DAY>.json.gz files, {} files moved to rejected/, {} already merged",
@@ -31,5 +32,11 @@ pub fn run(args: &MergeArgs) -> Result<Exit, Exit> {
         summary.files_rejected,
         summary.files_already_merged
     );
+    if !summary.folders_kept.is_empty() {
+        eprintln!(
+            "kept the folders of {}: files arrived in them during the merge; the next merge takes them",
+            summary.folders_kept.join(", ")
+        );
+    }
     Ok(Exit::Success)
 }
