@@ -146,7 +146,26 @@ pub struct Analysis {
     pub stages: Vec<(String, f64)>,
 }
 
-/// Reads, checks and aggregates DATA (the part of a build that `check` shares).
+/// What [`analyse_with`] keeps beside the counts.
+#[derive(Debug, Clone, Copy)]
+pub struct Keep {
+    /// A cache for the next build.
+    pub cache: bool,
+    /// The stat of every file, taken as it is opened ([`ingest::IngestOptions::keep_stats`]).
+    pub stats: bool,
+    /// The stack index, for the stacks pages.
+    pub stacks: bool,
+    /// The valid reports' texts, spooled for the raw data and the stacks pages.
+    pub texts: bool,
+}
+
+impl Keep {
+    /// The counts only, as `check` needs: nothing is spooled.
+    pub const COUNTS: Keep = Keep { cache: false, stats: false, stacks: false, texts: false };
+}
+
+/// Reads, checks and aggregates DATA (the part of a build that `check` shares), keeping
+/// no report's text.
 pub fn analyse(opts: &BuildOptions, spool_parent: &Path) -> Result<Analysis, BuildError> {
     let clock = Instant::now();
     check_data_dir(opts)?;
@@ -156,7 +175,7 @@ pub fn analyse(opts: &BuildOptions, spool_parent: &Path) -> Result<Analysis, Bui
     let found = ingest::discover_data(&opts.data, false)?;
     let walked = clock.elapsed().as_secs_f64() - configured;
     let mut analysis =
-        analyse_with(opts, found, configs, (spool_parent, ".telemetry-site-spool-"), None, (false, false, false))?;
+        analyse_with(opts, found, configs, (spool_parent, ".telemetry-site-spool-"), None, Keep::COUNTS)?;
     analysis.stages.splice(0..0, [("config".into(), configured), ("walk".into(), walked)]);
     Ok(analysis)
 }
@@ -217,8 +236,9 @@ pub fn analyse_with(
     configs: Configs,
     (spool_parent, spool_prefix): (&Path, &str),
     previous: Option<ingest::incremental::Previous<'_>>,
-    (make_cache, keep_stats, index_stacks): (bool, bool, bool),
+    keep: Keep,
 ) -> Result<Analysis, BuildError> {
+    let Keep { cache: make_cache, stats: keep_stats, stacks: index_stacks, texts: keep_texts } = keep;
     let mut stages = Vec::new();
     let mut clock = Instant::now();
     let mut lap = |name: &str, stages: &mut Vec<(String, f64)>| {
@@ -236,6 +256,7 @@ pub fn analyse_with(
         spool_prefix,
         make_cache,
         keep_stats,
+        keep_texts,
         progress: &stage,
         cpu_times: opts.cpu_times,
     };
@@ -433,7 +454,7 @@ fn read(run: &mut Run<'_>, looked: Looked) -> Result<Read, BuildError> {
     });
     let make_cache = fingerprint.is_some() && !opts.no_cache;
     run.lap("cache");
-    let keep = (make_cache, looked.defer_key, true);
+    let keep = Keep { cache: make_cache, stats: looked.defer_key, stacks: true, texts: true };
     let (spool_parent, spool_prefix) = crate::site::spool_prefix(&opts.site);
     let spool = (spool_parent.as_path(), spool_prefix.as_str());
     let mut analysis = analyse_with(opts, looked.found, looked.configs, spool, previous, keep)?;

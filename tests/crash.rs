@@ -246,14 +246,22 @@ fn a_second_build_at_once_stops_with_one_clear_line() {
     );
 }
 
-/// `build DATA SITE --summary-json SUMMARY` with files limited to `max_file_bytes` (as a
-/// full disk would stop them: writes past the limit fail with EFBIG, the signal ignored).
+/// `build DATA SITE --summary-json SUMMARY` with files limited to `max_file_bytes` (see
+/// [`with_file_limit`]).
 fn build_with_file_limit(f: &Fixture, max_file_bytes: Option<u64>, args: &[&str]) -> (Option<i32>, String) {
-    use std::os::unix::process::CommandExt;
     let summary = f.dir.path().join("summary.json");
-    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_telemetry-site"));
+    let mut command = with_file_limit(max_file_bytes);
     command.args([OsStr::new("build"), f.data().as_os_str(), f.site().as_os_str()]);
     command.args([OsStr::new("--summary-json"), summary.as_os_str()]).args(args);
+    let out = command.output().expect("the build runs");
+    (out.status.code(), String::from_utf8_lossy(&out.stderr).into_owned())
+}
+
+/// The binary, to run with the files it writes limited to `max_file_bytes`, as a full disk
+/// would stop them: writes past the limit fail with EFBIG, the signal ignored.
+fn with_file_limit(max_file_bytes: Option<u64>) -> std::process::Command {
+    use std::os::unix::process::CommandExt;
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_telemetry-site"));
     if let Some(limit) = max_file_bytes {
         // SAFETY: only async-signal-safe calls between fork and exec.
         unsafe {
@@ -267,8 +275,23 @@ fn build_with_file_limit(f: &Fixture, max_file_bytes: Option<u64>, args: &[&str]
             });
         }
     }
-    let out = command.output().expect("the build runs");
-    (out.status.code(), String::from_utf8_lossy(&out.stderr).into_owned())
+    command
+}
+
+#[test]
+fn check_writes_nothing_while_it_reads_so_a_full_disk_cannot_stop_it() {
+    let f = Fixture::new();
+    let lines: String = (1..=2000).map(|i| report("2026-01-07", f64::from(i) / 2001.0, 2) + "\n").collect();
+    f.write("2026-01-07.json", lines);
+    f.write("2026-01-05/0.1.json", report("2026-01-05", 0.1, 1));
+    let tmp = f.dir.path().join("tmp");
+    std::fs::create_dir(&tmp).unwrap();
+    // Not a byte may be written to any file.
+    let out = with_file_limit(Some(0)).env("TMPDIR", &tmp).arg("check").arg(f.data()).output().unwrap();
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{said}");
+    assert!(said.contains("checked 2001 reports in 2 files: 2001 valid, 0 skipped"), "{said}");
+    assert_eq!(std::fs::read_dir(&tmp).unwrap().count(), 0, "nothing is left in TMPDIR");
 }
 
 /// Three valid reports, built without limits; the site as built.

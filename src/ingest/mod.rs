@@ -208,6 +208,9 @@ pub struct IngestOptions<'a> {
     /// Whether to return the stat of every file ([`Ingested::stats`]) when the caller has
     /// not taken them: they are then taken as files are opened, not by a stat of each path.
     pub keep_stats: bool,
+    /// Whether valid reports' texts are spooled (for the raw data and the stacks pages):
+    /// `check` keeps none, and writes nothing but its summary.
+    pub keep_texts: bool,
     /// Counts each file parsed.
     pub progress: &'a crate::progress::Stage,
     /// Whether to measure the CPU time of reading, parsing and spooling (`-v`).

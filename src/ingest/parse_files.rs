@@ -47,8 +47,9 @@ impl Reader<'_> {
                 for index in unit.clone().filter(wanted) {
                     // Made for the first file read; a spool file that cannot be made leaves
                     // the unit's reports to the shared spool.
-                    let own = own.get_or_insert_with(|| spool.file_slot().ok()).as_mut();
-                    let to = SpoolTo { shared: spool, own, textless };
+                    let keep = options.keep_texts;
+                    let own = own.get_or_insert_with(|| keep.then(|| spool.file_slot().ok()).flatten()).as_mut();
+                    let to = SpoolTo { shared: spool, own, textless, keep };
                     read_file(&mut acc, index as u32, &files[index], (options, self.catalog), to, self.seen_stacks);
                     options.progress.inc(1);
                 }
@@ -130,6 +131,8 @@ struct SpoolTo<'a> {
     own: Option<&'a mut FileSpool>,
     /// The days whose reports' texts are not kept (see [`Reader::read`]).
     textless: &'a (dyn Fn(Day) -> bool + Sync),
+    /// Whether any text is kept ([`IngestOptions::keep_texts`]).
+    keep: bool,
 }
 
 /// Reads `file` (the `index`th) into `outcome`; with `stack_names`, the stacks of its
@@ -260,7 +263,7 @@ impl Reading<'_, '_> {
     /// Spools a valid report's text (unless its day's texts are not kept) and records it.
     fn keep(&mut self, line: u32, text: &[u8], valid: Valid) {
         let clock = Lap::start(self.timed);
-        let put = if !valid.has_stacks && (self.to.textless)(valid.day) {
+        let put = if !self.to.keep || (!valid.has_stacks && (self.to.textless)(valid.day)) {
             self.outcome.textless += 1;
             Ok(SpoolRef::NONE)
         } else {
