@@ -14,17 +14,7 @@ pub fn run(args: &BuildArgs) -> Result<Exit, Exit> {
     opts.no_cache = args.no_cache;
     opts.cpu_times = args.verbose;
     opts.strict = args.strict || config.strict == Some(true);
-    let summary = build::build(&opts).map_err(|e| {
-        let exit = match e.cause() {
-            // A full disk: as for a site that cannot be written.
-            BuildError::Ingest(crate::ingest::IngestError::SpoolWrite { .. }) => Exit::Input,
-            BuildError::Config(_) | BuildError::Ingest(_) => Exit::Usage,
-            // Another build holds the site's lock: an environment problem, not bad input.
-            BuildError::Write(w) if w.source.kind() == std::io::ErrorKind::WouldBlock => Exit::Usage,
-            _ => Exit::Input,
-        };
-        fail(exit, e)
-    })?;
+    let summary = build::build(&opts).map_err(|e| fail(exit_for(&e), e))?;
     if let Some(path) = &args.summary_json {
         super::write_summary(path, &summary)?;
     }
@@ -36,5 +26,18 @@ pub fn run(args: &BuildArgs) -> Result<Exit, Exit> {
     match summary.refusal(opts.strict) {
         Some(why) => Err(fail(Exit::Input, why)),
         None => Ok(Exit::Success),
+    }
+}
+
+/// The exit status of a failed build (or of a check's reading, which is a build's): see
+/// the README's exit codes.
+pub(super) fn exit_for(e: &BuildError) -> Exit {
+    match e.cause() {
+        // A full disk: as for a site that cannot be written.
+        BuildError::Ingest(crate::ingest::IngestError::SpoolWrite { .. }) => Exit::Input,
+        BuildError::Config(_) | BuildError::Ingest(_) => Exit::Usage,
+        // Another build holds the site's lock: an environment problem, not bad input.
+        BuildError::Write(w) if w.source.kind() == std::io::ErrorKind::WouldBlock => Exit::Usage,
+        _ => Exit::Input,
     }
 }

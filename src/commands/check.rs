@@ -8,7 +8,7 @@ use std::fmt::Write as _;
 use std::path::Path;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use crate::build::{self, BuildError};
+use crate::build;
 use crate::cli::CheckArgs;
 use crate::day::Day;
 use crate::progress::Progress;
@@ -29,10 +29,8 @@ pub fn run(args: &CheckArgs) -> Result<Exit, Exit> {
         Some(path) => read_summary(path)?,
         None => {
             let opts = args.options(&config, Progress::for_stderr(args.quiet));
-            let analysis = build::analyse(&opts, &std::env::temp_dir()).map_err(|e| match e.cause() {
-                BuildError::Config(_) | BuildError::Ingest(_) => fail(Exit::Usage, e),
-                other => fail(Exit::Input, other),
-            })?;
+            let analysis = build::analyse(&opts, &std::env::temp_dir())
+                .map_err(|e| fail(super::build::exit_for(&e), e.cause()))?;
             build::summarise(&analysis, analysis.stages.clone())
         }
     };
