@@ -166,7 +166,7 @@ impl Keep {
 
 /// Reads, checks and aggregates DATA (the part of a build that `check` shares), keeping
 /// no report's text.
-pub fn analyse(opts: &BuildOptions, spool_parent: &Path) -> Result<Analysis, BuildError> {
+pub fn analyse(opts: &BuildOptions) -> Result<Analysis, BuildError> {
     let clock = Instant::now();
     check_data_dir(opts)?;
     let _data = lock_data(opts, &mut Vec::new());
@@ -174,8 +174,8 @@ pub fn analyse(opts: &BuildOptions, spool_parent: &Path) -> Result<Analysis, Bui
     let configured = clock.elapsed().as_secs_f64();
     let found = ingest::discover_data(&opts.data, false)?;
     let walked = clock.elapsed().as_secs_f64() - configured;
-    let mut analysis =
-        analyse_with(opts, found, configs, (spool_parent, ".telemetry-site-spool-"), None, Keep::COUNTS)?;
+    // Nothing is spooled, so there is no spool folder to name.
+    let mut analysis = analyse_with(opts, found, configs, (Path::new(""), ""), None, Keep::COUNTS)?;
     analysis.stages.splice(0..0, [("config".into(), configured), ("walk".into(), walked)]);
     Ok(analysis)
 }

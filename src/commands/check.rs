@@ -29,8 +29,7 @@ pub fn run(args: &CheckArgs) -> Result<Exit, Exit> {
         Some(path) => read_summary(path)?,
         None => {
             let opts = args.options(&config, Progress::for_stderr(args.quiet));
-            let analysis = build::analyse(&opts, &std::env::temp_dir())
-                .map_err(|e| fail(super::build::exit_for(&e), e.cause()))?;
+            let analysis = build::analyse(&opts).map_err(|e| fail(super::build::exit_for(&e), e.cause()))?;
             build::summarise(&analysis, analysis.stages.clone())
         }
     };

@@ -235,8 +235,11 @@ pub fn ingest(
 ) -> Result<Ingested, IngestError> {
     let started = std::time::Instant::now();
     let spool_parent = options.spool_parent;
-    let spool = Spool::new(spool_parent, options.spool_prefix)
-        .map_err(|source| IngestError::Spool { path: spool_parent.display().to_string(), source })?;
+    let spool = match options.keep_texts {
+        true => Spool::new(spool_parent, options.spool_prefix)
+            .map_err(|source| IngestError::Spool { path: spool_parent.display().to_string(), source })?,
+        false => Spool::none(),
+    };
     // Without a previous build to compare with, nothing needs a stat before reading: each
     // file's identity is the stat of the file as opened (see `identities`).
     let mut now = match &previous {

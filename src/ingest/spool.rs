@@ -36,7 +36,8 @@ struct Slot {
 
 /// Append-only text store in a temporary directory, removed when dropped.
 pub struct Spool {
-    dir: tempfile::TempDir,
+    /// `None` for a spool that keeps no text ([`Spool::none`]).
+    dir: Option<tempfile::TempDir>,
     slots: Vec<Mutex<Slot>>,
     readers: Vec<File>,
     /// Per file slot: its reader and length once finished.
@@ -231,23 +232,42 @@ impl Spool {
             let file = TimedFile { file, nanos: Arc::clone(&writing) };
             slots.push(Mutex::new(Slot { writer: BufWriter::with_capacity(1 << 20, file), offset: 0 }));
         }
-        Ok(Spool { dir, slots, readers, files: Default::default(), failure: Mutex::new(None), writing })
+        Ok(Spool { dir: Some(dir), slots, readers, files: Default::default(), failure: Mutex::new(None), writing })
+    }
+
+    /// A spool that keeps no text and makes no file, for a reading that keeps none
+    /// (`check`): putting a text in it is an error.
+    pub fn none() -> Spool {
+        Spool {
+            dir: None,
+            slots: Vec::new(),
+            readers: Vec::new(),
+            files: Default::default(),
+            failure: Mutex::new(None),
+            writing: Arc::default(),
+        }
+    }
+
+    /// The spool's folder, or the error of a spool that keeps no text.
+    fn dir(&self) -> io::Result<&Path> {
+        self.dir.as_ref().map(tempfile::TempDir::path).ok_or_else(|| io::Error::other("this reading keeps no text"))
     }
 
     /// Removes the spool's folder now, as dropping the spool would (see
     /// [`crate::build::free_in_background`]).
     pub fn remove(&self) -> io::Result<()> {
-        std::fs::remove_dir_all(self.dir.path())
+        self.dir.as_ref().map_or(Ok(()), |dir| std::fs::remove_dir_all(dir.path()))
     }
 
     /// A new file slot, for one newline-delimited input file.
     pub fn file_slot(&self) -> io::Result<FileSpool> {
+        let dir = self.dir()?;
         let n = {
             let mut files = self.files.write().expect("spool files");
             files.push(None);
             files.len() - 1
         };
-        let path = self.dir.path().join(format!("f{n}.jsonl"));
+        let path = dir.join(format!("f{n}.jsonl"));
         let file = File::create(&path)?;
         Ok(FileSpool {
             slot: FILE_SLOTS + n as u32,
@@ -292,11 +312,13 @@ impl Spool {
         }
         let files = self.files.read().expect("spool files");
         let (_, len) = files.get((first.slot - FILE_SLOTS) as usize)?.as_ref()?;
-        (*len == end).then(|| self.dir.path().join(format!("f{}.jsonl", first.slot - FILE_SLOTS)))
+        let dir = self.dir().ok()?;
+        (*len == end).then(|| dir.join(format!("f{}.jsonl", first.slot - FILE_SLOTS)))
     }
 
     /// Stores `text` as the next line of the calling thread's slot.
     pub fn put(&self, text: &[u8]) -> io::Result<SpoolRef> {
+        self.dir()?;
         let index = rayon::current_thread_index().map_or(self.slots.len() - 1, |i| i.min(self.slots.len() - 1));
         let mut slot = self.slots[index].lock().expect("spool slot");
         slot.writer.write_all(text)?;
@@ -415,6 +437,15 @@ fn copy_range(from: &File, mut offset: u64, mut len: usize, to: &mut File) -> io
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_spool_that_keeps_no_text_refuses_one_and_makes_no_file() {
+        let spool = Spool::none();
+        assert!(spool.put(b"{}").is_err());
+        assert!(spool.file_slot().is_err());
+        assert!(spool.flush().is_ok() && spool.remove().is_ok());
+        assert_eq!(spool.whole_file([SpoolRef { slot: FILE_SLOTS, len: 2, offset: 0 }]), None);
+    }
 
     #[test]
     fn a_file_slot_is_the_whole_file_only_for_all_its_lines_in_order() {
