@@ -9,6 +9,7 @@
 pub const BUILD: &str = concat!(env!("CARGO_PKG_VERSION"), "+", env!("TELEMETRY_SITE_SOURCE"));
 
 pub mod aggregate;
+pub mod analysis;
 pub mod build;
 pub mod cache;
 pub mod chartset;

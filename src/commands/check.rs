@@ -8,7 +8,6 @@ use std::fmt::Write as _;
 use std::path::Path;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use crate::build;
 use crate::cli::CheckArgs;
 use crate::day::Day;
 use crate::progress::Progress;
@@ -29,8 +28,8 @@ pub fn run(args: &CheckArgs) -> Result<Exit, Exit> {
         Some(path) => read_summary(path)?,
         None => {
             let opts = args.options(&config, Progress::for_stderr(args.quiet));
-            let analysis = build::analyse(&opts).map_err(|e| fail(super::build::exit_for(&e), e.cause()))?;
-            build::summarise(&analysis, analysis.stages.clone())
+            let analysis = crate::analysis::analyse(&opts).map_err(|e| fail(super::build::exit_for(&e), e.cause()))?;
+            crate::analysis::summarise(&analysis, analysis.stages.clone())
         }
     };
     if let Some(path) = &args.summary_json {

@@ -1,6 +1,6 @@
 //! `telemetry-site merge DATA`: compact the upload layout's day folders (see [`crate::merge`]).
 
-use crate::build::{self, BuildOptions};
+use crate::build::BuildOptions;
 use crate::cli::MergeArgs;
 use crate::day::Day;
 
@@ -20,8 +20,9 @@ pub fn run(args: &MergeArgs) -> Result<Exit, Exit> {
     if !opts.data.is_dir() {
         return Err(fail(Exit::Usage, format!("`{}`: the data directory does not exist", opts.data.display())));
     }
-    let configs = build::load_configs(&opts.data, opts.upload_config.as_deref(), opts.chart_config.as_deref())
-        .map_err(|e| fail(Exit::Usage, e))?;
+    let configs =
+        crate::analysis::load_configs(&opts.data, opts.upload_config.as_deref(), opts.chart_config.as_deref())
+            .map_err(|e| fail(Exit::Usage, e))?;
     let upload = configs.upload.as_ref().map(|(config, _)| config);
     let _lock = crate::data_lock::DataLock::merge(&opts.data).map_err(|e| fail(Exit::Input, e))?;
     let summary = crate::merge::merge(&opts.data, upload, &opts.limits, before).map_err(|e| fail(Exit::Input, e))?;
