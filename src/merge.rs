@@ -27,6 +27,7 @@ use std::path::{Path, PathBuf};
 
 use flate2::write::GzEncoder;
 use flate2::Compression;
+use rayon::prelude::*;
 
 use crate::config::UploadConfig;
 use crate::day::Day;
@@ -44,12 +45,18 @@ pub struct MergeSummary {
     pub files_already_merged: u64,
     /// Days whose folder is kept: files arrived in it while it was merged (see `apply_day`).
     pub folders_kept: Vec<String>,
+    /// Why each day that could not be merged was not (in day order): such a day is left as
+    /// it was when the error came before any change to it (a file that cannot be read, a
+    /// Git LFS pointer), and finished by the next merge otherwise.
+    pub failed: Vec<String>,
 }
 
 /// An error merging, naming the path.
 pub type MergeError = crate::path_error::PathError;
 
-/// Merges every day folder at the top of `data` whose day is before `before`.
+/// Merges every day folder at the top of `data` whose day is before `before`. A day that
+/// fails does not stop the others (see [`MergeSummary::failed`]); only an error listing
+/// `data` itself is returned.
 pub fn merge(
     data: &Path,
     config: Option<&UploadConfig>,
@@ -75,10 +82,28 @@ pub fn merge(
         }
     }
     days.sort();
+    // Each day on its own, in parallel: a day's folder, merged file and `rejected/<DAY>/`
+    // are its own. Most of a merge is waiting on the file system (reading, unlinking), which
+    // the days' threads overlap.
+    let merged: Vec<(Day, Result<MergeSummary, MergeError>)> = days
+        .into_par_iter()
+        .map(|(day, folder)| {
+            let mut one = MergeSummary::default();
+            (day, merge_day(data, day, &folder, &catalog, limits, &mut one).map(|()| one))
+        })
+        .collect();
     let mut summary = MergeSummary::default();
-    for (day, folder) in days {
-        merge_day(data, day, &folder, &catalog, limits, &mut summary)?;
-        summary.days.push(day.to_string());
+    for (day, result) in merged {
+        match result {
+            Ok(one) => {
+                summary.days.push(day.to_string());
+                summary.reports_merged += one.reports_merged;
+                summary.files_rejected += one.files_rejected;
+                summary.files_already_merged += one.files_already_merged;
+                summary.folders_kept.extend(one.folders_kept);
+            }
+            Err(e) => summary.failed.push(e.to_string()),
+        }
     }
     Ok(summary)
 }

@@ -430,30 +430,33 @@ fn a_file_rejected_again_under_the_same_name_is_kept_beside_the_first() {
 }
 
 #[test]
-fn merge_stops_at_a_day_holding_a_git_lfs_pointer_and_leaves_it_as_it_is() {
+fn merge_leaves_a_day_holding_a_git_lfs_pointer_as_it_is_and_merges_the_others() {
     let f = aggregation_fixture();
     // 2026-01-06 as a checkout that did not fetch its Git LFS files holds it.
     let pointer = "version https://git-lfs.github.com/spec/v1\noid sha256:4d7a2146\nsize 1234\n";
     f.write("2026-01-06/0.99.json", pointer);
     let day = read_tree(&f.data().join("2026-01-06"));
-    let out = run(&["merge", path_str(&f.data()), "--before", "2026-01-08"]);
+    let out = run(&["merge", path_str(&f.data()), "--before", "2026-01-09"]);
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     let said = stderr(&out);
     assert!(
         said.contains("2026-01-06/0.99.json") && said.contains("Git LFS pointer") && said.contains("git lfs pull"),
         "{said}"
     );
+    assert!(said.contains("merged 2 day folders") && said.contains("1 day folder could not be merged"), "{said}");
     assert_eq!(read_tree(&f.data().join("2026-01-06")), day, "the day is left as it was");
     assert!(!f.data().join("rejected").exists(), "nothing rejected");
     assert!(!f.data().join("2026-01-06.json.gz").exists());
-    assert!(
-        f.data().join("2026-01-05.json.gz").exists() && !f.data().join("2026-01-05").exists(),
-        "the day before it is merged"
-    );
+    for merged in ["2026-01-05", "2026-01-08"] {
+        assert!(
+            f.data().join(format!("{merged}.json.gz")).exists() && !f.data().join(merged).exists(),
+            "the days before and after it are merged: {merged}"
+        );
+    }
 }
 
 #[test]
-fn merge_stops_at_a_day_holding_a_file_it_may_not_read() {
+fn merge_leaves_a_day_holding_a_file_it_may_not_read_as_it_is() {
     let f = aggregation_fixture();
     f.write("2026-01-06/0.97.json", report("2026-01-06", 0.97, json!(null)));
     let locked = f.data().join("2026-01-06/0.97.json");

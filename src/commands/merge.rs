@@ -33,11 +33,23 @@ pub fn run(args: &MergeArgs) -> Result<Exit, Exit> {
         summary.files_rejected,
         summary.files_already_merged
     );
+    for why in &summary.failed {
+        eprintln!("error: {why}");
+    }
     if !summary.folders_kept.is_empty() {
         eprintln!(
             "kept the folders of {}: files arrived in them during the merge; the next merge takes them",
             summary.folders_kept.join(", ")
         );
+    }
+    if !summary.failed.is_empty() {
+        return Err(fail(
+            Exit::Input,
+            match summary.failed.len() {
+                1 => "1 day folder could not be merged; it is left for the next merge".to_string(),
+                n => format!("{n} day folders could not be merged; they are left for the next merge"),
+            },
+        ));
     }
     Ok(Exit::Success)
 }
