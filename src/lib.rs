@@ -2,7 +2,9 @@
 //!
 //! The build flows one way: [`ingest`] (files -> valid reports) -> [`aggregate`] (reports ->
 //! chart set counts) -> [`render`] (counts -> pages and downloads) -> [`site`] (one atomic
-//! swap into `<SITE>`). [`build::build`] runs them in order.
+//! swap into `<SITE>`). [`build::build`] runs them in order; [`analysis`] is its first
+//! half (configs, ingest, aggregate), which `check` runs alone. [`merge`] compacts DATA,
+//! and [`data_lock`] keeps it apart from the builds reading DATA.
 
 /// What built this binary: the version and a hash of the sources, templates and static
 /// files (`build.rs`). Caches, snapshots and page fingerprints are keyed on it.
