@@ -46,10 +46,10 @@ impl Reader<'_> {
                 let mut own: Option<Option<FileSpool>> = None;
                 for index in unit.clone().filter(wanted) {
                     // Made for the first file read; a spool file that cannot be made leaves
-                    // the unit's reports to the shared spool.
-                    let keep = options.keep_texts;
-                    let own = own.get_or_insert_with(|| keep.then(|| spool.file_slot().ok()).flatten()).as_mut();
-                    let to = SpoolTo { shared: spool, own, textless, keep };
+                    // the unit's reports to the shared spool (a spool that keeps no text
+                    // makes none).
+                    let own = own.get_or_insert_with(|| spool.file_slot().ok()).as_mut();
+                    let to = SpoolTo { shared: spool, own, textless };
                     read_file(&mut acc, index as u32, &files[index], (options, self.catalog), to, self.seen_stacks);
                     options.progress.inc(1);
                 }
@@ -131,8 +131,6 @@ struct SpoolTo<'a> {
     own: Option<&'a mut FileSpool>,
     /// The days whose reports' texts are not kept (see [`Reader::read`]).
     textless: &'a (dyn Fn(Day) -> bool + Sync),
-    /// Whether any text is kept ([`IngestOptions::keep_texts`]).
-    keep: bool,
 }
 
 /// Reads `file` (the `index`th) into `outcome`; with `stack_names`, the stacks of its
@@ -263,7 +261,7 @@ impl Reading<'_, '_> {
     /// Spools a valid report's text (unless its day's texts are not kept) and records it.
     fn keep(&mut self, line: u32, text: &[u8], valid: Valid) {
         let clock = Lap::start(self.timed);
-        let put = if !self.to.keep || (!valid.has_stacks && (self.to.textless)(valid.day)) {
+        let put = if !self.to.shared.keeps_texts() || (!valid.has_stacks && (self.to.textless)(valid.day)) {
             self.outcome.textless += 1;
             Ok(SpoolRef::NONE)
         } else {

@@ -248,6 +248,11 @@ impl Spool {
         }
     }
 
+    /// Whether texts can be put in it (not a [`Spool::none`]).
+    pub fn keeps_texts(&self) -> bool {
+        self.dir.is_some()
+    }
+
     /// The spool's folder, or the error of a spool that keeps no text.
     fn dir(&self) -> io::Result<&Path> {
         self.dir.as_ref().map(tempfile::TempDir::path).ok_or_else(|| io::Error::other("this reading keeps no text"))
@@ -441,6 +446,7 @@ mod tests {
     #[test]
     fn a_spool_that_keeps_no_text_refuses_one_and_makes_no_file() {
         let spool = Spool::none();
+        assert!(!spool.keeps_texts());
         assert!(spool.put(b"{}").is_err());
         assert!(spool.file_slot().is_err());
         assert!(spool.flush().is_ok() && spool.remove().is_ok());
