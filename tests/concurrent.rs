@@ -4,13 +4,9 @@
 //! so what the binary does while it is held is certain, not a matter of timing.
 
 use std::fs::File;
-use std::io::{BufRead, BufReader};
 use std::os::fd::AsRawFd;
-use std::process::{Command, Stdio};
-use std::sync::mpsc;
-use std::time::Duration;
 
-use crate::common::{path_str, run, stderr};
+use crate::common::{line_starting, path_str, run, spawn, stderr};
 use crate::foundation::{aggregation_fixture, read_tree};
 
 /// Holds an `flock` on `data` (`libc::LOCK_EX` as a merge, `LOCK_SH` as a build) until dropped.
@@ -21,37 +17,6 @@ fn hold(data: &std::path::Path, operation: libc::c_int) -> File {
     dir
 }
 
-/// Starts the binary with `args`, and returns it with a channel of its stderr's lines.
-fn spawn(args: &[&str]) -> (std::process::Child, mpsc::Receiver<String>) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_telemetry-site"))
-        .args(args)
-        .env_remove("TELEMETRY_SITE_LOG")
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let (lines, said) = mpsc::channel();
-    let stderr = child.stderr.take().unwrap();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines() {
-            if lines.send(line.unwrap()).is_err() {
-                break;
-            }
-        }
-    });
-    (child, said)
-}
-
-/// Waits (at most a minute) for a line containing `text`.
-fn expect_line(said: &mpsc::Receiver<String>, text: &str) {
-    loop {
-        match said.recv_timeout(Duration::from_secs(60)) {
-            Ok(line) if line.contains(text) => return,
-            Ok(_) => {}
-            Err(e) => panic!("no line saying `{text}`: {e}"),
-        }
-    }
-}
-
 #[test]
 fn a_build_during_a_merge_waits_for_it_and_reads_every_report() {
     let f = aggregation_fixture();
@@ -60,7 +25,7 @@ fn a_build_during_a_merge_waits_for_it_and_reads_every_report() {
     let before = read_tree(&f.site());
     let merging = hold(&f.data(), libc::LOCK_EX);
     let (build, said) = spawn(&["build", path_str(&f.data()), path_str(&f.site()), "--no-cache"]);
-    expect_line(&said, "waiting for a `merge` of");
+    line_starting(&said, "waiting for a `merge` of").expect("the build says it waits");
     // What the merge holding the lock does, done while the build waits for it: every day
     // folder's files go, into merged files.
     let summary = telemetry_site::merge::merge(
@@ -82,7 +47,7 @@ fn a_check_waits_for_a_merge_too() {
     let f = aggregation_fixture();
     let merging = hold(&f.data(), libc::LOCK_EX);
     let (check, said) = spawn(&["check", path_str(&f.data())]);
-    expect_line(&said, "waiting for a `merge` of");
+    line_starting(&said, "waiting for a `merge` of").expect("the build says it waits");
     drop(merging);
     let checked: Vec<String> = said.iter().collect();
     let status = check.wait_with_output().unwrap().status;

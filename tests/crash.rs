@@ -261,7 +261,7 @@ fn build_with_file_limit(f: &Fixture, max_file_bytes: Option<u64>, args: &[&str]
 /// would stop them: writes past the limit fail with EFBIG, the signal ignored.
 fn with_file_limit(max_file_bytes: Option<u64>) -> std::process::Command {
     use std::os::unix::process::CommandExt;
-    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_telemetry-site"));
+    let mut command = crate::common::command(&[]);
     if let Some(limit) = max_file_bytes {
         // SAFETY: only async-signal-safe calls between fork and exec.
         unsafe {

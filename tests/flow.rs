@@ -411,11 +411,7 @@ fn a_site_or_cache_overlapping_data_is_refused_before_anything_moves() {
     let here = f.dir.path().join("here");
     std::fs::create_dir(&here).unwrap();
     for site in [".", "..", "here/.."] {
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_telemetry-site"))
-            .args(["build", path_str(&data), site])
-            .current_dir(&here)
-            .output()
-            .unwrap();
+        let out = crate::common::command(&["build", path_str(&data), site]).current_dir(&here).output().unwrap();
         assert_eq!(out.status.code(), Some(2), "{site}: {}", stderr(&out));
         assert!(stderr(&out).contains("names no folder of its own"), "{site}: {}", stderr(&out));
     }

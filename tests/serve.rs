@@ -1,13 +1,13 @@
 //! `telemetry-site serve`: the real binary on a free port, fetched with a plain HTTP GET
 //! over a std `TcpStream`, rebuilt when a report or a page changes, under `/` and a base path.
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::process::{Child, Command, Stdio};
+use std::process::Child;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use crate::common::{path_str, Fixture};
+use crate::common::{line_starting, path_str, spawn, Fixture};
 use crate::flow::report;
 
 /// A running `serve`, stopped (SIGTERM, then kill) when dropped.
@@ -19,36 +19,17 @@ struct Server {
 
 impl Server {
     fn start(data: &std::path::Path, extra: &[&str]) -> Server {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_telemetry-site"))
-            .args(["serve", path_str(data), "--port", "0"])
-            .args(extra)
-            .env_remove("TELEMETRY_SITE_LOG")
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("start serve");
-        let stderr = child.stderr.take().unwrap();
-        let (tx, rx) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                let _ = tx.send(line);
+        let args = [&["serve", path_str(data), "--port", "0"], extra].concat();
+        let (mut child, said) = spawn(&args);
+        match line_starting(&said, "serving ") {
+            Some(line) => {
+                let url = line["serving ".len()..].split_whitespace().next().unwrap().to_string();
+                Server { child, url, _lines: said }
             }
-        });
-        let deadline = Instant::now() + Duration::from_secs(60);
-        loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            match rx.recv_timeout(left) {
-                Ok(line) => {
-                    if let Some(rest) = line.strip_prefix("serving ") {
-                        let url = rest.split_whitespace().next().unwrap().to_string();
-                        return Server { child, url, _lines: rx };
-                    }
-                }
-                Err(_) => {
-                    let _ = child.kill();
-                    let _ = child.wait();
-                    panic!("serve printed no URL");
-                }
+            None => {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!("serve printed no URL");
             }
         }
     }
