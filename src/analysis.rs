@@ -72,6 +72,9 @@ pub struct Analysis {
     /// Every stack uploaded, by day, for the stacks pages (when the site is built).
     pub stacks: Option<StackIndex>,
     pub stages: Vec<(String, f64)>,
+    /// What the reading noted for the summary (that it waited for a `merge`): filled by
+    /// [`analyse`]; a build keeps its notes itself.
+    pub notes: Vec<String>,
 }
 
 /// What [`analyse_with`] keeps beside the counts.
@@ -97,7 +100,8 @@ impl Keep {
 pub fn analyse(opts: &BuildOptions) -> Result<Analysis, BuildError> {
     let clock = Instant::now();
     check_data_dir(opts)?;
-    let _data = lock_data(opts, &mut Vec::new());
+    let mut notes = Vec::new();
+    let _data = lock_data(opts, &mut notes);
     let configs = load_configs(&opts.data, opts.upload_config.as_deref(), opts.chart_config.as_deref())?;
     let configured = clock.elapsed().as_secs_f64();
     let found = ingest::discover_data(&opts.data, false)?;
@@ -105,6 +109,7 @@ pub fn analyse(opts: &BuildOptions) -> Result<Analysis, BuildError> {
     // Nothing is spooled, so there is no spool folder to name.
     let mut analysis = analyse_with(opts, found, configs, (Path::new(""), ""), None, Keep::COUNTS)?;
     analysis.stages.splice(0..0, [("config".into(), configured), ("walk".into(), walked)]);
+    analysis.notes = notes;
     Ok(analysis)
 }
 
@@ -202,7 +207,7 @@ pub fn analyse_with(
     let stacks = stacks.map_err(|source| crate::site::WriteError { path: "spool".into(), source })?;
     stage.finish();
     lap("aggregate", &mut stages);
-    Ok(Analysis { configs, upload_config, ingested, aggregates, uploaders, stacks, stages })
+    Ok(Analysis { configs, upload_config, ingested, aggregates, uploaders, stacks, stages, notes: Vec::new() })
 }
 
 /// The summary of an analysis (counts, skips, chart sets), without write figures.
@@ -217,6 +222,7 @@ pub fn summarise(analysis: &Analysis, stages: Vec<(String, f64)>) -> Summary {
         chart_config: describe(&analysis.configs.chart_path, "none: no chart titles or descriptions"),
         newest_day: ingested.newest_day().map(|d| d.to_string()),
         stages,
+        notes: analysis.notes.clone(),
         ..Summary::default()
     };
     summary.set_skips(&ingested.skipped, &ingested.skips);

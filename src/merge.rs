@@ -18,7 +18,7 @@
 //! stays there, and so does the folder, for the next merge.
 //!
 //! The command holds DATA's lock ([`crate::data_lock`]) while it merges: builds and
-//! checks wait for it, and a second merge is refused.
+//! checks wait for it, and it waits for them and for another merge.
 
 use std::collections::HashSet;
 use std::fs::{self, File};

@@ -24,7 +24,9 @@ pub fn run(args: &MergeArgs) -> Result<Exit, Exit> {
         crate::analysis::load_configs(&opts.data, opts.upload_config.as_deref(), opts.chart_config.as_deref())
             .map_err(|e| fail(Exit::Usage, e))?;
     let upload = configs.upload.as_ref().map(|(config, _)| config);
-    let _lock = crate::data_lock::DataLock::merge(&opts.data).map_err(|e| fail(Exit::Input, e))?;
+    let _lock = crate::data_lock::DataLock::merge(&opts.data, || {
+        eprintln!("waiting for the build, check or merge using `{}` to finish before merging it", opts.data.display())
+    });
     let summary = crate::merge::merge(&opts.data, upload, &opts.limits, before).map_err(|e| fail(Exit::Input, e))?;
     eprintln!(
         "merged {} day folders: {} reports into <DAY>.json.gz files, {} files moved to rejected/, {} already merged",
