@@ -356,6 +356,8 @@ fn merge_keeps_the_site_and_the_skips() {
     // Uploads may be gzipped one by one: a valid one is merged, a damaged one set aside.
     f.write_gz("2026-01-06/0.72.json.gz", report("2026-01-06", 0.72, json!(null)));
     f.write("2026-01-06/0.73.json.gz", "not gzip");
+    // A valid report under a hidden name: not read by the build, so not merged either.
+    f.write("2026-01-06/.0.74.json", report("2026-01-06", 0.74, json!(null)));
     // A duplicate of R1 (day 01-05, X 0.1) in a folder that sorts after it: it wins.
     f.write(
         "2026-01-06/0.1.json",
@@ -374,9 +376,11 @@ fn merge_keeps_the_site_and_the_skips() {
     assert_eq!(std::fs::read_to_string(f.data().join("rejected/2026-01-06/0.71.json")).unwrap(), "{\"Week\": ");
     assert!(f.data().join("rejected/2026-01-06/notes.txt").is_file());
     assert!(f.data().join("rejected/2026-01-06/0.73.json.gz").is_file());
+    assert!(f.data().join("rejected/2026-01-06/.0.74.json").is_file(), "a hidden file is set aside");
     assert!(!f.data().join("rejected/2026-01-06/0.72.json.gz").exists(), "a gzipped upload is merged");
     let merged = String::from_utf8(gunzip(&std::fs::read(f.data().join("2026-01-06.json.gz")).unwrap())).unwrap();
     assert!(merged.contains("\"X\":0.72"), "{merged}");
+    assert!(!merged.contains("\"X\":0.74"), "{merged}");
     let after_json = f.dir.path().join("after.json");
     let out = f.build(&["--summary-json", path_str(&after_json)]);
     assert!(out.status.success(), "{}", stderr(&out));

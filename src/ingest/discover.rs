@@ -253,7 +253,12 @@ fn walk_one(data: &Path, top: &Path, found: &mut Discovery) {
 }
 
 /// The layout of a file named `name` in a folder named `parent`, and whether it is gzipped.
+/// A hidden name (a leading dot) is no report file: the walk lists it as hidden and does
+/// not read it, and `merge` moves it aside rather than merging it.
 pub fn classify(name: &str, parent: Option<&str>) -> Option<(Layout, bool)> {
+    if name.starts_with('.') {
+        return None;
+    }
     let (base, gzip) = match name.strip_suffix(".gz") {
         Some(base) => (base, true),
         None => (name, false),
@@ -360,6 +365,8 @@ mod tests {
         assert_eq!(classify("0.25.json", Some("reports")), None);
         assert_eq!(classify("notes.txt", Some("2026-01-02")), None);
         assert_eq!(classify(".json", Some("2026-01-02")), None);
+        assert_eq!(classify(".0.25.json", Some("2026-01-02")), None);
+        assert_eq!(classify(".2026-01-02.json", None), None);
         assert_eq!(classify("0.25.JSON", Some("2026-01-02")), None);
     }
 
