@@ -468,19 +468,29 @@ pub fn trend_chart(trend: &Trend, weeks: &[TrendWeek], min_uploaders: u32) -> Li
     }
 }
 
+/// The most days the participation chart spans: ten years. History can be longer, or a
+/// single report can carry a `Week` centuries back (`0000-01-01` is a date): the chart
+/// then starts this many days before the newest, so one upload cannot make the home page
+/// a point per day since the year 0 (75 MB).
+pub const PARTICIPATION_DAYS: i32 = 3653;
+
 /// Participation: valid reports per day (every calendar day from the first with data to
-/// the newest, 0 on days without) and per non-overlapping week (a point at each week's
-/// last day), on one axis.
+/// the newest, 0 on days without, at most [`PARTICIPATION_DAYS`]) and per non-overlapping
+/// week (a point at each week's last day), on one axis.
 pub fn participation_chart(aggregates: &Aggregates, weeks: &[TrendWeek]) -> LineChart {
-    let mut days = aggregates.days().peekable();
-    let (Some(first), Some(last)) = (days.peek().map(|s| s.end), aggregates.days().last().map(|s| s.end)) else {
-        return LineChart {
-            title: "Valid reports per day and per week".into(),
-            x_labels: Vec::new(),
-            lines: Vec::new(),
-            y_format: YFormat::Count,
-        };
+    let mut title = String::from("Valid reports per day and per week");
+    let (Some(first), Some(last)) = (aggregates.days().next().map(|s| s.end), aggregates.days().last().map(|s| s.end))
+    else {
+        return LineChart { title, x_labels: Vec::new(), lines: Vec::new(), y_format: YFormat::Count };
     };
+    let first = if last.0 - first.0 >= PARTICIPATION_DAYS {
+        let from = last.plus(1 - PARTICIPATION_DAYS);
+        let _ = write!(title, ", from {from}");
+        from
+    } else {
+        first
+    };
+    let days = aggregates.days().filter(|set| set.end >= first);
     let count = (last.0 - first.0 + 1) as usize;
     let mut daily = vec![0u64; count];
     for set in days {
@@ -503,7 +513,7 @@ pub fn participation_chart(aggregates: &Aggregates, weeks: &[TrendWeek]) -> Line
             .collect(),
     };
     let mut weekly: Vec<Option<Point>> = vec![None; count];
-    for week in weeks {
+    for week in weeks.iter().filter(|week| week.end >= first) {
         let n = aggregates.sets[week.set].num_reports;
         weekly[(week.end.0 - first.0) as usize] = Some(Point {
             y: n as f64,
@@ -512,7 +522,7 @@ pub fn participation_chart(aggregates: &Aggregates, weeks: &[TrendWeek]) -> Line
         });
     }
     LineChart {
-        title: "Valid reports per day and per week".into(),
+        title,
         x_labels: (0..count).map(|i| first.plus(i as i32).to_string()).collect(),
         lines: vec![per_day, Line { label: "per week".into(), muted: false, points: weekly }],
         y_format: YFormat::Count,
@@ -711,7 +721,47 @@ mod tests {
             format!("{} to {}: 7 valid reports", Day(97), Day(103))
         );
         tree::parse(&svg(&chart, Theme::Auto));
+        assert_eq!(chart.title, "Valid reports per day and per week");
         let empty = participation_chart(&Aggregates { plan: Plan::default(), sets: Vec::new() }, &[]);
         tree::parse(&svg(&empty, Theme::Light));
+    }
+
+    #[test]
+    fn participation_spans_ten_years_at_most_however_far_back_one_report_is() {
+        use crate::aggregate::{Plan, SetCounts};
+        let set = |start: i32, end: i32, n: u64| SetCounts {
+            start: Day(start),
+            end: Day(end),
+            num_reports: n,
+            week: None,
+            counts: Vec::new(),
+        };
+        // 0000-01-01 (one report, and its weekly set), then days 20,000 and 20,002 (2024).
+        let year_0 = Day::parse("0000-01-01").unwrap().0;
+        let aggregates = Aggregates {
+            plan: Plan::default(),
+            sets: vec![
+                set(year_0, year_0, 1),
+                set(year_0 - 6, year_0, 1),
+                set(20_000, 20_000, 5),
+                set(19_994, 20_000, 5),
+                set(20_002, 20_002, 3),
+                set(19_996, 20_002, 8),
+            ],
+        };
+        let weeks = [
+            TrendWeek { set: 1, start: Day(year_0 - 6), end: Day(year_0) },
+            TrendWeek { set: 5, start: Day(19_996), end: Day(20_002) },
+        ];
+        let chart = participation_chart(&aggregates, &weeks);
+        assert_eq!(chart.x_labels.len(), 3653);
+        // The first day shown is 3,652 days before the newest.
+        assert_eq!(chart.x_labels[0], Day(20_002 - 3652).to_string());
+        assert_eq!(chart.title, format!("Valid reports per day and per week, from {}", Day(20_002 - 3652)));
+        let ys: Vec<f64> = chart.lines[0].points.iter().map(|p| p.as_ref().unwrap().y).collect();
+        assert_eq!(ys.iter().sum::<f64>(), 8.0, "the year-0 report is left off");
+        assert_eq!(ys[3650..], [5.0, 0.0, 3.0]);
+        let weekly: Vec<f64> = chart.lines[1].points.iter().flatten().map(|p| p.y).collect();
+        assert_eq!(weekly, vec![8.0]);
     }
 }
