@@ -23,6 +23,10 @@ pub struct ProgramCharts<'a> {
     pub id: &'a str,
     pub name: &'a str,
     pub charts: Vec<Chart<'a>>,
+    /// Distinct uploaders with a report of the program in the range: what the pages give
+    /// each bucket's share of. Not in the JSON, whose schema is telemetry.go.dev's.
+    #[serde(skip)]
+    pub uploaders: u64,
 }
 
 /// One partition chart: `ID` = `charts:<Program>:<chart name>`.
@@ -83,6 +87,7 @@ mod tests {
                     kind: "partition",
                     data: vec![Datum { week: "2026-01-07", key: "linux", value: 3 }],
                 }],
+                uploaders: 3,
             }],
             num_reports: 4,
         };

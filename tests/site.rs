@@ -510,3 +510,22 @@ fn a_site_that_is_a_link_is_built_where_it_points_and_stays_a_link() {
     assert!(pages.join("index.html").is_file() && pages.join("charts/2026-11-03.json").is_file());
     assert_eq!(std::fs::read_to_string(pages.join("CNAME")).unwrap(), "telemetry.example.org\n");
 }
+
+#[test]
+fn a_charts_table_gives_shares_of_the_programs_reports_not_of_the_whole_set() {
+    let f = crate::foundation::aggregation_fixture();
+    let out = f.build(&[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    // The week 01-02..01-08 has 5 uploaders (X 0.1 to 0.5); 2 of them have gopls reports
+    // (0.1 on two days, 0.2), and both have a linux one: 100% of gopls's, not 40% of 5.
+    let page = f.read_site("charts/2026-01-02_2026-01-08/index.html");
+    assert!(page.contains("<caption>Share: of the 2 reports with x/tools/gopls in this range</caption>"), "{page}");
+    let row = |bucket: &str| format!("<tr><td>{bucket}</td><td class=\"num\">");
+    let gopls = &page[page.find("id=\"x-tools-gopls-goos\"").expect("gopls's GOOS chart")..];
+    let linux = &gopls[gopls.find(&row("linux")).unwrap()..];
+    assert!(linux.starts_with(&format!("{}2</td><td class=\"num\">100.0%</td>", row("linux"))), "{linux:.80}");
+    let darwin = &gopls[gopls.find(&row("darwin")).unwrap()..];
+    assert!(darwin.starts_with(&format!("{}1</td><td class=\"num\">50.0%</td>", row("darwin"))), "{darwin:.80}");
+    // cmd/go: one uploader (0.4) in the week.
+    assert!(page.contains("<caption>Share: of the 1 report with cmd/go in this range</caption>"), "{page}");
+}

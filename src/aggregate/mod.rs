@@ -261,6 +261,7 @@ pub fn chart_set<'a>(plan: &'a Plan, counts: &SetCounts, week: &'a str) -> Chart
                     Some(Chart { id: &chart.id, name: &chart.name, kind: "partition", data })
                 })
                 .collect(),
+            uploaders: u64::from(counts.counts[program.uploaders_bucket as usize]),
         })
         .collect();
     ChartSet {

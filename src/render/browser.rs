@@ -113,6 +113,9 @@ pub struct ProgramView<'a> {
     pub short: String,
     pub anchor: String,
     pub charts: Vec<ChartView<'a>>,
+    /// What the shares in its charts' tables are of (its reports in the range), escaped
+    /// markup: deferred like the tables, so one rendered browser serves every set.
+    pub shares_of: String,
 }
 
 /// One chart: heading, SVG and the numbers behind it. What is the same on every page is
@@ -158,7 +161,7 @@ pub fn programs<'a>(set: &ChartSet, catalog: &'a ChartCatalog) -> Vec<ProgramVie
                         trend: label.trend.as_deref(),
                         anchor: anchors.unique(&format!("{short} {}", chart.name), "chart"),
                         svg: svg::bar_chart(heading, &bars),
-                        table: table_rows(&chart.data, set.num_reports),
+                        table: table_rows(&chart.data, program.uploaders),
                         name,
                         title: &label.info.title,
                         description: &label.info.description,
@@ -166,7 +169,14 @@ pub fn programs<'a>(set: &ChartSet, catalog: &'a ChartCatalog) -> Vec<ProgramVie
                     }
                 })
                 .collect();
-            ProgramView { name: display_text(program.name), short: display_text(short), anchor, charts }
+            let (name, short) = (display_text(program.name), display_text(short));
+            let n = program.uploaders;
+            let shares_of = format!(
+                "Share: of the {n} report{} with {} in this range",
+                if n == 1 { "" } else { "s" },
+                xml::text(&short)
+            );
+            ProgramView { name, short, anchor, charts, shares_of }
         })
         .collect()
 }
@@ -189,9 +199,12 @@ impl Deferred {
     /// Takes the markup out of `programs`, leaving tokens.
     pub fn take(programs: &mut [ProgramView<'_>]) -> Deferred {
         let mut deferred = Deferred::default();
-        for chart in programs.iter_mut().flat_map(|p| p.charts.iter_mut()) {
-            deferred.defer(&mut chart.svg);
-            deferred.defer(&mut chart.table);
+        for program in programs {
+            deferred.defer(&mut program.shares_of);
+            for chart in &mut program.charts {
+                deferred.defer(&mut chart.svg);
+                deferred.defer(&mut chart.table);
+            }
         }
         deferred
     }
@@ -248,7 +261,7 @@ impl Deferred {
     }
 }
 
-/// One `<tr>` per bucket: its name, its value and its share of the set's `total` reports
+/// One `<tr>` per bucket: its name, its value and its share of the program's `total` reports
 /// (a percentage with one decimal; empty when there are no reports). Written here rather
 /// than looped over in the template: a year's pages hold over half a million rows.
 fn table_rows(data: &[crate::chartset::Datum], total: u64) -> String {
@@ -286,6 +299,8 @@ mod tests {
                         data: data.iter().map(|&(key, value)| Datum { week: "", key, value }).collect(),
                     })
                     .collect(),
+                // Half the set's reports: the shares are of these.
+                uploaders: 4,
             }],
         }
     }
@@ -312,7 +327,8 @@ mod tests {
         assert_eq!(client.issues[0].url.as_deref(), Some("https://go.dev/issue/61038"));
         assert_eq!(client.issues[0].text, "go.dev/issue/61038");
         assert_eq!(client.issues[1].url, None);
-        let expected = "<tr><td>vscode</td><td class=\"num\">3</td><td class=\"num\">37.5%</td></tr>\n\
+        // Shares of the program's 4 reports, not of the set's 8.
+        let expected = "<tr><td>vscode</td><td class=\"num\">3</td><td class=\"num\">75.0%</td></tr>\n\
                         <tr><td>vim</td><td class=\"num\">0</td><td class=\"num\">0.0%</td></tr>\n";
         assert_eq!(client.table, expected);
         assert!(client.svg.contains("aria-label=\"Editor Distribution: "));
@@ -325,8 +341,12 @@ mod tests {
         let set = set("golang.org/x/tools/gopls", &[("GOOS", &[("linux", 4)]), ("gopls/client", &[("vim", 1)])]);
         let mut programs = programs(&set, &catalog);
         let (svg, table) = (programs[0].charts[1].svg.clone(), programs[0].charts[1].table.clone());
+        let shares_of = programs[0].shares_of.clone();
+        assert_eq!(shares_of, "Share: of the 4 reports with x/tools/gopls in this range");
         let deferred = Deferred::take(&mut programs);
-        assert_eq!(programs[0].charts[1].svg, "\u{0}2\u{0}");
+        // The program's note first, then each chart's SVG and table.
+        assert_eq!(programs[0].shares_of, "\u{0}0\u{0}");
+        assert_eq!(programs[0].charts[1].svg, "\u{0}3\u{0}");
         let page = format!("<p>{}</p>|{}|\0x\0|\09\0|\0", programs[0].charts[1].svg, programs[0].charts[1].table);
         let spliced = String::from_utf8(deferred.splice(page.as_bytes())).unwrap();
         // Tokens are replaced; a stray NUL, an unknown index or a cut token stay as they are.

@@ -279,6 +279,7 @@ mod tests {
                         Datum { week: "2026-01-07", key: "-2+3", value: 0 },
                     ],
                 }],
+                uploaders: 3,
             }],
             num_reports: 4,
         };
