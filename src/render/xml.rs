@@ -1,9 +1,13 @@
 //! Escaping for text we put into XML (SVG charts, the Atom feed).
 //!
 //! Uploaded names reach these files, so every string goes through [`text`] or [`attr`]:
-//! markup characters are escaped and control characters (C0 other than tab, newline and
-//! carriage return, which XML 1.0 forbids; DEL and C1, which it discourages) and U+FFFE,
-//! U+FFFF become U+FFFD, so the output always parses and shows no invisible bytes.
+//! markup characters are escaped, and control characters (C0 other than tab, newline and
+//! carriage return, which XML 1.0 forbids; DEL and C1, which it discourages), the
+//! noncharacters (U+FDD0..=U+FDEF and the last two of every plane, which HTML parsers
+//! flag) and the bidirectional controls (embeddings, overrides, isolates and marks, with
+//! which a name like `\u{202E}evil.com/tool` reads as `loot/moc.live` and turns the page's
+//! text after it around) become U+FFFD, so the output always parses and shows no invisible
+//! or misleading characters.
 
 /// `s` escaped for element content and for attribute values in double or single quotes.
 pub fn text(s: &str) -> String {
@@ -26,8 +30,9 @@ pub fn push_text(out: &mut String, s: &str) {
 }
 
 /// The bytes that may start a character [`push_escaped`] changes: ASCII controls, DEL,
-/// the markup characters, and the lead bytes of C1 controls (`0xC2`) and of U+FFFE and
-/// U+FFFF (`0xEF`).
+/// the markup characters, and the lead bytes of C1 controls (`0xC2`), of U+061C (`0xD8`),
+/// of the other bidirectional controls (`0xE2`), of the noncharacters of the first plane
+/// (`0xEF`) and of every character of the others (`0xF0..=0xF4`).
 static MAY_ESCAPE: [bool; 256] = {
     let mut table = [false; 256];
     let mut b = 0;
@@ -35,7 +40,7 @@ static MAY_ESCAPE: [bool; 256] = {
         table[b] = true;
         b += 1;
     }
-    let markup = [b'&', b'<', b'>', b'"', b'\'', 0x7F, 0xC2, 0xEF];
+    let markup = [b'&', b'<', b'>', b'"', b'\'', 0x7F, 0xC2, 0xD8, 0xE2, 0xEF, 0xF0, 0xF1, 0xF2, 0xF3, 0xF4];
     let mut i = 0;
     while i < markup.len() {
         table[markup[i] as usize] = true;
@@ -46,9 +51,8 @@ static MAY_ESCAPE: [bool; 256] = {
 
 /// Appends `s` escaped, copying the runs between characters that need escaping whole.
 ///
-/// Works on bytes: in UTF-8 every character this changes starts with a byte that can
-/// only start such a character (an ASCII byte, `0xC2` for C1 controls, `0xEF` for
-/// U+FFFE and U+FFFF), so plain text is skipped a byte at a time without decoding.
+/// Works on bytes: in UTF-8 every character this changes starts with one of the bytes
+/// of [`MAY_ESCAPE`], so plain text is skipped a byte at a time without decoding.
 fn push_escaped(out: &mut String, s: &str, attribute: bool) {
     let bytes = s.as_bytes();
     let mut plain = 0;
@@ -72,8 +76,14 @@ fn push_escaped(out: &mut String, s: &str, attribute: bool) {
             0..0x20 | 0x7F => ("\u{FFFD}", 1),
             // U+0080..=U+009F (C1 controls).
             0xC2 if matches!(bytes.get(i + 1), Some(0x80..=0x9F)) => ("\u{FFFD}", 2),
-            // U+FFFE and U+FFFF.
-            0xEF if bytes.get(i + 1) == Some(&0xBF) && matches!(bytes.get(i + 2), Some(0xBE | 0xBF)) => ("\u{FFFD}", 3),
+            0xC2..=0xF4 => {
+                let c = s[i..].chars().next().expect("a character starts here");
+                if is_hidden_or_misleading(c) {
+                    ("\u{FFFD}", c.len_utf8())
+                } else {
+                    ("", 0)
+                }
+            }
             _ => ("", 0),
         };
         if len == 0 {
@@ -86,6 +96,14 @@ fn push_escaped(out: &mut String, s: &str, attribute: bool) {
         plain = i;
     }
     out.push_str(&s[plain..]);
+}
+
+/// A C1 control, a noncharacter or a bidirectional control (U+061C, U+200E, U+200F,
+/// U+202A..=U+202E, U+2066..=U+2069): replaced, as the module says.
+fn is_hidden_or_misleading(c: char) -> bool {
+    let n = u32::from(c);
+    matches!(n, 0x80..=0x9F | 0xFDD0..=0xFDEF | 0x061C | 0x200E | 0x200F | 0x202A..=0x202E | 0x2066..=0x2069)
+        || n & 0xFFFE == 0xFFFE
 }
 
 /// A parsed XML document for tests: checks well-formedness (matching end tags, known
@@ -200,10 +218,27 @@ mod tests {
             '\t' if attribute => "&#9;".into(),
             '\n' if attribute => "&#10;".into(),
             '\t' | '\n' => c.to_string(),
-            c if c.is_control() || c == '\u{FFFE}' || c == '\u{FFFF}' => "\u{FFFD}".into(),
+            c if c.is_control() => "\u{FFFD}".into(),
+            // Noncharacters, listed by the Unicode standard (section 23.7).
+            c if (0xFDD0..=0xFDEF).contains(&u32::from(c)) => "\u{FFFD}".into(),
+            c if (0..=0x10).any(|plane| [0xFFFE, 0xFFFF].map(|low| plane << 16 | low).contains(&u32::from(c))) => {
+                "\u{FFFD}".into()
+            }
+            // Bidirectional formatting characters (Unicode's Bidi_Control property).
+            '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' => {
+                "\u{FFFD}".into()
+            }
             c => c.to_string(),
         };
-        let chars: Vec<char> = (0..0x250).chain(0xFFF0..0x10010).filter_map(char::from_u32).collect();
+        let chars: Vec<char> = (0..0x250)
+            .chain(0x600..0x620)
+            .chain(0x2000..0x2080)
+            .chain(0xFDC0..0xFE00)
+            .chain(0xFFF0..0x10010)
+            .chain(0x1FFF0..0x20010)
+            .chain(0x10FFF0..0x110000)
+            .filter_map(char::from_u32)
+            .collect();
         for window in chars.chunks(7) {
             let s: String = format!("ab{}c", window.iter().collect::<String>());
             assert_eq!(text(&s), s.chars().map(|c| one(c, false)).collect::<String>(), "{s:?}");
