@@ -131,7 +131,7 @@ pub struct SharedArgs {
     #[arg(long, help_heading = "Site")]
     pub description: Option<String>,
     /// Absolute URL the site is published at (for the feed and the 404 page)
-    #[arg(long, value_name = "URL", help_heading = "Site")]
+    #[arg(long, value_name = "URL", help_heading = "Site", value_parser = crate::site_config::parse_base_url)]
     pub base_url: Option<String>,
     /// Directory of templates overriding the built-in ones, file by file
     #[arg(long, value_name = "DIR", help_heading = "Site")]
@@ -274,7 +274,8 @@ impl InputArgs {
 impl SharedArgs {
     /// Build options writing into `site`, with settings from flags, then `config`, then defaults.
     pub fn options(&self, config: &SiteConfig, site: &Path, progress: Progress) -> BuildOptions {
-        let base_url = self.base_url.clone().or_else(|| config.base_url.clone()).map(|u| with_slash(&u));
+        // Both checked and given their final `/` as they were read.
+        let base_url = self.base_url.clone().or_else(|| config.base_url.clone());
         let pages = self
             .pages
             .clone()
@@ -314,14 +315,6 @@ impl CheckArgs {
         let mut opts = BuildOptions { data: self.data.clone(), progress, ..BuildOptions::default() };
         self.inputs.apply(config, &mut opts);
         opts
-    }
-}
-
-fn with_slash(url: &str) -> String {
-    if url.ends_with('/') {
-        url.to_string()
-    } else {
-        format!("{url}/")
     }
 }
 

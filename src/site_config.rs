@@ -21,6 +21,7 @@ pub struct SiteConfig {
     /// `--description`
     pub description: Option<String>,
     /// `--base-url`
+    #[serde(default, deserialize_with = "base_url")]
     pub base_url: Option<String>,
     /// `--pages`, relative to DATA
     pub pages: Option<PathBuf>,
@@ -45,6 +46,30 @@ pub struct SiteConfig {
     pub trend_min_uploaders: Option<u32>,
     /// `--raw-data` (`"json"` or `"gz"`)
     pub raw_data: Option<crate::raw_data::RawData>,
+}
+
+/// `text` as the site's base URL, with a final `/`, when it is an absolute `http(s)` URL
+/// that links can be made from by appending a path: a host, no query or fragment, no
+/// spaces, quotes, angle brackets or backslashes. Anything else (empty, `/REPO/`, `not a
+/// url`, `javascript:...`) would publish a broken or hostile feed and 404 page.
+pub fn parse_base_url(text: &str) -> Result<String, String> {
+    let host_and_path = text.strip_prefix("https://").or_else(|| text.strip_prefix("http://"));
+    let host = host_and_path.map(|rest| rest.split('/').next().unwrap_or(""));
+    let unsafe_char = |c: char| c.is_whitespace() || c.is_control() || "\"'<>\\^`{|}?#".contains(c);
+    match host {
+        Some(host) if !host.is_empty() && !text.contains(unsafe_char) => {
+            Ok(if text.ends_with('/') { text.to_string() } else { format!("{text}/") })
+        }
+        _ => Err(format!(
+            "`{}` is not an absolute http(s) URL to publish the site at, such as `https://OWNER.github.io/REPO/`",
+            text.escape_debug()
+        )),
+    }
+}
+
+fn base_url<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Option<String>, D::Error> {
+    let text = String::deserialize(deserializer)?;
+    parse_base_url(&text).map(Some).map_err(serde::de::Error::custom)
 }
 
 /// A site config that cannot be read or has a mistake.
@@ -123,6 +148,34 @@ mod tests {
         let (line, message) = SiteConfig::parse("title = \"Go\"\nraw_data = \"zip\"\n").unwrap_err();
         assert_eq!(line, Some(2));
         assert!(message.contains("`json`") && message.contains("`gz`"), "{message}");
+    }
+
+    #[test]
+    fn a_base_url_is_an_absolute_http_url_and_gets_its_final_slash() {
+        assert_eq!(parse_base_url("https://x.example/repo").as_deref(), Ok("https://x.example/repo/"));
+        assert_eq!(parse_base_url("http://localhost:8000/").as_deref(), Ok("http://localhost:8000/"));
+        assert_eq!(parse_base_url("https://x.example").as_deref(), Ok("https://x.example/"));
+        for bad in [
+            "",
+            "/myproject/",
+            "not a url",
+            "javascript:alert(1)",
+            "https://",
+            "https:///x",
+            "ftp://x/",
+            "https://x.example/a b/",
+            "https://x.example/\"/><script>",
+            "https://x.example/?q=1",
+            "https://x/#top",
+        ] {
+            let why = parse_base_url(bad).expect_err(bad);
+            assert!(why.contains("is not an absolute http(s) URL"), "{why}");
+        }
+        let (line, message) = SiteConfig::parse("title = \"Go\"\nbase_url = \"/REPO/\"\n").unwrap_err();
+        assert_eq!(line, Some(2));
+        assert!(message.contains("`/REPO/` is not an absolute http(s) URL"), "{message}");
+        let config = SiteConfig::parse("base_url = \"https://x.example/r\"\n").unwrap();
+        assert_eq!(config.base_url.as_deref(), Some("https://x.example/r/"));
     }
 
     #[test]

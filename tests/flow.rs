@@ -421,3 +421,22 @@ fn a_site_or_cache_overlapping_data_is_refused_before_anything_moves() {
     let out = f.build(&[]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
 }
+
+#[test]
+fn a_base_url_that_is_not_an_absolute_http_url_is_a_usage_error() {
+    let f = clean();
+    for bad in ["", "not a url", "/myproject/", "javascript:alert(1)"] {
+        let out = f.build(&["--base-url", bad]);
+        assert_eq!(out.status.code(), Some(2), "{bad}: {}", stderr(&out));
+        assert!(stderr(&out).contains("is not an absolute http(s) URL"), "{}", stderr(&out));
+    }
+    assert!(!f.site().exists(), "nothing built");
+    f.write("telemetry-site.toml", "base_url = \"example.github.io/telemetry\"\n");
+    let out = f.build(&[]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("telemetry-site.toml`:1:"), "{}", stderr(&out));
+    f.write("telemetry-site.toml", "base_url = \"https://example.github.io/elsewhere/\"\n");
+    let out = f.build(&["--base-url", "https://example.github.io/telemetry"]);
+    assert!(out.status.success(), "the flag wins over the file: {}", stderr(&out));
+    assert!(f.read_site("feed.xml").contains("https://example.github.io/telemetry/feed.xml"));
+}

@@ -141,3 +141,42 @@ fn refuses_a_port_in_use() {
     assert_eq!(out.status.code(), Some(2), "{}", crate::common::stderr(&out));
     assert!(crate::common::stderr(&out).contains("cannot listen on 127.0.0.1:"));
 }
+
+#[test]
+fn stopped_at_any_moment_even_during_its_first_build_serve_leaves_no_temporary_folder() {
+    let f = fixture();
+    // Enough reports that the first build takes a while: the signal lands during it.
+    for i in 1..400 {
+        let x = format!("0.{i:04}");
+        f.write(&format!("2026-11-0{}/{x}.json", 2 + i % 5), report(&format!("2026-11-0{}", 2 + i % 5), &x));
+    }
+    for signal in [libc::SIGTERM, libc::SIGINT, libc::SIGHUP] {
+        let tmp = tempfile::tempdir().unwrap();
+        let mut child = crate::common::command(&["serve", path_str(&f.data()), "--port", "0", "-q"])
+            .env("TMPDIR", tmp.path())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        // Signalled as soon as its temporary folder is there.
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while std::fs::read_dir(tmp.path()).unwrap().next().is_none() {
+            assert!(Instant::now() < deadline, "serve made no temporary folder");
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        // SAFETY: signalling our own child by its id.
+        unsafe { libc::kill(child.id() as libc::pid_t, signal) };
+        let status = child.wait().unwrap();
+        let left: Vec<_> = std::fs::read_dir(tmp.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+        assert!(left.is_empty(), "signal {signal}: {status}, left {left:?}");
+        assert_eq!(status.code(), Some(0), "signal {signal}");
+    }
+}
+
+#[test]
+fn a_missing_data_directory_is_refused_at_once() {
+    let f = fixture();
+    let missing = f.dir.path().join("nonexist");
+    let out = crate::common::run(&["serve", path_str(&missing), "--port", "0"]);
+    assert_eq!(out.status.code(), Some(2), "{}", crate::common::stderr(&out));
+    assert!(crate::common::stderr(&out).contains("the data directory does not exist"));
+}

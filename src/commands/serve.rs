@@ -27,8 +27,19 @@ static STOP: AtomicBool = AtomicBool::new(false);
 
 pub fn run(args: &ServeArgs) -> Result<Exit, Exit> {
     let base_path = base_path(&args.base_path).map_err(|e| fail(Exit::Usage, e))?;
-    super::site_config(&args.shared.data)?; // a broken site config stops us before we listen
+    let data = &args.shared.data;
+    if !data.is_dir() {
+        let why = "the data directory does not exist or is not a directory";
+        return Err(fail(Exit::Usage, format!("`{}`: {why}", data.display())));
+    }
+    super::site_config(data)?; // a broken site config stops us before we listen
+    if args.shared.base_url.is_some() && !args.quiet {
+        eprintln!("note: --base-url is not used by serve: the feed and the 404 page link to the server's own URL");
+    }
     super::set_jobs(args.shared.inputs.jobs)?;
+    // From here on a signal only asks serve to stop, so the temporary folder is removed
+    // however serve is stopped, even during its first build.
+    stop_on_signals();
     let temp = tempfile::Builder::new()
         .prefix("telemetry-site-serve-")
         .tempdir()
@@ -40,6 +51,9 @@ pub fn run(args: &ServeArgs) -> Result<Exit, Exit> {
     let url = format!("http://{address}{base_path}");
     let builder = Builder { args, site: site.clone(), url: url.clone() };
     builder.rebuild("built");
+    if STOP.load(Ordering::Relaxed) {
+        return Ok(Exit::Success);
+    }
 
     let (tx, rx) = mpsc::channel();
     let mut watcher = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
@@ -67,7 +81,6 @@ pub fn run(args: &ServeArgs) -> Result<Exit, Exit> {
                 builder.rebuild("rebuilt");
             }
         });
-        stop_on_signals();
         while !STOP.load(Ordering::Relaxed) {
             match server.recv_timeout(Duration::from_millis(200)) {
                 Ok(Some(request)) => respond(request, &site, &base_path),
@@ -143,7 +156,9 @@ fn watched(args: &ServeArgs) -> Vec<(PathBuf, RecursiveMode)> {
 /// `--base-path` as `/` or `/a/b/`.
 pub fn base_path(raw: &str) -> Result<String, String> {
     let parts: Vec<&str> = raw.split('/').filter(|p| !p.is_empty()).collect();
-    if parts.iter().any(|p| *p == "." || *p == ".." || p.contains(['?', '#', '%', '\\'])) {
+    // GitHub names a project site's path after its repository: letters, digits, `-`, `.`, `_`.
+    let plain = |c: char| c.is_ascii_alphanumeric() || "-._~".contains(c);
+    if parts.iter().any(|p| *p == "." || *p == ".." || !p.chars().all(plain)) {
         return Err(format!("--base-path: not a plain URL path: `{raw}`"));
     }
     Ok(if parts.is_empty() { "/".into() } else { format!("/{}/", parts.join("/")) })
@@ -255,7 +270,8 @@ pub fn content_type(path: &Path) -> &'static str {
     }
 }
 
-/// Ctrl-C or SIGTERM ends the serve loop, so the temporary site is removed.
+/// Ctrl-C, SIGTERM or SIGHUP (the terminal closed) ends the serve loop once the build under
+/// way is done, so the temporary site is removed.
 fn stop_on_signals() {
     #[cfg(unix)]
     {
@@ -267,6 +283,7 @@ fn stop_on_signals() {
         unsafe {
             libc::signal(libc::SIGINT, handler);
             libc::signal(libc::SIGTERM, handler);
+            libc::signal(libc::SIGHUP, handler);
         }
     }
 }
@@ -282,6 +299,10 @@ mod tests {
         assert_eq!(base_path("repo").unwrap(), "/repo/");
         assert_eq!(base_path("/a/b").unwrap(), "/a/b/");
         assert!(base_path("/../x").is_err());
+        for bad in ["/a b/", "/a?b", "/a#b", "/a%20b/", "/a\\b", "/\"x\"/", "/é/"] {
+            assert!(base_path(bad).is_err(), "{bad}");
+        }
+        assert_eq!(base_path("/my-repo_2.x/").unwrap(), "/my-repo_2.x/");
     }
 
     #[test]
