@@ -262,6 +262,31 @@ fn init_never_overwrites_without_force() {
 }
 
 #[test]
+fn init_writes_nothing_through_a_symbolic_link() {
+    let dir = tempfile::tempdir().unwrap();
+    let (outside, project) = (dir.path().join("outside.txt"), dir.path().join("p"));
+    std::fs::write(&outside, "precious").unwrap();
+    std::fs::create_dir_all(project.join("data")).unwrap();
+    std::os::unix::fs::symlink("../../outside.txt", project.join("data/telemetry-site.toml")).unwrap();
+    std::os::unix::fs::symlink("../nowhere.md", project.join("README.md")).unwrap();
+    // Without --force a link, dangling or not, is kept as it is.
+    let out = run(&["init", path_str(&project)]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(!dir.path().join("nowhere.md").exists(), "nothing written where a dangling link points");
+    assert!(stderr(&out).contains("note: 2 existing files left as they were"), "{}", stderr(&out));
+    // With --force the link itself is replaced; the file it pointed to is left alone.
+    let out = run(&["init", path_str(&project), "--force"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(std::fs::read_to_string(&outside).unwrap(), "precious");
+    let toml = project.join("data/telemetry-site.toml");
+    assert!(std::fs::symlink_metadata(&toml).unwrap().file_type().is_file());
+    assert!(std::fs::read_to_string(&toml).unwrap().contains("base_url"));
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(std::fs::metadata(&toml).unwrap().permissions().mode() & 0o777, 0o644);
+    assert!(!dir.path().join("nowhere.md").exists());
+}
+
+#[test]
 fn completions_for_each_shell() {
     for (shell, marker) in
         [("bash", "complete -F"), ("zsh", "#compdef telemetry-site"), ("fish", "complete -c telemetry-site")]

@@ -138,7 +138,8 @@ pub fn run(args: &InitArgs) -> Result<Exit, Exit> {
     let mut kept = 0;
     for (rel, contents) in files(args.minimal) {
         let path = args.dir.join(rel);
-        if path.exists() && !args.force {
+        // A symbolic link is there, dangling or not: kept, or with --force replaced itself.
+        if std::fs::symlink_metadata(&path).is_ok() && !args.force {
             eprintln!("kept {} (it exists; --force replaces it)", path.display());
             kept += 1;
             continue;
@@ -146,25 +147,45 @@ pub fn run(args: &InitArgs) -> Result<Exit, Exit> {
         write(&path, contents)?;
         eprintln!("wrote {}", path.display());
     }
-    let data = args.dir.join("data");
+    let (data, site) = (shell_word(&args.dir.join("data")), shell_word(&args.dir.join("site")));
     eprintln!(
         "\nnext:\n  telemetry-site serve {data}          # preview on http://127.0.0.1:1111/\n  \
          telemetry-site build {data} {site}    # what the workflow publishes",
-        data = data.display(),
-        site = args.dir.join("site").display()
     );
-    if kept > 0 {
-        eprintln!("note: {kept} existing files left as they were");
+    match kept {
+        0 => {}
+        1 => eprintln!("note: 1 existing file left as it was"),
+        n => eprintln!("note: {n} existing files left as they were"),
     }
     Ok(Exit::Success)
 }
 
-fn write(path: &Path, contents: &str) -> Result<(), Exit> {
-    if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent)
-            .map_err(|e| fail(Exit::Usage, format!("`{}`: cannot create the folder: {e}", parent.display())))?;
+/// `path` as a shell word to copy and paste: quoted when it holds anything but plain
+/// path characters.
+fn shell_word(path: &Path) -> String {
+    let text = path.display().to_string();
+    if !text.is_empty() && text.chars().all(|c| c.is_ascii_alphanumeric() || "/._-+,:@%".contains(c)) {
+        text
+    } else {
+        format!("'{}'", text.replace('\'', r"'\''"))
     }
-    std::fs::write(path, contents).map_err(|e| fail(Exit::Usage, format!("`{}`: cannot write: {e}", path.display())))
+}
+
+/// Writes `contents` to a new file beside `path`, then renames it over `path`: a symbolic
+/// link there is replaced, never written through (to a file outside DIR).
+fn write(path: &Path, contents: &str) -> Result<(), Exit> {
+    use std::io::Write;
+    use std::os::unix::fs::PermissionsExt;
+    let parent = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    std::fs::create_dir_all(parent)
+        .map_err(|e| fail(Exit::Usage, format!("`{}`: cannot create the folder: {e}", parent.display())))?;
+    let cannot = |e: std::io::Error| fail(Exit::Usage, format!("`{}`: cannot write: {e}", path.display()));
+    let mut file = tempfile::NamedTempFile::new_in(parent).map_err(cannot)?;
+    file.write_all(contents.as_bytes()).map_err(cannot)?;
+    // A temporary file is private (0600); a project's files are not.
+    file.as_file().set_permissions(std::fs::Permissions::from_mode(0o644)).map_err(cannot)?;
+    file.persist(path).map_err(|e| cannot(e.error))?;
+    Ok(())
 }
 
 #[cfg(test)]
