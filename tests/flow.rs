@@ -300,6 +300,31 @@ fn completions_for_each_shell() {
     assert_eq!(run(&["completions", "tcsh"]).status.code(), Some(2));
 }
 
+/// What bash completes for the words `line` (the last one being completed), with the
+/// script `completions bash` prints loaded.
+fn bash_completes(line: &[&str]) -> Vec<String> {
+    let script = String::from_utf8(run(&["completions", "bash"]).stdout).unwrap();
+    let words = line.iter().map(|w| format!("'{w}'")).collect::<Vec<_>>().join(" ");
+    let (last, before) = (line[line.len() - 1], line[line.len() - 2]);
+    let probe = format!(
+        "{script}\nCOMP_WORDS=({words}); COMP_CWORD={}; _telemetry__site telemetry-site '{last}' '{before}'; \
+         printf '%s\\n' \"${{COMPREPLY[@]}}\"",
+        line.len() - 1
+    );
+    let out = std::process::Command::new("bash").arg("-c").arg(probe).output().expect("bash runs");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap().lines().map(String::from).collect()
+}
+
+#[test]
+fn bash_completes_each_subcommands_options() {
+    assert!(bash_completes(&["telemetry-site", ""]).contains(&"build".to_string()));
+    assert_eq!(bash_completes(&["telemetry-site", "build", "--ra"]), ["--raw-data"]);
+    assert_eq!(bash_completes(&["telemetry-site", "check", "--max-a"]), ["--max-age"]);
+    assert_eq!(bash_completes(&["telemetry-site", "serve", "--base-p"]), ["--base-path"]);
+    assert!(bash_completes(&["telemetry-site", "completions", ""]).contains(&"fish".to_string()));
+}
+
 #[test]
 fn help_ends_with_examples_and_version_prints() {
     for sub in ["build", "check", "serve", "init", "completions"] {
