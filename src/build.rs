@@ -94,6 +94,16 @@ fn check_folders(opts: &BuildOptions) -> Result<(), BuildError> {
             opts.site.display()
         )));
     }
+    // The maintainer's folders are checked now, not once every report has been read.
+    let site = &opts.site_options;
+    for (flag, dir) in [("--templates", &site.templates), ("--static", &site.static_dir), ("--pages", &site.pages)] {
+        if let Some(dir) = dir.as_deref().filter(|dir| !dir.is_dir()) {
+            return Err(BuildError::Config(format!(
+                "`{}`: the {flag} folder does not exist or is not a directory",
+                dir.display()
+            )));
+        }
+    }
     let cache = opts.cache_dir();
     let mut folders = vec![Folder { role: "DATA", path: &opts.data }, Folder { role: "SITE", path: &opts.site }];
     if !opts.no_cache {

@@ -490,3 +490,24 @@ fn a_base_url_that_is_not_an_absolute_http_url_is_a_usage_error() {
     assert!(out.status.success(), "the flag wins over the file: {}", stderr(&out));
     assert!(f.read_site("feed.xml").contains("https://example.github.io/telemetry/feed.xml"));
 }
+
+#[test]
+fn a_missing_theme_folder_or_a_broken_template_is_exit_2_in_one_line() {
+    let f = clean();
+    for flag in ["--templates", "--static", "--pages"] {
+        let out = f.build(&[flag, "nope"]);
+        assert_eq!(out.status.code(), Some(2), "{flag}: {}", stderr(&out));
+        let said = stderr(&out);
+        assert_eq!(said.lines().count(), 1, "{said}");
+        assert!(said.contains(&format!("`nope`: the {flag} folder does not exist")), "{said}");
+        assert!(!f.site().exists(), "checked before anything is written");
+    }
+    let templates = f.dir.path().join("templates");
+    std::fs::create_dir_all(&templates).unwrap();
+    std::fs::write(templates.join("base.html"), "{% if %}").unwrap();
+    let out = f.build(&["--templates", path_str(&templates)]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let said = stderr(&out);
+    assert_eq!(said.lines().filter(|l| l.starts_with("error:")).count(), 1, "{said}");
+    assert!(said.contains("Failed to parse 'base.html': line:column 1:7 expected"), "{said}");
+}

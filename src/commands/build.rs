@@ -3,6 +3,7 @@
 use crate::build::{self, BuildError};
 use crate::cli::BuildArgs;
 use crate::progress::Progress;
+use crate::render::RenderError;
 
 use super::{fail, Exit};
 
@@ -36,6 +37,8 @@ pub(super) fn exit_for(e: &BuildError) -> Exit {
         // A full disk: as for a site that cannot be written.
         BuildError::Ingest(crate::ingest::IngestError::SpoolWrite { .. }) => Exit::Input,
         BuildError::Config(_) | BuildError::Ingest(_) => Exit::Usage,
+        // The maintainer's templates, static files or pages: configuration, as the configs.
+        BuildError::Render(RenderError::Template(_) | RenderError::Input { .. }) => Exit::Usage,
         // Another build holds the site's lock: an environment problem, not bad input.
         BuildError::Write(w) if w.source.kind() == std::io::ErrorKind::WouldBlock => Exit::Usage,
         _ => Exit::Input,

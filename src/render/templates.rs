@@ -107,12 +107,36 @@ pub fn template_error(error: tera::Error) -> RenderError {
         message.push_str(&cause.to_string());
         source = cause.source();
     }
-    RenderError::Template(message)
+    RenderError::Template(one_line(&message))
+}
+
+/// A parse error's several lines (`--> 1:7`, the template's line with a caret under it,
+/// `= expected ...`) as one: the place and the reason, without the drawing.
+fn one_line(message: &str) -> String {
+    let mut parts = Vec::new();
+    for line in message.lines().map(str::trim) {
+        if let Some(reason) = line.strip_prefix("= ") {
+            parts.push(reason.to_string());
+        } else if !line.is_empty() && !line.starts_with('|') && !line.contains(" | ") {
+            parts.push(line.replace("-->", "line:column"));
+        }
+    }
+    parts.join(" ").split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_parse_error_is_one_line_with_its_place_and_reason() {
+        let mut tera = tera::Tera::default();
+        let error = tera.add_raw_template("base.html", "{% if %}").unwrap_err();
+        let RenderError::Template(message) = template_error(error) else { panic!() };
+        assert!(!message.contains('\n'), "{message}");
+        assert!(message.starts_with("Failed to parse 'base.html'"), "{message}");
+        assert!(message.contains("line:column 1:7") && message.contains("expected"), "{message}");
+    }
 
     #[test]
     fn builtins_parse() {
