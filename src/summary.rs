@@ -105,7 +105,11 @@ impl Summary {
             }
         );
         if !self.unrecognised.is_empty() {
-            let _ = writeln!(out, "{} entries not recognised as reports", self.unrecognised.len());
+            let _ = writeln!(
+                out,
+                "{} not recognised as reports",
+                counted(self.unrecognised.len() as u64, "entry", "entries")
+            );
             for u in self.unrecognised.iter().take(SHOWN) {
                 let _ = writeln!(out, "  {}: {}", u.path, u.why);
             }
@@ -149,4 +153,9 @@ impl Summary {
         }
         out
     }
+}
+
+/// `n` and the noun for it: `1 entry`, `2 entries`.
+pub fn counted(n: u64, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
 }

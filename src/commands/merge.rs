@@ -28,11 +28,12 @@ pub fn run(args: &MergeArgs) -> Result<Exit, Exit> {
         eprintln!("waiting for the build, check or merge using `{}` to finish before merging it", opts.data.display())
     });
     let summary = crate::merge::merge(&opts.data, upload, &opts.limits, before).map_err(|e| fail(Exit::Input, e))?;
+    let counted = crate::summary::counted;
     eprintln!(
-        "merged {} day folders: {} reports into <DAY>.json.gz files, {} files moved to rejected/, {} already merged",
-        summary.days.len(),
-        summary.reports_merged,
-        summary.files_rejected,
+        "merged {}: {} into <DAY>.json.gz files, {} moved to rejected/, {} already merged",
+        counted(summary.days.len() as u64, "day folder", "day folders"),
+        counted(summary.reports_merged, "report", "reports"),
+        counted(summary.files_rejected, "file", "files"),
         summary.files_already_merged
     );
     for why in &summary.failed {
