@@ -34,9 +34,20 @@ pub fn slug(text: &str) -> String {
 }
 
 /// Hands out distinct anchors (HTML `id`s) on one page.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Anchors {
     used: HashSet<String>,
+}
+
+/// The `id`s the built-in templates give their own elements (the skip link's `main`, the
+/// home page's `participation`, the config page's sections): a program or heading named
+/// like one gets `-2`, so each link still leads to one place.
+const TEMPLATE_IDS: [&str; 4] = ["main", "participation", "chart-config", "upload-config"];
+
+impl Default for Anchors {
+    fn default() -> Anchors {
+        Anchors { used: TEMPLATE_IDS.iter().map(|id| id.to_string()).collect() }
+    }
 }
 
 impl Anchors {
@@ -116,6 +127,9 @@ mod tests {
         let mut anchors = Anchors::default();
         assert_eq!(anchors.unique("GOOS", "chart"), "goos");
         assert_eq!(anchors.unique("goos", "chart"), "goos-2");
+        // The templates' own ids are taken.
+        assert_eq!(anchors.unique("main", "program"), "main-2");
+        assert_eq!(anchors.unique("Participation", "section"), "participation-2");
         assert_eq!(anchors.unique("<>", "chart"), "chart");
         assert_eq!(anchors.unique("", "chart"), "chart-2");
         assert_eq!(anchors.unique("goos-2", "chart"), "goos-2-2");

@@ -139,6 +139,21 @@ mod tests {
     }
 
     #[test]
+    fn every_fixed_id_of_the_templates_is_kept_from_programs_and_headings() {
+        let mut ids = 0;
+        for (name, text) in BUILTIN {
+            for id in text.split("id=\"").skip(1).filter_map(|rest| rest.split('"').next()) {
+                if !id.contains("{{") {
+                    ids += 1;
+                    let mut anchors = super::super::paths::Anchors::default();
+                    assert_ne!(anchors.unique(id, "x"), id, "{name}: id `{id}` can be handed out again");
+                }
+            }
+        }
+        assert!(ids >= 4);
+    }
+
+    #[test]
     fn builtins_parse() {
         let (tera, _) = load(None).unwrap();
         for (name, _) in BUILTIN {
