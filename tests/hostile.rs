@@ -462,6 +462,31 @@ fn unreadable_files_and_folders_are_named() {
 }
 
 #[test]
+fn check_fails_on_a_folder_it_may_not_list_as_its_reports_are_not_counted() {
+    let f = Fixture::new();
+    valid_reports(&f);
+    f.write("2026-01-10/0.5.json", report("2026-01-10", 0.5, 1));
+    set_mode(&f.data().join("2026-01-10"), 0o000);
+    let summary = f.dir.path().join("summary.json");
+    let (data, site) = (f.data(), f.site());
+    let run = |args: &[&str]| {
+        let (mut command, _) = unprivileged(f.dir.path(), &args.iter().map(OsStr::new).collect::<Vec<_>>());
+        let run = finish(command.spawn().expect("start telemetry-site"), Instant::now(), DEADLINE);
+        assert_no_panic(&run);
+        run
+    };
+    let build = run(&["build", path_str(&data), path_str(&site), "--summary-json", path_str(&summary)]);
+    let check = run(&["check", path_str(&data)]);
+    let from_summary = run(&["check", path_str(&data), "--from-summary", path_str(&summary)]);
+    set_mode(&f.data().join("2026-01-10"), 0o755); // so the fixture can be removed
+    assert_eq!(build.code, Some(0), "a nightly build goes on: {}", build.stderr);
+    for check in [check, from_summary] {
+        assert_eq!(check.code, Some(1), "{}", check.stderr);
+        assert!(check.stderr.contains("error: 1 entry of DATA could not be read"), "{}", check.stderr);
+    }
+}
+
+#[test]
 fn a_directory_named_like_a_report_is_listed() {
     let (_f, summary) = beside_valid_reports(&[], |f| {
         fs::create_dir_all(f.data().join("2026-01-05/0.84.json")).unwrap();

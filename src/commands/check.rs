@@ -44,7 +44,17 @@ pub fn run(args: &CheckArgs) -> Result<Exit, Exit> {
     if summary.reports_skipped > 0 {
         eprintln!("error: {} of {} reports skipped", summary.reports_skipped, summary.reports_read);
     }
-    if summary.reports_skipped > 0 || stale.is_some() {
+    // A folder that could not be listed hides whatever reports it holds: none is counted.
+    let unlisted = summary
+        .unrecognised
+        .iter()
+        .filter(|entry| entry.why.starts_with(crate::ingest::discover::CANNOT_BE_READ))
+        .count() as u64;
+    if unlisted > 0 {
+        let what = crate::summary::counted(unlisted, "entry", "entries");
+        eprintln!("error: {what} of DATA could not be read; any reports in them are not counted");
+    }
+    if summary.reports_skipped > 0 || stale.is_some() || unlisted > 0 {
         return Ok(Exit::Input);
     }
     if !args.quiet {

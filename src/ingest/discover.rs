@@ -190,6 +190,10 @@ fn by_rel(a: &InputFile, b: &InputFile) -> std::cmp::Ordering {
     a.rel().as_bytes().cmp(b.rel().as_bytes())
 }
 
+/// How an entry of DATA that cannot be read (a folder that may not be listed) starts its
+/// reason: `check` fails on such entries, as they may hide reports.
+pub const CANNOT_BE_READ: &str = "cannot be read: ";
+
 /// Classifies `top` (an entry directly in `data`) and everything under it into `found`.
 fn walk_one(data: &Path, top: &Path, found: &mut Discovery) {
     let mut walk = WalkDir::new(top).follow_links(false).follow_root_links(false).into_iter();
@@ -201,7 +205,7 @@ fn walk_one(data: &Path, top: &Path, found: &mut Discovery) {
             Ok(entry) => entry,
             Err(err) => {
                 let path = err.path().map(|p| rel_path(data, p)).unwrap_or_default();
-                found.unrecognised.push(Unrecognised { path, why: format!("cannot be read: {}", io_reason(&err)) });
+                found.unrecognised.push(Unrecognised { path, why: format!("{CANNOT_BE_READ}{}", io_reason(&err)) });
                 continue;
             }
         };
