@@ -15,7 +15,10 @@
 //! day), its lines are kept first and the folder's reports follow; a report whose text is
 //! already in it is only removed from the folder (so a merge cut short is finished by the
 //! next one, without duplicates). A file that arrives in the folder while it is merged
-//! stays there, and so does the folder, for the next merge.
+//! stays there, and so does the folder, for the next merge. A day is left unmerged when a
+//! file named like `<DAY>.jsonl`, which sorts between `<DAY>.json.gz` and `<DAY>/`, holds a
+//! duplicate of one of its folder's reports: merged, that report would lose the duplicate
+//! rule it wins now.
 //!
 //! The command holds DATA's lock ([`crate::data_lock`]) while it merges: builds and
 //! checks wait for it, and it waits for them and for another merge.
@@ -68,6 +71,7 @@ pub fn merge(
         None => Catalog::open(),
     };
     let mut days: Vec<(Day, PathBuf)> = Vec::new();
+    let mut later: Vec<(String, PathBuf)> = Vec::new();
     for entry in fs::read_dir(data).map_err(err(data))? {
         let entry = entry.map_err(err(data))?;
         let name = entry.file_name().to_string_lossy().into_owned();
@@ -76,6 +80,9 @@ pub fn merge(
             if day < before {
                 days.push((day, entry.path()));
             }
+        }
+        if sorts_between_merged_file_and_folder(&name) {
+            later.push((name.clone(), entry.path()));
         }
         if name.starts_with(".merge-") {
             let _ = fs::remove_file(entry.path()); // left by a merge that was killed
@@ -89,7 +96,10 @@ pub fn merge(
         .into_par_iter()
         .map(|(day, folder)| {
             let mut one = MergeSummary::default();
-            (day, merge_day(data, day, &folder, &catalog, limits, &mut one).map(|()| one))
+            let prefix = format!("{day}.");
+            let later: Vec<&Path> =
+                later.iter().filter(|(name, _)| name.starts_with(&prefix)).map(|(_, path)| path.as_path()).collect();
+            (day, merge_day(data, day, &folder, &later, &catalog, limits, &mut one).map(|()| one))
         })
         .collect();
     let mut summary = MergeSummary::default();
@@ -113,18 +123,93 @@ struct Line {
     name: String,
     origin: String,
     text: Vec<u8>,
+    /// Its `Week` and `X`, which the duplicate rule identifies it by.
+    day: Day,
+    x: f64,
 }
 
 fn merge_day(
     data: &Path,
     day: Day,
     folder: &Path,
+    later: &[&Path],
     catalog: &Catalog,
     limits: &Limits,
     summary: &mut MergeSummary,
 ) -> Result<(), MergeError> {
     let plan = plan_day(data, day, folder, catalog, limits)?;
+    keeps_every_duplicates_winner(&plan, later, catalog, limits)?;
     apply_day(data, day, folder, plan, summary)
+}
+
+/// Whether a top-level entry named `name` sorts after some day's merged file `<DAY>.json.gz`
+/// and before its folder `<DAY>/`: `<DAY>.jsonl`, `<DAY>.ndjson.gz`, a folder `<DAY>.old/`.
+/// Byte order (as the duplicate rule compares paths): `.` sorts before `/`, so such a name
+/// starts with `<DAY>.` and comes after `json.gz`.
+fn sorts_between_merged_file_and_folder(name: &str) -> bool {
+    name.len() > 11
+        && Day::parse(&name[..10]).is_some()
+        && name.as_bytes()[10] == b'.'
+        && name.as_bytes()[11..] > *b"json.gz".as_slice()
+}
+
+/// A report in the day's folder wins the duplicate rule over the same (`Week`, `X`) in a
+/// file under `later` ([`sorts_between_merged_file_and_folder`]), as the folder sorts last;
+/// in `<DAY>.json.gz` it would sort first and lose, and the site would change. Such a day is
+/// left as it is, with an error naming both.
+fn keeps_every_duplicates_winner(
+    plan: &DayPlan,
+    later: &[&Path],
+    catalog: &Catalog,
+    limits: &Limits,
+) -> Result<(), MergeError> {
+    if later.is_empty() || plan.lines.is_empty() {
+        return Ok(());
+    }
+    let merged: std::collections::HashMap<(Day, u64), &str> =
+        plan.lines.iter().map(|line| ((line.day, line.x.to_bits()), line.origin.as_str())).collect();
+    for path in later {
+        let files = match fs::symlink_metadata(path) {
+            Ok(meta) if meta.is_dir() => crate::ingest::discover::discover(path, false).map_err(err(path))?.files,
+            Ok(meta) if meta.is_file() => {
+                let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+                match classify(&name, None) {
+                    Some((layout, gzip)) => {
+                        vec![crate::ingest::InputFile::new(path.to_path_buf(), &name, layout, gzip)]
+                    }
+                    None => Vec::new(),
+                }
+            }
+            _ => Vec::new(),
+        };
+        for file in files {
+            let mut clash = None;
+            let _ = read::read_reports(&file, limits, false, |line, piece| {
+                if let (Piece::Text(text), None) = (piece, &clash) {
+                    let mut keys = Vec::new();
+                    let text = read::without_newline(text);
+                    if let Ok(valid) = validate::check(text, limits.max_report_bytes, catalog, &mut keys) {
+                        if let Some(origin) = merged.get(&(valid.day, valid.x.to_bits())) {
+                            clash = Some((line, origin.to_string()));
+                        }
+                    }
+                }
+            });
+            if let Some((line, origin)) = clash {
+                let at = if line > 0 { format!(" (line {line})") } else { String::new() };
+                return Err(MergeError {
+                    path: file.path().display().to_string(),
+                    source: io::Error::other(format!(
+                        "holds a report{at} with the Week and X of `{origin}` in the day's folder, which wins the \
+                         duplicate rule as its path sorts last; merged into the day's .json.gz, which sorts before \
+                         this file, it would lose and the site would change. The day is left as it is: remove one \
+                         of the two, or rename this file, then merge again"
+                    )),
+                });
+            }
+        }
+    }
+    Ok(())
 }
 
 /// What merging a day folder does, as read from it: nothing is changed yet.
@@ -169,10 +254,10 @@ fn plan_day(data: &Path, day: Day, folder: &Path, catalog: &Catalog, limits: &Li
                 already_merged += 1;
                 merged_files.push(path);
             }
-            Some((text, x)) => {
-                let mut object = crate::gofmt::format_g(x);
+            Some((text, valid)) => {
+                let mut object = crate::gofmt::format_g(valid.x);
                 object.push_str(".json");
-                lines.push(Line { name: object, origin: name, text });
+                lines.push(Line { name: object, origin: name, text, day: valid.day, x: valid.x });
                 merged_files.push(path);
             }
             None => rejected.push(path),
@@ -235,11 +320,16 @@ fn rejected_path(data: &Path, day: Day, name: &std::ffi::OsStr) -> PathBuf {
         .expect("a free name")
 }
 
-/// The compact text of the report in `path` (gzipped if `gzip`) and its `X`, when it is
+/// The compact text of the report in `path` (gzipped if `gzip`) and its `Week` and `X`, when it is
 /// valid (the duplicate rule aside). A file that is a Git LFS or git-annex pointer, or
 /// that the system would not let us read (permissions, I/O), is an error, not a file to
 /// reject: the day is left as it is, for the files to be fetched or the error mended.
-fn valid_text(path: &Path, gzip: bool, catalog: &Catalog, limits: &Limits) -> io::Result<Option<(Vec<u8>, f64)>> {
+fn valid_text(
+    path: &Path,
+    gzip: bool,
+    catalog: &Catalog,
+    limits: &Limits,
+) -> io::Result<Option<(Vec<u8>, validate::Valid)>> {
     let file = crate::ingest::InputFile::new(path.to_path_buf(), "", Layout::Upload, gzip);
     let mut out = None;
     let read = read::read_reports(&file, limits, false, |_, piece| {
@@ -249,7 +339,7 @@ fn valid_text(path: &Path, gzip: bool, catalog: &Catalog, limits: &Limits) -> io
             if let Ok(valid) = validate::check(text, limits.max_report_bytes, catalog, &mut keys) {
                 let mut line = Vec::with_capacity(text.len());
                 compact::compact_into(text, &mut line);
-                out = Some((line, valid.x));
+                out = Some((line, valid));
             }
         }
     });

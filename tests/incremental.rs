@@ -398,6 +398,33 @@ fn merge_keeps_the_site_and_the_skips() {
 }
 
 #[test]
+fn merge_leaves_a_day_whose_duplicate_would_change_winner_and_merges_the_rest() {
+    let f = aggregation_fixture();
+    // A `.jsonl` beside the 01-05 folder sorts before `2026-01-05/` but after
+    // `2026-01-05.json.gz`: its copy of R2 (X 0.2) loses now, and would win once merged.
+    let r2_again =
+        report("2026-01-05", 0.2, json!([program(GOPLS, "v0.9.0", "go1.21.3", "linux", "amd64", json!({}))]));
+    let other = report("2026-01-05", 0.25, json!(null));
+    f.write("2026-01-05.jsonl", format!("{other}\n{r2_again}\n"));
+    // Beside 01-06's folder, a `.ndjson` with no report of that folder: no reason to stop.
+    f.write("2026-01-06/0.61.json", report("2026-01-06", 0.61, json!(null)));
+    f.write("2026-01-06.ndjson", format!("{}\n", report("2026-01-06", 0.62, json!(null))));
+    let out = f.build(&[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let before = read_tree(&f.site());
+    let out = run(&["merge", path_str(&f.data()), "--before", "2026-01-08"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let said = stderr(&out);
+    assert!(said.contains("2026-01-05.jsonl`: holds a report (line 2) with the Week and X of `0.2.json`"), "{said}");
+    assert!(f.data().join("2026-01-05/0.2.json").is_file(), "the day is left as it is");
+    assert!(!f.data().join("2026-01-05.json.gz").exists());
+    assert!(f.data().join("2026-01-06.json.gz").is_file() && !f.data().join("2026-01-06").exists());
+    let out = f.build(&[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(read_tree(&f.site()) == before, "the site changed after merge");
+}
+
+#[test]
 fn a_file_rejected_again_under_the_same_name_is_kept_beside_the_first() {
     let f = aggregation_fixture();
     let merge = || {
