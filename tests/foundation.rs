@@ -618,3 +618,26 @@ fn a_program_or_chart_named_twice_in_the_config_is_charted_twice_from_the_same_r
     assert_eq!(names(&programs[1]), [json!("GOOS"), json!("GOARCH"), json!("GoVersion")]);
     assert_eq!(programs[0]["Charts"][0], programs[1]["Charts"][0]);
 }
+
+#[test]
+fn a_too_large_upload_is_measured_without_its_newline_or_said_to_be_cut_short() {
+    let f = Fixture::new();
+    let padded = |n: usize| format!("{{\"Week\":\"2026-01-05\",\"X\":0.5,\"Pad\":\"{}\"}}", "x".repeat(n));
+    let over = padded(101 - padded(0).len());
+    assert_eq!(over.len(), 101);
+    f.write("2026-01-05/0.5.json", format!("{over}\n"));
+    f.write_gz("2026-01-05/0.6.json.gz", padded(5000));
+    f.write("2026-01-05/0.7.json", "{\"Week\":\"2026-01-05\",\"X\":0.7,\"Config\":\"v0.1.0\"}\n");
+    let summary = f.dir.path().join("summary.json");
+    let out = f.build(&["--max-report-bytes", "100", "--summary-json", summary.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let summary: Value = serde_json::from_str(&std::fs::read_to_string(&summary).unwrap()).unwrap();
+    let message = |path: &str| {
+        let skips = summary["skipped"].as_array().unwrap();
+        let skip = skips.iter().find(|s| s["path"] == path).unwrap_or_else(|| panic!("{summary:#}"));
+        assert_eq!(skip["reason"], "too_large");
+        skip["message"].as_str().unwrap().to_string()
+    };
+    assert_eq!(message("2026-01-05/0.5.json"), "101 bytes, more than the limit of 100");
+    assert_eq!(message("2026-01-05/0.6.json.gz"), "more than the limit of 100 bytes (the rest was not read)");
+}

@@ -225,7 +225,10 @@ impl Reading<'_, '_> {
         let text = match piece {
             Piece::Text(text) => read::without_newline(text),
             Piece::TooLarge(len) => {
-                let why = format!("{len} bytes, more than the limit of {}", self.max_bytes);
+                let why = match len {
+                    Some(len) => format!("{len} bytes, more than the limit of {}", self.max_bytes),
+                    None => format!("more than the limit of {} bytes (the rest was not read)", self.max_bytes),
+                };
                 return self.skip(line, Reason::TooLarge, why);
             }
         };

@@ -45,10 +45,11 @@ pub struct FileRead {
     pub hash: Option<u64>,
 }
 
-/// One report's text as read, or the length of one that was too large to keep.
+/// One report's text as read, or the length of one that was too large to keep (without
+/// its final newline; `None` when it was not read to its end: a gzipped upload).
 pub enum Piece<'a> {
     Text(&'a [u8]),
-    TooLarge(u64),
+    TooLarge(Option<u64>),
 }
 
 /// Calls `each(line, piece)` for every report in `file` (line 0 in the upload layout,
@@ -193,14 +194,14 @@ fn open_regular(path: &Path) -> io::Result<(File, crate::cache::FileStat)> {
 }
 
 /// Reads one report, never more than the limit plus a few bytes, whatever the file's
-/// size (`size`, when known, only makes the message of a too-large report exact).
+/// size (`size`, when known, gives the length of a too-large report not read to its end).
 fn read_one(reader: impl Read, limits: &Limits, size: Option<u64>, mut each: impl FnMut(Piece<'_>)) -> io::Result<()> {
     let keep = limits.max_report_bytes.saturating_add(2); // room for a final "\r\n"
     let mut text = Vec::with_capacity(4096.min(keep.saturating_add(1)));
     let read = reader.take((keep as u64).saturating_add(1)).read_to_end(&mut text)?;
     super::pointer::refuse_text(&text)?;
     if read > keep || without_newline(&text).len() > limits.max_report_bytes {
-        let len = size.unwrap_or(0).max(read as u64);
+        let len = if read > keep { size } else { Some(without_newline(&text).len() as u64) };
         each(Piece::TooLarge(len));
     } else {
         each(Piece::Text(&text));
@@ -224,7 +225,7 @@ fn read_lines(mut reader: impl BufRead, limits: &Limits, mut each: impl FnMut(u3
         if buf.is_empty() {
             if let Some(long) = too_long {
                 line_no = line_no.saturating_add(1);
-                each(line_no, Piece::TooLarge(long.len()));
+                each(line_no, Piece::TooLarge(Some(long.len())));
             } else if !carry.is_empty() {
                 line_no = line_no.saturating_add(1);
                 each(line_no, piece(&carry, limits));
@@ -237,7 +238,7 @@ fn read_lines(mut reader: impl BufRead, limits: &Limits, mut each: impl FnMut(u3
             line_no = line_no.saturating_add(1);
             if let Some(mut long) = too_long.take() {
                 long.add(&buf[start..end]);
-                each(line_no, Piece::TooLarge(long.len()));
+                each(line_no, Piece::TooLarge(Some(long.len())));
             } else if carry.is_empty() {
                 each(line_no, piece(&buf[start..end], limits));
             } else {
@@ -287,7 +288,7 @@ impl TooLong {
 fn piece<'a>(line: &'a [u8], limits: &Limits) -> Piece<'a> {
     let text = without_newline(line);
     if text.len() > limits.max_report_bytes {
-        Piece::TooLarge(text.len() as u64)
+        Piece::TooLarge(Some(text.len() as u64))
     } else {
         Piece::Text(text)
     }
@@ -512,7 +513,7 @@ mod tests {
                 n,
                 match p {
                     Piece::Text(t) => Ok(t.to_vec()),
-                    Piece::TooLarge(len) => Err(len),
+                    Piece::TooLarge(len) => Err(len.expect("a line is measured to its end")),
                 },
             ))
         })
@@ -580,7 +581,10 @@ mod tests {
                     prop_assert!(without_newline(&text).len() <= max);
                 }
                 Err(n) => {
-                    prop_assert_eq!(n, input.len() as u64);
+                    // Its length without the newline when it was read whole, else the file's.
+                    let whole = input.len() <= max + 2;
+                    let len = if whole { without_newline(&input).len() } else { input.len() };
+                    prop_assert_eq!(n, Some(len as u64));
                     prop_assert!(without_newline(&input).len() > max);
                 }
             }
