@@ -108,6 +108,10 @@ fn check_from_a_builds_summary_gives_the_same_verdict_without_reading_the_report
     std::fs::remove_file(f.data().join("2026-11-03/0.75.json")).unwrap();
     assert_eq!(check("2026-11-04", true), bad);
     assert_eq!(check("2026-11-04", false).0, Some(0));
+    let typo = format!("{data}-typo");
+    let out = run(&["check", &typo, "--from-summary", &summary]);
+    assert_eq!(out.status.code(), Some(2), "a missing DATA, as without --from-summary: {}", stderr(&out));
+    assert!(stderr(&out).contains("the data directory does not exist"), "{}", stderr(&out));
     std::fs::write(&json, "{}").unwrap();
     let out = run(&["check", &data, "--from-summary", &summary]);
     assert_eq!(out.status.code(), Some(2));

@@ -16,6 +16,11 @@ use crate::summary::{Summary, SHOWN};
 use super::{fail, Exit};
 
 pub fn run(args: &CheckArgs) -> Result<Exit, Exit> {
+    if !args.data.is_dir() {
+        // Said here for --from-summary too, which reads no report but names DATA's files.
+        let why = "the data directory does not exist or is not a directory";
+        return Err(fail(Exit::Usage, format!("`{}`: {why}", args.data.display())));
+    }
     let config = super::site_config(&args.data)?;
     let today = match &args.today {
         Some(text) => {
