@@ -687,16 +687,14 @@ mod tests {
         tree::parse(&sparkline(&[0.0], &[], "flat"));
     }
 
+    /// The counts of days `start..=end`: `n` reports, no buckets.
+    fn set(start: i32, end: i32, n: u64) -> crate::aggregate::SetCounts {
+        crate::aggregate::SetCounts { start: Day(start), end: Day(end), num_reports: n, week: None, counts: Vec::new() }
+    }
+
     #[test]
     fn participation_has_every_day_and_a_point_per_week() {
-        use crate::aggregate::{Plan, SetCounts};
-        let set = |start: i32, end: i32, n: u64| SetCounts {
-            start: Day(start),
-            end: Day(end),
-            num_reports: n,
-            week: None,
-            counts: Vec::new(),
-        };
+        use crate::aggregate::Plan;
         // Days 100, 101, 103 (102 has none); weekly sets after each.
         let aggregates = Aggregates {
             plan: Plan::default(),
@@ -728,14 +726,7 @@ mod tests {
 
     #[test]
     fn participation_spans_ten_years_at_most_however_far_back_one_report_is() {
-        use crate::aggregate::{Plan, SetCounts};
-        let set = |start: i32, end: i32, n: u64| SetCounts {
-            start: Day(start),
-            end: Day(end),
-            num_reports: n,
-            week: None,
-            counts: Vec::new(),
-        };
+        use crate::aggregate::Plan;
         // 0000-01-01 (one report, and its weekly set), then days 20,000 and 20,002 (2024).
         let year_0 = Day::parse("0000-01-01").unwrap().0;
         let aggregates = Aggregates {
