@@ -5,7 +5,8 @@ reference's chart sets (ref.py's REF_OUT/charts/*.json), not against the site's 
 For every chart set of the reference:
 - its page `charts/<NAME>/index.html`: the dates of its heading, "from N reports", the
   programs and charts in order, each chart's SVG bars (`<title>` "KEY: V report(s)") and
-  its table of numbers (bucket, reports, share of the set's reports with one decimal);
+  its table of numbers (bucket, reports, share of the program's reports in the range with
+  one decimal);
 - its row on `charts/index.html` ("N reports", linked);
 - for a daily set, its row on `data/index.html` (the day's raw data and its count) and the
   raw data file itself: one report per line, each of that day, no uploader twice, as many
@@ -159,8 +160,10 @@ def check_page(path, ref, problems):
            for name, charts in page.programs]
     if got != want:
         problems.append(f"{path}: {first_difference(got, want)}")
-    total = ref["NumReports"]
-    for name, charts in page.programs:
+    # Shares are of the program's reports in the range (its distinct uploaders), which
+    # ref.py writes beside its chart sets; `_uploaders` holds them (see main).
+    for (name, charts), program in zip(page.programs, ref["Programs"]):
+        total = program["_uploaders"]
         for chart, bars, rows in charts:
             table = [(printable(k), v, s) for k, v, s in rows]
             expected = [(printable(k), str(v), share(v, total)) for k, v in bars]
@@ -231,7 +234,11 @@ def main():
     for f in sorted(os.listdir(os.path.join(ref_out, "charts"))):
         if f.endswith(".json"):
             with open(os.path.join(ref_out, "charts", f)) as fh:
-                refs[f[:-len(".json")]] = json.load(fh)
+                ref = refs[f[:-len(".json")]] = json.load(fh)
+            with open(os.path.join(ref_out, "program-uploaders", f)) as fh:
+                uploaders = json.load(fh)
+            for program in ref["Programs"]:
+                program["_uploaders"] = uploaders.get(program["Name"], 0)
     problems = []
     for name, ref in refs.items():
         check_page(os.path.join(site, "charts", name, "index.html"), ref, problems)

@@ -868,6 +868,8 @@ def chart_set(specs, reports, start, end):
 def write_charts(outdir, config, valid):
     cdir = os.path.join(outdir, "charts")
     os.makedirs(cdir, exist_ok=True)
+    udir = os.path.join(outdir, "program-uploaders")
+    os.makedirs(udir, exist_ok=True)
     by_day = {}
     for r in valid:
         by_day.setdefault(r.week, []).append(r)
@@ -881,12 +883,24 @@ def write_charts(outdir, config, valid):
         for i in range(6, -1, -1):
             week.extend(by_day.get((day - datetime.timedelta(days=i)).isoformat(), []))
         weekly = chart_set(specs, week, start, d)
-        for fname, obj in ((d + ".json", daily), ("%s_%s.json" % (start, d), weekly)):
+        for fname, obj, reports in ((d + ".json", daily, by_day[d]), ("%s_%s.json" % (start, d), weekly, week)):
             with open(os.path.join(cdir, fname), "w", encoding="utf-8") as f:
                 json.dump(obj, f, ensure_ascii=False)
                 f.write("\n")
+            with open(os.path.join(udir, fname), "w", encoding="utf-8") as f:
+                json.dump(program_uploaders(reports), f, ensure_ascii=False)
             n += 1
     return n
+
+
+def program_uploaders(reports):
+    """Per program name, its distinct uploaders (X) among `reports`: those with a report of
+    it. The pages give each bucket's share of these (README, "The site")."""
+    xs = {}
+    for r in reports:
+        for prog in r.programs:
+            xs.setdefault(prog[0], set()).add(r.x)
+    return {name: len(x) for name, x in xs.items()}
 
 
 def main(argv):

@@ -6,7 +6,7 @@ import pages
 
 PAGE = """<html><body><main>
 <h1>Weekly charts for <time datetime="2026-01-01">2026-01-01</time> to <time datetime="2026-01-07">2026-01-07</time></h1>
-<p class="lede">from 4 reports · <span>weekly</span></p>
+<p class="lede">from 5 reports · <span>weekly</span></p>
 <div class="browser"><nav class="toc"><h2 class="toc-title">Programs</h2></nav><div class="charts">
 <section class="program"><h2 class="program-name" title="example.com/a: b">a: b <a href="#">#</a></h2>
 <section class="chart"><h3>OS</h3><p class="chart-meta"><code>GOOS</code> · <a href="t.html">Trend</a></p>
@@ -21,11 +21,11 @@ PAGE = """<html><body><main>
 <p class="muted">No reports of this program in this range.</p></section>
 </div></div></main></body></html>"""
 
-REF = {"DateRange": ["2026-01-01", "2026-01-07"], "NumReports": 4, "Programs": [
-    {"Name": "example.com/a: b", "Charts": [{"Name": "GOOS", "Data": [
+REF = {"DateRange": ["2026-01-01", "2026-01-07"], "NumReports": 5, "Programs": [
+    {"Name": "example.com/a: b", "_uploaders": 4, "Charts": [{"Name": "GOOS", "Data": [
         {"Week": "2026-01-07", "Key": "linux", "Value": 3},
         {"Week": "2026-01-07", "Key": "a: <b>", "Value": 1}]}]},
-    {"Name": "example.com/empty", "Charts": None}]}
+    {"Name": "example.com/empty", "_uploaders": 0, "Charts": None}]}
 
 
 class PagesTest(unittest.TestCase):
@@ -48,7 +48,7 @@ class PagesTest(unittest.TestCase):
         page = pages.ChartSetPage()
         page.feed(PAGE)
         self.assertEqual(page.heading_dates, ["2026-01-01", "2026-01-07"])
-        self.assertIn("from 4 reports", page.lede)
+        self.assertIn("from 5 reports", page.lede)
         self.assertEqual(page.programs, [
             ["example.com/a: b", [["GOOS", [("linux", 3), ("a: <b>", 1)],
                                    [("linux", "3", "75.0%"), ("a: <b>", "1", "25.0%")]]]],
@@ -56,7 +56,7 @@ class PagesTest(unittest.TestCase):
         self.assertEqual(self.check(PAGE), [])
 
     def test_each_kind_of_difference_is_found(self):
-        edits = [("from 4 reports", "from 5 reports"),  # the count
+        edits = [("from 5 reports", "from 6 reports"),  # the count
                  ("linux: 3 reports", "linux: 2 reports"),  # a bar
                  ('<td class="num">75.0%', '<td class="num">75.1%'),  # a share
                  ("<td>linux</td>", "<td>Linux</td>"),  # a table's bucket
@@ -66,6 +66,12 @@ class PagesTest(unittest.TestCase):
             with self.subTest(old):
                 self.assertIn(old, PAGE)
                 self.assertNotEqual(self.check(PAGE.replace(old, new, 1)), [])
+
+    def test_shares_are_of_the_programs_reports_not_the_sets(self):
+        # 4 of the set's 5 reports have the program: 3 of 4 is 75.0%, not 60.0%.
+        self.assertEqual(self.check(PAGE), [])
+        of_the_set = dict(REF, Programs=[dict(REF["Programs"][0], _uploaders=5), REF["Programs"][1]])
+        self.assertNotEqual(self.check(PAGE, of_the_set), [])
 
     def test_participation_points_are_the_sets_report_counts(self):
         home = ('<section class="participation"><svg><title>per day</title>'
