@@ -515,3 +515,16 @@ fn a_missing_theme_folder_or_a_broken_template_is_exit_2_in_one_line() {
     assert_eq!(said.lines().filter(|l| l.starts_with("error:")).count(), 1, "{said}");
     assert!(said.contains("Failed to parse 'base.html': line:column 1:7 expected"), "{said}");
 }
+
+#[test]
+fn a_summary_path_that_is_a_folder_is_exit_2_before_the_site_is_touched() {
+    let f = clean();
+    let folder = f.dir.path().join("sumdir");
+    std::fs::create_dir_all(&folder).unwrap();
+    for args in [vec!["build", path_str(&f.data()), path_str(&f.site())], vec!["check", path_str(&f.data())]] {
+        let out = run(&[&args[..], &["--summary-json", path_str(&folder)]].concat());
+        assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+        assert!(stderr(&out).contains("cannot write the summary: it is a directory"), "{}", stderr(&out));
+    }
+    assert!(!f.site().exists(), "no site was built");
+}

@@ -641,3 +641,26 @@ fn a_too_large_upload_is_measured_without_its_newline_or_said_to_be_cut_short() 
     assert_eq!(message("2026-01-05/0.5.json"), "101 bytes, more than the limit of 100");
     assert_eq!(message("2026-01-05/0.6.json.gz"), "more than the limit of 100 bytes (the rest was not read)");
 }
+
+#[test]
+fn a_merged_lines_message_gives_its_column_and_names_a_byte_order_mark() {
+    let f = Fixture::new();
+    let valid = "{\"Week\":\"2026-01-05\",\"X\":0.7,\"Config\":\"v0.1.0\"}";
+    // serde points at the end of the wrong value: column 30.
+    let wrong = "{\"Week\":\"2026-01-05\",\"X\":\"0.8\"}";
+    f.write("2026-01-05.jsonl", format!("\u{FEFF}{}\n{wrong}\n{}\n", valid.replace("0.7", "0.6"), valid));
+    let summary = f.dir.path().join("summary.json");
+    let out = f.build(&["--summary-json", summary.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let summary: Value = serde_json::from_str(&std::fs::read_to_string(&summary).unwrap()).unwrap();
+    let skips = summary["skipped"].as_array().unwrap();
+    let message = |line: u64| {
+        let skip = skips.iter().find(|s| s["line"] == line).unwrap_or_else(|| panic!("{summary:#}"));
+        skip["message"].as_str().unwrap().to_string()
+    };
+    assert_eq!(
+        message(1),
+        "starts with a UTF-8 byte order mark, which JSON does not allow: expected value at column 1"
+    );
+    assert_eq!(message(2), "invalid type: string \"0.8\", expected f64 at column 30");
+}

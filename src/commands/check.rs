@@ -16,6 +16,7 @@ use crate::summary::{Summary, SHOWN};
 use super::{fail, Exit};
 
 pub fn run(args: &CheckArgs) -> Result<Exit, Exit> {
+    super::check_summary_path(args.summary_json.as_deref())?;
     if !args.data.is_dir() {
         // Said here for --from-summary too, which reads no report but names DATA's files.
         let why = "the data directory does not exist or is not a directory";

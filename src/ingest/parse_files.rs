@@ -234,7 +234,7 @@ impl Reading<'_, '_> {
         };
         match self.check(text) {
             Ok(valid) => self.keep(line, text, valid),
-            Err((reason, why)) => self.skip(line, reason, why),
+            Err((reason, why)) => self.skip(line, reason, plainer(text, line, reason, why)),
         }
     }
 
@@ -305,6 +305,18 @@ impl Reading<'_, '_> {
 
     fn skip(&mut self, line: u32, reason: Reason, why: String) {
         self.outcome.skip(&mut self.details, self.file, line, reason, why);
+    }
+}
+
+/// A skip's message as a maintainer reads it beside the file and line: a line of a merged
+/// file is its report's only line, so serde's `at line 1 column N` becomes `at column N`;
+/// a report that starts with a UTF-8 byte order mark (which JSON does not allow) says so.
+fn plainer(text: &[u8], line: u32, reason: Reason, why: String) -> String {
+    let why = if line > 0 { why.replace(" at line 1 column ", " at column ") } else { why };
+    if reason == Reason::Malformed && text.starts_with(b"\xEF\xBB\xBF") {
+        format!("starts with a UTF-8 byte order mark, which JSON does not allow: {why}")
+    } else {
+        why
     }
 }
 
