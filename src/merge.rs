@@ -147,10 +147,11 @@ fn merge_day(
 /// Byte order (as the duplicate rule compares paths): `.` sorts before `/`, so such a name
 /// starts with `<DAY>.` and comes after `json.gz`.
 fn sorts_between_merged_file_and_folder(name: &str) -> bool {
-    name.len() > 11
-        && Day::parse(&name[..10]).is_some()
-        && name.as_bytes()[10] == b'.'
-        && name.as_bytes()[11..] > *b"json.gz".as_slice()
+    let bytes = name.as_bytes();
+    bytes.len() > 11
+        && name.get(..10).and_then(Day::parse).is_some()
+        && bytes[10] == b'.'
+        && bytes[11..] > *b"json.gz".as_slice()
 }
 
 /// A report in the day's folder wins the duplicate rule over the same (`Week`, `X`) in a
@@ -389,6 +390,18 @@ fn write_merged(data: &Path, target: &Path, existing: &[Vec<u8>], lines: &[Line]
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn names_between_a_days_merged_file_and_its_folder() {
+        for name in ["2026-01-05.jsonl", "2026-01-05.ndjson.gz", "2026-01-05.old", "2026-01-05.json.gz2"] {
+            assert!(sorts_between_merged_file_and_folder(name), "{name}");
+        }
+        for name in ["2026-01-05.json.gz", "2026-01-05.json", "2026-01-05", "2026-01-05-x.jsonl", "2026-13-45.jsonl"] {
+            assert!(!sorts_between_merged_file_and_folder(name), "{name}");
+        }
+        // A character across byte 10 is no day, and no panic.
+        assert!(!sorts_between_merged_file_and_folder("2026-01-0\u{e9}.jsonl"));
+    }
 
     fn report(x: f64) -> String {
         format!(r#"{{"Week":"2026-01-05","LastWeek":"","X":{x},"Programs":null,"Config":"v0.1.0"}}"#)
