@@ -99,7 +99,7 @@ impl Keep {
 /// no report's text.
 pub fn analyse(opts: &BuildOptions) -> Result<Analysis, BuildError> {
     let clock = Instant::now();
-    check_data_dir(opts)?;
+    check_data_dir(&opts.data)?;
     let mut notes = Vec::new();
     let _data = lock_data(opts, &mut notes);
     let configs = load_configs(&opts.data, opts.upload_config.as_deref(), opts.chart_config.as_deref())?;
@@ -132,14 +132,11 @@ pub(crate) fn lock_data(opts: &BuildOptions, notes: &mut Vec<String>) -> DataLoc
 /// A DATA that is not a directory is an error, given before the configs are read (so that
 /// a missing DATA is what is named) and before DATA is walked (by
 /// [`ingest::discover_data`], which lists its files, stat'ed if asked).
-pub(crate) fn check_data_dir(opts: &BuildOptions) -> Result<(), BuildError> {
-    if opts.data.is_dir() {
+pub(crate) fn check_data_dir(data: &Path) -> Result<(), BuildError> {
+    if data.is_dir() {
         return Ok(());
     }
-    Err(BuildError::Config(format!(
-        "`{}`: the data directory does not exist or is not a directory",
-        opts.data.display()
-    )))
+    Err(BuildError::Config(format!("`{}`: the data directory does not exist or is not a directory", data.display())))
 }
 
 /// [`analyse`], reusing what `previous` proves unchanged, and making a cache and the

@@ -217,7 +217,7 @@ fn look(run: &mut Run<'_>) -> Result<Look, BuildError> {
     let defer_key = !opts.no_cache && !snapshot;
     // The configs first: a config that cannot be read fails the build at once, not after
     // a walk of a million files.
-    check_data_dir(opts)?;
+    check_data_dir(&opts.data)?;
     let configs = load_configs(&opts.data, opts.upload_config.as_deref(), opts.chart_config.as_deref())?;
     run.lap("config");
     let mut found = ingest::discover_data(&opts.data, snapshot)?;

@@ -17,11 +17,8 @@ use super::{fail, Exit};
 
 pub fn run(args: &CheckArgs) -> Result<Exit, Exit> {
     super::check_summary_path(args.summary_json.as_deref())?;
-    if !args.data.is_dir() {
-        // Said here for --from-summary too, which reads no report but names DATA's files.
-        let why = "the data directory does not exist or is not a directory";
-        return Err(fail(Exit::Usage, format!("`{}`: {why}", args.data.display())));
-    }
+    // Said here for --from-summary too, which reads no report but names DATA's files.
+    crate::analysis::check_data_dir(&args.data).map_err(|e| fail(Exit::Usage, e))?;
     let config = super::site_config(&args.data)?;
     let today = match &args.today {
         Some(text) => {

@@ -17,9 +17,7 @@ pub fn run(args: &MergeArgs) -> Result<Exit, Exit> {
     };
     let mut opts = BuildOptions { data: args.data.clone(), ..BuildOptions::default() };
     args.inputs.apply(&config, &mut opts);
-    if !opts.data.is_dir() {
-        return Err(fail(Exit::Usage, format!("`{}`: the data directory does not exist", opts.data.display())));
-    }
+    crate::analysis::check_data_dir(&opts.data).map_err(|e| fail(Exit::Usage, e))?;
     let configs =
         crate::analysis::load_configs(&opts.data, opts.upload_config.as_deref(), opts.chart_config.as_deref())
             .map_err(|e| fail(Exit::Usage, e))?;

@@ -66,8 +66,6 @@ pub(crate) fn set_jobs(jobs: Option<usize>) -> Result<(), Exit> {
     }
 }
 
-/// Writes `summary` as JSON to `path` (`--summary-json`), making its folder when missing
-/// (`--summary-json out/build-summary.json`).
 /// A `--summary-json` path that can never be written (a folder) is an error before the
 /// build, not after its site is in place.
 fn check_summary_path(path: Option<&std::path::Path>) -> Result<(), Exit> {
@@ -79,6 +77,8 @@ fn check_summary_path(path: Option<&std::path::Path>) -> Result<(), Exit> {
     }
 }
 
+/// Writes `summary` as JSON to `path` (`--summary-json`), making its folder when missing
+/// (`--summary-json out/build-summary.json`).
 fn write_summary(path: &std::path::Path, summary: &crate::summary::Summary) -> Result<(), Exit> {
     let folder = path.parent().filter(|p| !p.as_os_str().is_empty());
     folder

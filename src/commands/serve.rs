@@ -28,10 +28,7 @@ static STOP: AtomicBool = AtomicBool::new(false);
 pub fn run(args: &ServeArgs) -> Result<Exit, Exit> {
     let base_path = base_path(&args.base_path).map_err(|e| fail(Exit::Usage, e))?;
     let data = &args.shared.data;
-    if !data.is_dir() {
-        let why = "the data directory does not exist or is not a directory";
-        return Err(fail(Exit::Usage, format!("`{}`: {why}", data.display())));
-    }
+    crate::analysis::check_data_dir(data).map_err(|e| fail(Exit::Usage, e))?;
     super::site_config(data)?; // a broken site config stops us before we listen
     if args.shared.base_url.is_some() && !args.quiet {
         eprintln!("note: --base-url is not used by serve: the feed and the 404 page link to the server's own URL");
