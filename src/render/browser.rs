@@ -170,12 +170,8 @@ pub fn programs<'a>(set: &ChartSet, catalog: &'a ChartCatalog) -> Vec<ProgramVie
                 })
                 .collect();
             let (name, short) = (display_text(program.name), display_text(short));
-            let n = program.uploaders;
-            let shares_of = format!(
-                "Share: of the {n} report{} with {} in this range",
-                if n == 1 { "" } else { "s" },
-                xml::text(&short)
-            );
+            let reports = crate::summary::counted(program.uploaders, "report", "reports");
+            let shares_of = format!("Share: of the {reports} with {} in this range", xml::text(&short));
             ProgramView { name, short, anchor, charts, shares_of }
         })
         .collect()

@@ -79,8 +79,8 @@ pub fn short_program_name(name: &str) -> &str {
     }
 }
 
-/// An uploaded or configured string made safe to show: control characters (and the
-/// noncharacters XML forbids) become U+FFFD, so the text is valid in HTML and in XML.
+/// An uploaded or configured string made safe to show: what [`is_unprintable`] names
+/// becomes U+FFFD, so the text is valid in HTML and in XML and reads as it is stored.
 /// Escaping `<`, `&` and quotes is left to the output (tera, or [`super::svg`]).
 pub fn display_text(text: &str) -> String {
     if !text.chars().any(is_unprintable) {
@@ -89,9 +89,11 @@ pub fn display_text(text: &str) -> String {
     text.chars().map(|c| if is_unprintable(c) { '\u{FFFD}' } else { c }).collect()
 }
 
-/// Characters that must not reach HTML or XML output as they are.
+/// Characters that must not reach HTML or XML output as they are: every control character
+/// (tab and newline too) and what [`super::xml`] replaces (noncharacters, bidirectional
+/// controls).
 pub fn is_unprintable(c: char) -> bool {
-    c.is_control() || c == '\u{FFFE}' || c == '\u{FFFF}'
+    c.is_control() || super::xml::is_hidden_or_misleading(c)
 }
 
 /// True for `http://` and `https://` URLs: the only configured URLs made into links (a

@@ -54,8 +54,8 @@ impl TrendPaths {
     }
 }
 
-/// An uploaded string made safe to show: control characters (but tab and newline)
-/// become U+FFFD. Escaping is the template's.
+/// An uploaded string made safe to show: what [`is_unprintable`] names (but tab and
+/// newline) becomes U+FFFD. Escaping is the template's.
 pub fn printable(text: &str) -> String {
     text.chars().map(|c| if is_unprintable(c) && c != '\n' && c != '\t' { '\u{FFFD}' } else { c }).collect()
 }

@@ -100,7 +100,7 @@ fn push_escaped(out: &mut String, s: &str, attribute: bool) {
 
 /// A C1 control, a noncharacter or a bidirectional control (U+061C, U+200E, U+200F,
 /// U+202A..=U+202E, U+2066..=U+2069): replaced, as the module says.
-fn is_hidden_or_misleading(c: char) -> bool {
+pub(crate) fn is_hidden_or_misleading(c: char) -> bool {
     let n = u32::from(c);
     matches!(n, 0x80..=0x9F | 0xFDD0..=0xFDEF | 0x061C | 0x200E | 0x200F | 0x202A..=0x202E | 0x2066..=0x2069)
         || n & 0xFFFE == 0xFFFE
