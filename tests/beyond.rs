@@ -164,7 +164,12 @@ fn feed_only_with_a_base_url() {
     let summary = build_ok(&f, &[]);
     assert!(!f.site().join("feed.xml").exists());
     assert!(summary.contains("feed.xml"), "{summary}");
+    assert!(!f.read_site("404.html").contains("feed.xml"));
     build_ok(&f, &["--base-url", "https://example.com/telemetry"]);
+    // The 404 page, served at any depth, links the feed by its absolute URL.
+    let not_found = f.read_site("404.html");
+    assert!(not_found.contains("type=\"application/atom+xml\""), "{not_found}");
+    assert!(not_found.contains("href=\"https://example.com/telemetry/feed.xml\""), "{not_found}");
     let feed = f.read_site("feed.xml");
     let ids: Vec<&str> = feed.split("<id>").skip(2).map(|s| s.split("</id>").next().unwrap()).collect();
     assert_eq!(

@@ -44,7 +44,7 @@ pub fn run(args: &ServeArgs) -> Result<Exit, Exit> {
     let site = temp.path().join("site");
     let server = tiny_http::Server::http((args.interface, args.port))
         .map_err(|e| fail(Exit::Usage, format!("cannot listen on {}:{}: {e}", args.interface, args.port)))?;
-    let address = server.server_addr().to_ip().expect("an IP listener");
+    let address = linkable(server.server_addr().to_ip().expect("an IP listener"));
     let url = format!("http://{address}{base_path}");
     let builder = Builder { args, site: site.clone(), url: url.clone() };
     builder.rebuild("built");
@@ -148,6 +148,19 @@ fn watched(args: &ServeArgs) -> Vec<(PathBuf, RecursiveMode)> {
         }
     }
     paths
+}
+
+/// The address to print and to put in the site's links: a server listening on every
+/// interface (`0.0.0.0` or `::`) is reached, from this machine, at the loopback address.
+fn linkable(mut address: std::net::SocketAddr) -> std::net::SocketAddr {
+    if address.ip().is_unspecified() {
+        let loopback: std::net::IpAddr = match address {
+            std::net::SocketAddr::V4(_) => std::net::Ipv4Addr::LOCALHOST.into(),
+            std::net::SocketAddr::V6(_) => std::net::Ipv6Addr::LOCALHOST.into(),
+        };
+        address.set_ip(loopback);
+    }
+    address
 }
 
 /// `--base-path` as `/` or `/a/b/`.
@@ -288,6 +301,15 @@ fn stop_on_signals() {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_server_on_every_interface_links_to_the_loopback_address() {
+        let link = |a: &str| linkable(a.parse().unwrap()).to_string();
+        assert_eq!(link("0.0.0.0:8080"), "127.0.0.1:8080");
+        assert_eq!(link("[::]:8080"), "[::1]:8080");
+        assert_eq!(link("192.168.1.5:80"), "192.168.1.5:80");
+        assert_eq!(link("127.0.0.1:3000"), "127.0.0.1:3000");
+    }
 
     #[test]
     fn base_paths_are_normalised() {
