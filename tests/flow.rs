@@ -528,3 +528,26 @@ fn a_summary_path_that_is_a_folder_is_exit_2_before_the_site_is_touched() {
     }
     assert!(!f.site().exists(), "no site was built");
 }
+
+#[test]
+fn a_summary_path_under_a_file_is_exit_2_before_the_site_is_touched_and_an_old_summary_stays() {
+    let f = clean();
+    let file = f.dir.path().join("notes.txt");
+    std::fs::write(&file, "mine").unwrap();
+    let under = file.join("new").join("summary.json");
+    let out = run(&["build", path_str(&f.data()), path_str(&f.site()), "--summary-json", path_str(&under)]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("cannot write the summary: `"), "{}", stderr(&out));
+    assert!(stderr(&out).contains("notes.txt` is not a directory"), "{}", stderr(&out));
+    assert!(!f.site().exists(), "no site was built");
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), "mine");
+    // A summary that can be written is checked without being changed, then replaced.
+    let summary = f.dir.path().join("out/summary.json");
+    std::fs::create_dir_all(summary.parent().unwrap()).unwrap();
+    std::fs::write(&summary, "old").unwrap();
+    let out = run(&["build", path_str(&f.data()), path_str(&f.site()), "--summary-json", path_str(&summary)]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(std::fs::read_to_string(&summary).unwrap().starts_with('{'));
+    let left: Vec<_> = std::fs::read_dir(summary.parent().unwrap()).unwrap().collect();
+    assert_eq!(left.len(), 1, "nothing beside the summary: {left:?}");
+}

@@ -66,15 +66,27 @@ pub(crate) fn set_jobs(jobs: Option<usize>) -> Result<(), Exit> {
     }
 }
 
-/// A `--summary-json` path that can never be written (a folder) is an error before the
-/// build, not after its site is in place.
+/// A `--summary-json` path that cannot be written (a folder, a file or folder we may not
+/// write, a file where a folder should be) is an error before the build, not after its
+/// site is in place.
 fn check_summary_path(path: Option<&std::path::Path>) -> Result<(), Exit> {
-    match path {
-        Some(path) if path.is_dir() => {
-            Err(fail(Exit::Usage, format!("`{}`: cannot write the summary: it is a directory", path.display())))
-        }
-        _ => Ok(()),
+    let Some(path) = path else { return Ok(()) };
+    let cannot = |why: String| fail(Exit::Usage, format!("`{}`: cannot write the summary: {why}", path.display()));
+    if path.is_dir() {
+        return Err(cannot("it is a directory".into()));
     }
+    if path.exists() {
+        // Opened to append, so an existing summary keeps its bytes until it is replaced.
+        return std::fs::OpenOptions::new().append(true).open(path).map(drop).map_err(|e| cannot(e.to_string()));
+    }
+    // The folders still to make are made by `write_summary`; the nearest one that exists
+    // must take a new file. An unnamed temporary file proves it and leaves nothing behind.
+    let existing = path.ancestors().skip(1).find(|a| a.as_os_str().is_empty() || a.exists());
+    let existing = existing.filter(|a| !a.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
+    if !existing.is_dir() {
+        return Err(cannot(format!("`{}` is not a directory", existing.display())));
+    }
+    tempfile::tempfile_in(existing).map(drop).map_err(|e| cannot(e.to_string()))
 }
 
 /// Writes `summary` as JSON to `path` (`--summary-json`), making its folder when missing
