@@ -620,6 +620,35 @@ fn a_program_or_chart_named_twice_in_the_config_is_charted_twice_from_the_same_r
 }
 
 #[test]
+fn a_plain_counter_and_a_bucket_of_its_own_name_count_in_the_same_bucket_of_both_charts() {
+    // `a` splits into chart `a`, bucket `a`, as `a:a` does: the worker counts both
+    // spellings in bucket `a` of every chart `a`.
+    let f = Fixture::new();
+    let config = json!({
+        "GOOS": ["linux"], "GOARCH": ["amd64"], "GoVersion": ["go1.22.0"], "SampleRate": 1,
+        "Programs": [{"Name": "example.com/tool", "Versions": ["v1.0.0"],
+            "Counters": [{"Name": "a", "Rate": 1}, {"Name": "a:{a,b}", "Rate": 1}, {"Name": "c:{c}", "Rate": 1}]}]
+    });
+    f.write("upload-config.json", config.to_string());
+    let tool = |counters: Value| json!([program("example.com/tool", "v1.0.0", "go1.22.0", "linux", "amd64", counters)]);
+    f.write("2026-02-01/0.5.json", report("2026-02-01", 0.5, tool(json!({"a:a": 1}))));
+    f.write("2026-02-01/0.25.json", report("2026-02-01", 0.25, tool(json!({"a": 3, "a:b": 0}))));
+    f.write("2026-02-01/0.125.json", report("2026-02-01", 0.125, tool(json!({"a": 1, "a:a": 1, "c:c": 1}))));
+    let out = f.build(&[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let charts = charts_of(&chart_set(&f, "2026-02-01"), "example.com/tool", "2026-02-01");
+    let counters: Vec<_> = charts.into_iter().skip(4).collect();
+    assert_eq!(
+        counters,
+        vec![
+            ("a".to_string(), kv(&[("a", 3)])),
+            ("a".to_string(), kv(&[("a", 3), ("b", 1)])),
+            ("c".to_string(), kv(&[("c", 1)])),
+        ]
+    );
+}
+
+#[test]
 fn a_too_large_upload_is_measured_without_its_newline_or_said_to_be_cut_short() {
     let f = Fixture::new();
     let padded = |n: usize| format!("{{\"Week\":\"2026-01-05\",\"X\":0.5,\"Pad\":\"{}\"}}", "x".repeat(n));

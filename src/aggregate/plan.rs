@@ -36,7 +36,8 @@ pub struct ChartPlan {
     pub kind: ChartKind,
     pub buckets: Vec<String>,
     pub first_bucket: u32,
-    /// For counter charts: expanded counter name -> bucket index.
+    /// For counter charts: a counter name that splits into this chart's name and one of
+    /// its buckets -> that bucket's index.
     counter_names: FxHashMap<String, u32>,
 }
 
@@ -132,13 +133,16 @@ impl Plan {
             charts.push(plan.chart(lists.name, "GoVersion", ChartKind::GoVersion, go, FxHashMap::default()));
             for (chart, names) in &lists.counters {
                 let buckets = sorted(names.iter().map(|n| split_counter_name(n).1.to_string()), |a, b| a.cmp(b));
-                let index: FxHashMap<String, u32> = names
-                    .iter()
-                    .map(|n| {
-                        let bucket = split_counter_name(n).1;
-                        (n.clone(), buckets.iter().position(|b| b == bucket).expect("bucket listed") as u32)
-                    })
-                    .collect();
+                // As the worker groups counters: a report's counter counts in the bucket its
+                // name splits into, so `a` and `a:a` (chart `a`, bucket `a`) both count in
+                // bucket `a` of every chart `a`, whichever spelling the config entry used.
+                let mut index: FxHashMap<String, u32> = FxHashMap::default();
+                for (i, bucket) in buckets.iter().enumerate() {
+                    index.insert(format!("{chart}:{bucket}"), i as u32);
+                    if bucket == chart {
+                        index.insert(chart.clone(), i as u32);
+                    }
+                }
                 charts.push(plan.chart(lists.name, chart, ChartKind::Counter, buckets, index));
             }
             let uploaders_bucket = plan.bucket_count;
