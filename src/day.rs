@@ -40,14 +40,28 @@ impl Day {
     /// The `YYYY-MM` month this day falls in.
     pub fn month(self) -> String {
         let (y, m, _) = self.civil();
-        format!("{y:04}-{m:02}")
+        format!("{}-{m:02}", Year(y))
     }
 }
 
 impl fmt::Display for Day {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let (y, m, d) = self.civil();
-        write!(f, "{y:04}-{m:02}-{d:02}")
+        write!(f, "{}-{m:02}-{d:02}", Year(y))
+    }
+}
+
+/// A year as Go's `time.Format("2006")` writes it: four digits at least, a minus sign
+/// before them for a year before 1 (the week before `0000-01-01` is `-0001-12-26`).
+struct Year(i32);
+
+impl fmt::Display for Year {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.0 < 0 {
+            write!(f, "-{:04}", self.0.unsigned_abs())
+        } else {
+            write!(f, "{:04}", self.0)
+        }
     }
 }
 
@@ -99,6 +113,16 @@ mod tests {
         assert_eq!(Day::parse("2000-03-01"), Some(Day(11017)));
         assert_eq!(Day::parse("2024-02-29").unwrap().to_string(), "2024-02-29");
         assert_eq!(Day::parse("0000-01-01").unwrap().to_string(), "0000-01-01");
+    }
+
+    #[test]
+    fn a_year_before_1_is_written_as_go_writes_it() {
+        let first = Day::parse("0000-01-01").unwrap();
+        assert_eq!(first.plus(-6).to_string(), "-0001-12-26");
+        assert_eq!(first.plus(-6).month(), "-0001-12");
+        // Ten years back, two of them (-4, -8) leap years.
+        assert_eq!(first.plus(-(365 * 10 + 2)).to_string(), "-0010-01-01");
+        assert_eq!(first.month(), "0000-01");
     }
 
     #[test]
