@@ -62,9 +62,10 @@ pub struct Summary {
 /// so writes nothing and leaves the site as it was.
 pub fn refusal(strict: bool, (read, skipped, valid): (u64, u64, u64)) -> Option<String> {
     if strict && skipped > 0 {
-        return Some(format!("--strict: {skipped} reports skipped"));
+        return Some(format!("--strict: {} skipped", counted(skipped, "report", "reports")));
     }
-    ((read > 0 || skipped > 0) && valid == 0).then(|| format!("{read} reports read, {skipped} skipped, none valid"))
+    ((read > 0 || skipped > 0) && valid == 0)
+        .then(|| format!("{} read, {skipped} skipped, none valid", counted(read, "report", "reports")))
 }
 
 impl Summary {

@@ -236,6 +236,8 @@ fn pages_exist_and_every_link_resolves() {
     assert!(home.contains("Valid reports per day and per week"));
     assert!(home.contains("rel=\"alternate\" type=\"application/atom+xml\""));
     assert!(home.contains("href=\"feed.xml\""));
+    // The newest week's stacks, from the home page's links.
+    assert!(home.contains("<a href=\"stacks/2026-01-15_2026-01-21/index.html\">This week's stacks</a>"), "{home}");
     // A weekly chart set page: CSV, stacks and a trend link on every chart.
     let set = f.read_site("charts/2026-01-15_2026-01-21/index.html");
     assert!(set.contains("href=\"../../charts/2026-01-15_2026-01-21.csv\">CSV</a>"), "{set}");

@@ -197,7 +197,7 @@ fn quiet_prints_only_errors() {
     assert_eq!(stderr(&out), "");
     f.write("2026-11-03/0.75.json", "{");
     let out = f.build(&["--quiet", "--strict"]);
-    assert_eq!(stderr(&out), "error: --strict: 1 reports skipped\n");
+    assert_eq!(stderr(&out), "error: --strict: 1 report skipped\n");
 }
 
 #[test]

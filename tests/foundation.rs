@@ -526,11 +526,11 @@ fn exit_codes_for_strict_no_valid_and_empty_data() {
     let out = f.build(&["--strict", "--summary-json", summary.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(1));
     let err = stderr(&out);
-    assert!(err.contains("error: --strict: 1 reports skipped") && err.contains("the site is left as it was"), "{err}");
+    assert!(err.contains("error: --strict: 1 report skipped") && err.contains("the site is left as it was"), "{err}");
     assert!(err.contains("skipped 2026-01-01/0.6.json: malformed"), "the skips are listed: {err}");
     assert_eq!(read_tree(&f.site()), site_before, "the site as it was: no 2026-01-02");
     let summary: Value = serde_json::from_str(&std::fs::read_to_string(&summary).unwrap()).unwrap();
-    assert_eq!(summary["refused"], "--strict: 1 reports skipped");
+    assert_eq!(summary["refused"], "--strict: 1 report skipped");
     assert_eq!((summary["daily_chart_sets"].as_u64(), summary["files_written"].as_u64()), (Some(0), Some(0)));
     // Then without --strict the new day is built.
     let out = f.build(&[]);
@@ -542,7 +542,7 @@ fn exit_codes_for_strict_no_valid_and_empty_data() {
     g.write("2026-01-01/0.6.json", "{");
     let out = g.build(&[]);
     assert_eq!(out.status.code(), Some(1), "reports present but none valid");
-    assert!(stderr(&out).contains("1 reports read, 1 skipped, none valid"), "{}", stderr(&out));
+    assert!(stderr(&out).contains("1 report read, 1 skipped, none valid"), "{}", stderr(&out));
     assert!(!g.site().exists(), "no site made");
 }
 

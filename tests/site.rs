@@ -187,8 +187,8 @@ fn pages_and_headings() {
     assert!(home.contains(
         "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"bar-chart\" role=\"img\" aria-label=\"Editor Distribution: "
     ));
-    assert!(home.contains("<title>vscode: 3 reports</title>"), "weekly: two on 01-12, one on 01-06");
-    assert!(home.contains("<title>other: 0 reports</title>"));
+    assert!(home.contains("<title>vscode: 3 uploaders</title>"), "weekly: two on 01-12, one on 01-06");
+    assert!(home.contains("<title>other: 0 uploaders</title>"));
     assert!(home.contains("<details>\n          <summary>Numbers</summary>"));
     // Header links, breadcrumbs, Markdown pages in the header.
     assert!(home.contains("<a href=\"privacy/index.html\">Privacy</a>"));
@@ -303,7 +303,7 @@ fn hostile_names_are_escaped() {
     let home = f.read_site("index.html");
     assert!(home.contains("&lt;script&gt;alert(1)&lt;/script&gt;&quot;onmouseover=alert(2)"));
     assert!(
-        home.contains("<title>v1.0.0&quot;onmouseover=alert(3)&lt;script&gt;: 1 report</title>"),
+        home.contains("<title>v1.0.0&quot;onmouseover=alert(3)&lt;script&gt;: 1 uploader</title>"),
         "SVG titles escaped"
     );
     assert!(home.contains("&lt;script&gt;alert(6)&lt;/script&gt;&quot;onmouseover="), "config title escaped");
@@ -424,7 +424,7 @@ fn pages_with_the_same_charts_share_one_chart_browser_each_with_its_own_numbers(
                 // Each page's bars are its own set's, whichever page rendered the browser.
                 for datum in chart["Data"].as_array().unwrap() {
                     let (key, value) = (datum["Key"].as_str().unwrap(), datum["Value"].as_u64().unwrap());
-                    let title = format!("<title>{key}: {value} report{}</title>", if value == 1 { "" } else { "s" });
+                    let title = format!("<title>{key}: {value} uploader{}</title>", if value == 1 { "" } else { "s" });
                     assert!(page.contains(&title), "{stem}: {title}");
                 }
             }
@@ -519,7 +519,7 @@ fn a_charts_table_gives_shares_of_the_programs_reports_not_of_the_whole_set() {
     // The week 01-02..01-08 has 5 uploaders (X 0.1 to 0.5); 2 of them have gopls reports
     // (0.1 on two days, 0.2), and both have a linux one: 100% of gopls's, not 40% of 5.
     let page = f.read_site("charts/2026-01-02_2026-01-08/index.html");
-    assert!(page.contains("<caption>Share: of the 2 reports with x/tools/gopls in this range</caption>"), "{page}");
+    assert!(page.contains("<caption>Share of the 2 uploaders with x/tools/gopls in this range</caption>"), "{page}");
     let row = |bucket: &str| format!("<tr><td>{bucket}</td><td class=\"num\">");
     let gopls = &page[page.find("id=\"x-tools-gopls-goos\"").expect("gopls's GOOS chart")..];
     let linux = &gopls[gopls.find(&row("linux")).unwrap()..];
@@ -527,5 +527,5 @@ fn a_charts_table_gives_shares_of_the_programs_reports_not_of_the_whole_set() {
     let darwin = &gopls[gopls.find(&row("darwin")).unwrap()..];
     assert!(darwin.starts_with(&format!("{}1</td><td class=\"num\">50.0%</td>", row("darwin"))), "{darwin:.80}");
     // cmd/go: one uploader (0.4) in the week.
-    assert!(page.contains("<caption>Share: of the 1 report with cmd/go in this range</caption>"), "{page}");
+    assert!(page.contains("<caption>Share of the 1 uploader with cmd/go in this range</caption>"), "{page}");
 }

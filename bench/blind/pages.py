@@ -4,8 +4,8 @@ reference's chart sets (ref.py's REF_OUT/charts/*.json), not against the site's 
 
 For every chart set of the reference:
 - its page `charts/<NAME>/index.html`: the dates of its heading, "from N reports", the
-  programs and charts in order, each chart's SVG bars (`<title>` "KEY: V report(s)") and
-  its table of numbers (bucket, reports, share of the program's reports in the range with
+  programs and charts in order, each chart's SVG bars (`<title>` "KEY: V uploader(s)") and
+  its table of numbers (bucket, uploaders, share of the program's uploaders in the range with
   one decimal);
 - its row on `charts/index.html` ("N reports", linked);
 - for a daily set, its row on `data/index.html` (the day's raw data and its count) and the
@@ -109,7 +109,7 @@ class ChartSetPage(OpenElements):
                 self.programs[-1][1].append([text, [], []])
             elif kind == "title":
                 key, _, count = text.rpartition(": ")
-                m = re.fullmatch(r"(\d+) reports?", count)
+                m = re.fullmatch(r"(\d+) uploaders?", count)
                 self.programs[-1][1][-1][1].append((key, int(m.group(1)) if m else count))
             elif kind == "td":
                 self.row.append(text)

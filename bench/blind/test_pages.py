@@ -11,8 +11,8 @@ PAGE = """<html><body><main>
 <section class="program"><h2 class="program-name" title="example.com/a: b">a: b <a href="#">#</a></h2>
 <section class="chart"><h3>OS</h3><p class="chart-meta"><code>GOOS</code> · <a href="t.html">Trend</a></p>
 <div class="chart-svg"><svg><g class="y-axis"><line x1="0"/><text>0</text></g><g class="bars">
-<g><title>linux: 3 reports</title><rect x="1"/><rect x="2"/></g>
-<g><title>a: &lt;b&gt;: 1 report</title><rect x="3"/><rect x="4"/></g></g></svg></div>
+<g><title>linux: 3 uploaders</title><rect x="1"/><rect x="2"/></g>
+<g><title>a: &lt;b&gt;: 1 uploader</title><rect x="3"/><rect x="4"/></g></g></svg></div>
 <details><summary>Numbers</summary><table class="numbers"><thead><tr><th>Bucket</th></tr></thead><tbody>
 <tr><td>linux</td><td class="num">3</td><td class="num">75.0%</td></tr>
 <tr><td>a: &lt;b&gt;</td><td class="num">1</td><td class="num">25.0%</td></tr>
@@ -57,7 +57,7 @@ class PagesTest(unittest.TestCase):
 
     def test_each_kind_of_difference_is_found(self):
         edits = [("from 5 reports", "from 6 reports"),  # the count
-                 ("linux: 3 reports", "linux: 2 reports"),  # a bar
+                 ("linux: 3 uploaders", "linux: 2 uploaders"),  # a bar
                  ('<td class="num">75.0%', '<td class="num">75.1%'),  # a share
                  ("<td>linux</td>", "<td>Linux</td>"),  # a table's bucket
                  ('datetime="2026-01-01"', 'datetime="2026-01-02"'),  # the dates

@@ -330,7 +330,10 @@ impl Pages<'_> {
         let mut deferred = browser::Deferred::default();
         if let Some(i) = self.newest_set() {
             let sets = &self.ctx.aggregates.sets;
-            context.insert("set", &SetLink::new(&sets[i], ""));
+            let set = SetLink::new(&sets[i], "");
+            let stacks = !set.daily && self.beyond.has_stacks();
+            context.insert("stacks_href", &stacks.then(|| format!("stacks/{}/index.html", set.name)));
+            context.insert("set", &set);
             let browser;
             (deferred, browser) = self.browser(i, &layout.root)?;
             context.insert("browser", &browser);

@@ -18,10 +18,15 @@
 //!
 //! # The chart
 //!
-//! One vertical bar per bucket, in the data's order; a y axis titled "Reports" with
-//! 1-2-5 ticks; bucket labels under the bars, level when they fit, turned 45 degrees when
-//! they do not, and upright when there are too many buckets for that (labels longer than [`MAX_LABEL_CHARS`] are shortened with `…`; the
-//! title and the table keep the full name). Each bucket is a `<g>` holding a `<title>`
+//! One vertical bar per bucket, in the data's order; a y axis titled "Uploaders" (a
+//! bucket's value is its distinct uploaders, `X`) with 1-2-5 ticks; bucket labels under the
+//! bars, level when they fit, turned 45 degrees when they do not, and upright when there are
+//! too many buckets for that (labels longer than [`MAX_LABEL_CHARS`] lose their middle to
+//! `…`, so names that share a long start stay apart; the title and the table keep the full
+//! name). A chart of up to four buckets fits a phone's screen ([`MIN_PLOT_WIDTH`]); more
+//! buckets get wider columns, up to [`WIDE_PLOT_WIDTH`], and then a chart grows wider
+//! rather than smaller (the page scrolls it sideways). A bar of one uploader or more is at
+//! least [`MIN_BAR_HEIGHT`] tall, so it never looks like a zero beside a tall one. Each bucket is a `<g>` holding a `<title>`
 //! and a transparent full-height rectangle before the bar, so hovering anywhere in its column, even
 //! over a zero, shows the value. Text takes `currentColor` and bars a fixed colour that
 //! the page's stylesheet may override, so the chart reads in light and dark schemes and
@@ -32,7 +37,7 @@ use std::fmt::Write;
 
 use super::fixed::{push, Fixed};
 
-/// One bar: a bucket and its number of reports.
+/// One bar: a bucket and its number of uploaders.
 #[derive(Debug, Clone, Copy)]
 pub struct Bar<'a> {
     pub label: &'a str,
@@ -44,7 +49,16 @@ pub const MAX_LABEL_CHARS: usize = 24;
 const FONT_SIZE: f64 = 12.0;
 const CHAR_WIDTH: f64 = FONT_SIZE * 0.6;
 const PLOT_HEIGHT: f64 = 200.0;
-const MIN_PLOT_WIDTH: f64 = 640.0;
+/// The plot of a chart of one to four buckets: with the axis, about 350 pixels, a phone's
+/// screen.
+const MIN_PLOT_WIDTH: f64 = 300.0;
+/// The column a bucket gets until the plot is [`WIDE_PLOT_WIDTH`] wide.
+const PREFERRED_STEP: f64 = 64.0;
+/// The widest plot that still shares its width among the buckets; beyond it, columns
+/// narrow down to [`MIN_STEP`] and then the chart grows.
+const WIDE_PLOT_WIDTH: f64 = 640.0;
+/// The shortest bar of a bucket that has uploaders.
+const MIN_BAR_HEIGHT: f64 = 2.0;
 /// The widest bar: few buckets get room around their bars, not wider bars.
 const MAX_BAR_WIDTH: f64 = 48.0;
 /// The narrowest column whose 45-degree label keeps clear of its neighbour's (the
@@ -68,7 +82,7 @@ pub fn bar_chart(title: &str, bars: &[Bar<'_>]) -> String {
     escape_into(&mut svg, title);
     let _ = write!(
         svg,
-        r#": reports per bucket, {} bucket{}" width="{width:.1}" height="{height:.1}" viewBox="0 0 {width:.1} {height:.1}" font-family="system-ui, sans-serif" font-size="{:.1}">"#,
+        r#": uploaders per bucket, {} bucket{}" width="{width:.1}" height="{height:.1}" viewBox="0 0 {width:.1} {height:.1}" font-family="system-ui, sans-serif" font-size="{:.1}">"#,
         bars.len(),
         if bars.len() == 1 { "" } else { "s" },
         Fixed(FONT_SIZE),
@@ -112,7 +126,8 @@ impl Layout {
         let count = bars.len().max(1);
         let label_widths: Vec<f64> = bars.iter().map(|b| text_width(&short_label(b.label))).collect();
         let widest = label_widths.iter().copied().fold(0.0, f64::max);
-        let level_step = MIN_PLOT_WIDTH / count as f64;
+        let plot = (PREFERRED_STEP * count as f64).clamp(MIN_PLOT_WIDTH, WIDE_PLOT_WIDTH);
+        let level_step = plot / count as f64;
         let angle = if widest + 6.0 <= level_step {
             Angle::Level
         } else if level_step >= MIN_SLANTED_STEP {
@@ -165,6 +180,17 @@ impl Layout {
         self.baseline() - PLOT_HEIGHT * value as f64 / self.top_value as f64
     }
 
+    /// The top of a bar: [`Layout::y`], but at least [`MIN_BAR_HEIGHT`] above the baseline
+    /// when there is a value at all.
+    fn bar_top(&self, value: u64) -> f64 {
+        let y = self.y(value);
+        if value > 0 {
+            y.min(self.baseline() - MIN_BAR_HEIGHT)
+        } else {
+            y
+        }
+    }
+
     /// Grid lines, tick labels and the axis title.
     fn y_axis(&self, svg: &mut String) {
         let (x0, x1) = (Fixed(self.left), Fixed(self.left + self.step * self.count as f64));
@@ -181,7 +207,7 @@ impl Layout {
         }
         let _ = write!(
             svg,
-            r#"<text class="axis-title" text-anchor="middle" transform="translate(12.0,{:.1}) rotate(-90)">Reports</text></g>"#,
+            r#"<text class="axis-title" text-anchor="middle" transform="translate(12.0,{:.1}) rotate(-90)">Uploaders</text></g>"#,
             Fixed(TOP + PLOT_HEIGHT / 2.0),
         );
     }
@@ -202,11 +228,21 @@ impl Layout {
         for (i, bar) in bars.iter().enumerate() {
             let column = self.left + i as f64 * self.step;
             let x = Fixed(column + (self.step - width) / 2.0);
-            let y = self.y(bar.value);
+            let y = self.bar_top(bar.value);
             svg.push_str("<g><title>");
             escape_into(svg, bar.label);
-            let reports = if bar.value == 1 { " report" } else { " reports" };
-            push!(svg, ": ", bar.value, reports, r#"</title><rect x=""#, Fixed(column), hover.as_str(), x, r#"" y=""#);
+            let uploaders = if bar.value == 1 { " uploader" } else { " uploaders" };
+            push!(
+                svg,
+                ": ",
+                bar.value,
+                uploaders,
+                r#"</title><rect x=""#,
+                Fixed(column),
+                hover.as_str(),
+                x,
+                r#"" y=""#
+            );
             push!(svg, Fixed(y), bar_width.as_str(), Fixed(self.baseline() - y), r#""/></g>"#);
         }
         svg.push_str("</g>");
@@ -258,15 +294,19 @@ fn tick_step(max: u64) -> u64 {
     }
 }
 
-/// The label under a bar: at most [`MAX_LABEL_CHARS`] characters.
+/// The label under a bar: at most [`MAX_LABEL_CHARS`] characters, a longer one cut in the
+/// middle (its first 11 and last 12 characters around `…`), as buckets of one chart often
+/// share a long start (`gopls.implement_interface-code_action`, `…-context_menu`).
 fn short_label(label: &str) -> std::borrow::Cow<'_, str> {
-    match label.char_indices().nth(MAX_LABEL_CHARS) {
-        None => label.into(),
-        Some(_) => {
-            let cut = label.char_indices().nth(MAX_LABEL_CHARS - 1).map_or(label.len(), |(i, _)| i);
-            format!("{}…", &label[..cut]).into()
-        }
+    let chars = label.chars().count();
+    if chars <= MAX_LABEL_CHARS {
+        return label.into();
     }
+    let head = (MAX_LABEL_CHARS - 1) / 2;
+    let tail = MAX_LABEL_CHARS - 1 - head;
+    let start = label.char_indices().nth(head).map_or(label.len(), |(i, _)| i);
+    let end = label.char_indices().nth(chars - tail).map_or(label.len(), |(i, _)| i);
+    format!("{}…{}", &label[..start], &label[end..]).into()
 }
 
 fn text_width(text: &str) -> f64 {
@@ -307,10 +347,10 @@ mod tests {
     #[test]
     fn every_bucket_has_a_title_zero_included() {
         let svg = bar_chart("GOOS", &bars(&[("linux", 12), ("windows", 0), ("darwin", 1)]));
-        assert_eq!(titles(&svg), ["linux: 12 reports", "windows: 0 reports", "darwin: 1 report"]);
-        assert!(svg.starts_with(r#"<svg xmlns="http://www.w3.org/2000/svg" class="bar-chart" role="img" aria-label="GOOS: reports per bucket, 3 buckets""#));
+        assert_eq!(titles(&svg), ["linux: 12 uploaders", "windows: 0 uploaders", "darwin: 1 uploader"]);
+        assert!(svg.starts_with(r#"<svg xmlns="http://www.w3.org/2000/svg" class="bar-chart" role="img" aria-label="GOOS: uploaders per bucket, 3 buckets""#));
         assert_eq!(svg.matches(r#"<rect "#).count(), 6, "a hover target and a bar per bucket");
-        assert!(svg.contains(">Reports</text>"));
+        assert!(svg.contains(">Uploaders</text>"));
     }
 
     #[test]
@@ -320,7 +360,7 @@ mod tests {
         assert!(!svg.contains("<script"));
         assert!(!svg.contains("\"onmouseover"));
         assert!(!svg.contains('\u{0}') && !svg.contains('\u{1b}'));
-        let expected = "<script>alert(1)</script>\"onmouseover='x' &amp; \u{FFFD}\u{FFFD}: 3 reports";
+        let expected = "<script>alert(1)</script>\"onmouseover='x' &amp; \u{FFFD}\u{FFFD}: 3 uploaders";
         assert_eq!(titles(&svg), [expected]);
     }
 
@@ -331,7 +371,7 @@ mod tests {
         let svg = bar_chart("ports", &data);
         assert_eq!(titles(&svg).len(), 60);
         assert_eq!(svg.matches("rotate(-90)").count(), 60 + 1); // and the axis title
-        assert!(svg.contains("go/platform/target/port…"));
+        assert!(svg.contains("go/platform…linux-arch07"));
         let layout = Layout::new(&data);
         assert_eq!(layout.angle, Angle::Upright);
         assert!(layout.step >= MIN_STEP);
@@ -373,6 +413,53 @@ mod tests {
         }
     }
 
+    /// The heights of the bars (every second `<rect>`: the first of a bucket is its hover
+    /// target).
+    fn bar_heights(svg: &str) -> Vec<f64> {
+        let heights = svg.split("height=\"").skip(1).map(|s| s.split('"').next().unwrap().parse::<f64>().unwrap());
+        // The first height is the SVG's own.
+        heights.skip(1).skip(1).step_by(2).collect()
+    }
+
+    #[test]
+    fn a_bar_with_uploaders_never_looks_like_zero() {
+        let svg = bar_chart("GOOS", &bars(&[("linux", 10_000), ("aix", 1), ("plan9", 0), ("netbsd", 10)]));
+        let heights = bar_heights(&svg);
+        assert_eq!(heights.len(), 4, "{svg}");
+        assert_eq!(heights[0], PLOT_HEIGHT);
+        assert_eq!(heights[1], MIN_BAR_HEIGHT, "1 of 10,000 is drawn 2 pixels tall");
+        assert_eq!(heights[2], 0.0);
+        assert_eq!(heights[3], MIN_BAR_HEIGHT);
+    }
+
+    #[test]
+    fn few_buckets_fit_a_phone_and_many_widen_the_chart_not_shrink_it() {
+        let width = |n: usize| {
+            let names: Vec<String> = (0..n).map(|i| format!("b{i}")).collect();
+            Layout::new(&names.iter().map(|n| Bar { label: n, value: 3 }).collect::<Vec<_>>()).width()
+        };
+        for n in 1..=4 {
+            assert!(width(n) <= 360.0, "{n} buckets: {}", width(n));
+        }
+        assert!(width(6) > width(4) && width(10) > width(6));
+        assert!(width(40) <= width(10) + 1.0, "the same wide plot");
+        assert!(width(134) >= 134.0 * MIN_STEP, "no narrower than its columns");
+    }
+
+    #[test]
+    fn long_labels_lose_their_middle_so_buckets_that_share_a_start_stay_apart() {
+        let names = [
+            "gopls.implement_interface-command_palette",
+            "gopls.implement_interface-context_menu",
+            "gopls.implement_interface-code_action",
+        ];
+        let short: Vec<String> = names.iter().map(|n| short_label(n).into_owned()).collect();
+        assert_eq!(short, ["gopls.imple…mand_palette", "gopls.imple…context_menu", "gopls.imple…-code_action"]);
+        assert!(short.iter().all(|s| s.chars().count() == MAX_LABEL_CHARS));
+        assert_eq!(short_label("exactly-twenty-four-char"), "exactly-twenty-four-char");
+        assert_eq!(short_label("ünïcödé-ünïcödé-ünïcödé-ü"), "ünïcödé-ünï…dé-ünïcödé-ü");
+    }
+
     #[test]
     fn ticks_are_one_two_five() {
         assert_eq!(tick_step(0), 1);
@@ -390,6 +477,6 @@ mod tests {
     fn empty_and_zero_charts_draw() {
         assert_eq!(titles(&bar_chart("none", &[])).len(), 0);
         let svg = bar_chart("zeros", &bars(&[("a", 0), ("b", 0)]));
-        assert_eq!(titles(&svg), ["a: 0 reports", "b: 0 reports"]);
+        assert_eq!(titles(&svg), ["a: 0 uploaders", "b: 0 uploaders"]);
     }
 }
