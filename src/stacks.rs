@@ -110,7 +110,7 @@ pub struct StackRow<'a> {
     /// Distinct uploaders (`X`) whose reports in the window hold the stack.
     pub uploaders: u32,
     /// The stack's counts summed over those reports.
-    pub total: u64,
+    pub total: u128,
     /// Not seen in the previous non-overlapping week (the seven days before the window).
     pub new: bool,
 }
@@ -332,7 +332,7 @@ impl StackIndex {
                 stack,
                 id: group[0].stack,
                 uploaders,
-                total: group.iter().map(|r| r.count).sum(),
+                total: group.iter().map(|r| u128::from(r.count)).sum(),
                 new: !before.contains(&group[0].stack),
             });
         }
@@ -456,6 +456,23 @@ mod tests {
     }
 
     #[test]
+    fn totals_past_two_to_the_64_are_exact_and_rank_as_such() {
+        const BIG: &str = "crash/crash\nmain.big:+1";
+        const SMALL: &str = "crash/crash\nmain.small:+1";
+        let max = i64::MAX as u64;
+        let reports = [0.1, 0.2, 0.3].map(|x| (Day(20_000), x, vec![s("p", BIG, max), s("p", SMALL, max / 3 * 2)]));
+        let index = StackIndex::from_reports(reports);
+        let week = index.week(Day(20_000), &[], &ChartConfigFile::default());
+        let got: Vec<(&str, u128)> =
+            week.counters[0].stacks.iter().map(|r| (r.stack.frames[0].as_str(), r.total)).collect();
+        // 3 x (2^63 - 1) = 27670116110564327421, past u64::MAX; it ranks first.
+        assert_eq!(
+            got,
+            vec![("main.big:+1", 27_670_116_110_564_327_421), ("main.small:+1", 18_446_744_073_709_551_612)]
+        );
+    }
+
+    #[test]
     fn ranks_by_uploaders_then_total_then_text_and_marks_new() {
         const A: &str = "gopls/bug\na.f:1"; // seen the week before too
         const B: &str = "gopls/bug\nb.f:1";
@@ -496,7 +513,7 @@ mod tests {
         let bug = &week.counters[1];
         assert_eq!(bug.title.as_deref(), Some("Bugs"));
         assert_eq!(bug.description.as_deref(), Some("gopls bug reports"));
-        let got: Vec<(&str, u32, u64, bool)> =
+        let got: Vec<(&str, u32, u128, bool)> =
             bug.stacks.iter().map(|r| (r.stack.frames[0].as_str(), r.uploaders, r.total, r.new)).collect();
         // B: 0.1, 0.2 -> 2 uploaders, 3; C: 0.2, 0.3 -> 2, 2; D: 0.3, 0.4 -> 2, 3;
         // A: 0.1 twice -> 1 uploader, 10. B and D tie on uploaders and total: by text.

@@ -90,6 +90,12 @@ impl Piece for u64 {
     }
 }
 
+impl Piece for u128 {
+    fn push_to(self, out: &mut String) {
+        out.push_str(itoa::Buffer::new().format(self));
+    }
+}
+
 impl Piece for usize {
     fn push_to(self, out: &mut String) {
         out.push_str(itoa::Buffer::new().format(self));
