@@ -742,6 +742,45 @@ fn misuse_gets_one_clear_line_never_a_panic() {
     assert_eq!(fs::read(&file).unwrap(), b"x", "a SITE that is a file is left alone");
 }
 
+/// `bytes` gzipped.
+fn gzipped(bytes: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    enc.write_all(bytes).unwrap();
+    enc.finish().unwrap()
+}
+
+#[test]
+fn gzip_data_without_gz_in_its_name_or_gzipped_twice_is_one_unreadable_file_not_hundreds_of_lines() {
+    // Lines of reports for another day, so that their compressed bytes hold newlines.
+    let lines: String = (1..400)
+        .map(|i| {
+            format!(
+                "{{\"Week\":\"2026-02-01\",\"X\":{},\"Programs\":null,\"Config\":\"v0.115.0\"}}\n",
+                i as f64 / 401.0
+            )
+        })
+        .collect();
+    let gz = gzipped(lines.as_bytes());
+    assert!(gz.iter().filter(|&&b| b == b'\n').count() > 2, "the compressed data holds newlines");
+    let (_f, summary) = beside_valid_reports(&[], |f| {
+        f.write("2026-02-01.json", &gz);
+        f.write("2026-02-02.json.gz", gzipped(&gz));
+        f.write("2026-01-05/0.9.json", gzipped(b"{\"Week\":\"2026-01-05\",\"X\":0.9}\n"));
+    });
+    for (path, why) in [
+        ("2026-02-01.json", "its name does not end in `.gz`"),
+        ("2026-02-02.json.gz", "gzipped twice"),
+        ("2026-01-05/0.9.json", "its name does not end in `.gz`"),
+    ] {
+        let skips = skips_of(&summary, path);
+        assert_eq!(skips.len(), 1, "one skip for the whole file: {path}: {skips:?}");
+        assert_eq!((skips[0].0, skips[0].1.as_str()), (0, "unreadable"), "{path}");
+        assert!(skips[0].2.contains(why), "{path}: {}", skips[0].2);
+    }
+    assert_eq!(summary["reports_skipped"], 3);
+}
+
 #[test]
 fn a_git_lfs_or_annex_pointer_is_one_unreadable_file_that_says_how_to_fetch_it() {
     // What a data repository kept with Git LFS holds when checked out without its files.

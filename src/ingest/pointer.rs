@@ -2,7 +2,9 @@
 //! LFS or git-annex, checked out without fetching the files (`actions/checkout` without
 //! `lfs: true`), holds small text files where the reports should be. Each such file is
 //! one unreadable file whose reason says what to do, rather than one malformed report per
-//! line of the pointer, or a bad gzip header.
+//! line of the pointer, or a bad gzip header. So is a file of gzip data read as text (a
+//! name without `.gz`, or a file gzipped twice), rather than hundreds of invalid "lines"
+//! cut at the newline bytes of compressed data ([`refuse_gzip_data`]).
 
 use std::fs::File;
 use std::io;
@@ -43,7 +45,23 @@ pub fn refuse_text(text: &[u8]) -> io::Result<()> {
     }
 }
 
-/// The error of a file that is a pointer: what it is and how to fetch the file.
+/// An error when `text`, the start of what a file gave as reports (after decompressing it
+/// when its name ends in `.gz`, as `named_gz` says), is gzip data: gzip's magic bytes
+/// cannot start a report, which is JSON text.
+pub fn refuse_gzip_data(text: &[u8], named_gz: bool) -> io::Result<()> {
+    if !text.starts_with(&[0x1f, 0x8b]) {
+        return Ok(());
+    }
+    let why = if named_gz {
+        "it is gzip data once decompressed: it was gzipped twice (decompress it once with `gunzip`)"
+    } else {
+        "it is gzip data, but its name does not end in `.gz`: rename it to end in `.gz`"
+    };
+    Err(io::Error::new(io::ErrorKind::InvalidData, Pointer(why)))
+}
+
+/// The error of a file that is a pointer (or gzip data read as text): what it is and how
+/// to mend it.
 #[derive(Debug)]
 struct Pointer(&'static str);
 
@@ -112,6 +130,17 @@ mod tests {
         assert!(!is_pointer(&kept));
         assert!(refuse_text(LFS.as_bytes()).is_err());
         assert!(refuse_text(b"{}").is_ok());
+    }
+
+    #[test]
+    fn gzip_data_read_as_text_is_named_as_such() {
+        let without_gz = refuse_gzip_data(b"\x1f\x8b\x08\x00rest", false).unwrap_err();
+        assert!(without_gz.to_string().contains("its name does not end in `.gz`"), "{without_gz}");
+        assert!(is_pointer(&without_gz), "one unreadable file, which merge leaves in place");
+        let twice = refuse_gzip_data(b"\x1f\x8b\x08", true).unwrap_err();
+        assert!(twice.to_string().contains("gzipped twice"), "{twice}");
+        assert!(refuse_gzip_data(b"{\"Week\":\"2026-11-02\"}\n", true).is_ok());
+        assert!(refuse_gzip_data(b"\x1f", false).is_ok() && refuse_gzip_data(b"", false).is_ok());
     }
 
     #[test]

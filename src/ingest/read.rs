@@ -86,14 +86,14 @@ pub fn read_reports(
             spent.set(clock.elapsed());
         }
         if inflated {
-            read_lines(&text[..], limits, each)?;
+            read_lines(&text[..], limits, true, each)?;
             WholeBuffers::give_back(gz, text);
         } else {
             // Streamed from what was read on (a file that grew goes on from where it is).
             let gz = io::Cursor::new(gz).chain(raw);
             let gz = Timed::new(MultiGzDecoder::new(BufReader::new(gz)), &spent);
             let reader = Capped::new(gz, limits.max_file_bytes);
-            read_lines(BufReader::with_capacity(256 * 1024, reader), limits, each)?;
+            read_lines(BufReader::with_capacity(256 * 1024, reader), limits, true, each)?;
         }
         return Ok((FileRead { stat, hash }, spent.map_or(Duration::ZERO, |s| s.get())));
     }
@@ -107,9 +107,10 @@ pub fn read_reports(
         Layout::Upload => {
             // A plain file's size is known without reading it; a gzipped one's is not.
             let known = (!file.gzip).then_some(size);
-            read_one(reader, limits, known, |p| each(0, p)).map_err(|e| super::pointer::explain(&raw, size, e))?;
+            read_one(reader, limits, known, file.gzip, |p| each(0, p))
+                .map_err(|e| super::pointer::explain(&raw, size, e))?;
         }
-        Layout::Merged => read_lines(BufReader::with_capacity(256 * 1024, reader), limits, each)?,
+        Layout::Merged => read_lines(BufReader::with_capacity(256 * 1024, reader), limits, file.gzip, each)?,
     }
     Ok((FileRead { stat, hash: None }, spent.map_or(Duration::ZERO, |s| s.get())))
 }
@@ -195,11 +196,18 @@ fn open_regular(path: &Path) -> io::Result<(File, crate::cache::FileStat)> {
 
 /// Reads one report, never more than the limit plus a few bytes, whatever the file's
 /// size (`size`, when known, gives the length of a too-large report not read to its end).
-fn read_one(reader: impl Read, limits: &Limits, size: Option<u64>, mut each: impl FnMut(Piece<'_>)) -> io::Result<()> {
+fn read_one(
+    reader: impl Read,
+    limits: &Limits,
+    size: Option<u64>,
+    named_gz: bool,
+    mut each: impl FnMut(Piece<'_>),
+) -> io::Result<()> {
     let keep = limits.max_report_bytes.saturating_add(2); // room for a final "\r\n"
     let mut text = Vec::with_capacity(4096.min(keep.saturating_add(1)));
     let read = reader.take((keep as u64).saturating_add(1)).read_to_end(&mut text)?;
     super::pointer::refuse_text(&text)?;
+    super::pointer::refuse_gzip_data(&text, named_gz)?;
     if read > keep || without_newline(&text).len() > limits.max_report_bytes {
         let len = if read > keep { size } else { Some(without_newline(&text).len() as u64) };
         each(Piece::TooLarge(len));
@@ -214,7 +222,13 @@ fn read_one(reader: impl Read, limits: &Limits, size: Option<u64>, mut each: imp
 /// Holds at most one buffer plus one line of up to the limit: a longer line is measured
 /// (its length without `\n` or `\r\n`, as for a line within the limit) and dropped as
 /// it streams past, so a 100 MB line costs no more memory than a short one.
-fn read_lines(mut reader: impl BufRead, limits: &Limits, mut each: impl FnMut(u32, Piece<'_>)) -> io::Result<()> {
+fn read_lines(
+    mut reader: impl BufRead,
+    limits: &Limits,
+    named_gz: bool,
+    mut each: impl FnMut(u32, Piece<'_>),
+) -> io::Result<()> {
+    super::pointer::refuse_gzip_data(reader.fill_buf()?, named_gz)?;
     // Room for one `\r`, which `piece` strips, before a line is known to be too long.
     let keep = limits.max_report_bytes.saturating_add(1);
     let mut line_no: u32 = 0;
@@ -508,7 +522,7 @@ mod tests {
         let limits = Limits { max_report_bytes: max, max_file_bytes: 1 << 20 };
         let mut out = Vec::new();
         let reader = BufReader::with_capacity(capacity, input);
-        read_lines(reader, &limits, |n, p| {
+        read_lines(reader, &limits, false, |n, p| {
             out.push((
                 n,
                 match p {
@@ -567,7 +581,7 @@ mod tests {
             let limits = Limits { max_report_bytes: max, max_file_bytes: 1 << 20 };
             let mut reader = Counting { inner: &input, read: 0 };
             let mut got = None;
-            read_one(&mut reader, &limits, Some(input.len() as u64), |p| {
+            read_one(&mut reader, &limits, Some(input.len() as u64), false, |p| {
                 got = Some(match p {
                     Piece::Text(t) => Ok(t.to_vec()),
                     Piece::TooLarge(n) => Err(n),
