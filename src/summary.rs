@@ -69,6 +69,21 @@ pub fn refusal(strict: bool, (read, skipped, valid): (u64, u64, u64)) -> Option<
 }
 
 impl Summary {
+    /// The line after the first [`SHOWN`] skips: how many more there are, and how many of
+    /// them `--summary-json` lists (at most 100 per file, [`LISTED`] in all).
+    pub fn more_skipped(&self) -> Option<String> {
+        let more = self.reports_skipped.checked_sub(SHOWN as u64).filter(|&more| more > 0)?;
+        let listed = self.skipped.len().saturating_sub(SHOWN) as u64;
+        Some(if listed == more {
+            format!("... and {more} more skipped (listed in --summary-json)")
+        } else {
+            format!(
+                "... and {more} more skipped ({listed} of them listed in --summary-json, at most {} per file)",
+                crate::ingest::DETAILS_PER_FILE
+            )
+        })
+    }
+
     /// [`refusal`] of this summary's counts.
     pub fn refusal(&self, strict: bool) -> Option<String> {
         refusal(strict, (self.reports_read, self.reports_skipped, self.reports_valid))
@@ -119,9 +134,8 @@ impl Summary {
             let place = if skip.line > 0 { format!("{}:{}", skip.path, skip.line) } else { skip.path.clone() };
             let _ = writeln!(out, "  skipped {place}: {}: {}", skip.reason, skip.message);
         }
-        if self.reports_skipped > SHOWN as u64 {
-            let _ =
-                writeln!(out, "  ... and {} more skipped (see --summary-json)", self.reports_skipped - SHOWN as u64);
+        if let Some(more) = self.more_skipped() {
+            let _ = writeln!(out, "  {more}");
         }
         let _ = writeln!(out, "upload config: {}; chart config: {}", self.upload_config, self.chart_config);
         for note in &self.notes {

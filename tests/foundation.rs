@@ -649,6 +649,27 @@ fn a_plain_counter_and_a_bucket_of_its_own_name_count_in_the_same_bucket_of_both
 }
 
 #[test]
+fn a_file_lists_at_most_100_skips_duplicates_included_and_the_summary_says_how_many_are_listed() {
+    let f = Fixture::new();
+    let valid = report("2026-01-05", 0.5, json!(null));
+    let text = format!("{}{}", "{\"Week\":1}\n".repeat(150), format!("{valid}\n").repeat(60));
+    f.write("2026-01-05.jsonl", text);
+    let summary_path = f.dir.path().join("summary.json");
+    let out = f.build(&["--summary-json", summary_path.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let summary: Value = serde_json::from_str(&std::fs::read_to_string(&summary_path).unwrap()).unwrap();
+    // 150 of the wrong type, and 59 copies of the report that the last line's copy beats.
+    assert_eq!(summary["reports_skipped"], 209);
+    assert_eq!(summary["skipped"].as_array().unwrap().len(), 100);
+    assert_eq!(summary["skipped_not_listed"], 109);
+    assert!(
+        stderr(&out).contains("... and 199 more skipped (90 of them listed in --summary-json, at most 100 per file)"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
 fn a_too_large_upload_is_measured_without_its_newline_or_said_to_be_cut_short() {
     let f = Fixture::new();
     let padded = |n: usize| format!("{{\"Week\":\"2026-01-05\",\"X\":0.5,\"Pad\":\"{}\"}}", "x".repeat(n));

@@ -124,8 +124,8 @@ fn report(summary: &Summary, data: &Path, quiet: bool) -> String {
         let line = if skip.line > 0 { format!(":{}", skip.line) } else { String::new() };
         let _ = writeln!(out, "{}{line}: {}: {}", place(&skip.path), skip.reason, skip.message);
     }
-    if summary.reports_skipped > SHOWN as u64 {
-        let _ = writeln!(out, "... and {} more (see --summary-json)", summary.reports_skipped - SHOWN as u64);
+    if let Some(more) = summary.more_skipped() {
+        let _ = writeln!(out, "{more}");
     }
     out
 }

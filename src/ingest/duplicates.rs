@@ -40,7 +40,8 @@ pub(super) fn drop_duplicates(records: &mut Vec<Record>) -> Vec<Dropped> {
 /// Every report the duplicate rule dropped, as the cache keeps them: `kept` (from the
 /// previous build, on days not recounted) and `dropped` now, in the order of a clean
 /// build's rule (by day, X, path, line). Each is counted in `skipped`, and listed in
-/// `skips` up to [`DETAILS_PER_FILE`] per file.
+/// `skips` while its file has fewer than [`DETAILS_PER_FILE`] skips listed, the other
+/// reasons' included.
 pub(super) fn list_duplicates(
     kept: Vec<CachedDuplicate>,
     dropped: Vec<Dropped>,
@@ -57,10 +58,16 @@ pub(super) fn list_duplicates(
     duplicates.sort_unstable_by(|a, b| {
         (a.day, a.x.to_bits(), a.rel.as_bytes(), a.line).cmp(&(b.day, b.x.to_bits(), b.rel.as_bytes(), b.line))
     });
-    let mut details: rustc_hash::FxHashMap<&str, usize> = Default::default();
+    let mut details: rustc_hash::FxHashMap<String, usize> = Default::default();
+    for skip in skips.iter() {
+        *details.entry(skip.path.clone()).or_default() += 1;
+    }
     for dropped in &duplicates {
         skipped[Reason::Duplicate.index()] += 1;
-        let shown = details.entry(&dropped.rel).or_default();
+        if !details.contains_key(dropped.rel.as_str()) {
+            details.insert(dropped.rel.clone(), 0);
+        }
+        let shown = details.get_mut(dropped.rel.as_str()).expect("inserted");
         if *shown >= DETAILS_PER_FILE {
             continue; // counted, not detailed: a file of one line repeated must not cost memory per line
         }

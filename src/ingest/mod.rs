@@ -87,7 +87,7 @@ pub struct Skip {
 }
 
 /// How many skips each file keeps in detail (all are counted).
-const DETAILS_PER_FILE: usize = 100;
+pub const DETAILS_PER_FILE: usize = 100;
 
 /// Everything ingest found.
 pub struct Ingested {
