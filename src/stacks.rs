@@ -20,6 +20,14 @@ use crate::config::ChartConfigFile;
 use crate::day::Day;
 use crate::ingest::{report, Ingested, Record};
 
+/// `line`, cut to [`MAX_FRAME_CHARS`] characters and `…` when longer.
+fn shown(line: &str) -> String {
+    match line.char_indices().nth(MAX_FRAME_CHARS) {
+        Some((end, _)) => format!("{}…", &line[..end]),
+        None => line.to_string(),
+    }
+}
+
 /// Expands `"` ditto marks, exactly as Go's `DecodeStack` does: every line (the name
 /// too) is split at its last `.`; a line whose part before it is exactly `"` gets the
 /// last full path instead; a line with another path sets the last path.
@@ -47,27 +55,38 @@ pub fn decode(encoded: &str) -> String {
     lines.join("\n")
 }
 
+/// A stack shows at most this many frames: a client's stacks are as deep as its config's
+/// `Depth` (16 in Go's), but a report of 100 KiB may hold a stack of thousands of frames,
+/// and a week of such reports would make a stacks page of hundreds of megabytes.
+pub const MAX_FRAMES_SHOWN: usize = 128;
+/// A counter name or frame shows at most this many characters, the rest cut to `…`.
+pub const MAX_FRAME_CHARS: usize = 1000;
+
 /// A stack as shown: the counter name and the decoded frames, one per line (a trailing
-/// empty line, as after `truncated`, dropped).
+/// empty line, as after `truncated`, dropped), at most [`MAX_FRAMES_SHOWN`] of them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Stack {
     pub program: String,
     pub counter: String,
     pub frames: Vec<String>,
+    /// The frames past [`MAX_FRAMES_SHOWN`], not kept.
+    pub frames_not_shown: usize,
     /// The key as uploaded.
     pub encoded: String,
 }
 
 impl Stack {
-    pub fn new(program: &str, encoded: &str) -> Stack {
-        let decoded = decode(encoded);
+    pub fn new(program: String, encoded: String) -> Stack {
+        let decoded = decode(&encoded);
         let mut lines = decoded.split('\n');
-        let counter = lines.next().unwrap_or_default().to_string();
-        let mut frames: Vec<String> = lines.map(str::to_string).collect();
+        let counter = shown(lines.next().unwrap_or_default());
+        let mut frames: Vec<&str> = lines.collect();
         while frames.last().is_some_and(|f| f.is_empty()) {
             frames.pop();
         }
-        Stack { program: program.to_string(), counter, frames, encoded: encoded.to_string() }
+        let frames_not_shown = frames.len().saturating_sub(MAX_FRAMES_SHOWN);
+        let frames = frames.into_iter().take(MAX_FRAMES_SHOWN).map(shown).collect();
+        Stack { program, counter, frames, frames_not_shown, encoded }
     }
 
     /// A hash of the program and the key as uploaded: what identifies the stack.
@@ -173,7 +192,8 @@ impl CachedStacks {
 /// An index being built: stacks by (program, key) and each day's rows.
 #[derive(Default)]
 struct Builder {
-    ids: FxHashMap<(String, String), u32>,
+    /// By a 128-bit hash of (program, key): the stack's texts are kept once, in `stacks`.
+    ids: FxHashMap<u128, u32>,
     stacks: Vec<Stack>,
     days: BTreeMap<Day, Vec<Row>>,
 }
@@ -182,10 +202,13 @@ impl Builder {
     /// The id of the stack (program, key), new if it was not seen.
     fn intern(&mut self, program: String, encoded: String) -> u32 {
         let next = self.stacks.len() as u32;
-        match self.ids.entry((program, encoded)) {
+        let mut hash = xxhash_rust::xxh3::Xxh3::new();
+        hash.update(program.as_bytes());
+        hash.update(&[0]);
+        hash.update(encoded.as_bytes());
+        match self.ids.entry(hash.digest128()) {
             std::collections::hash_map::Entry::Occupied(known) => *known.get(),
             std::collections::hash_map::Entry::Vacant(new) => {
-                let (program, encoded) = new.key();
                 self.stacks.push(Stack::new(program, encoded));
                 new.insert(next);
                 next
@@ -443,12 +466,34 @@ mod tests {
 
     #[test]
     fn stack_splits_name_and_frames_dropping_a_trailing_empty_line() {
-        let stack = Stack::new("p", "gopls/bug\na.f:1\n\".g:2\ntruncated\n");
+        let stack = Stack::new("p".into(), "gopls/bug\na.f:1\n\".g:2\ntruncated\n".into());
         assert_eq!(stack.counter, "gopls/bug");
         assert_eq!(stack.frames, vec!["a.f:1", "a.g:2", "truncated"]);
-        let bare = Stack::new("p", "crash/crash");
+        assert_eq!(stack.frames_not_shown, 0);
+        let bare = Stack::new("p".into(), "crash/crash".into());
         assert_eq!(bare.counter, "crash/crash");
         assert!(bare.frames.is_empty());
+    }
+
+    #[test]
+    fn a_stack_shows_128_frames_of_1000_characters_at_most_and_counts_the_rest() {
+        let long_frame = format!("a.{}:1", "f".repeat(MAX_FRAME_CHARS + 500));
+        let frames: Vec<String> = (0..200).map(|i| format!("p.f{i}:+{i}")).collect();
+        let encoded = format!("crash/crash\n{long_frame}\n{}", frames.join("\n"));
+        let stack = Stack::new("p".into(), encoded.clone());
+        assert_eq!(stack.frames.len(), MAX_FRAMES_SHOWN);
+        assert_eq!(stack.frames_not_shown, 201 - MAX_FRAMES_SHOWN);
+        assert_eq!(stack.frames[0].chars().count(), MAX_FRAME_CHARS + 1);
+        assert!(stack.frames[0].ends_with("ff…"));
+        assert_eq!(stack.frames[MAX_FRAMES_SHOWN - 1], "p.f126:+126");
+        // The stack is still told apart by its whole key: the same first frames with
+        // another end are another stack.
+        let other = encoded.replace("p.f199:+199", "p.f199:+7");
+        let index = StackIndex::from_reports([
+            (Day(20_000), 0.1, vec![s("p", &encoded, 1)]),
+            (Day(20_000), 0.2, vec![s("p", &other, 1)]),
+        ]);
+        assert_eq!(index.stacks().len(), 2);
     }
 
     fn s(program: &str, key: &str, count: u64) -> (String, String, u64) {

@@ -68,11 +68,15 @@ pub fn stacks_markup(index: &StackIndex) -> Vec<String> {
 }
 
 fn stack_markup(stack: &Stack) -> String {
-    let mut html = String::with_capacity(stack.encoded.len() + 16);
+    let mut html = String::with_capacity(stack.frames.iter().map(|f| f.len() + 1).sum::<usize>() + 64);
     xml::push_text(&mut html, &stack.counter);
     for frame in &stack.frames {
         html.push('\n');
         xml::push_text(&mut html, frame);
+    }
+    if stack.frames_not_shown > 0 {
+        let more = crate::summary::counted(stack.frames_not_shown as u64, "more frame", "more frames");
+        push!(&mut html, "\n… ", more.as_str(), ", not shown");
     }
     html
 }
@@ -113,6 +117,15 @@ mod tests {
             reports.iter().map(|&(day, x, key, n)| (Day(day), x, vec![("gopls".to_string(), key.to_string(), n)]));
         let index = StackIndex::from_reports(reports);
         StacksView::new(&index.week(Day(12), &[], &ChartConfigFile::default()), &stacks_markup(&index))
+    }
+
+    #[test]
+    fn a_deep_stack_shows_its_first_frames_and_how_many_more_there_are() {
+        let key = format!("crash/crash\n{}", (0..130).map(|i| format!("m.f{i}:+1")).collect::<Vec<_>>().join("\n"));
+        let stack = crate::stacks::Stack::new("gopls".into(), key);
+        let markup = stack_markup(&stack);
+        assert!(markup.ends_with("\nm.f127:+1\n… 2 more frames, not shown"), "{markup}");
+        assert!(!markup.contains("m.f128"));
     }
 
     #[test]
