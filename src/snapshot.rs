@@ -80,7 +80,7 @@ pub fn inputs_key(opts: &BuildOptions, inputs: Inputs<'_>, configs: [Option<&str
         let stat = stat.as_ref().ok()?;
         hash.update(file.rel().as_bytes());
         hash.update(&[0]);
-        for n in [stat.size, stat.mtime_ns as u64, stat.inode] {
+        for n in [stat.size, stat.mtime_ns as u64, stat.inode, stat.ctime_ns as u64] {
             hash.update(&n.to_le_bytes());
         }
     }

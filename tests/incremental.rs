@@ -225,6 +225,15 @@ fn a_new_day_a_late_report_a_change_and_a_deletion() {
     std::fs::remove_file(&path).unwrap();
     f.write("2026-01-05/0.1.json", old.replace("darwin", "linux "));
     assert_same_as_clean(&f, &[]);
+    // The same size, the same inode, the mtime put back (`touch -r`, `cp -p`): only the
+    // change time tells, and it does.
+    let mtime = std::fs::metadata(&path).unwrap().modified().unwrap();
+    let text = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(&path, text.replace("linux ", "darwin")).unwrap();
+    std::fs::File::options().write(true).open(&path).unwrap().set_modified(mtime).unwrap();
+    assert_eq!(std::fs::metadata(&path).unwrap().modified().unwrap(), mtime);
+    assert_same_as_clean(&f, &[]);
+    assert!(f.read_site("data/2026-01-05.json").contains("darwin"));
     // A deleted report.
     std::fs::remove_file(f.data().join("2026-01-05/0.2.json")).unwrap();
     assert_same_as_clean(&f, &[]);

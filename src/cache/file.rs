@@ -31,9 +31,9 @@ struct Leading<'a> {
     uploaders: &'a crate::aggregate::uploaders::Uploaders,
 }
 
-/// shared, rest of the path, size, mtime and inode differences, hash, reports, and the
+/// shared, rest of the path, size, mtime, inode and ctime differences, hash, reports, and the
 /// lengths of skipped, days, records, skips.
-type Row<'a> = (u32, &'a str, u64, i64, i64, u64, u64, [u32; 4]);
+type Row<'a> = (u32, &'a str, u64, i64, i64, i64, u64, u64, [u32; 4]);
 
 impl Serialize for Files {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
@@ -52,6 +52,7 @@ impl Serialize for Files {
                 stat.size,
                 stat.mtime_ns.wrapping_sub(before.mtime_ns),
                 (stat.inode as i64).wrapping_sub(before.inode as i64),
+                stat.ctime_ns.wrapping_sub(before.ctime_ns),
                 entry.hash,
                 entry.reports,
                 [entry.skipped.1, entry.days.1, entry.records.1, entry.skips.1],
@@ -78,7 +79,7 @@ impl<'de> Deserialize<'de> for Files {
                 let (mut previous, mut stat) = ((0usize, 0usize), FileStat::default());
                 let mut ends = [0u32; 4];
                 while let Some(row) = seq.next_element::<Row<'de>>()? {
-                    let (shared, rest, size, mtime, inode, hash, reports, lens) = row;
+                    let (shared, rest, size, mtime, inode, ctime, hash, reports, lens) = row;
                     if shared as usize > previous.1 {
                         return Err(bad("a shared prefix longer than the previous path"));
                     }
@@ -90,6 +91,7 @@ impl<'de> Deserialize<'de> for Files {
                         size,
                         mtime_ns: stat.mtime_ns.wrapping_add(mtime),
                         inode: (stat.inode as i64).wrapping_add(inode) as u64,
+                        ctime_ns: stat.ctime_ns.wrapping_add(ctime),
                     };
                     let mut spans = [(0u32, 0u32); 4];
                     for ((span, end), len) in spans.iter_mut().zip(&mut ends).zip(lens) {
@@ -306,11 +308,8 @@ mod tests {
     }
 
     fn stat() -> impl Strategy<Value = FileStat> {
-        (any::<u64>(), any::<i64>(), any::<u64>()).prop_map(|(size, mtime_ns, inode)| FileStat {
-            size,
-            mtime_ns,
-            inode,
-        })
+        (any::<u64>(), any::<i64>(), any::<u64>(), any::<i64>())
+            .prop_map(|(size, mtime_ns, inode, ctime_ns)| FileStat { size, mtime_ns, inode, ctime_ns })
     }
 
     proptest! {

@@ -24,20 +24,23 @@ use serde::{Deserialize, Serialize};
 
 use crate::ingest::Reason;
 
-/// What identifies a file's content without reading it.
+/// What identifies a file's content without reading it. The change time is in it because
+/// no one can set it: a report rewritten at the same size with its mtime put back (`touch
+/// -r`, `cp -p`, `rsync -t`) still has a new one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub struct FileStat {
     pub size: u64,
     pub mtime_ns: i64,
     pub inode: u64,
+    pub ctime_ns: i64,
 }
 
 impl FileStat {
     /// Equal to no file's stat: the identity cached for a file that must be read again.
-    pub const NEVER: FileStat = FileStat { size: u64::MAX, mtime_ns: i64::MIN, inode: 0 };
+    pub const NEVER: FileStat = FileStat { size: u64::MAX, mtime_ns: i64::MIN, inode: 0, ctime_ns: i64::MIN };
 
     /// The identity of an output this tool wrote: size and modification time, not the
-    /// inode, so a site restored by a copy that keeps timestamps (a CI cache) is still
+    /// inode or change time, so a site restored by a copy that keeps timestamps (a CI cache) is still
     /// recognised; anyone who edits a file changes its mtime.
     pub fn same_output(&self, other: &FileStat) -> bool {
         self.size == other.size && self.mtime_ns == other.mtime_ns
@@ -48,17 +51,24 @@ impl FileStat {
     }
 
     pub fn from_metadata(meta: &fs::Metadata) -> FileStat {
-        FileStat::from_parts(meta.size(), meta.mtime(), meta.mtime_nsec(), meta.ino())
+        FileStat::from_parts(
+            meta.size(),
+            (meta.mtime(), meta.mtime_nsec()),
+            meta.ino(),
+            (meta.ctime(), meta.ctime_nsec()),
+        )
     }
 
     /// The identity in a `stat` taken by rustix (by name in an open folder): the same
     /// fields as [`FileStat::from_metadata`], so either way gives equal stats.
     pub fn from_stat(stat: &rustix::fs::Stat) -> FileStat {
-        FileStat::from_parts(stat.st_size as u64, stat.st_mtime, stat.st_mtime_nsec as i64, stat.st_ino)
+        let (mtime, ctime) = ((stat.st_mtime, stat.st_mtime_nsec as i64), (stat.st_ctime, stat.st_ctime_nsec as i64));
+        FileStat::from_parts(stat.st_size as u64, mtime, stat.st_ino, ctime)
     }
 
-    fn from_parts(size: u64, mtime_s: i64, mtime_nsec: i64, inode: u64) -> FileStat {
-        FileStat { size, mtime_ns: mtime_s * 1_000_000_000 + mtime_nsec, inode }
+    fn from_parts(size: u64, mtime: (i64, i64), inode: u64, ctime: (i64, i64)) -> FileStat {
+        let ns = |(s, nsec): (i64, i64)| s.wrapping_mul(1_000_000_000).wrapping_add(nsec);
+        FileStat { size, mtime_ns: ns(mtime), inode, ctime_ns: ns(ctime) }
     }
 }
 
@@ -525,7 +535,7 @@ mod tests {
         let mut cache = Cache::default();
         let facts = FileFacts {
             rel: "2026-01-01.json",
-            stat: FileStat { size: 10, mtime_ns: 5, inode: 7 },
+            stat: FileStat { size: 10, mtime_ns: 5, inode: 7, ctime_ns: 11 },
             hash: 99,
             reports: 3,
             skipped: &[(Reason::Empty, 1)],
@@ -539,8 +549,10 @@ mod tests {
         };
         let skip = CachedSkip { line: 2, reason: Reason::Empty, message: "blank".into() };
         cache.push_file(facts, [(record(1, false), vec![]), (record(3, true), stacks())], [skip]);
-        cache.data_files.insert(1, FileStat { size: 3, mtime_ns: 4, inode: 5 });
-        cache.outputs.insert("charts/2026-01-01.json".into(), (8, FileStat { size: 6, mtime_ns: 7, inode: 8 }));
+        cache.data_files.insert(1, FileStat { size: 3, mtime_ns: 4, inode: 5, ctime_ns: 6 });
+        cache
+            .outputs
+            .insert("charts/2026-01-01.json".into(), (8, FileStat { size: 6, mtime_ns: 7, inode: 8, ctime_ns: 9 }));
         let day = crate::day::Day(1);
         cache.sets.push(crate::aggregate::SetCounts {
             start: day,
@@ -559,7 +571,7 @@ mod tests {
         let mut to = Cache::default();
         let first = (from.records[0], vec![("p", "crash/b\nmain.g:+2", 1)]);
         to.push_file(FileFacts { rel: "0.json", ..FileFacts::default() }, [first], []);
-        let stat = FileStat { size: 1, mtime_ns: 2, inode: 3 };
+        let stat = FileStat { size: 1, mtime_ns: 2, inode: 3, ctime_ns: 4 };
         to.copy_file(&from, &mut StackIds::default(), &from.files()[0], (stat, 77));
         let entry = to.file("2026-01-01.json").unwrap();
         assert_eq!((entry.stat, entry.hash, entry.reports, to.days_of(entry)), (stat, 77, 3, &[-3, 1][..]));
@@ -593,7 +605,12 @@ mod tests {
         for (n, rel) in rels.into_iter().enumerate() {
             let days = [n as i32, 10 + n as i32];
             let k = n.min(2);
-            let stat = FileStat { size: n as u64, mtime_ns: [5, -7, 1 << 62, 0][n], inode: [9, 3, u64::MAX, 4][n] };
+            let stat = FileStat {
+                size: n as u64,
+                mtime_ns: [5, -7, 1 << 62, 0][n],
+                inode: [9, 3, u64::MAX, 4][n],
+                ctime_ns: [1, -2, i64::MAX, 0][n],
+            };
             let facts = FileFacts { rel, stat, reports: n as u64, skipped: &skipped[..k], days: &days[..k], hash: 0 };
             let record = CachedRecord { day: n as i32, x: 0.5, line: n as u32, has_programs: true };
             cache.push_file(facts, vec![(record, Vec::<(&str, &str, u64)>::new()); n], []);
@@ -614,7 +631,7 @@ mod tests {
                 .collect()
         };
         assert_eq!(view(&loaded), view(&cache));
-        let stat = FileStat { size: 3, mtime_ns: 0, inode: 4 };
+        let stat = FileStat { size: 3, mtime_ns: 0, inode: 4, ctime_ns: 0 };
         assert_eq!(view(&loaded)[3], ("b/é.json".to_string(), stat, (skipped.to_vec(), vec![3, 13], 3)));
     }
 
