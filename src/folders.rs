@@ -83,6 +83,15 @@ fn push_lexically(out: &mut PathBuf, part: Component<'_>) {
     }
 }
 
+/// Whether `entry`, found in one of the maintainer's own folders (templates, static files,
+/// Markdown pages), is a file to read: a regular file, or a symbolic link to one (a page
+/// or stylesheet kept in another checkout). Uploaded reports are never followed through
+/// links; these folders are the maintainer's, and what is read is what the "nothing
+/// changed" check hashes.
+pub fn is_theme_file(entry: &walkdir::DirEntry) -> bool {
+    entry.file_type().is_file() || (entry.path_is_symlink() && entry.path().is_file())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

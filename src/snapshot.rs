@@ -100,7 +100,7 @@ fn tree_hash(dir: &Path) -> Option<u64> {
         let entry = entry.ok()?;
         hash.update(entry.path().strip_prefix(dir).ok()?.as_os_str().as_encoded_bytes());
         hash.update(&[0]);
-        if entry.file_type().is_file() {
+        if crate::folders::is_theme_file(&entry) {
             hash.update(&std::fs::read(entry.path()).ok()?);
         }
         hash.update(&[1]);

@@ -330,6 +330,35 @@ fn a_changed_config_or_template_rebuilds() {
 }
 
 #[test]
+fn a_page_template_or_stylesheet_that_is_a_link_is_used_and_its_edits_rebuild() {
+    let f = aggregation_fixture();
+    let shared = f.dir.path().join("shared");
+    let (templates, static_dir) = (f.dir.path().join("templates"), f.dir.path().join("static"));
+    for dir in [&shared, &templates, &static_dir, &f.data().join("pages")] {
+        std::fs::create_dir_all(dir).unwrap();
+    }
+    let base = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("templates/base.html")).unwrap();
+    std::fs::write(shared.join("base.html"), base.replacen("<body", "<!-- linked one --><body", 1)).unwrap();
+    std::fs::write(shared.join("style.css"), "body { color: red }").unwrap();
+    std::fs::write(shared.join("about.md"), "# About\n\nVersion one.\n").unwrap();
+    std::os::unix::fs::symlink(shared.join("base.html"), templates.join("base.html")).unwrap();
+    std::os::unix::fs::symlink(shared.join("style.css"), static_dir.join("style.css")).unwrap();
+    std::os::unix::fs::symlink(shared.join("about.md"), f.data().join("pages/about.md")).unwrap();
+    let theme = ["--templates", path_str(&templates), "--static", path_str(&static_dir)];
+    assert_same_as_clean(&f, &theme);
+    assert!(f.read_site("index.html").contains("<!-- linked one -->"));
+    assert_eq!(f.read_site("static/style.css"), "body { color: red }");
+    assert!(f.read_site("about/index.html").contains("Version one."));
+    // Edits to the files the links point to are seen, not taken for "nothing changed".
+    std::fs::write(shared.join("about.md"), "# About\n\nVersion two.\n").unwrap();
+    std::fs::write(shared.join("style.css"), "body { color: blue }").unwrap();
+    let text = assert_same_as_clean(&f, &theme);
+    assert!(!text.contains("nothing changed"), "{text}");
+    assert!(f.read_site("about/index.html").contains("Version two."));
+    assert_eq!(f.read_site("static/style.css"), "body { color: blue }");
+}
+
+#[test]
 fn a_damaged_cache_is_ignored_never_trusted() {
     let f = aggregation_fixture();
     assert_same_as_clean(&f, &[]);

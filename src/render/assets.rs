@@ -25,7 +25,7 @@ pub fn collect(user_dir: Option<&Path>) -> Result<BTreeMap<String, Cow<'static, 
     }
     for entry in walkdir::WalkDir::new(dir).sort_by_file_name() {
         let entry = entry.map_err(|e| input_error(dir, e.to_string()))?;
-        if !entry.file_type().is_file() {
+        if !crate::folders::is_theme_file(&entry) {
             continue;
         }
         let path = entry.path();

@@ -81,7 +81,7 @@ fn read_dir(dir: &Path) -> Result<Vec<(String, String)>, RenderError> {
         let path = entry.path();
         let Ok(rel) = path.strip_prefix(dir) else { continue };
         let name = rel.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/");
-        if !entry.file_type().is_file() || !TEMPLATE_ENDINGS.iter().any(|end| name.ends_with(end)) {
+        if !crate::folders::is_theme_file(&entry) || !TEMPLATE_ENDINGS.iter().any(|end| name.ends_with(end)) {
             continue;
         }
         let text =
