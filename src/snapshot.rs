@@ -181,8 +181,7 @@ pub fn save(cache_dir: &Path, key: u64, site: Vec<(String, u64, i64)>, summary: 
         summary: &'a Summary,
     }
     let snapshot = Written { site, summary };
-    std::fs::create_dir_all(cache_dir)?;
-    let mut file = tempfile::NamedTempFile::new_in(cache_dir)?;
+    let mut file = crate::cache::partial_file(cache_dir)?;
     let mut out = std::io::BufWriter::new(file.as_file_mut());
     writeln!(out, "{key}")?;
     serde_json::to_writer(&mut out, &snapshot)?;

@@ -12,7 +12,7 @@ use crate::ingest::Reason;
 
 const MAGIC: &[u8; 8] = b"TSCACHE\0";
 
-const FORMAT: u32 = 6;
+const FORMAT: u32 = 7;
 
 /// The fields of a [`Cache`] before the site's outputs, in its order: what
 /// [`start_save`] writes while the site is being rendered.
@@ -165,6 +165,39 @@ pub fn file_in(dir: &Path) -> PathBuf {
     dir.join("cache.bin")
 }
 
+/// How the temporary files the cache folder's files are written into start their names.
+const PARTIAL_PREFIX: &str = ".partial-";
+/// A temporary file this old is a killed build's, never a running one's: builds of one
+/// site take turns, and a build writes its cache in seconds.
+const PARTIAL_AGE: std::time::Duration = std::time::Duration::from_secs(3600);
+
+/// A new temporary file in the cache folder `dir`, to be renamed over one of its files
+/// once complete. The temporary files a killed build left there (as a cache's size each,
+/// carried from run to run by a CI cache) are removed first.
+pub fn partial_file(dir: &Path) -> io::Result<tempfile::NamedTempFile> {
+    fs::create_dir_all(dir)?;
+    let now = std::time::SystemTime::now();
+    for entry in fs::read_dir(dir)?.flatten() {
+        let stale = entry.file_name().to_str().is_some_and(|n| n.starts_with(PARTIAL_PREFIX))
+            && entry
+                .metadata()
+                .ok()
+                .filter(|m| m.is_file())
+                .and_then(|m| m.modified().ok())
+                .is_some_and(|modified| now.duration_since(modified).is_ok_and(|age| age >= PARTIAL_AGE));
+        if stale {
+            let _ = fs::remove_file(entry.path());
+        }
+    }
+    tempfile::Builder::new().prefix(PARTIAL_PREFIX).tempfile_in(dir)
+}
+
+/// `error` of postcard writing into `out`, or the error of the file under it: postcard
+/// reports a failed write (a full disk) as its own "buffer full", which would hide why.
+fn write_error(error: postcard::Error, out: &mut impl Write) -> io::Error {
+    out.flush().err().unwrap_or_else(|| io::Error::other(error))
+}
+
 /// Loads the cache, or says why it cannot be trusted.
 pub fn load(dir: &Path, fingerprint: u64) -> Result<Cache, String> {
     let bytes = fs::read(file_in(dir)).map_err(|e| format!("not read: {e}"))?;
@@ -230,8 +263,7 @@ pub fn save(dir: &Path, fingerprint: u64, cache: &Cache) -> io::Result<()> {
 /// (`data_files` and `outputs`, which it ignores), so that a build can write the bulk of
 /// its cache while it renders the site, and the rest once the site is in place.
 pub fn start_save(dir: &Path, fingerprint: u64, cache: &Cache) -> io::Result<Saving> {
-    fs::create_dir_all(dir)?;
-    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
+    let mut tmp = partial_file(dir)?;
     tmp.as_file_mut().write_all(&[&MAGIC[..], &FORMAT.to_le_bytes(), &fingerprint.to_le_bytes()].concat())?;
     // Buffered before the checksum, so it hashes large blocks, not postcard's small writes.
     let summing = Summing { inner: tmp.as_file().try_clone()?, hash: xxhash_rust::xxh3::Xxh3::new(), len: 0 };
@@ -248,7 +280,9 @@ pub fn start_save(dir: &Path, fingerprint: u64, cache: &Cache) -> io::Result<Sav
         duplicates: &cache.duplicates,
         uploaders: &cache.uploaders,
     };
-    postcard::to_io(&leading, &mut payload).map_err(io::Error::other)?;
+    if let Err(e) = postcard::to_io(&leading, &mut payload) {
+        return Err(write_error(e, &mut payload));
+    }
     Ok(Saving { tmp, payload, dir: dir.to_path_buf() })
 }
 
@@ -263,7 +297,9 @@ pub struct Saving {
 impl Saving {
     /// Writes the site's outputs and the checksum, and puts the file in place.
     pub fn finish(mut self, data_files: &DataFiles, outputs: &Outputs) -> io::Result<()> {
-        postcard::to_io(&(data_files, outputs), &mut self.payload).map_err(io::Error::other)?;
+        if let Err(e) = postcard::to_io(&(data_files, outputs), &mut self.payload) {
+            return Err(write_error(e, &mut self.payload));
+        }
         let summing = self.payload.into_inner().map_err(|e| e.into_error())?;
         let (len, sum) = (summing.len, summing.hash.digest());
         self.tmp.as_file_mut().write_all(&[len.to_le_bytes(), sum.to_le_bytes()].concat())?;
@@ -298,6 +334,47 @@ mod tests {
     use super::*;
     use crate::cache::FileFacts;
     use proptest::prelude::*;
+
+    #[test]
+    fn a_killed_builds_temporary_files_are_removed_a_running_ones_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let aged = |name: &str, age: u64| {
+            let path = dir.path().join(name);
+            fs::write(&path, "x").unwrap();
+            let when = std::time::SystemTime::now() - std::time::Duration::from_secs(age);
+            fs::File::options().write(true).open(&path).unwrap().set_modified(when).unwrap();
+        };
+        aged(".partial-killed", 2 * 3600);
+        aged(".partial-running", 5);
+        aged("notes.txt", 2 * 3600);
+        let new = partial_file(dir.path()).unwrap();
+        assert!(new.path().file_name().unwrap().to_str().unwrap().starts_with(PARTIAL_PREFIX));
+        let mut left: Vec<String> =
+            fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
+        left.sort();
+        let new_name = new.path().file_name().unwrap().to_str().unwrap().to_string();
+        let mut want = vec![".partial-running".to_string(), "notes.txt".to_string(), new_name];
+        want.sort();
+        assert_eq!(left, want);
+    }
+
+    #[test]
+    fn a_full_disk_is_named_not_hidden_behind_postcards_buffer_error() {
+        #[derive(Debug)]
+        struct Full;
+        impl Write for Full {
+            fn write(&mut self, _: &[u8]) -> io::Result<usize> {
+                Err(io::Error::from_raw_os_error(libc::ENOSPC))
+            }
+            fn flush(&mut self) -> io::Result<()> {
+                Ok(())
+            }
+        }
+        let mut out = io::BufWriter::with_capacity(16, Full);
+        let error = postcard::to_io(&vec![7u64; 100], &mut out).unwrap_err();
+        let error = write_error(error, &mut out);
+        assert_eq!(error.raw_os_error(), Some(libc::ENOSPC), "{error}");
+    }
 
     /// A path from a few characters, one of them two bytes long and sharing its first byte
     /// with another, so that neighbouring paths share prefixes, and cut points fall inside

@@ -12,7 +12,7 @@
 
 mod file;
 
-pub use file::{file_in, fingerprint, load, save, start_save, Saving};
+pub use file::{file_in, fingerprint, load, partial_file, save, start_save, Saving};
 
 use std::collections::BTreeMap;
 use std::fs;
