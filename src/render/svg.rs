@@ -23,10 +23,10 @@
 //! bars, level when they fit, turned 45 degrees when they do not, and upright when there are
 //! too many buckets for that (labels longer than [`MAX_LABEL_CHARS`] lose their middle to
 //! `…`, so names that share a long start stay apart; the title and the table keep the full
-//! name). A chart of up to four buckets fits a phone's screen ([`MIN_PLOT_WIDTH`]); more
-//! buckets get wider columns, up to [`WIDE_PLOT_WIDTH`], and then a chart grows wider
+//! name). A chart of up to four buckets fits a phone's screen (a 300-pixel plot); more
+//! buckets get wider columns, up to 640 pixels, and then a chart grows wider
 //! rather than smaller (the page scrolls it sideways). A bar of one uploader or more is at
-//! least [`MIN_BAR_HEIGHT`] tall, so it never looks like a zero beside a tall one. Each bucket is a `<g>` holding a `<title>`
+//! least 2 pixels tall, so it never looks like a zero beside a tall one. Each bucket is a `<g>` holding a `<title>`
 //! and a transparent full-height rectangle before the bar, so hovering anywhere in its column, even
 //! over a zero, shows the value. Text takes `currentColor` and bars a fixed colour that
 //! the page's stylesheet may override, so the chart reads in light and dark schemes and
