@@ -104,6 +104,13 @@ fn check_folders(opts: &BuildOptions) -> Result<(), BuildError> {
             )));
         }
     }
+    if crate::folders::is_mount_point(&opts.site) {
+        return Err(BuildError::Config(format!(
+            "SITE `{}` is a mount point: a build puts the new site in place by renaming it over SITE, \
+             which a mount point refuses; build into a folder inside it, or mount the folder above it",
+            opts.site.display()
+        )));
+    }
     let cache = opts.cache_dir();
     let mut folders = vec![Folder { role: "DATA", path: &opts.data }, Folder { role: "SITE", path: &opts.site }];
     if !opts.no_cache {

@@ -48,6 +48,15 @@ pub fn link_target(site: &Path) -> Option<PathBuf> {
     (meta.file_type().is_symlink() && site.is_dir()).then(|| site.canonicalize().ok()).flatten()
 }
 
+/// Whether `path` is a folder on another file system than the folder holding it (a
+/// Docker volume, say), which no rename may replace.
+pub fn is_mount_point(path: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    let resolved = resolve(path);
+    let (Some(parent), Ok(meta)) = (resolved.parent(), std::fs::metadata(&resolved)) else { return false };
+    meta.is_dir() && std::fs::metadata(parent).is_ok_and(|up| up.dev() != meta.dev())
+}
+
 /// `path` as the file system resolves it: its longest existing ancestor made canonical,
 /// then the components that do not exist yet, `..` and `.` taken lexically (below a
 /// folder that does not exist, nothing can be a link).
@@ -95,6 +104,19 @@ pub fn is_theme_file(entry: &walkdir::DirEntry) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_folder_on_another_file_system_is_a_mount_point_and_an_ordinary_one_is_not() {
+        let dir = tempfile::tempdir().unwrap();
+        let site = dir.path().join("site");
+        std::fs::create_dir(&site).unwrap();
+        assert!(!is_mount_point(&site));
+        assert!(!is_mount_point(&dir.path().join("missing")));
+        // /proc is its own file system on Linux.
+        if Path::new("/proc/self").exists() {
+            assert!(is_mount_point(Path::new("/proc")));
+        }
+    }
 
     fn check(data: &Path, site: &Path, cache: &Path) -> Result<(), String> {
         check_apart(&[
