@@ -19,13 +19,15 @@ use rustc_hash::FxHashMap;
 use crate::config::ChartConfigFile;
 use crate::day::Day;
 use crate::ingest::{report, Ingested, Record};
+use crate::summary::cut;
 
-/// `line`, cut to [`MAX_FRAME_CHARS`] characters and `…` when longer.
-fn shown(line: &str) -> String {
-    match line.char_indices().nth(MAX_FRAME_CHARS) {
-        Some((end, _)) => format!("{}…", &line[..end]),
-        None => line.to_string(),
-    }
+/// What identifies a stack: a hash of its program and its key as uploaded.
+fn key_hash(program: &str, encoded: &str) -> u128 {
+    let mut hash = xxhash_rust::xxh3::Xxh3::new();
+    hash.update(program.as_bytes());
+    hash.update(&[0]);
+    hash.update(encoded.as_bytes());
+    hash.digest128()
 }
 
 /// Expands `"` ditto marks, exactly as Go's `DecodeStack` does: every line (the name
@@ -79,23 +81,19 @@ impl Stack {
     pub fn new(program: String, encoded: String) -> Stack {
         let decoded = decode(&encoded);
         let mut lines = decoded.split('\n');
-        let counter = shown(lines.next().unwrap_or_default());
+        let counter = cut(lines.next().unwrap_or_default(), MAX_FRAME_CHARS);
         let mut frames: Vec<&str> = lines.collect();
         while frames.last().is_some_and(|f| f.is_empty()) {
             frames.pop();
         }
         let frames_not_shown = frames.len().saturating_sub(MAX_FRAMES_SHOWN);
-        let frames = frames.into_iter().take(MAX_FRAMES_SHOWN).map(shown).collect();
+        let frames = frames.into_iter().take(MAX_FRAMES_SHOWN).map(|frame| cut(frame, MAX_FRAME_CHARS)).collect();
         Stack { program, counter, frames, frames_not_shown, encoded }
     }
 
     /// A hash of the program and the key as uploaded: what identifies the stack.
     fn hash(&self) -> u64 {
-        let mut hash = xxhash_rust::xxh3::Xxh3::new();
-        hash.update(self.program.as_bytes());
-        hash.update(&[0]);
-        hash.update(self.encoded.as_bytes());
-        hash.digest()
+        key_hash(&self.program, &self.encoded) as u64
     }
 }
 
@@ -202,11 +200,7 @@ impl Builder {
     /// The id of the stack (program, key), new if it was not seen.
     fn intern(&mut self, program: String, encoded: String) -> u32 {
         let next = self.stacks.len() as u32;
-        let mut hash = xxhash_rust::xxh3::Xxh3::new();
-        hash.update(program.as_bytes());
-        hash.update(&[0]);
-        hash.update(encoded.as_bytes());
-        match self.ids.entry(hash.digest128()) {
+        match self.ids.entry(key_hash(&program, &encoded)) {
             std::collections::hash_map::Entry::Occupied(known) => *known.get(),
             std::collections::hash_map::Entry::Vacant(new) => {
                 self.stacks.push(Stack::new(program, encoded));

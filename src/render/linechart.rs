@@ -325,7 +325,7 @@ impl Frame {
                 ly - 6.0,
                 lx + 18.0,
                 ly,
-                xml::text(&cut(&line.label, LEGEND_CHARS))
+                xml::text(&crate::summary::cut(&line.label, LEGEND_CHARS))
             );
         }
     }
@@ -363,14 +363,6 @@ fn write_segments(out: &mut String, line: &Line, x: &dyn Fn(usize) -> f64, y: &d
             coords.join(" ")
         );
         start = end;
-    }
-}
-
-/// At most `max` characters of `label`, `…` when cut.
-fn cut(label: &str, max: usize) -> String {
-    match label.char_indices().nth(max) {
-        Some((i, _)) => format!("{}…", &label[..i]),
-        None => label.to_string(),
     }
 }
 

@@ -20,18 +20,19 @@
 //!
 //! One vertical bar per bucket, in the data's order; a y axis titled "Uploaders" (a
 //! bucket's value is its distinct uploaders, `X`) with 1-2-5 ticks; bucket labels under the
-//! bars, level when they fit, turned 45 degrees when they do not, and upright when there are
-//! too many buckets for that (labels longer than [`MAX_LABEL_CHARS`] lose their middle to
-//! `…`, so names that share a long start stay apart; the title and the table keep the full
-//! name). A chart of up to four buckets fits a phone's screen (a 300-pixel plot); more
-//! buckets get wider columns, up to 640 pixels, and then a chart grows wider
-//! rather than smaller (the page scrolls it sideways). A bar of one uploader or more is at
-//! least 2 pixels tall, so it never looks like a zero beside a tall one. Each bucket is a `<g>` holding a `<title>`
-//! and a transparent full-height rectangle before the bar, so hovering anywhere in its column, even
-//! over a zero, shows the value. Text takes `currentColor` and bars a fixed colour that
-//! the page's stylesheet may override, so the chart reads in light and dark schemes and
-//! as a standalone file. Text width is estimated (0.6 em per character), as plotters'
-//! own font-less backend does, so output never depends on installed fonts.
+//! bars, level when they fit, turned 45 degrees when they do not, and upright when there
+//! are too many buckets for that (labels longer than [`MAX_LABEL_CHARS`] lose their middle
+//! to `…`, so names that share a long start stay apart; the title and the table keep the
+//! full name). A chart of up to four buckets fits a phone's screen (a 300-pixel plot); more
+//! buckets get wider columns, up to 640 pixels, and then a chart grows wider rather than
+//! smaller (the page scrolls it sideways). A bar of one uploader or more is at least 2
+//! pixels tall, so it never looks like a zero beside a tall one. Each bucket is a `<g>`
+//! holding a `<title>` and a transparent full-height rectangle before the bar, so hovering
+//! anywhere in its column, even over a zero, shows the value. Text takes `currentColor` and
+//! bars a fixed colour that the page's stylesheet may override, so the chart reads in light
+//! and dark schemes and as a standalone file. Text width is estimated (0.6 em per
+//! character), as plotters' own font-less backend does, so output never depends on
+//! installed fonts.
 
 use std::fmt::Write;
 
@@ -413,12 +414,11 @@ mod tests {
         }
     }
 
-    /// The heights of the bars (every second `<rect>`: the first of a bucket is its hover
-    /// target).
+    /// The heights of the bars: after the SVG's own height, each bucket has two, its hover
+    /// target's and its bar's.
     fn bar_heights(svg: &str) -> Vec<f64> {
         let heights = svg.split("height=\"").skip(1).map(|s| s.split('"').next().unwrap().parse::<f64>().unwrap());
-        // The first height is the SVG's own.
-        heights.skip(1).skip(1).step_by(2).collect()
+        heights.skip(2).step_by(2).collect()
     }
 
     #[test]
