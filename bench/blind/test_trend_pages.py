@@ -5,7 +5,7 @@ import trend_pages
 
 PAGE = """<main><h1>Editors</h1>
 <p class="lede"><span title="example.com/tool">tool</span> · <code>tool/editor</code> · share</p>
-<div class="trend-svg"><svg><circle cx="1"/><title>vim: 3</title></svg></div>
+<div class="chart-svg"><svg><circle cx="1"/><title>vim: 3</title></svg></div>
 <table class="numbers trend-table">
   <thead><tr><th scope="col">Week</th><th scope="col" class="num">Uploaders</th>
   <th scope="col" class="num">vim</th><th scope="col" class="num">other (sum)</th>
