@@ -247,6 +247,12 @@ fn pages_exist_and_every_link_resolves() {
     assert_eq!(set.matches(">Trend</a>").count(), charts);
     // A daily set page has no stacks link.
     assert!(!f.read_site("charts/2026-01-21/index.html").contains("Stacks</a>"));
+    // All charts: each weekly set's row links its week's stacks, a daily one none.
+    let all = f.read_site("charts/index.html");
+    assert!(all.contains("<a href=\"../stacks/2026-01-15_2026-01-21/index.html\">stacks</a>"), "{all}");
+    let weekly = all.matches("<a class=\"badge weekly\" href=").count();
+    assert!(weekly >= 3, "{all}");
+    assert_eq!(all.matches(">stacks</a>").count(), weekly, "{all}");
 }
 
 #[test]

@@ -139,6 +139,8 @@ pub struct SetRow {
     pub day: String,
     pub daily: Option<SetLink>,
     pub weekly: Option<SetLink>,
+    /// The weekly set's stacks page, when the site has stack pages.
+    pub stacks: Option<String>,
 }
 
 /// A day of `data/index.html`.
@@ -385,7 +387,7 @@ impl Pages<'_> {
         for set in self.ctx.aggregates.sets.iter().rev() {
             let day = set.end.to_string();
             if rows.last().is_none_or(|r| r.day != day) {
-                rows.push(SetRow { day: day.clone(), daily: None, weekly: None });
+                rows.push(SetRow { day: day.clone(), daily: None, weekly: None, stacks: None });
             }
             let row = rows.last_mut().expect("pushed above");
             let link = Some(SetLink::new(set, "../"));
@@ -393,6 +395,7 @@ impl Pages<'_> {
                 row.daily = link;
             } else {
                 row.weekly = link;
+                row.stacks = self.beyond.has_stacks().then(|| format!("../stacks/{}/index.html", set.name()));
             }
         }
         let mut context = context(&layout)?;
