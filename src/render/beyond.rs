@@ -71,9 +71,10 @@ impl Beyond {
 }
 
 /// `feed.xml` when the base URL is known; returns whether it was written.
-pub fn write_feed(ctx: &SiteContext<'_>, beyond: &Beyond, out: &Staging) -> Result<bool, WriteError> {
+pub fn write_feed(ctx: &SiteContext<'_>, out: &Staging) -> Result<bool, WriteError> {
     let options = ctx.options;
-    match feed::atom(ctx.aggregates, &beyond.weeks, &options.title, options.base_url.as_deref()) {
+    let weeks = trends::calendar_weeks(ctx.aggregates);
+    match feed::atom(ctx.aggregates, &weeks, &options.title, options.base_url.as_deref()) {
         Some(text) => out.write("feed.xml", text.as_bytes()).map(|()| true),
         None => Ok(false),
     }
@@ -206,7 +207,7 @@ impl Pages<'_> {
         out: &Staging,
     ) -> Result<(), RenderError> {
         let sets = &self.ctx.aggregates.sets;
-        let set = SetLink::new(&sets[i], "../../");
+        let set = SetLink::new(self.ctx.aggregates, i, "../../");
         let rel = format!("stacks/{}/index.html", set.name);
         let end = sets[i].end;
         // The page shows days end-6..=end, marked "new" against the seven days before.
@@ -234,7 +235,7 @@ impl Pages<'_> {
             deferred.defer(&mut counter.list);
         }
         let link = |j: usize| {
-            let other = SetLink::new(&sets[j], "../../");
+            let other = SetLink::new(self.ctx.aggregates, j, "../../");
             (format!("../{}/index.html", other.name), other.range)
         };
         let crumbs = vec![

@@ -27,7 +27,7 @@ use super::markdown;
 use super::paths::{display_text, root_of, slug};
 use super::templates::template_error;
 use super::{RenderError, SiteContext};
-use crate::aggregate::SetCounts;
+use crate::aggregate::Aggregates;
 use crate::site::Staging;
 
 /// Names of the site's own top-level folders, which a Markdown page may not take.
@@ -97,10 +97,15 @@ pub struct SetLink {
     pub href: String,
     pub json_href: String,
     pub csv_href: String,
+    /// For a weekly set that starts before the first day with data, how many of its 7
+    /// days it covers (see [`Aggregates::days_covered`]).
+    pub days_covered: Option<i32>,
 }
 
 impl SetLink {
-    pub(crate) fn new(set: &SetCounts, root: &str) -> SetLink {
+    /// A link to `aggregates.sets[index]` from a page `root` below the site's root.
+    pub(crate) fn new(aggregates: &Aggregates, index: usize, root: &str) -> SetLink {
+        let set = &aggregates.sets[index];
         let name = set.name();
         let (start, end) = (set.start.to_string(), set.end.to_string());
         let (heading, range) = if set.is_daily() {
@@ -119,6 +124,7 @@ impl SetLink {
             heading,
             range,
             reports: set.num_reports,
+            days_covered: aggregates.days_covered(index),
         }
     }
 }
@@ -331,10 +337,10 @@ impl Pages<'_> {
         context.insert("participation", &self.beyond.participation_svg(self.ctx));
         let mut deferred = browser::Deferred::default();
         if let Some(i) = self.newest_set() {
-            let sets = &self.ctx.aggregates.sets;
-            let set = SetLink::new(&sets[i], "");
+            let set = SetLink::new(self.ctx.aggregates, i, "");
             let stacks = !set.daily && self.beyond.has_stacks();
             context.insert("stacks_href", &stacks.then(|| format!("stacks/{}/index.html", set.name)));
+            context.insert("first_day", &self.ctx.aggregates.first_day().map(|day| day.to_string()));
             context.insert("set", &set);
             let browser;
             (deferred, browser) = self.browser(i, &layout.root)?;
@@ -352,7 +358,8 @@ impl Pages<'_> {
         let next = (i + 1..sets.len()).find(same_kind);
         let rel = format!("charts/{}/index.html", sets[i].name());
         let names = [previous, next].map(|j| j.map(|j| sets[j].name()).unwrap_or_default());
-        let print = self.prints.set(self.ctx.aggregates, i, "page", &[&names[0], &names[1]]);
+        let covered = format!("{:?}", self.ctx.aggregates.days_covered(i));
+        let print = self.prints.set(self.ctx.aggregates, i, "page", &[&names[0], &names[1], &covered]);
         out.memoized(&rel, print, || self.chart_set_html(i, previous, next, &rel))
     }
 
@@ -363,10 +370,9 @@ impl Pages<'_> {
         next: Option<usize>,
         rel: &str,
     ) -> Result<Vec<u8>, RenderError> {
-        let sets = &self.ctx.aggregates.sets;
-        let set = SetLink::new(&sets[i], "../../");
-        let previous = previous.map(|j| SetLink::new(&sets[j], "../../"));
-        let next = next.map(|j| SetLink::new(&sets[j], "../../"));
+        let set = SetLink::new(self.ctx.aggregates, i, "../../");
+        let previous = previous.map(|j| SetLink::new(self.ctx.aggregates, j, "../../"));
+        let next = next.map(|j| SetLink::new(self.ctx.aggregates, j, "../../"));
         let crumbs = vec![crumb("Charts", Some("../index.html".into())), crumb(&set.range, None)];
         let layout = self.layout(rel, &set.heading, "charts", crumbs);
         let mut context = context(&layout)?;
@@ -374,6 +380,7 @@ impl Pages<'_> {
         context.insert("browser", &browser);
         let stacks = !set.daily && self.beyond.has_stacks();
         context.insert("stacks_href", &stacks.then(|| format!("../../stacks/{}/index.html", set.name)));
+        context.insert("first_day", &self.ctx.aggregates.first_day().map(|day| day.to_string()));
         context.insert("set", &set);
         context.insert("previous", &previous);
         context.insert("next", &next);
@@ -384,13 +391,13 @@ impl Pages<'_> {
         let rel = "charts/index.html";
         let layout = self.layout(rel, "All charts", "charts", vec![crumb("Charts", None)]);
         let mut rows: Vec<SetRow> = Vec::new();
-        for set in self.ctx.aggregates.sets.iter().rev() {
+        for (i, set) in self.ctx.aggregates.sets.iter().enumerate().rev() {
             let day = set.end.to_string();
             if rows.last().is_none_or(|r| r.day != day) {
                 rows.push(SetRow { day: day.clone(), daily: None, weekly: None, stacks: None });
             }
             let row = rows.last_mut().expect("pushed above");
-            let link = Some(SetLink::new(set, "../"));
+            let link = Some(SetLink::new(self.ctx.aggregates, i, "../"));
             if set.is_daily() {
                 row.daily = link;
             } else {
