@@ -16,6 +16,7 @@ participation chart and that of `trends/index.html` (valid reports per day and p
 
 The reading of the pages is this script's (Python's html.parser); it shares no code with
 the build. Exit status 1 on any difference. Python's standard library only."""
+import datetime
 import gzip
 import json
 import os
@@ -243,11 +244,19 @@ def main():
     for name, ref in refs.items():
         check_page(os.path.join(site, "charts", name, "index.html"), ref, problems)
     index = open(os.path.join(site, "charts", "index.html"), encoding="utf-8").read()
+    first_day = min((n for n in refs if "_" not in n), default=None)
     for name, ref in refs.items():
-        row = re.search(r'href="\.\./charts/%s/index\.html">[^<]*</a> <span class="muted">(\d+) reports?</span>'
-                        % re.escape(name), index)
+        row = re.search(r'href="\.\./charts/%s/index\.html">[^<]*</a> <span class="muted">(\d+) reports?'
+                        r'(?:, (\d) of 7 days)?</span>' % re.escape(name), index)
         if not row or int(row.group(1)) != ref["NumReports"]:
             problems.append(f"charts/index.html: {name}: {row and row.group(1)}, reference {ref['NumReports']}")
+        # A weekly set starting before the first day with data covers only its days from it.
+        covered = None
+        if "_" in name and name.split("_")[0] < first_day:
+            end = datetime.date.fromisoformat(name.split("_")[1])
+            covered = (end - datetime.date.fromisoformat(first_day)).days + 1
+        if row and (row.group(2) and int(row.group(2))) != covered:
+            problems.append(f"charts/index.html: {name}: covers {row.group(2)} of 7 days, reference {covered}")
     data_index = open(os.path.join(site, "data", "index.html"), encoding="utf-8").read()
     days = sorted(n for n in refs if "_" not in n)
     for day in days:
