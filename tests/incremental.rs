@@ -330,6 +330,26 @@ fn a_changed_config_or_template_rebuilds() {
 }
 
 #[test]
+fn a_template_that_shows_the_whole_site_object_rebuilds_every_page_on_a_new_day() {
+    let f = aggregation_fixture();
+    let templates = f.dir.path().join("templates");
+    std::fs::create_dir_all(&templates).unwrap();
+    let base = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("templates/base.html")).unwrap();
+    // The site object holds the newest day without the template naming it.
+    std::fs::write(templates.join("base.html"), base.replacen("<body", "<!-- {{ site | json_encode() }} --><body", 1))
+        .unwrap();
+    let theme = ["--templates", path_str(&templates)];
+    assert_same_as_clean(&f, &theme);
+    assert!(f.read_site("charts/2026-01-05/index.html").contains("&quot;newest_day&quot;:&quot;2026-01-0"));
+    f.write(
+        "2026-01-09/0.6.json",
+        report("2026-01-09", 0.6, json!([program("cmd/go", "go1.22.0", "go1.22.0", "linux", "amd64", json!({}))])),
+    );
+    assert_same_as_clean(&f, &theme);
+    assert!(f.read_site("charts/2026-01-05/index.html").contains("&quot;newest_day&quot;:&quot;2026-01-09&quot;"));
+}
+
+#[test]
 fn a_page_template_or_stylesheet_that_is_a_link_is_used_and_its_edits_rebuild() {
     let f = aggregation_fixture();
     let shared = f.dir.path().join("shared");

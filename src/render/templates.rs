@@ -58,7 +58,7 @@ pub fn load(user_dir: Option<&Path>) -> Result<(Tera, Loaded), RenderError> {
     let mut hash = xxhash_rust::xxh3::Xxh3::new();
     // Pages other than the home page are reused when their inputs are unchanged; a
     // template that shows the newest day on them makes that day one of their inputs.
-    let newest_day_on_pages = sources.iter().any(|(name, text)| name != "index.html" && text.contains("newest_day"));
+    let newest_day_on_pages = sources.iter().any(|(name, text)| name != "index.html" && may_show_newest_day(text));
     hash.update(&[u8::from(newest_day_on_pages)]);
     for (name, text) in &sources {
         hash.update(name.as_bytes());
@@ -67,6 +67,36 @@ pub fn load(user_dir: Option<&Path>) -> Result<(Tera, Loaded), RenderError> {
         hash.update(&[0]);
     }
     Ok((tera, Loaded { hash: hash.digest(), newest_day_on_pages }))
+}
+
+/// Whether a template may show `site.newest_day`: it names `newest_day`, or it reads the
+/// whole `site` object (`site | json_encode()`, `for k, v in site`) or the whole context
+/// (`__tera_context`) in a tag. A miss would let an incremental build keep pages that show
+/// an old day, so anything but `site.FIELD` counts.
+fn may_show_newest_day(text: &str) -> bool {
+    let is_name = |c: char| c.is_alphanumeric() || c == '_';
+    tags(text).any(|tag| {
+        tag.contains("newest_day")
+            || tag.contains("__tera_context")
+            || tag.match_indices("site").any(|(at, _)| {
+                let (before, after) = (&tag[..at], &tag[at + "site".len()..]);
+                let whole_word = !before.ends_with(is_name) && !before.ends_with('.') && !after.starts_with(is_name);
+                whole_word && !after.trim_start().starts_with('.')
+            })
+    })
+}
+
+/// The insides of a template's `{{ ... }}` and `{% ... %}` tags.
+fn tags(text: &str) -> impl Iterator<Item = &str> {
+    let mut rest = text;
+    std::iter::from_fn(move || {
+        let open = rest.find("{{").into_iter().chain(rest.find("{%")).min()?;
+        let close = if rest[open..].starts_with("{{") { "}}" } else { "%}" };
+        let inside = &rest[open + 2..];
+        let end = inside.find(close).unwrap_or(inside.len());
+        rest = &inside[(end + close.len()).min(inside.len())..];
+        Some(&inside[..end])
+    })
 }
 
 /// Every template file under `dir`, by its `/`-separated path from `dir`.
@@ -179,6 +209,30 @@ mod tests {
         context.insert("x", "a/b&c");
         assert_eq!(tera.render("404.html", &context).unwrap(), "gone: &lt;T&gt;");
         assert_eq!(tera.render("parts/extra.html", &context).unwrap(), "extra a/b&amp;c");
+    }
+
+    #[test]
+    fn a_template_that_reads_the_whole_site_object_may_show_the_newest_day() {
+        for text in [
+            "{{ site.newest_day }}",
+            "{{site[\"newest_day\"]}}",
+            "<!-- {{ __tera_context }} -->",
+            "{{ site | json_encode() }}",
+            "{% for key, value in site %}{{ value }}{% endfor %}",
+            "{% set s = site %}{{ s.title }}",
+            "{{ site . newest_day }}",
+        ] {
+            assert!(may_show_newest_day(text), "{text}");
+        }
+        for text in [
+            "the site is <a class=\"site-title\">{{ site.title }}</a>",
+            "{{ site.nav | length }} {% if site.feed %}{{ website }}{{ my_site }}{{ x.site }}{% endif %}",
+            "{{ site_title }} no tags: site | newest",
+        ] {
+            assert!(!may_show_newest_day(text), "{text}");
+        }
+        // An unclosed tag is read to the end of the text, as a whole-object use.
+        assert!(may_show_newest_day("{{ site"));
     }
 
     #[test]
