@@ -348,6 +348,25 @@ fn a_gzip_bomb_stops_at_the_default_file_limit() {
 }
 
 #[test]
+fn a_gzip_bomb_of_blank_lines_counts_each_line_and_lists_the_first_100() {
+    // 1 MiB of blank lines of three kinds (`\n`, `\r\n`, spaces), gzipped.
+    let (_f, summary) = beside_valid_reports(&[], |f| {
+        let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+        encoder.write_all(b"\r\n  \t\n").unwrap();
+        encoder.write_all(&vec![b'\n'; (1 << 20) - 6]).unwrap();
+        fs::write(f.data().join("2026-01-09.jsonl.gz"), encoder.finish().unwrap()).unwrap();
+    });
+    let lines = (1u64 << 20) - 4;
+    assert_eq!(summary["reports_skipped"], lines, "{summary:#}");
+    assert_eq!(summary["skipped_by_reason"], serde_json::json!([["empty", lines]]));
+    let skips = skips_of(&summary, "2026-01-09.jsonl.gz");
+    assert_eq!(skips.len(), 100);
+    for (n, (line, reason, message)) in skips.iter().enumerate() {
+        assert_eq!((*line, reason.as_str(), message.as_str()), (n as u64 + 1, "empty", "no report, only blank"));
+    }
+}
+
+#[test]
 fn links_are_listed_never_followed() {
     let (_f, summary) = beside_valid_reports(&[], |f| {
         let d = f.data();

@@ -96,18 +96,20 @@ pub(super) struct CpuTimes {
 
 impl FileOutcome {
     /// Counts a skip; keeps its details unless this file already has `DETAILS_PER_FILE`.
+    /// The message is made only for a skip that is kept: a gzip bomb of blank lines has
+    /// a billion skips.
     pub(super) fn skip(
         &mut self,
         details_in_file: &mut usize,
         file: &InputFile,
         line: u32,
         reason: Reason,
-        message: String,
+        message: impl FnOnce() -> String,
     ) {
         self.skipped[reason.index()] += 1;
         if *details_in_file < DETAILS_PER_FILE {
             *details_in_file += 1;
-            self.skips.push(Skip { path: file.rel().to_string(), line, reason, message });
+            self.skips.push(Skip { path: file.rel().to_string(), line, reason, message: message() });
         }
     }
 

@@ -171,7 +171,7 @@ fn read_file(
             // reports read are the valid and the skipped ones, whether this file's outcome
             // is found now or taken from the cache by a later build.
             reading.outcome.reports += 1;
-            reading.skip(0, Reason::Unreadable, format!("cannot read the file: {e}"));
+            reading.skip(0, Reason::Unreadable, || format!("cannot read the file: {e}"));
             // Not the file's fault, maybe not for long (a permission mended by `chmod`,
             // which leaves the file's size and mtime as they were): read again next time.
             if read::failed_outside_the_file(&e) {
@@ -229,12 +229,17 @@ impl Reading<'_, '_> {
                     Some(len) => format!("{len} bytes, more than the limit of {}", self.max_bytes),
                     None => format!("more than the limit of {} bytes (the rest was not read)", self.max_bytes),
                 };
-                return self.skip(line, Reason::TooLarge, why);
+                return self.skip(line, Reason::TooLarge, || why);
             }
         };
+        if text.iter().all(u8::is_ascii_whitespace) {
+            // Ahead of [`Self::check`], which says the same, with a message made every
+            // time: a gzip bomb of blank lines is a billion of them.
+            return self.skip(line, Reason::Empty, || validate::BLANK.to_string());
+        }
         match self.check(text) {
             Ok(valid) => self.keep(line, text, valid),
-            Err((reason, why)) => self.skip(line, reason, plainer(text, line, reason, why)),
+            Err((reason, why)) => self.skip(line, reason, || plainer(text, line, reason, why)),
         }
     }
 
@@ -280,7 +285,7 @@ impl Reading<'_, '_> {
             Err(e) => {
                 // The ingest stops on it ([`Spool::fail`]); the skip only keeps the counts whole.
                 self.to.shared.fail(&e);
-                return self.skip(line, Reason::Unreadable, format!("cannot spool the report: {e}"));
+                return self.skip(line, Reason::Unreadable, || format!("cannot spool the report: {e}"));
             }
         };
         self.keys.sort_unstable();
@@ -303,7 +308,7 @@ impl Reading<'_, '_> {
         }
     }
 
-    fn skip(&mut self, line: u32, reason: Reason, why: String) {
+    fn skip(&mut self, line: u32, reason: Reason, why: impl FnOnce() -> String) {
         self.outcome.skip(&mut self.details, self.file, line, reason, why);
     }
 }

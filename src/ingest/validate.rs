@@ -23,6 +23,9 @@ pub fn check(text: &[u8], max_bytes: usize, catalog: &Catalog, keys: &mut Vec<u3
     judge(&report, catalog, keys, &mut |_, _, _| {})
 }
 
+/// Why a blank report is skipped.
+pub const BLANK: &str = "no report, only blank";
+
 /// The rules of the text (rules 1 and 2: size, blank, UTF-8, JSON, types and counts): the
 /// report parsed, or why it cannot be.
 #[inline(always)]
@@ -31,7 +34,7 @@ pub fn parse(text: &[u8], max_bytes: usize) -> Result<report::Report<'_>, (Reaso
         return Err((Reason::TooLarge, format!("{} bytes, more than the limit of {max_bytes}", text.len())));
     }
     if text.iter().all(u8::is_ascii_whitespace) {
-        return Err((Reason::Empty, "no report, only blank".into()));
+        return Err((Reason::Empty, BLANK.into()));
     }
     // simdutf8 checks a valid text several times faster than std; std says where it fails.
     let text = simdutf8::basic::from_utf8(text).or_else(|_| {
