@@ -11,9 +11,6 @@ use std::fmt;
 pub struct Day(pub i32);
 
 impl Day {
-    /// 1970-01-04, the first Sunday of the count.
-    pub const A_SUNDAY: Day = Day(3);
-
     /// Parses exactly `YYYY-MM-DD` with a real month and day, as Go's
     /// `time.Parse("2006-01-02", s)` accepts it (four-digit year, two-digit month and day).
     pub fn parse(s: &str) -> Option<Day> {

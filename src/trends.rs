@@ -114,18 +114,11 @@ impl Trend {
     }
 }
 
-/// The trend weeks of `aggregates`, oldest first ([`Aggregates::trend_weeks`]).
+/// The trend weeks of `aggregates`, oldest first.
 pub fn weeks(aggregates: &Aggregates) -> Vec<TrendWeek> {
-    week_list(aggregates, aggregates.trend_weeks())
-}
-
-/// The calendar weeks of `aggregates`, oldest first ([`Aggregates::calendar_weeks`]).
-pub fn calendar_weeks(aggregates: &Aggregates) -> Vec<TrendWeek> {
-    week_list(aggregates, aggregates.calendar_weeks())
-}
-
-fn week_list(aggregates: &Aggregates, sets: Vec<usize>) -> Vec<TrendWeek> {
-    sets.into_iter()
+    aggregates
+        .trend_weeks()
+        .into_iter()
         .map(|set| TrendWeek { set, start: aggregates.sets[set].start, end: aggregates.sets[set].end })
         .collect()
 }

@@ -78,39 +78,17 @@ impl Aggregates {
 
     /// Indexes into `sets` of the non-overlapping weekly sets: those ending on the same
     /// weekday as the newest set and starting on or after the first day with data, oldest
-    /// first (the points of a trend).
+    /// first (the points of a trend and the entries of the feed).
     pub fn trend_weeks(&self) -> Vec<usize> {
-        let Some(newest) = self.sets.last() else {
+        let (Some(first_day), Some(last)) = (self.first_day(), self.sets.last()) else {
             return Vec::new();
         };
-        let first_day = self.first_day().expect("sets are not empty");
         self.sets
             .iter()
             .enumerate()
-            .filter(|(_, s)| !s.is_daily() && s.start >= first_day && (newest.end.0 - s.end.0) % 7 == 0)
+            .filter(|(_, s)| !s.is_daily() && s.start >= first_day && (last.end.0 - s.end.0) % 7 == 0)
             .map(|(i, _)| i)
             .collect()
-    }
-
-    /// Indexes into `sets` of one weekly set per calendar week (Monday to Sunday) that has
-    /// ended by the newest day with data: the set ending on the week's last day with data,
-    /// when it starts on or after the first day with data; oldest first. These are the
-    /// entries of the feed: unlike [`Aggregates::trend_weeks`], a new day of data never
-    /// moves them (only a late report on a later day of a week can).
-    pub fn calendar_weeks(&self) -> Vec<usize> {
-        let (Some(first_day), Some(newest)) = (self.first_day(), self.sets.last()) else {
-            return Vec::new();
-        };
-        let sunday = |day: Day| day.plus((Day::A_SUNDAY.0 - day.0).rem_euclid(7));
-        let mut weeks: Vec<usize> = Vec::new();
-        for (i, set) in self.sets.iter().enumerate().filter(|(_, s)| !s.is_daily() && sunday(s.end) <= newest.end) {
-            match weeks.last_mut() {
-                Some(last) if sunday(self.sets[*last].end) == sunday(set.end) => *last = i,
-                _ => weeks.push(i),
-            }
-        }
-        weeks.retain(|&i| self.sets[i].start >= first_day);
-        weeks
     }
 
     /// The first day with a valid report.
@@ -390,34 +368,6 @@ pub(crate) mod tests {
     fn sets_of(days: &[i32]) -> Aggregates {
         let sets = days.iter().flat_map(|&d| [set(d, d), set(d - 6, d)]).collect();
         Aggregates { plan: Plan::default(), sets }
-    }
-
-    fn ends(aggregates: &Aggregates, sets: &[usize]) -> Vec<String> {
-        sets.iter().map(|&i| aggregates.sets[i].end.to_string()).collect()
-    }
-
-    #[test]
-    fn calendar_weeks_end_on_sundays_once_complete_and_do_not_move_with_a_new_day() {
-        // 2026-01-01 is a Thursday (Day 20454); 2026-01-04, -11, -18 are Sundays.
-        let thursday = Day::parse("2026-01-01").unwrap().0;
-        let days = |offsets: &[i32]| sets_of(&offsets.iter().map(|o| thursday + o).collect::<Vec<_>>());
-        // Every day 01-01..01-21 (a Wednesday): the week to 01-04 starts before the data,
-        // the week to 01-25 has not ended.
-        let every_day: Vec<i32> = (0..21).collect();
-        let aggregates = days(&every_day);
-        assert_eq!(ends(&aggregates, &aggregates.calendar_weeks()), ["2026-01-11", "2026-01-18"]);
-        // A new day (01-22) and then the rest of the week change nothing until its Sunday.
-        for last in 21..24 {
-            let aggregates = days(&(0..=last).collect::<Vec<_>>());
-            assert_eq!(ends(&aggregates, &aggregates.calendar_weeks()), ["2026-01-11", "2026-01-18"], "{last}");
-        }
-        let aggregates = days(&(0..=24).collect::<Vec<_>>());
-        assert_eq!(ends(&aggregates, &aggregates.calendar_weeks()), ["2026-01-11", "2026-01-18", "2026-01-25"]);
-        // Sparse: 01-01, 01-03, 01-07, 01-10, 01-14, 01-16, 01-21. Each ended week's last day
-        // with data: 01-03 (starts 12-28, before the data), 01-10, 01-16.
-        let aggregates = days(&[0, 2, 6, 9, 13, 15, 20]);
-        assert_eq!(ends(&aggregates, &aggregates.calendar_weeks()), ["2026-01-10", "2026-01-16"]);
-        assert_eq!(aggregates.sets[aggregates.calendar_weeks()[0]].start.to_string(), "2026-01-04");
     }
 
     #[test]

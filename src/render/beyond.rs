@@ -71,10 +71,9 @@ impl Beyond {
 }
 
 /// `feed.xml` when the base URL is known; returns whether it was written.
-pub fn write_feed(ctx: &SiteContext<'_>, out: &Staging) -> Result<bool, WriteError> {
+pub fn write_feed(ctx: &SiteContext<'_>, beyond: &Beyond, out: &Staging) -> Result<bool, WriteError> {
     let options = ctx.options;
-    let weeks = trends::calendar_weeks(ctx.aggregates);
-    match feed::atom(ctx.aggregates, &weeks, &options.title, options.base_url.as_deref()) {
+    match feed::atom(ctx.aggregates, &beyond.weeks, &options.title, options.base_url.as_deref()) {
         Some(text) => out.write("feed.xml", text.as_bytes()).map(|()| true),
         None => Ok(false),
     }

@@ -1,6 +1,4 @@
-//! `feed.xml`: an Atom feed (RFC 4287) with one entry per calendar week, Monday to Sunday
-//! ([`crate::aggregate::Aggregates::calendar_weeks`]): a new day of data adds no entry and
-//! changes none until its week is complete, so an entry's id never changes.
+//! `feed.xml`: an Atom feed (RFC 4287) with one entry per non-overlapping week.
 //!
 //! Feed readers need absolute links, so the feed exists only when the site's base URL is
 //! known. Everything in it comes from the data: ids are the entries' links, `updated` is

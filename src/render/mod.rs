@@ -121,7 +121,7 @@ pub fn render(
     );
     let ((tera, loaded), static_files, markdown) = inputs?;
     let mut beyond = beyond;
-    beyond.feed = beyond::write_feed(ctx, out)?;
+    beyond.feed = beyond::write_feed(ctx, &beyond, out)?;
     lap("render/trends");
     let prints = Prints::new(ctx, loaded, &markdown, [beyond.feed, beyond.has_stacks()]);
     downloads::write_chart_sets(ctx.aggregates, &prints, out)?;
