@@ -362,9 +362,7 @@ fn render_site(run: &mut Run<'_>, read: &mut Read, staging: &mut Staging) -> Res
 /// What putting the site in place wrote and listed.
 struct Written {
     pages: u64,
-    files_written: u64,
-    bytes_written: u64,
-    site_bytes: u64,
+    totals: crate::site::Totals,
     /// Rendered outputs whose files were kept from the previous site.
     outputs_reused: u64,
     /// The new site's files, for the snapshot (when it is saved).
@@ -375,7 +373,7 @@ struct Written {
 /// with the outputs as they now are.
 fn write_site(run: &mut Run<'_>, read: &Read, staging: Staging, rendered: Rendered) -> Result<Written, BuildError> {
     let opts = run.opts;
-    let (files_written, bytes_written, site_bytes) = staging.totals();
+    let totals = staging.totals();
     let stage = opts.progress.stage("writing the site", "");
     let (memo, outputs_reused) = staging.memo();
     let old_site = staging.commit(&opts.site).map_err(|e| BuildError::from(e).site_unchanged())?;
@@ -400,7 +398,7 @@ fn write_site(run: &mut Run<'_>, read: &Read, staging: Staging, rendered: Render
     stage.finish();
     run.lap("write");
     run.cpu.lap("write");
-    Ok(Written { pages: stats.pages, files_written, bytes_written, site_bytes, outputs_reused, site_files })
+    Ok(Written { pages: stats.pages, totals, outputs_reused, site_files })
 }
 
 /// The build's summary; the snapshot of this build saved for the next one to compare with.
@@ -423,12 +421,14 @@ fn sum_up(mut run: Run<'_>, read: Read, written: Written) -> Summary {
     if opts.site_options.base_url.is_none() {
         run.notes.push("no base URL (`--base-url`): `feed.xml` left out, as a feed needs absolute links".into());
     }
-    run.notes.extend(crate::raw_data::size_note(written.site_bytes, opts.site_options.raw_data));
+    let totals = written.totals;
+    run.notes.extend(crate::raw_data::size_note(totals.site_bytes, opts.site_options.raw_data));
     summary.notes.extend(run.notes);
     summary.pages = written.pages;
-    summary.files_written = written.files_written;
-    summary.bytes_written = written.bytes_written;
-    summary.site_bytes = written.site_bytes;
+    summary.files_written = totals.files_written;
+    summary.bytes_written = totals.bytes_written;
+    summary.site_files = totals.site_files;
+    summary.site_bytes = totals.site_bytes;
     if let (Some(key), Some(files)) = (read.key, written.site_files) {
         if let Err(e) = files.and_then(|files| crate::snapshot::save(&run.cache_dir, key, files, &summary)) {
             summary.notes.push(format!("cache `{}`: snapshot not saved: {e}", run.cache_dir.display()));

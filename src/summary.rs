@@ -31,9 +31,13 @@ pub struct Summary {
     pub chart_sets: Vec<String>,
     pub newest_day: Option<String>,
     pub pages: u64,
+    /// The files this build wrote (new or changed), and their bytes.
     pub files_written: u64,
     pub bytes_written: u64,
-    /// The size of the site: every file in it, whether written by this build or kept.
+    /// The files of the site and their bytes: every file in it, written by this build or
+    /// kept unchanged from the previous one.
+    #[serde(default)]
+    pub site_files: u64,
     #[serde(default)]
     pub site_bytes: u64,
     pub notes: Vec<String>,
@@ -146,11 +150,12 @@ impl Summary {
         } else {
             let _ = writeln!(
                 out,
-                "wrote {} daily and {} weekly chart sets, {} pages, {} files ({} bytes){} in {:.2}s",
+                "wrote {} daily and {} weekly chart sets, {} pages, {} of the site's {} files ({} bytes){} in {:.2}s",
                 self.daily_chart_sets,
                 self.weekly_chart_sets,
                 self.pages,
                 self.files_written,
+                self.site_files,
                 self.bytes_written,
                 self.newest_day.as_ref().map(|d| format!(", data through {d}")).unwrap_or_default(),
                 self.seconds

@@ -38,10 +38,23 @@ fn late_report() -> String {
     report("2026-01-05", 0.9, json!([program(GOPLS, "v0.10.0", "go1.22.0", "windows", "arm64", json!({}))]))
 }
 
+/// The summary's "N of the site's M files (B bytes)": files written, files in the site,
+/// bytes written.
+fn files_written(text: &str) -> (u64, u64, u64) {
+    let line = text.lines().find(|line| line.starts_with("wrote ")).expect("a summary line");
+    let (written, rest) = line.split_once(" of the site's ").expect("files written");
+    let (files, rest) = rest.split_once(" files (").expect("site files");
+    let number = |s: &str| s.rsplit(' ').next().unwrap().parse::<u64>().unwrap();
+    (number(written), number(files), number(rest.split(" bytes)").next().unwrap()))
+}
+
 #[test]
 fn a_rebuild_without_changes_reuses_every_file() {
     let f = aggregation_fixture();
-    assert_same_as_clean(&f, &[]);
+    let text = assert_same_as_clean(&f, &[]);
+    // A first build writes every file of the site.
+    let (files, bytes) = (tree_names(&f.site()).len() as u64, tree_bytes(&f.site()));
+    assert_eq!(files_written(&text), (files, files, bytes), "{text}");
     let text = assert_same_as_clean(&f, &[]);
     assert!(text.contains("nothing changed since the last build"), "{text}");
     assert!(
@@ -56,6 +69,8 @@ fn a_rebuild_without_changes_reuses_every_file() {
     // and two SVGs is reused, not rendered again: 8 sets (24 files), 4 weekly stacks
     // pages, 14 trends (56 files).
     assert!(text.contains(", 84 outputs reused"), "{text}");
+    // It writes none of the site's files: all are kept as they were.
+    assert_eq!(files_written(&text), (0, files, 0), "{text}");
     assert_eq!(std::fs::read_dir(f.site().join("trends")).unwrap().count(), 1 + 3, "index and 3 programs");
     assert!(f.dir.path().join(".site.cache/cache.bin").is_file(), "the cache sits beside SITE");
     assert!(!f.site().join("cache.bin").exists());

@@ -29,13 +29,24 @@ pub type WriteError = crate::path_error::PathError;
 /// Length of the random part of a staging directory's name.
 const STAGING_RANDOM: usize = 6;
 
+/// What [`Staging::totals`] counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Totals {
+    pub files_written: u64,
+    pub bytes_written: u64,
+    pub site_files: u64,
+    pub site_bytes: u64,
+}
+
 /// A new site being written beside the old one.
 pub struct Staging {
     root: PathBuf,
     old: Option<PathBuf>,
-    bytes: AtomicU64,
+    /// The files this build wrote, and their bytes.
     files: AtomicU64,
-    /// The size of every file placed in the new site, written or reused.
+    bytes: AtomicU64,
+    /// Every file placed in the new site, written or kept, and their bytes.
+    site_files: AtomicU64,
     site_bytes: AtomicU64,
     kept: bool,
     /// The previous build's outputs: path -> (fingerprint, the file as that build left it).
@@ -98,6 +109,7 @@ impl Staging {
             old,
             bytes: AtomicU64::new(0),
             files: AtomicU64::new(0),
+            site_files: AtomicU64::new(0),
             site_bytes: AtomicU64::new(0),
             kept: false,
             previous: Default::default(),
@@ -118,14 +130,15 @@ impl Staging {
     /// Writes `bytes` at `rel` (a `/`-separated path of safe segments) in the new site.
     pub fn write(&self, rel: &str, bytes: &[u8]) -> Result<(), WriteError> {
         let (rel_path, path) = self.target(rel)?;
-        self.count(bytes.len() as u64, bytes.len() as u64);
         self.place(rel);
         if let Some(old) = &self.old {
             let previous = old.join(&rel_path);
             if same_bytes(&previous, bytes) && self.link(&previous, &path).is_ok() {
+                self.count(false, bytes.len() as u64);
                 return Ok(());
             }
         }
+        self.count(true, bytes.len() as u64);
         // In a recycled tree, a file no other tree shares is written over, not replaced.
         // There is nothing to link into a twin then: one is made only when no tree is
         // recycled ([`Staging::new`]).
@@ -159,7 +172,7 @@ impl Staging {
         fill(&mut file).map_err(err(&path))?;
         self.link_twin(&rel_path, &path);
         let len = file.metadata().map_err(err(&path))?.len();
-        self.count(len, len);
+        self.count(true, len);
         Ok(())
     }
 
@@ -179,7 +192,7 @@ impl Staging {
         self.link(&old, &path).map_err(err(&old))?;
         self.place(rel);
         let size = size.or_else(|| fs::symlink_metadata(&path).ok().map(|meta| meta.len()));
-        self.count(0, size.unwrap_or(0));
+        self.count(false, size.unwrap_or(0));
         Ok(())
     }
 
@@ -269,7 +282,7 @@ impl Staging {
             self.link_twin(&rel_path, &path);
         }
         let len = fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
-        self.count(len, len);
+        self.count(!kept, len);
         Ok(())
     }
 
@@ -305,19 +318,27 @@ impl Staging {
         Ok(())
     }
 
-    /// Counts one file placed in the new site: `written` bytes written by this build (0 for
-    /// a reused file), `size` its size.
-    fn count(&self, written: u64, size: u64) {
-        self.files.fetch_add(1, Ordering::Relaxed);
-        self.bytes.fetch_add(written, Ordering::Relaxed);
+    /// Counts one file of `size` bytes placed in the new site: `written` by this build, or
+    /// kept from the previous site (a hard link to its file).
+    fn count(&self, written: bool, size: u64) {
+        if written {
+            self.files.fetch_add(1, Ordering::Relaxed);
+            self.bytes.fetch_add(size, Ordering::Relaxed);
+        }
+        self.site_files.fetch_add(1, Ordering::Relaxed);
         self.site_bytes.fetch_add(size, Ordering::Relaxed);
     }
 
-    /// Files and bytes written so far, and the size of the new site so far (every file
-    /// in it, written or reused).
-    pub fn totals(&self) -> (u64, u64, u64) {
+    /// The files and bytes written so far, and the files and bytes of the new site so far
+    /// (written or kept).
+    pub fn totals(&self) -> Totals {
         let load = |n: &AtomicU64| n.load(Ordering::Relaxed);
-        (load(&self.files), load(&self.bytes), load(&self.site_bytes))
+        Totals {
+            files_written: load(&self.files),
+            bytes_written: load(&self.bytes),
+            site_files: load(&self.site_files),
+            site_bytes: load(&self.site_bytes),
+        }
     }
 
     /// Puts the new site in place of `site` in one step; returns the old one, moved aside,
