@@ -71,6 +71,20 @@ fn check_max_age_fails_when_uploads_stop() {
 }
 
 #[test]
+fn check_max_age_is_not_fooled_by_a_report_dated_in_the_future() {
+    let f = clean();
+    // A client with a wrong clock (or a made-up Week); and one a day ahead of UTC.
+    f.write("9999-12-31/0.75.json", report("9999-12-31", "0.75"));
+    let out = run(&["check", path_str(&f.data()), "--today", "2026-11-10", "--max-age", "3"]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("the newest valid report is from 2026-11-03, 7 days before 2026-11-10"), "{err}");
+    assert!(err.contains("warning: reports of 1 day after 2026-11-11, the last 9999-12-31, are dated in the future"));
+    let out = run(&["check", path_str(&f.data()), "--today", "2026-11-02", "--max-age", "3"]);
+    assert_eq!(out.status.code(), Some(0), "2026-11-03 is tomorrow: {}", stderr(&out));
+}
+
+#[test]
 fn check_from_a_builds_summary_gives_the_same_verdict_without_reading_the_reports() {
     let f = clean();
     let json = f.dir.path().join("build-summary.json");

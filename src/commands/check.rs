@@ -38,9 +38,17 @@ pub fn run(args: &CheckArgs) -> Result<Exit, Exit> {
     if let Some(path) = &args.summary_json {
         super::write_summary(path, &summary)?;
     }
-    let newest = summary.newest_day.as_deref().and_then(Day::parse);
+    let (newest, future) = newest_until(&summary, today.plus(1));
     let stale = args.max_age.or(config.max_age).and_then(|max_age| staleness(newest, today, max_age));
     eprint!("{}", report(&summary, &args.data, args.quiet));
+    if let (Some((days, last)), false) = (future, args.quiet) {
+        let days = crate::summary::counted(days as u64, "day", "days");
+        eprintln!(
+            "warning: reports of {days} after {}, the last {last}, are dated in the future (a client's clock is \
+             wrong, or the Week was made up); --max-age counts from the newest day until then",
+            today.plus(1)
+        );
+    }
     if let Some(problem) = &stale {
         eprintln!("error: {problem}");
     }
@@ -79,6 +87,15 @@ fn read_summary(path: &Path) -> Result<Summary, Exit> {
 pub fn today_utc() -> Day {
     let secs = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
     Day((secs / 86_400) as i32)
+}
+
+/// The newest day with valid reports on or before `until`, and how many days with valid
+/// reports come after it, with the last of them. A client dates its reports by its own
+/// clock: one report dated 9999-12-31 would otherwise keep `--max-age` quiet for ever.
+fn newest_until(summary: &Summary, until: Day) -> (Option<Day>, Option<(usize, Day)>) {
+    let days = summary.chart_sets.iter().filter(|name| !name.contains('_')).filter_map(|name| Day::parse(name));
+    let (past, future): (Vec<Day>, Vec<Day>) = days.partition(|&day| day <= until);
+    (past.into_iter().max(), future.iter().max().map(|&last| (future.len(), last)))
 }
 
 /// Why the data is too old (or absent) for `--max-age`, or `None` when it is fresh.
@@ -142,6 +159,24 @@ mod tests {
         assert!(staleness(day("2026-11-21"), today, 3).unwrap().contains("4 days before 2026-11-25"));
         assert!(staleness(None, today, 3).unwrap().contains("no valid report"));
         assert_eq!(staleness(day("2026-11-26"), today, 0), None);
+    }
+
+    #[test]
+    fn days_after_tomorrow_do_not_count_as_the_newest() {
+        let summary = Summary {
+            chart_sets: ["2026-11-20", "2026-11-14_2026-11-20", "2026-11-26", "2026-11-20_2026-11-26", "2026-11-27"]
+                .into_iter()
+                .chain(["2026-11-21_2026-11-27", "9999-12-31", "9999-12-25_9999-12-31"])
+                .map(String::from)
+                .collect(),
+            ..Summary::default()
+        };
+        let day = |s| Day::parse(s).unwrap();
+        // Today 2026-11-25: 11-26 is tomorrow (a client ahead of UTC), 11-27 and 9999-12-31 later.
+        assert_eq!(newest_until(&summary, day("2026-11-26")), (Some(day("2026-11-26")), Some((2, day("9999-12-31")))));
+        assert_eq!(newest_until(&summary, day("2026-11-19")), (None, Some((4, day("9999-12-31")))));
+        assert_eq!(newest_until(&Summary::default(), day("2026-11-26")), (None, None));
+        assert_eq!(newest_until(&summary, day("9999-12-31")), (Some(day("9999-12-31")), None));
     }
 
     #[test]
