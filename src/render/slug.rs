@@ -2,10 +2,16 @@
 //!
 //! A segment is lowercase ASCII letters, digits and single `-`, so it is safe on every
 //! file system and in a URL, and readable: `golang.org/x/tools/gopls` becomes
-//! `golang-org-x-tools-gopls--3f0c5a1b`. A name that is already such a segment maps to
-//! itself; any other name gets `--` and eight hex digits of a hash of the original. No
+//! `golang-org-x-tools-gopls--8a1e0f6b2c7d9e34`. A name that is already such a segment
+//! maps to itself; any other name gets `--` and sixteen hex digits of its SHA-256. No
 //! identity segment contains `--`, so the two kinds never meet; [`Slugs`] guarantees
 //! uniqueness within one set of names even if two hashes collided.
+//!
+//! Why SHA-256, cut to 64 bits: without an upload config, uploads name the programs and
+//! charts, and a segment is a stable URL that READMEs embed. With a 32-bit FNV hash, a
+//! name like `Golang.org/x/tools/gopls)</.*&/` that shares gopls's readable part and hash
+//! took gopls's segment (it sorts first) after ten seconds of search. Finding another name
+//! with a given 64-bit cut of SHA-256 takes about 2^64 hashes.
 
 use std::collections::BTreeMap;
 
@@ -19,7 +25,7 @@ const RESERVED: [&str; 22] = [
 ];
 
 /// The segment for `name` on its own (see the module docs). Not unique on its own in
-/// theory (a 32-bit hash); use [`Slugs`] for a set of names.
+/// theory (a 64-bit hash); use [`Slugs`] for a set of names.
 pub fn slug(name: &str) -> String {
     let mut base = String::with_capacity(name.len().min(MAX_BASE));
     for c in name.chars() {
@@ -42,17 +48,14 @@ pub fn slug(name: &str) -> String {
     if base.is_empty() {
         base.push('x');
     }
-    format!("{base}--{:08x}", (fnv1a(name.as_bytes()) >> 32) as u32)
+    format!("{base}--{:016x}", hash64(name))
 }
 
-/// FNV-1a, 64 bits: small, stable across platforms and releases.
-fn fnv1a(bytes: &[u8]) -> u64 {
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for &b in bytes {
-        hash ^= u64::from(b);
-        hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
-    }
-    hash
+/// The first 64 bits of `name`'s SHA-256, big-endian: stable across platforms and releases.
+fn hash64(name: &str) -> u64 {
+    use sha2::Digest;
+    let digest = sha2::Sha256::digest(name.as_bytes());
+    u64::from_be_bytes(digest[..8].try_into().expect("a SHA-256 digest has 32 bytes"))
 }
 
 /// Segments for a set of names, distinct for distinct names. Names are taken in sorted
@@ -110,13 +113,24 @@ mod tests {
         assert_eq!(slug("go-version"), "go-version");
         let gopls = slug("golang.org/x/tools/gopls");
         assert!(gopls.starts_with("golang-org-x-tools-gopls--"), "{gopls}");
-        assert_eq!(gopls.len(), "golang-org-x-tools-gopls--".len() + 8);
+        assert_eq!(gopls.len(), "golang-org-x-tools-gopls--".len() + 16);
         assert!(slug("GOOS").starts_with("goos--"));
         assert!(slug("cmd/go").starts_with("cmd-go--"));
-        // Stable across runs and platforms.
+        // Stable across runs and platforms: SHA-256's test vectors (FIPS 180-2).
         assert_eq!(slug("cmd/go"), slug("cmd/go"));
-        assert_eq!(fnv1a(b""), 0xcbf2_9ce4_8422_2325);
-        assert_eq!(fnv1a(b"a"), 0xaf63_dc4c_8601_ec8c);
+        assert_eq!(hash64(""), 0xe3b0_c442_98fc_1c14);
+        assert_eq!(hash64("abc"), 0xba78_16bf_8f01_cfea);
+        assert_eq!(slug("ABC"), "abc--b5d4045c3f466fa9");
+    }
+
+    #[test]
+    fn a_name_found_to_collide_with_gopls_under_the_old_32_bit_hash_no_longer_does() {
+        // Explorer H's name: the same readable part and the same 32-bit FNV-1a as gopls's.
+        let slugs = Slugs::new(["golang.org/x/tools/gopls", "Golang.org/x/tools/gopls)</.*&/"]);
+        let (real, other) = (slugs.get("golang.org/x/tools/gopls"), slugs.get("Golang.org/x/tools/gopls)</.*&/"));
+        assert_eq!(real, Some(slug("golang.org/x/tools/gopls").as_str()), "gopls keeps its own segment");
+        assert_ne!(real, other);
+        assert!(!other.unwrap().ends_with("-2"), "{other:?}");
     }
 
     #[test]
@@ -144,7 +158,7 @@ mod tests {
             assert!(is_safe(&s), "{name:?} -> {s:?}");
             assert!(!s.contains(".."), "{s}");
             assert!(!s.contains('/') && !s.contains('\0'), "{s}");
-            assert!(s.len() <= MAX_BASE + 10, "{s}");
+            assert!(s.len() <= MAX_BASE + 18, "{s}");
         }
     }
 
