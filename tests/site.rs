@@ -179,6 +179,12 @@ fn pages_and_headings() {
     }
     // The chart browser: programs shortened, config titles, built-in titles, issues.
     assert!(home.contains(">x/tools/gopls <a class=\"anchor\""));
+    // Self-links take keyboard focus, so they are named, never hidden from screen readers.
+    assert!(home.contains(
+        "<h3 id=\"x-tools-gopls-goos\">Operating system <a class=\"anchor\" href=\"#x-tools-gopls-goos\" aria-label=\"Link to this chart\">#</a></h3>"
+    ));
+    assert!(home.contains("href=\"#x-tools-gopls\" aria-label=\"Link to this program\">#</a></h2>"));
+    assert!(!home.contains("aria-hidden"), "no focusable link inside aria-hidden");
     assert!(home.contains("<h3 id=\"x-tools-gopls-gopls-client\">Editor Distribution"));
     assert!(home.contains("measure editor distribution for gopls users."));
     assert!(home.contains("<a href=\"https://go.dev/issue/61038\">go.dev/issue/61038</a>"));

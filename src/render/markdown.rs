@@ -2,7 +2,9 @@
 //! so raw HTML passes through as in mdBook and zola.
 //!
 //! Extensions are chosen in one place ([`options`]). Headings get `id`s (slugs, unique on
-//! the page, unless `{#id}` gives one) and a self-link. A relative link or image in a page
+//! the page, unless `{#id}` gives one) and a self-link named "Link to this section" (not
+//! `aria-hidden`: a link takes keyboard focus, and a focusable element hidden from screen
+//! readers is announced as nothing, WCAG 4.1.2). A relative link or image in a page
 //! is written from the site's root (`charts/index.html`, `privacy/index.html`), the same
 //! in every page, and is rewritten to be relative to where the page lands.
 
@@ -82,7 +84,10 @@ fn add_heading_anchors(events: &mut Vec<Event<'_>>) -> Option<String> {
                 *id = Some(CowStr::from(anchor.clone()));
             }
         }
-        let link = format!(r##" <a class="anchor" href="#{}" aria-hidden="true">#</a>"##, escape_attribute(&anchor));
+        let link = format!(
+            r##" <a class="anchor" href="#{}" aria-label="Link to this section">#</a>"##,
+            escape_attribute(&anchor)
+        );
         events.insert(end, Event::InlineHtml(CowStr::from(link)));
         i = end + 2;
     }
@@ -111,8 +116,9 @@ mod tests {
         let page = render("## Intro\n\n# Privacy policy\n\n## Intro\n\n### What `X` is {#x}\n", "../");
         assert_eq!(page.title.as_deref(), Some("Privacy policy"));
         assert!(
-            page.html
-                .contains(r##"<h2 id="intro">Intro <a class="anchor" href="#intro" aria-hidden="true">#</a></h2>"##),
+            page.html.contains(
+                r##"<h2 id="intro">Intro <a class="anchor" href="#intro" aria-label="Link to this section">#</a></h2>"##
+            ),
             "{}",
             page.html
         );
