@@ -29,9 +29,9 @@ pub fn atom(aggregates: &Aggregates, weeks: &[TrendWeek], title: &str, base_url:
     let _ = writeln!(
         out,
         "  <link rel=\"self\" type=\"application/atom+xml\" href=\"{}\"/>",
-        xml::attr(&format!("{base}feed.xml"))
+        xml::text(&format!("{base}feed.xml"))
     );
-    let _ = writeln!(out, "  <link rel=\"alternate\" type=\"text/html\" href=\"{}\"/>", xml::attr(&base));
+    let _ = writeln!(out, "  <link rel=\"alternate\" type=\"text/html\" href=\"{}\"/>", xml::text(&base));
     let _ = writeln!(out, "  <author><name>{}</name></author>", xml::text(title));
     let _ = writeln!(out, "  <generator version=\"{}\">telemetry-site</generator>", env!("CARGO_PKG_VERSION"));
     for week in weeks.iter().rev().take(MAX_ENTRIES) {
@@ -40,7 +40,7 @@ pub fn atom(aggregates: &Aggregates, weeks: &[TrendWeek], title: &str, base_url:
         let _ = writeln!(out, "    <id>{}</id>", xml::text(&link));
         let _ = writeln!(out, "    <title>Week {} to {}</title>", week.start, week.end);
         let _ = writeln!(out, "    <updated>{}</updated>", updated(week));
-        let _ = writeln!(out, "    <link rel=\"alternate\" type=\"text/html\" href=\"{}\"/>", xml::attr(&link));
+        let _ = writeln!(out, "    <link rel=\"alternate\" type=\"text/html\" href=\"{}\"/>", xml::text(&link));
         let _ = writeln!(out, "    <summary>{}</summary>", xml::text(&summary(aggregates, week)));
         let _ = writeln!(out, "  </entry>");
     }

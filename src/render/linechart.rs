@@ -202,7 +202,7 @@ fn around_style(chart: &LineChart) -> (String, String) {
         out,
         "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {WIDTH} {height:.0}\" \
          width=\"{WIDTH}\" height=\"{height:.0}\" role=\"img\" aria-label=\"{}\">",
-        xml::attr(&chart.title)
+        xml::text(&chart.title)
     );
     let _ = write!(out, "<title>{}</title>", xml::text(&chart.title));
     let style_at = out.len();
@@ -405,7 +405,7 @@ pub fn sparkline(values: &[f64], low_confidence: &[bool], label: &str) -> String
         "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"sparkline\" viewBox=\"0 0 {W} {H}\" \
          width=\"{W}\" height=\"{H}\" role=\"img\" aria-label=\"{}\">\
          <g stroke=\"currentColor\" fill=\"currentColor\">",
-        xml::attr(label)
+        xml::text(label)
     );
     write_segments(&mut out, &line, &x, &y);
     if let Some(&last) = values.last() {
@@ -598,6 +598,18 @@ mod tests {
         assert_eq!((light, auto), (svg(&chart, Theme::Light), svg(&chart, Theme::Auto)));
         assert_eq!(svg(&chart, Theme::Auto).matches("<style>").count(), 1);
         assert_eq!(svg(&chart, Theme::Light), svg(&trend_chart(&trend(), &weeks, 30), Theme::Light));
+    }
+
+    #[test]
+    fn control_characters_in_names_are_replaced_not_written_as_references() {
+        // A CR written `&#13;` is an HTML parse error once the SVG is inlined in a page.
+        let trend = Trend { program_name: "a\rb\nc\td".into(), ..trend() };
+        let text = svg(&trend_chart(&trend, &weeks(3), 30), Theme::Auto);
+        assert!(!text.contains("&#"), "{text}");
+        let root = tree::parse(&text);
+        let label = root.attr("aria-label").unwrap();
+        assert!(label.starts_with("a\u{FFFD}b\u{FFFD}c\u{FFFD}d: "), "{label}");
+        assert_eq!(root.child("title").unwrap().text, label);
     }
 
     #[test]

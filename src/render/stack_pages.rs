@@ -6,7 +6,7 @@
 use serde::Serialize;
 
 use super::fixed::push;
-use super::trend_pages::printable;
+use super::paths::display_text;
 use super::xml;
 use crate::stacks::{Stack, StackIndex, StackRow, WindowStacks};
 
@@ -40,10 +40,10 @@ impl StacksView {
             .counters
             .iter()
             .map(|c| CounterView {
-                program: printable(&c.program),
-                counter: printable(&c.counter),
-                title: printable(c.title.as_deref().unwrap_or_default()),
-                description: printable(c.description.as_deref().unwrap_or_default()),
+                program: display_text(&c.program),
+                counter: display_text(&c.counter),
+                title: display_text(c.title.as_deref().unwrap_or_default()),
+                description: display_text(c.description.as_deref().unwrap_or_default()),
                 count: c.stacks.len(),
                 new: c.stacks.iter().filter(|s| s.new).count(),
                 list: list_items(&c.stacks, markup),

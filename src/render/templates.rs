@@ -122,10 +122,10 @@ fn read_dir(dir: &Path) -> Result<Vec<(String, String)>, RenderError> {
 }
 
 /// Tera's escaping for every page: `&`, `<`, `>` and both quotes escaped, and control
-/// characters replaced, by the same function as SVG and the feed ([`super::xml::text`]);
-/// `/` is left alone so relative links stay readable.
+/// characters replaced, as in SVG and the feed ([`super::xml::page_text`]: tab and
+/// newline kept for multi-line text); `/` is left alone so relative links stay readable.
 pub fn escape(text: &str) -> String {
-    super::xml::text(text)
+    super::xml::page_text(text)
 }
 
 /// A tera error with its causes, one line: tera's own message names only the template.

@@ -4,13 +4,13 @@
 //!
 //! Paths come from [`TrendPaths`]: slugs of the program and chart names, distinct for
 //! distinct names, so an uploaded name never becomes a path. Every uploaded string is
-//! made printable here and escaped by the templates; only the SVGs, which
-//! [`linechart`] escapes itself, are markup.
+//! made printable here ([`display_text`], as on every page) and escaped by the templates;
+//! only the SVGs, which [`linechart`] escapes itself, are markup.
 
 use serde::Serialize;
 
 use super::linechart::{self, Theme};
-use super::paths::is_unprintable;
+use super::paths::display_text;
 use super::slug::Slugs;
 use super::xml;
 use crate::aggregate::Plan;
@@ -52,12 +52,6 @@ impl TrendPaths {
         let c = self.charts.get(program)?.get(chart)?;
         Some(format!("trends/{p}/{c}/"))
     }
-}
-
-/// An uploaded string made safe to show: what [`is_unprintable`] names (but tab and
-/// newline) becomes U+FFFD. Escaping is the template's.
-pub fn printable(text: &str) -> String {
-    text.chars().map(|c| if is_unprintable(c) && c != '\n' && c != '\t' { '\u{FFFD}' } else { c }).collect()
 }
 
 /// A share as a percentage with one decimal: `75.0%`.
@@ -142,13 +136,13 @@ pub fn trend_files(
     let mut columns: Vec<Column> = trend
         .top
         .iter()
-        .map(|&b| Column { name: printable(&trend.buckets[b].name), drawn: true, other: false })
+        .map(|&b| Column { name: display_text(&trend.buckets[b].name), drawn: true, other: false })
         .collect();
     if trend.other.is_some() {
         columns.push(Column { name: "other (sum)".into(), drawn: true, other: true });
     }
     columns.extend(folded.iter().map(|&b| Column {
-        name: printable(&trend.buckets[b].name),
+        name: display_text(&trend.buckets[b].name),
         drawn: false,
         other: false,
     }));
@@ -178,10 +172,10 @@ pub fn trend_files(
     let [auto_svg, light_svg, dark_svg] = linechart::svgs(&chart, [Theme::Auto, Theme::Light, Theme::Dark]);
     TrendFiles {
         view: TrendView {
-            program: printable(&trend.program_name),
-            chart: printable(&trend.chart_name),
-            title: printable(title),
-            description: printable(description),
+            program: display_text(&trend.program_name),
+            chart: display_text(&trend.chart_name),
+            title: display_text(title),
+            description: display_text(description),
             svg: auto_svg,
             columns,
             rows,
@@ -249,16 +243,16 @@ impl TrendLink {
         let top = trend.top_bucket();
         let newest = trend.uploaders.len().checked_sub(1);
         TrendLink {
-            chart: printable(&trend.chart_name),
-            title: printable(title),
+            chart: display_text(&trend.chart_name),
+            title: display_text(title),
             href: format!("{}index.html", dir.strip_prefix("trends/").unwrap_or(dir)),
             has_data: trend.has_data(),
             sparkline: top.map(|bucket| {
                 let shares: Vec<f64> = bucket.values.iter().zip(&trend.uploaders).map(|(&v, &u)| share(v, u)).collect();
                 let label = format!("{}: share of uploaders with {} per week", trend.chart_name, bucket.name);
-                linechart::sparkline(&shares, &trend.low_confidence, &printable(&label))
+                linechart::sparkline(&shares, &trend.low_confidence, &display_text(&label))
             }),
-            top_bucket: top.map(|b| printable(&b.name)),
+            top_bucket: top.map(|b| display_text(&b.name)),
             top_share: top.zip(newest).map(|(b, w)| percent(b.values[w], trend.uploaders[w])),
         }
     }

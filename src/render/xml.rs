@@ -1,13 +1,14 @@
-//! Escaping for text we put into XML (SVG charts, the Atom feed).
+//! Escaping for text we put into XML (SVG charts, the Atom feed) and HTML (the pages).
 //!
-//! Uploaded names reach these files, so every string goes through [`text`] or [`attr`]:
-//! markup characters are escaped, and control characters (C0 other than tab, newline and
-//! carriage return, which XML 1.0 forbids; DEL and C1, which it discourages), the
-//! noncharacters (U+FDD0..=U+FDEF and the last two of every plane, which HTML parsers
+//! Uploaded names reach these files, so every string goes through [`text`] (or
+//! [`page_text`], the templates' escaping): markup characters are escaped, and control
+//! characters (every C0 control: XML 1.0 forbids most, and `&#13;` for a carriage return
+//! is an HTML parse error where an SVG is inlined; DEL and C1, which XML discourages),
+//! the noncharacters (U+FDD0..=U+FDEF and the last two of every plane, which HTML parsers
 //! flag) and the bidirectional controls (embeddings, overrides, isolates and marks, with
 //! which a name like `\u{202E}evil.com/tool` reads as `loot/moc.live` and turns the page's
 //! text after it around) become U+FFFD, so the output always parses and shows no invisible
-//! or misleading characters.
+//! or misleading characters, and a name reads the same in every file.
 
 /// `s` escaped for element content and for attribute values in double or single quotes.
 pub fn text(s: &str) -> String {
@@ -16,17 +17,18 @@ pub fn text(s: &str) -> String {
     out
 }
 
-/// Same as [`text`]: attribute values are escaped the same way (tab, newline and CR as
-/// character references, so an attribute keeps them).
-pub fn attr(s: &str) -> String {
+/// Appends `s` escaped as [`text`] does.
+pub fn push_text(out: &mut String, s: &str) {
+    push_escaped(out, s, false);
+}
+
+/// `s` escaped for a page, as [`text`] but keeping tab and newline: the pages show
+/// multi-line text (the configs in `<pre>`), where they are layout; names reach the pages
+/// already made one line ([`super::paths::display_text`]).
+pub fn page_text(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     push_escaped(&mut out, s, true);
     out
-}
-
-/// Appends `s` escaped for element content.
-pub fn push_text(out: &mut String, s: &str) {
-    push_escaped(out, s, false);
 }
 
 /// The bytes that may start a character [`push_escaped`] changes: ASCII controls, DEL,
@@ -53,7 +55,7 @@ static MAY_ESCAPE: [bool; 256] = {
 ///
 /// Works on bytes: in UTF-8 every character this changes starts with one of the bytes
 /// of [`MAY_ESCAPE`], so plain text is skipped a byte at a time without decoding.
-fn push_escaped(out: &mut String, s: &str, attribute: bool) {
+fn push_escaped(out: &mut String, s: &str, keep_layout: bool) {
     let bytes = s.as_bytes();
     let mut plain = 0;
     let mut i = 0;
@@ -69,10 +71,7 @@ fn push_escaped(out: &mut String, s: &str, attribute: bool) {
             b'>' => ("&gt;", 1),
             b'"' => ("&quot;", 1),
             b'\'' => ("&#39;", 1),
-            b'\r' => ("&#13;", 1),
-            b'\t' if attribute => ("&#9;", 1),
-            b'\n' if attribute => ("&#10;", 1),
-            b'\t' | b'\n' => ("", 0),
+            b'\t' | b'\n' if keep_layout => ("", 0),
             0..0x20 | 0x7F => ("\u{FFFD}", 1),
             // U+0080..=U+009F (C1 controls).
             0xC2 if matches!(bytes.get(i + 1), Some(0x80..=0x9F)) => ("\u{FFFD}", 2),
@@ -200,24 +199,24 @@ mod tests {
     fn escapes_markup_and_replaces_forbidden_characters() {
         assert_eq!(text("<a href=\"x\">&'</a>"), "&lt;a href=&quot;x&quot;&gt;&amp;&#39;&lt;/a&gt;");
         assert_eq!(text("a\u{0}b\u{1b}c\u{FFFF}"), "a\u{FFFD}b\u{FFFD}c\u{FFFD}");
-        assert_eq!(text("a\tb\nc\rd"), "a\tb\nc&#13;d");
-        assert_eq!(attr("a\tb\nc\rd"), "a&#9;b&#10;c&#13;d");
+        // No control character survives in SVG or the feed, not even as `&#13;` (an HTML
+        // parse error once the SVG is inlined in a page) or `&#10;`.
+        assert_eq!(text("a\tb\nc\rd\r\n"), "a\u{FFFD}b\u{FFFD}c\u{FFFD}d\u{FFFD}\u{FFFD}");
+        // Pages keep tab and newline (a config's lines), never a carriage return.
+        assert_eq!(page_text("a\tb\nc\rd<"), "a\tb\nc\u{FFFD}d&lt;");
         assert_eq!(text("gopls ✓"), "gopls ✓");
         assert_eq!(text("\u{85}é\u{9f}\u{a0}<"), "\u{FFFD}é\u{FFFD}\u{a0}&lt;");
     }
 
     #[test]
     fn every_character_is_escaped_as_one_at_a_time() {
-        let one = |c: char, attribute: bool| match c {
+        let one = |c: char, page: bool| match c {
             '&' => "&amp;".to_string(),
             '<' => "&lt;".into(),
             '>' => "&gt;".into(),
             '"' => "&quot;".into(),
             '\'' => "&#39;".into(),
-            '\r' => "&#13;".into(),
-            '\t' if attribute => "&#9;".into(),
-            '\n' if attribute => "&#10;".into(),
-            '\t' | '\n' => c.to_string(),
+            '\t' | '\n' if page => c.to_string(),
             c if c.is_control() => "\u{FFFD}".into(),
             // Noncharacters, listed by the Unicode standard (section 23.7).
             c if (0xFDD0..=0xFDEF).contains(&u32::from(c)) => "\u{FFFD}".into(),
@@ -242,7 +241,7 @@ mod tests {
         for window in chars.chunks(7) {
             let s: String = format!("ab{}c", window.iter().collect::<String>());
             assert_eq!(text(&s), s.chars().map(|c| one(c, false)).collect::<String>(), "{s:?}");
-            assert_eq!(attr(&s), s.chars().map(|c| one(c, true)).collect::<String>(), "{s:?}");
+            assert_eq!(page_text(&s), s.chars().map(|c| one(c, true)).collect::<String>(), "{s:?}");
         }
     }
 }
