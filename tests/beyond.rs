@@ -230,10 +230,31 @@ fn pages_exist_and_every_link_resolves() {
     assert!(index.contains(&format!("href=\"{}index.html\"", dir.strip_prefix("trends/").unwrap())));
     assert!(index.contains("class=\"sparkline\""));
     assert!(index.contains("Participation"));
-    assert_eq!(index.matches("<tr>").count() - 2, 5 + 4, "gopls 5 charts, cmd/go 4: {index}");
+    let programs = &index[index.find("<section class=\"program\">").unwrap()..];
+    assert_eq!(programs.matches("<tr>").count() - 2, 5 + 4, "gopls 5 charts, cmd/go 4: {index}");
     // Home: participation chart and a Trends link; the feed in the layout.
     let home = f.read_site("index.html");
     assert!(home.contains("Valid reports per day and per week"));
+    // Under the participation chart (home and trends index), its numbers, newest first:
+    // the weeks' valid reports (4: 01-15, 16, 20, 21; 3; 3) and every day's, 0 included.
+    for page in [&home, &index] {
+        let at = page.find("<summary>Numbers</summary>").unwrap();
+        let numbers = &page[at..at + page[at..].find("</details>").unwrap()];
+        let row = |label: &str, n: u32| format!("<tr><th scope=\"row\">{label}</th><td class=\"num\">{n}</td></tr>\n");
+        let weeks = [
+            row("2026-01-15 to 2026-01-21", 4),
+            row("2026-01-08 to 2026-01-14", 3),
+            row("2026-01-01 to 2026-01-07", 3),
+        ];
+        assert!(numbers.contains(&weeks.concat()), "{numbers}");
+        let days = [row("2026-01-21", 1), row("2026-01-20", 1), row("2026-01-19", 0)];
+        assert!(numbers.contains(&days.concat()), "{numbers}");
+        assert!(
+            numbers.contains(&row("2026-01-02", 0))
+                && numbers.ends_with(&format!("{}    </tbody>\n  </table>\n", row("2026-01-01", 1)))
+        );
+        assert_eq!(numbers.matches("<th scope=\"row\">").count(), 3 + 21, "3 weeks, 21 days from 01-01 to 01-21");
+    }
     assert!(home.contains("rel=\"alternate\" type=\"application/atom+xml\""));
     assert!(home.contains("href=\"feed.xml\""));
     // The newest week's stacks, from the home page's links.

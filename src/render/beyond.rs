@@ -2,6 +2,8 @@
 //! pages, chart set CSVs and the Atom feed. [`Beyond`] computes what they share once per
 //! build; the writers run in parallel.
 
+use std::fmt::Write as _;
+
 use rayon::prelude::*;
 use serde::Serialize;
 
@@ -58,10 +60,16 @@ impl Beyond {
         !self.stack_counters.is_empty() || !self.stacks.is_empty()
     }
 
-    /// The participation chart (valid reports per day and per week), for inline use.
-    pub fn participation_svg(&self, ctx: &SiteContext<'_>) -> Option<String> {
-        let chart = linechart::participation_chart(ctx.aggregates, &self.weeks);
-        (!chart.x_labels.is_empty()).then(|| linechart::svg(&chart, Theme::Auto))
+    /// The participation chart (valid reports per day and per week) as the home page and
+    /// the trends index show it: `participation`, the inline SVG, and
+    /// `participation_numbers`, its numbers for the table under it (the SVG is one image
+    /// to assistive technology, its points' titles only shown on hover). Both `None`
+    /// without data.
+    pub fn insert_participation(&self, ctx: &SiteContext<'_>, context: &mut tera::Context) {
+        let participation = linechart::Participation::new(ctx.aggregates, &self.weeks);
+        let svg = participation.as_ref().map(|p| linechart::svg(&p.chart(), Theme::Auto));
+        context.insert("participation", &svg);
+        context.insert("participation_numbers", &participation.as_ref().map(ParticipationNumbers::new));
     }
 
     /// The directory of a trend from the site root: `trends/<program>/<chart>/`.
@@ -76,6 +84,30 @@ pub fn write_feed(ctx: &SiteContext<'_>, beyond: &Beyond, out: &Staging) -> Resu
     match feed::atom(ctx.aggregates, &beyond.weeks, &options.title, options.base_url.as_deref()) {
         Some(text) => out.write("feed.xml", text.as_bytes()).map(|()| true),
         None => Ok(false),
+    }
+}
+
+/// The participation chart's numbers, newest first: a table body of weeks and one of days.
+#[derive(Debug, Serialize)]
+struct ParticipationNumbers {
+    weeks: String,
+    days: String,
+}
+
+impl ParticipationNumbers {
+    fn new(participation: &linechart::Participation) -> ParticipationNumbers {
+        let row = |html: &mut String, label: &str, n: u64| {
+            let _ = writeln!(html, "<tr><th scope=\"row\">{label}</th><td class=\"num\">{n}</td></tr>");
+        };
+        let mut weeks = String::new();
+        for (start, end, n) in participation.weekly.iter().rev() {
+            row(&mut weeks, &format!("{start} to {end}"), *n);
+        }
+        let mut days = String::with_capacity(participation.daily.len() * 64);
+        for (i, n) in participation.daily.iter().enumerate().rev() {
+            row(&mut days, &participation.first.plus(i as i32).to_string(), *n);
+        }
+        ParticipationNumbers { weeks, days }
     }
 }
 
@@ -191,7 +223,7 @@ impl Pages<'_> {
         }
         let mut context = context(&layout)?;
         context.insert("programs", &programs);
-        context.insert("participation", &beyond.participation_svg(self.ctx));
+        beyond.insert_participation(self.ctx, &mut context);
         context.insert("weeks", &beyond.weeks.len());
         context.insert("min_uploaders", &self.ctx.options.trend_min_uploaders);
         context.insert("has_stacks", &beyond.has_stacks());

@@ -15,6 +15,7 @@
 use std::fmt::Write as _;
 
 use crate::aggregate::Aggregates;
+use crate::day::Day;
 use crate::render::xml;
 use crate::trends::{percent_of, share, Trend, TrendWeek};
 
@@ -74,12 +75,15 @@ const LEGEND_COLUMNS: usize = 2;
 const LEGEND_CHARS: usize = 40;
 const MAX_X_LABELS: usize = 6;
 
+/// Tableau 10, with its orange, teal and yellow darkened (same hue) until each line and
+/// the muted colour stand out at least 3:1 from the background (WCAG 1.4.11 Non-text
+/// Contrast), as the dark palette's do.
 const LIGHT: Palette = Palette {
     background: "#ffffff",
     text: "#1f2328",
     grid: "#d0d7de",
     muted: "#8c959f",
-    lines: ["#4e79a7", "#f28e2b", "#e15759", "#59a14f", "#b07aa1", "#76b7b2", "#edc948", "#9c755f"],
+    lines: ["#4e79a7", "#dc740e", "#e15759", "#59a14f", "#b07aa1", "#529c96", "#ac8a11", "#9c755f"],
 };
 
 const DARK: Palette = Palette {
@@ -468,64 +472,81 @@ pub const PARTICIPATION_DAYS: i32 = 3653;
 
 /// Participation: valid reports per day (every calendar day from the first with data to
 /// the newest, 0 on days without, at most [`PARTICIPATION_DAYS`]) and per non-overlapping
-/// week (a point at each week's last day), on one axis.
-pub fn participation_chart(aggregates: &Aggregates, weeks: &[TrendWeek]) -> LineChart {
-    let mut title = String::from("Valid reports per day and per week");
-    let (Some(first), Some(last)) = (aggregates.days().next().map(|s| s.end), aggregates.days().last().map(|s| s.end))
-    else {
-        return LineChart { title, x_labels: Vec::new(), lines: Vec::new(), y_format: YFormat::Count };
-    };
-    let first = if last.0 - first.0 >= PARTICIPATION_DAYS {
-        let from = last.plus(1 - PARTICIPATION_DAYS);
-        let _ = write!(title, ", from {from}");
-        from
-    } else {
-        first
-    };
-    let days = aggregates.days().filter(|set| set.end >= first);
-    let count = (last.0 - first.0 + 1) as usize;
-    let mut daily = vec![0u64; count];
-    for set in days {
-        daily[(set.end.0 - first.0) as usize] = set.num_reports;
-    }
-    let plural = |n: u64| if n == 1 { "" } else { "s" };
-    let per_day = Line {
-        label: "per day".into(),
-        muted: false,
-        points: daily
+/// week. The chart draws these numbers and the pages list them in a table.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Participation {
+    /// The first day shown.
+    pub first: Day,
+    /// History starts before `first` (it was cut to [`PARTICIPATION_DAYS`]).
+    pub cut: bool,
+    /// Valid reports on `first` and each day after it.
+    pub daily: Vec<u64>,
+    /// Each week ending on or after `first`: its first and last day and its valid reports.
+    pub weekly: Vec<(Day, Day, u64)>,
+}
+
+impl Participation {
+    /// `None` when there is no data.
+    pub fn new(aggregates: &Aggregates, weeks: &[TrendWeek]) -> Option<Participation> {
+        let first = aggregates.days().next()?.end;
+        let last = aggregates.days().last()?.end;
+        let cut = last.0 - first.0 >= PARTICIPATION_DAYS;
+        let first = if cut { last.plus(1 - PARTICIPATION_DAYS) } else { first };
+        let mut daily = vec![0u64; (last.0 - first.0 + 1) as usize];
+        for set in aggregates.days().filter(|set| set.end >= first) {
+            daily[(set.end.0 - first.0) as usize] = set.num_reports;
+        }
+        let weekly = weeks
             .iter()
-            .enumerate()
-            .map(|(i, &n)| {
-                Some(Point {
-                    y: n as f64,
-                    title: format!("{}: {n} valid report{}", first.plus(i as i32), plural(n)),
-                    low_confidence: false,
-                })
-            })
-            .collect(),
-    };
-    let mut weekly: Vec<Option<Point>> = vec![None; count];
-    for week in weeks.iter().filter(|week| week.end >= first) {
-        let n = aggregates.sets[week.set].num_reports;
-        weekly[(week.end.0 - first.0) as usize] = Some(Point {
-            y: n as f64,
-            title: format!("{} to {}: {n} valid report{}", week.start, week.end, plural(n)),
-            low_confidence: false,
-        });
+            .filter(|week| week.end >= first)
+            .map(|week| (week.start, week.end, aggregates.sets[week.set].num_reports))
+            .collect();
+        Some(Participation { first, cut, daily, weekly })
     }
-    LineChart {
-        title,
-        x_labels: (0..count).map(|i| first.plus(i as i32).to_string()).collect(),
-        lines: vec![per_day, Line { label: "per week".into(), muted: false, points: weekly }],
-        y_format: YFormat::Count,
+
+    /// What the chart and its table are named.
+    pub fn title(&self) -> String {
+        let title = "Valid reports per day and per week";
+        if self.cut {
+            format!("{title}, from {}", self.first)
+        } else {
+            title.to_string()
+        }
     }
+
+    /// The chart: a line per day and a point at each week's last day, on one axis.
+    pub fn chart(&self) -> LineChart {
+        let first = self.first;
+        let point = |n: u64, title: String| Some(Point { y: n as f64, title, low_confidence: false });
+        let per_day = Line {
+            label: "per day".into(),
+            muted: false,
+            points: (self.daily.iter().enumerate())
+                .map(|(i, &n)| point(n, format!("{}: {}", first.plus(i as i32), valid_reports(n))))
+                .collect(),
+        };
+        let mut weekly: Vec<Option<Point>> = vec![None; self.daily.len()];
+        for &(start, end, n) in &self.weekly {
+            weekly[(end.0 - first.0) as usize] = point(n, format!("{start} to {end}: {}", valid_reports(n)));
+        }
+        LineChart {
+            title: self.title(),
+            x_labels: (0..self.daily.len()).map(|i| first.plus(i as i32).to_string()).collect(),
+            lines: vec![per_day, Line { label: "per week".into(), muted: false, points: weekly }],
+            y_format: YFormat::Count,
+        }
+    }
+}
+
+/// `n valid report(s)`.
+fn valid_reports(n: u64) -> String {
+    format!("{n} valid report{}", if n == 1 { "" } else { "s" })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::aggregate::ChartKind;
-    use crate::day::Day;
     use crate::render::xml::tree;
     use crate::trends::BucketSeries;
 
@@ -598,6 +619,40 @@ mod tests {
         assert_eq!((light, auto), (svg(&chart, Theme::Light), svg(&chart, Theme::Auto)));
         assert_eq!(svg(&chart, Theme::Auto).matches("<style>").count(), 1);
         assert_eq!(svg(&chart, Theme::Light), svg(&trend_chart(&trend(), &weeks, 30), Theme::Light));
+    }
+
+    /// WCAG 2.x contrast ratio of two `#rrggbb` colours, from their relative luminance.
+    fn contrast(a: &str, b: &str) -> f64 {
+        let luminance = |hex: &str| {
+            let channel = |i: usize| {
+                let c = f64::from(u8::from_str_radix(&hex[i..i + 2], 16).unwrap()) / 255.0;
+                if c <= 0.04045 {
+                    c / 12.92
+                } else {
+                    ((c + 0.055) / 1.055).powf(2.4)
+                }
+            };
+            0.2126 * channel(1) + 0.7152 * channel(3) + 0.0722 * channel(5)
+        };
+        let (la, lb) = (luminance(a), luminance(b));
+        (la.max(lb) + 0.05) / (la.min(lb) + 0.05)
+    }
+
+    #[test]
+    fn every_line_colour_stands_out_3_to_1_from_the_background() {
+        // Known ratios: black on white is 21:1, Tableau's orange #f28e2b 2.42:1.
+        assert!((contrast("#000000", "#ffffff") - 21.0).abs() < 1e-9);
+        assert!((contrast("#f28e2b", "#ffffff") - 2.42).abs() < 0.005);
+        for palette in [&LIGHT, &DARK] {
+            for colour in palette.lines.iter().chain([&palette.muted, &palette.text]) {
+                let ratio = contrast(colour, palette.background);
+                assert!(ratio >= 3.0, "{colour} on {}: {ratio:.2}:1", palette.background);
+            }
+            let mut distinct = palette.lines.to_vec();
+            distinct.sort_unstable();
+            distinct.dedup();
+            assert_eq!(distinct.len(), 8);
+        }
     }
 
     #[test]
@@ -712,7 +767,10 @@ mod tests {
             ],
         };
         let weeks = [TrendWeek { set: 5, start: Day(97), end: Day(103) }];
-        let chart = participation_chart(&aggregates, &weeks);
+        let participation = Participation::new(&aggregates, &weeks).unwrap();
+        assert_eq!(participation.daily, vec![2, 1, 0, 4]);
+        assert_eq!(participation.weekly, vec![(Day(97), Day(103), 7)]);
+        let chart = participation.chart();
         assert_eq!(chart.x_labels.len(), 4);
         let ys: Vec<f64> = chart.lines[0].points.iter().map(|p| p.as_ref().unwrap().y).collect();
         assert_eq!(ys, vec![2.0, 1.0, 0.0, 4.0]);
@@ -724,8 +782,7 @@ mod tests {
         );
         tree::parse(&svg(&chart, Theme::Auto));
         assert_eq!(chart.title, "Valid reports per day and per week");
-        let empty = participation_chart(&Aggregates { plan: Plan::default(), sets: Vec::new() }, &[]);
-        tree::parse(&svg(&empty, Theme::Light));
+        assert_eq!(Participation::new(&Aggregates { plan: Plan::default(), sets: Vec::new() }, &[]), None);
     }
 
     #[test]
@@ -748,7 +805,9 @@ mod tests {
             TrendWeek { set: 1, start: Day(year_0 - 6), end: Day(year_0) },
             TrendWeek { set: 5, start: Day(19_996), end: Day(20_002) },
         ];
-        let chart = participation_chart(&aggregates, &weeks);
+        let participation = Participation::new(&aggregates, &weeks).unwrap();
+        assert_eq!(participation.weekly, vec![(Day(19_996), Day(20_002), 8)], "the year-0 week is left off");
+        let chart = participation.chart();
         assert_eq!(chart.x_labels.len(), 3653);
         // The first day shown is 3,652 days before the newest.
         assert_eq!(chart.x_labels[0], Day(20_002 - 3652).to_string());

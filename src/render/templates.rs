@@ -28,6 +28,7 @@ pub const BUILTIN: &[(&str, &str)] = &[
     ("404.html", include_str!("../../templates/404.html")),
     ("trend.html", include_str!("../../templates/trend.html")),
     ("trends.html", include_str!("../../templates/trends.html")),
+    ("participation.html", include_str!("../../templates/participation.html")),
     ("stacks.html", include_str!("../../templates/stacks.html")),
 ];
 
