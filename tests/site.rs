@@ -165,6 +165,7 @@ fn pages_and_headings() {
     let home = f.read_site("index.html");
     assert!(home.contains("<title>Go Telemetry</title>"), "{home}");
     assert!(home.contains("<h1 id=\"go-toolchain-telemetry\">Go toolchain telemetry"), "intro from pages/index.md");
+    assert!(home.contains("Each chart counts <strong>uploaders</strong>, not\nreports"), "{home}");
     assert!(home.contains("<h2>Weekly charts for <time datetime=\"2026-01-06\">2026-01-06</time> to <time datetime=\"2026-01-12\">2026-01-12</time></h2>"));
     assert!(home.contains("from 6 reports"), "2026-01-06 and 2026-01-12: 2 + 4 reports");
     assert!(home.contains("data through <time datetime=\"2026-01-12\">2026-01-12</time>"));
@@ -371,6 +372,9 @@ fn no_reports_yet() {
     build_ok(&f, &[]);
     let home = f.read_site("index.html");
     assert!(home.contains("No data has arrived yet."), "{home}");
+    // The default introduction says what the bars count: uploaders, once a week each.
+    assert!(home.contains("The charts below count uploaders, not reports"), "{home}");
+    assert!(home.contains("An uploader who reports on several days of a week counts once"));
     assert!(!home.contains("<svg"));
     assert!(f.read_site("charts/index.html").contains("No data has arrived yet."));
     assert!(f.read_site("data/index.html").contains("No data has arrived yet."));
