@@ -313,3 +313,19 @@ fn stacks_are_decoded_ranked_and_marked_new() {
         assert!(f.site().join(format!("stacks/{name}/index.html")).is_file(), "{name}");
     }
 }
+
+#[test]
+fn a_program_absent_from_the_newest_week_names_no_top_bucket_on_the_trends_index() {
+    // Weeks 01-01..07 and 01-08..14; gopls only in the first: every bucket ties at 0 in
+    // the newest week, where the index showed the first by name at "0.0%".
+    let f = Fixture::new();
+    upload(&f, "2026-01-01", 0.1, json!([go_cmd(), gopls("windows", &["vscode"], &[])]));
+    upload(&f, "2026-01-07", 0.3, json!([go_cmd()])); // a weekly set ends on 01-07
+    upload(&f, "2026-01-14", 0.2, json!([go_cmd()]));
+    build_ok(&f, &[]);
+    let index = f.read_site("trends/index.html");
+    let gopls = &index[index.find(">x/tools/gopls</h2>").unwrap()..];
+    assert!(gopls.contains("<td class=\"muted\" colspan=\"2\">no uploaders of this program in the newest week</td>"));
+    assert!(!index.contains("<span class=\"muted\">0.0%"), "{index}");
+    assert!(index.contains("linux <span class=\"muted\">100.0%</span>"), "cmd/go is in the newest week: {index}");
+}

@@ -230,6 +230,9 @@ pub struct TrendLink {
     /// Relative to `trends/index.html`.
     pub href: String,
     pub has_data: bool,
+    /// The program had no uploaders in the newest week: no bucket leads it (all tie at
+    /// 0), so none is named as the top one.
+    pub none_newest: bool,
     /// The top bucket's share per week, when there is data.
     pub sparkline: Option<String>,
     pub top_bucket: Option<String>,
@@ -240,13 +243,15 @@ pub struct TrendLink {
 impl TrendLink {
     /// `dir` is the trend's directory from the site root (see [`TrendPaths::dir`]).
     pub fn new(trend: &Trend, title: &str, dir: &str) -> TrendLink {
-        let top = trend.top_bucket();
         let newest = trend.uploaders.len().checked_sub(1);
+        let none_newest = trend.has_data() && newest.is_some_and(|w| trend.uploaders[w] == 0);
+        let top = trend.top_bucket().filter(|_| !none_newest);
         TrendLink {
             chart: display_text(&trend.chart_name),
             title: display_text(title),
             href: format!("{}index.html", dir.strip_prefix("trends/").unwrap_or(dir)),
             has_data: trend.has_data(),
+            none_newest,
             sparkline: top.map(|bucket| {
                 let shares: Vec<f64> = bucket.values.iter().zip(&trend.uploaders).map(|(&v, &u)| share(v, u)).collect();
                 let label = format!("{}: share of uploaders with {} per week", trend.chart_name, bucket.name);
@@ -351,6 +356,28 @@ mod tests {
         let link = TrendLink::new(&trend, "T", "trends/p/c/");
         assert_eq!(link.href, "p/c/index.html");
         assert_eq!(link.top_share.as_deref(), Some("25.0%"));
+        assert!(!link.none_newest);
         assert!(link.sparkline.unwrap().starts_with("<svg"));
+    }
+
+    #[test]
+    fn a_program_without_uploaders_in_the_newest_week_names_no_top_bucket() {
+        // 2 uploaders in week 1, none in week 2: every bucket is 0 then, "windows" would
+        // lead only by name, at 0.0%.
+        let trend = Trend {
+            program: 0,
+            chart: 0,
+            program_name: "example.com/other".into(),
+            chart_name: "GOOS".into(),
+            kind: ChartKind::Goos,
+            uploaders: vec![2, 0],
+            low_confidence: vec![true, true],
+            buckets: vec![BucketSeries { name: "windows".into(), values: vec![2, 0] }],
+            top: vec![0],
+            other: None,
+        };
+        let link = TrendLink::new(&trend, "", "trends/p/c/");
+        assert!(link.has_data && link.none_newest);
+        assert_eq!((link.top_bucket, link.top_share, link.sparkline), (None, None, None));
     }
 }
