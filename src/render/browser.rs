@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use serde::Serialize;
 
 use super::fixed::{push, Fixed};
-use super::paths::{display_text, is_web_url, short_program_name, Anchors};
+use super::paths::{display_text, href, is_web_url, short_program_name, Anchors};
 use super::svg::{self, Bar};
 use super::trend_pages::TrendPaths;
 use super::xml;
@@ -99,7 +99,7 @@ fn issue(url: &str) -> Issue {
     let text = display_text(url);
     if is_web_url(url) {
         let short = text.split_once("://").map_or(text.as_str(), |(_, rest)| rest).trim_end_matches('/').to_string();
-        Issue { url: Some(text), text: short }
+        Issue { url: Some(href(&text)), text: short }
     } else {
         Issue { url: None, text }
     }
@@ -303,6 +303,15 @@ mod tests {
 
     const UPLOAD: &str = r#"{"GOOS":["linux"],"GOARCH":["amd64"],"GoVersion":["go1.23.1"],"Programs":[{"Name":"golang.org/x/tools/gopls","Versions":["v0.17.0"],"Counters":[{"Name":"gopls/client:{vscode,vim}","Rate":1}]}]}"#;
     const CHARTS: &str = "title: Editor Distribution\ncounter: gopls/client:{vscode,vim}\ndescription: measure editors.\ntype: partition\nissue: https://go.dev/issue/61038\nissue: javascript:alert(1)\nprogram: golang.org/x/tools/gopls\n";
+
+    #[test]
+    fn issue_links_are_valid_urls_and_read_as_written() {
+        let link = issue("https://example.com/issue?a=1&b=<2> ");
+        assert_eq!(link.url, None, "whitespace: text, not a link");
+        let link = issue("https://example.com/issue?a=1&b=<2>");
+        assert_eq!(link.url.as_deref(), Some("https://example.com/issue?a=1&b=%3C2%3E"));
+        assert_eq!(link.text, "example.com/issue?a=1&b=<2>");
+    }
 
     #[test]
     fn charts_get_config_and_builtin_titles() {

@@ -103,9 +103,33 @@ pub fn is_web_url(url: &str) -> bool {
     (lower.starts_with("https://") || lower.starts_with("http://")) && !url.contains(char::is_whitespace)
 }
 
+/// `url` fit for an `href`: the characters a URL may not hold (controls, space, `"`,
+/// `<`, `>`, `\`, `^`, `` ` ``, `{`, `|`, `}` and every non-ASCII character, as UTF-8)
+/// percent-encoded, as a browser does when it follows the link, so the attribute is a
+/// valid URL. `%` is kept: what is already encoded stays so.
+pub fn href(url: &str) -> String {
+    let mut out = String::with_capacity(url.len());
+    for &b in url.as_bytes() {
+        if b.is_ascii_graphic() && !b"\"<>\\^`{|}".contains(&b) {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn hrefs_are_percent_encoded_where_a_url_may_not_hold_the_character() {
+        assert_eq!(href("https://go.dev/issue/61038"), "https://go.dev/issue/61038");
+        assert_eq!(href("https://example.com/issue?a=1&b=<2>"), "https://example.com/issue?a=1&b=%3C2%3E");
+        assert_eq!(href("https://x.org/a b\"c{|}^`\\"), "https://x.org/a%20b%22c%7B%7C%7D%5E%60%5C");
+        assert_eq!(href("https://x.org/é?q=%20#f"), "https://x.org/%C3%A9?q=%20#f");
+    }
 
     #[test]
     fn root_is_one_step_up_per_folder() {
