@@ -350,7 +350,8 @@ fn render_site(run: &mut Run<'_>, read: &mut Read, staging: &mut Staging) -> Res
         let stats = render::render(&ctx, stacks, staging);
         (stats, saving.map(|thread| thread.join()))
     });
-    let stats = stats?;
+    let mut stats = stats?;
+    run.notes.append(&mut stats.notes);
     stage.finish();
     run.lap("render");
     run.cpu.lap("render");

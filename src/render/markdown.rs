@@ -1,12 +1,14 @@
 //! Markdown pages: the maintainers' own pages (`<DATA>/pages/*.md`), never uploaded text,
 //! so raw HTML passes through as in mdBook and zola.
 //!
-//! Extensions are chosen in one place ([`options`]). Headings get `id`s (slugs, unique on
-//! the page, unless `{#id}` gives one) and a self-link named "Link to this section" (not
-//! `aria-hidden`: a link takes keyboard focus, and a focusable element hidden from screen
-//! readers is announced as nothing, WCAG 4.1.2). A relative link or image in a page
-//! is written from the site's root (`charts/index.html`, `privacy/index.html`), the same
-//! in every page, and is rewritten to be relative to where the page lands.
+//! Extensions are chosen in one place ([`options`]). Headings get `id`s (slugs that keep
+//! the letters of every script, unique on the page, unless `{#id}` gives one) and a
+//! self-link named "Link to this section" (not `aria-hidden`: a link takes keyboard focus,
+//! and a focusable element hidden from screen readers is announced as nothing, WCAG
+//! 4.1.2). A relative Markdown link or image in a page is written from the site's root
+//! (`charts/index.html`, `privacy/index.html`), the same in every page, and is rewritten
+//! to be relative to where the page lands; one that climbs above the root (`../x.html`) is
+//! named in [`Rendered::outside`]. Links in raw HTML (`<a href>`) are left as written.
 
 use pulldown_cmark::{CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
 
@@ -18,6 +20,9 @@ pub struct Rendered {
     /// The text of the first top-level heading (or of the first heading), if any.
     pub title: Option<String>,
     pub html: String,
+    /// The relative links and images that climb above the site's root (`../index.html`):
+    /// they lead out of the site wherever it is published.
+    pub outside: Vec<String>,
 }
 
 /// The Markdown extensions the site turns on.
@@ -33,16 +38,22 @@ pub fn options() -> Options {
 pub fn render(text: &str, root: &str) -> Rendered {
     let mut events: Vec<Event<'_>> = Parser::new_ext(text, options()).collect();
     let title = add_heading_anchors(&mut events);
+    let mut outside = Vec::new();
     for event in &mut events {
         if let Event::Start(Tag::Link { dest_url, .. } | Tag::Image { dest_url, .. }) = event {
-            if !root.is_empty() && is_site_relative(dest_url) {
-                *dest_url = CowStr::from(format!("{root}{dest_url}"));
+            if is_site_relative(dest_url) {
+                if climbs_out(dest_url) {
+                    outside.push(dest_url.to_string());
+                }
+                if !root.is_empty() {
+                    *dest_url = CowStr::from(format!("{root}{dest_url}"));
+                }
             }
         }
     }
     let mut html = String::with_capacity(text.len() * 3 / 2);
     pulldown_cmark::html::push_html(&mut html, events.into_iter());
-    Rendered { title, html }
+    Rendered { title, html, outside }
 }
 
 /// Gives every heading an `id` and a self-link; returns the page title.
@@ -51,7 +62,7 @@ fn add_heading_anchors(events: &mut Vec<Event<'_>>) -> Option<String> {
     // Ids given with `{#id}` are taken first.
     for event in events.iter() {
         if let Event::Start(Tag::Heading { id: Some(id), .. }) = event {
-            anchors.unique(id, "section");
+            anchors.reserve(id);
         }
     }
     let mut title: Option<(HeadingLevel, String)> = None;
@@ -77,7 +88,7 @@ fn add_heading_anchors(events: &mut Vec<Event<'_>>) -> Option<String> {
         let anchor = if let Event::Start(Tag::Heading { id: Some(id), .. }) = &events[i] {
             id.to_string()
         } else {
-            anchors.unique(&text, "section")
+            anchors.unique_heading(&text, "section")
         };
         if !has_id {
             if let Event::Start(Tag::Heading { id, .. }) = &mut events[i] {
@@ -105,6 +116,24 @@ fn is_site_relative(url: &str) -> bool {
     }
     let scheme_end = url.find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.')));
     !matches!(scheme_end, Some(n) if n > 0 && url[n..].starts_with(':'))
+}
+
+/// True when the path of a site-relative `url` goes above the folder it starts in (the
+/// site's root): `../index.html`, `a/../../b.html`.
+fn climbs_out(url: &str) -> bool {
+    let path = url.split(['?', '#']).next().unwrap_or("");
+    let mut depth = 0i32;
+    for segment in path.split('/') {
+        match segment {
+            ".." => depth -= 1,
+            "" | "." => {}
+            _ => depth += 1,
+        }
+        if depth < 0 {
+            return true;
+        }
+    }
+    false
 }
 
 #[cfg(test)]
@@ -150,6 +179,26 @@ mod tests {
         assert!(page.html.contains(r#"href="mailto:a@b""#));
         assert!(page.html.contains(r#"src="../static/a.png""#));
         assert!(render(text, "").html.contains(r#"href="charts/index.html""#));
+    }
+
+    #[test]
+    fn non_ascii_headings_keep_their_letters() {
+        let page = render("## Детали\n\n## Обзор\n\n## Детали\n\n[к деталям](#детали)\n", "../");
+        assert!(page.html.contains(r#"<h2 id="детали">"#), "{}", page.html);
+        assert!(page.html.contains(r#"<h2 id="обзор">"#), "{}", page.html);
+        assert!(page.html.contains(r#"<h2 id="детали-2">"#), "{}", page.html);
+        // The hand-written link, percent-encoded, leads to the first heading's id.
+        assert!(page.html.contains(r##"href="#%D0%B4%D0%B5%D1%82%D0%B0%D0%BB%D0%B8""##), "{}", page.html);
+    }
+
+    #[test]
+    fn links_climbing_above_the_root_are_named() {
+        let text =
+            "[up](../index.html) [ok](a/../b.html) [deep](a/../../x.png?q#f) ![i](../i.png) [web](https://x/../y)";
+        let page = render(text, "../");
+        assert_eq!(page.outside, ["../index.html", "a/../../x.png?q#f", "../i.png"]);
+        assert!(page.html.contains(r#"href="../../index.html""#), "still rewritten as written");
+        assert!(render("[a](charts/index.html) [b](./x/../y.html)", "").outside.is_empty());
     }
 
     #[test]

@@ -95,6 +95,8 @@ pub struct RenderStats {
     /// Seconds of each part, for `-v`: trends and the feed computed, the data files
     /// (chart set JSON and CSV, raw data, static files) and the HTML pages written.
     pub stages: Vec<(String, f64)>,
+    /// What the summary should note (about the Markdown pages).
+    pub notes: Vec<String>,
 }
 
 /// Writes every file of the site into `out`.
@@ -119,7 +121,8 @@ pub fn render(
         },
         || beyond::Beyond::new(ctx, stacks),
     );
-    let ((tera, loaded), static_files, markdown) = inputs?;
+    let ((tera, loaded), static_files, mut markdown) = inputs?;
+    let notes = std::mem::take(&mut markdown.notes);
     let mut beyond = beyond;
     beyond.feed = beyond::write_feed(ctx, &beyond, out)?;
     lap("render/trends");
@@ -131,7 +134,7 @@ pub fn render(
     lap("render/files");
     let pages = pages::Pages::new(&tera, ctx, markdown, &beyond, prints).write_all(out)?;
     lap("render/pages");
-    Ok(RenderStats { pages, stages })
+    Ok(RenderStats { pages, stages, notes })
 }
 
 /// Hashes of what outputs are rendered from, for the page memo of incremental builds

@@ -163,7 +163,7 @@ pub struct DataRow {
 /// A Markdown page of `<DATA>/pages`.
 #[derive(Debug, Clone)]
 pub struct MarkdownPage {
-    /// The folder it is written to: a slug of its file name.
+    /// The folder it is written to: a slug of its file name (see [`page_folder`]).
     pub stem: String,
     pub title: String,
     pub html: String,
@@ -174,37 +174,79 @@ pub struct MarkdownPage {
 pub struct MarkdownPages {
     pub intro: Option<String>,
     pub pages: Vec<MarkdownPage>,
+    /// What the build's summary should say about them: links that lead out of the site,
+    /// sub-folders that are not read.
+    pub notes: Vec<String>,
 }
 
-/// Reads every `*.md` directly in `dir`.
+/// Reads every `*.md` directly in `dir`; notes the sub-folders holding pages, which are
+/// not read.
 pub fn read_markdown(dir: Option<&Path>) -> Result<MarkdownPages, RenderError> {
     let mut result = MarkdownPages::default();
     let Some(dir) = dir else { return Ok(result) };
     let input_error = |path: &Path, reason: String| RenderError::Input { path: path.display().to_string(), reason };
     let entries =
         std::fs::read_dir(dir).map_err(|e| input_error(dir, format!("cannot read the pages directory: {e}")))?;
-    let mut paths: Vec<_> = entries
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.is_file() && p.extension().is_some_and(|x| x == "md"))
-        .collect();
+    let mut paths: Vec<_> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
     paths.sort();
-    for path in paths {
+    for folder in paths.iter().filter(|p| holds_pages(p)) {
+        result.notes.push(format!(
+            "`{}`: not read: only the `*.md` files directly in `{}` become pages",
+            folder.display(),
+            dir.display()
+        ));
+    }
+    for path in paths.iter().filter(|p| p.is_file() && p.extension().is_some_and(|x| x == "md")) {
         let text =
-            std::fs::read_to_string(&path).map_err(|e| input_error(&path, format!("cannot read the page: {e}")))?;
+            std::fs::read_to_string(path).map_err(|e| input_error(path, format!("cannot read the page: {e}")))?;
         let file_stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
-        if file_stem == "index" {
-            result.intro = Some(markdown::render(&text, "").html);
+        let (root, stem) = if file_stem == "index" { ("", None) } else { ("../", Some(page_folder(&file_stem))) };
+        let rendered = markdown::render(&text, root);
+        for link in &rendered.outside {
+            result.notes.push(format!(
+                "`{}`: the link `{link}` climbs above the site's root, out of the site (links in pages are written from the root: `index.html`, `charts/index.html`)",
+                path.display()
+            ));
+        }
+        let Some(stem) = stem else {
+            result.intro = Some(rendered.html);
             continue;
+        };
+        if RESERVED.contains(&stem.as_str()) || result.pages.iter().any(|p| p.stem == stem) {
+            return Err(input_error(
+                path,
+                format!("cannot be published as `{stem}/index.html`: the name is taken by the site or by another page"),
+            ));
         }
-        let stem = slug(&file_stem);
-        if stem.is_empty() || RESERVED.contains(&stem.as_str()) || result.pages.iter().any(|p| p.stem == stem) {
-            return Err(input_error(&path, format!("cannot be published as `{stem}/index.html`: the name is empty, taken by the site or by another page")));
-        }
-        let rendered = markdown::render(&text, "../");
         let title = rendered.title.unwrap_or_else(|| file_stem.clone());
         result.pages.push(MarkdownPage { stem, title, html: rendered.html });
     }
     Ok(result)
+}
+
+/// The folder a page named `file_stem` is published in: its [`slug`]
+/// (`Privacy Policy` -> `privacy-policy`), or, for a name with no ASCII letter or digit
+/// (`обзор`, `概要`), the hashed segment of [`super::slug::slug`] (`x--` and eight hex
+/// digits): stable from build to build, and never a name of the site's own folders.
+fn page_folder(file_stem: &str) -> String {
+    let stem = slug(file_stem);
+    if stem.is_empty() {
+        super::slug::slug(file_stem)
+    } else {
+        stem
+    }
+}
+
+/// True for a sub-folder of the pages folder (not a hidden one) with a `*.md` file in it,
+/// at any depth: a page there is not published, so the summary says so.
+fn holds_pages(path: &Path) -> bool {
+    let hidden = path.file_name().is_some_and(|name| name.to_string_lossy().starts_with('.'));
+    path.is_dir()
+        && !hidden
+        && walkdir::WalkDir::new(path)
+            .into_iter()
+            .filter_map(Result::ok)
+            .any(|e| e.file_type().is_file() && e.path().extension().is_some_and(|x| x == "md"))
 }
 
 /// Renders and writes every page; returns how many.
@@ -548,5 +590,44 @@ mod tests {
         std::fs::write(dir.path().join("charts.md"), "# Mine").unwrap();
         let error = read_markdown(Some(dir.path())).unwrap_err().to_string();
         assert!(error.contains("charts.md"), "{error}");
+    }
+
+    #[test]
+    fn a_page_named_in_another_script_gets_a_hashed_folder() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("обзор.md"), "# Обзор").unwrap();
+        std::fs::write(dir.path().join("概要.md"), "no heading").unwrap();
+        let pages = read_markdown(Some(dir.path())).unwrap();
+        let folders: Vec<&str> = pages.pages.iter().map(|p| p.stem.as_str()).collect();
+        // FNV-1a (64 bits) of the names' UTF-8 bytes, its upper 32 bits in hex.
+        let hashed = |name: &str| {
+            let hash =
+                name.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3));
+            format!("x--{:08x}", hash >> 32)
+        };
+        assert_eq!(folders, [hashed("обзор"), hashed("概要")]);
+        assert_eq!(pages.pages[0].title, "Обзор");
+        assert_eq!(pages.pages[1].title, "概要");
+        assert!(pages.notes.is_empty(), "{:?}", pages.notes);
+    }
+
+    #[test]
+    fn links_out_of_the_site_and_unread_sub_folders_are_noted() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("about.md"), "# About\n\n[up](../index.html) [ok](charts/index.html)").unwrap();
+        std::fs::write(dir.path().join("index.md"), "[far](../../x.html)").unwrap();
+        std::fs::create_dir_all(dir.path().join("sub/deeper")).unwrap();
+        std::fs::write(dir.path().join("sub/deeper/nested.md"), "# Nested").unwrap();
+        std::fs::create_dir(dir.path().join("images")).unwrap();
+        std::fs::write(dir.path().join("images/a.png"), "").unwrap();
+        std::fs::create_dir(dir.path().join(".git")).unwrap();
+        std::fs::write(dir.path().join(".git/x.md"), "").unwrap();
+        let pages = read_markdown(Some(dir.path())).unwrap();
+        let path = |name: &str| dir.path().join(name).display().to_string();
+        assert_eq!(pages.notes.len(), 3, "{:?}", pages.notes);
+        assert!(pages.notes[0].starts_with(&format!("`{}`: not read", path("sub"))), "{:?}", pages.notes);
+        assert!(pages.notes[1].starts_with(&format!("`{}`: the link `../index.html` climbs", path("about.md"))));
+        assert!(pages.notes[2].starts_with(&format!("`{}`: the link `../../x.html` climbs", path("index.md"))));
+        assert_eq!(pages.pages.len(), 1);
     }
 }

@@ -4,7 +4,8 @@
 //! Every link the site writes is relative (`../../charts/index.html`), so the site works
 //! from a GitHub Pages project sub-path, any static host and a local folder alike; and it
 //! names files, never directories, because a local folder has no `index.html` fallback.
-//! Uploaded names never become paths: anchors and page names are slugs of `[a-z0-9-]`.
+//! Uploaded names never become paths: anchors and page names are slugs of `[a-z0-9-]`
+//! (only the headings of the maintainers' own Markdown pages keep other scripts).
 
 use std::collections::HashSet;
 
@@ -17,20 +18,52 @@ pub fn root_of(rel: &str) -> String {
 /// Lowercase ASCII letters and digits, every other run of characters replaced by one `-`,
 /// no `-` at either end. Empty when `text` has no ASCII letter or digit.
 pub fn slug(text: &str) -> String {
+    slug_keeping(text, |c| c.is_ascii_alphanumeric())
+}
+
+/// A heading's anchor on a maintainer's Markdown page: as [`slug`], but the letters,
+/// digits and marks of every script are kept too (lowercased), so `## Детали` gets
+/// `детали`, which a hand-written `[see](#детали)` finds, where [`slug`] would leave
+/// nothing. Non-ASCII spaces and the Unicode punctuation blocks are separators, as ASCII
+/// punctuation is. Never used for uploaded names, which stay `[a-z0-9-]`.
+pub fn heading_slug(text: &str) -> String {
+    slug_keeping(text, |c| {
+        if c.is_ascii() {
+            c.is_ascii_alphanumeric()
+        } else {
+            c.is_alphanumeric() || !(c.is_whitespace() || is_unprintable(c) || is_punctuation_block(c))
+        }
+    })
+}
+
+/// `text` lowercased with the characters `keep` says yes to, every run of the others
+/// replaced by one `-`, no `-` at either end.
+fn slug_keeping(text: &str, keep: impl Fn(char) -> bool) -> String {
     let mut out = String::with_capacity(text.len());
     let mut dash = false;
     for c in text.chars() {
-        if c.is_ascii_alphanumeric() {
+        if keep(c) {
             if dash && !out.is_empty() {
                 out.push('-');
             }
             dash = false;
-            out.push(c.to_ascii_lowercase());
+            out.extend(c.to_lowercase());
         } else {
             dash = true;
         }
     }
     out
+}
+
+/// Non-ASCII punctuation and symbols a heading's words are separated by: the Latin-1
+/// signs (`«`, `§`, `×`), General and Supplemental Punctuation (`—`, `…`, `“`), CJK
+/// punctuation (`、`, `。`, `「`) and the full-width and small forms of ASCII punctuation.
+/// (Letters in those blocks, such as `々`, are alphanumeric and kept before this is asked.)
+fn is_punctuation_block(c: char) -> bool {
+    matches!(c,
+        '\u{00A0}'..='\u{00BF}' | '\u{00D7}' | '\u{00F7}' | '\u{2000}'..='\u{206F}' | '\u{2E00}'..='\u{2E7F}'
+        | '\u{3000}'..='\u{303F}' | '\u{FE10}'..='\u{FE1F}' | '\u{FE30}'..='\u{FE6F}' | '\u{FF00}'..='\u{FF0F}'
+        | '\u{FF1A}'..='\u{FF20}' | '\u{FF3B}'..='\u{FF40}' | '\u{FF5B}'..='\u{FF65}')
 }
 
 /// Hands out distinct anchors (HTML `id`s) on one page.
@@ -54,7 +87,20 @@ impl Anchors {
     /// The slug of `text` (or `fallback` when that is empty), with `-2`, `-3`, ... added
     /// when it is already taken on this page.
     pub fn unique(&mut self, text: &str, fallback: &str) -> String {
-        let mut base = slug(text);
+        self.take(slug(text), fallback)
+    }
+
+    /// As [`Anchors::unique`], with [`heading_slug`]: for the headings of Markdown pages.
+    pub fn unique_heading(&mut self, text: &str, fallback: &str) -> String {
+        self.take(heading_slug(text), fallback)
+    }
+
+    /// Marks `id` (given by hand, `{#id}`) as taken, exactly as written.
+    pub fn reserve(&mut self, id: &str) {
+        self.used.insert(id.to_string());
+    }
+
+    fn take(&mut self, mut base: String, fallback: &str) -> String {
         if base.is_empty() {
             base = fallback.to_string();
         }
@@ -146,6 +192,24 @@ mod tests {
         assert_eq!(slug("\"onmouseover=x"), "onmouseover-x");
         assert_eq!(slug("Ünïcode"), "n-code");
         assert_eq!(slug("---"), "");
+    }
+
+    #[test]
+    fn heading_slugs_keep_every_scripts_letters() {
+        assert_eq!(heading_slug("Детали"), "детали");
+        assert_eq!(heading_slug("Über uns — «Kontakt»"), "über-uns-kontakt");
+        assert_eq!(heading_slug("概要、使い方。"), "概要-使い方");
+        assert_eq!(heading_slug("हिन्दी पाठ"), "हिन्दी-पाठ");
+        assert_eq!(heading_slug("Go 1.26: What's new?"), "go-1-26-what-s-new");
+        assert_eq!(heading_slug("a\u{200B}b\u{00A0}c"), "a-b-c");
+        assert_eq!(heading_slug("…—"), "");
+        let mut anchors = Anchors::default();
+        assert_eq!(anchors.unique_heading("Детали", "section"), "детали");
+        assert_eq!(anchors.unique_heading("ДЕТАЛИ", "section"), "детали-2");
+        assert_eq!(anchors.unique_heading("Обзор", "section"), "обзор");
+        anchors.reserve("Mine");
+        assert_eq!(anchors.unique_heading("x", "Mine"), "x");
+        assert_eq!(anchors.unique_heading("", "Mine"), "Mine-2");
     }
 
     #[test]
