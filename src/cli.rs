@@ -178,8 +178,11 @@ pub struct BuildArgs {
     /// Output directory; replaced as a whole when the build succeeds, but for its top-level dot entries (.git) and CNAME
     pub site: PathBuf,
     /// Fail (exit 1) when any report is skipped, leaving SITE as it was
-    #[arg(long)]
+    #[arg(long, overrides_with = "no_strict")]
     pub strict: bool,
+    /// Do not fail for skipped reports, whatever `strict` in telemetry-site.toml says
+    #[arg(long, overrides_with = "strict")]
+    pub no_strict: bool,
     /// Print only errors: no progress, no summary
     #[arg(short, long, conflicts_with = "verbose")]
     pub quiet: bool,
@@ -309,6 +312,19 @@ impl SharedArgs {
     }
 }
 
+impl BuildArgs {
+    /// Whether the build is strict: the last of `--strict` and `--no-strict` given, else
+    /// `strict` of the site config, else not. (A `bool` flag alone could only switch the
+    /// file's `strict = true` on, never off.)
+    pub fn strict(&self, config: &SiteConfig) -> bool {
+        match (self.strict, self.no_strict) {
+            (true, _) => true,
+            (_, true) => false,
+            _ => config.strict == Some(true),
+        }
+    }
+}
+
 impl CheckArgs {
     /// Options for the analysis `check` runs (no site is written).
     pub fn options(&self, config: &SiteConfig, progress: Progress) -> BuildOptions {
@@ -345,6 +361,22 @@ mod tests {
         assert_eq!(opts.limits.max_file_bytes, Limits::default().max_file_bytes);
         let opts = args.shared.options(&SiteConfig::default(), &args.site, Progress::Hidden);
         assert_eq!(opts.site_options.description, DEFAULT_DESCRIPTION);
+    }
+
+    #[test]
+    fn strict_in_the_site_config_is_overridden_either_way_by_the_last_flag() {
+        let strict = |flags: &[&str], config: Option<bool>| {
+            let cli = Cli::parse_from(["telemetry-site", "build", "d", "s"].iter().chain(flags));
+            let Command::Build(args) = cli.command else { panic!("build") };
+            args.strict(&SiteConfig { strict: config, ..SiteConfig::default() })
+        };
+        assert!(strict(&[], Some(true)));
+        assert!(!strict(&[], Some(false)));
+        assert!(!strict(&[], None));
+        assert!(!strict(&["--no-strict"], Some(true)));
+        assert!(strict(&["--strict"], Some(false)));
+        assert!(!strict(&["--strict", "--no-strict"], None));
+        assert!(strict(&["--no-strict", "--strict"], Some(false)));
     }
 
     #[test]

@@ -15,7 +15,7 @@ pub fn run(args: &BuildArgs) -> Result<Exit, Exit> {
     opts.cache_dir = args.cache.clone();
     opts.no_cache = args.no_cache;
     opts.cpu_times = args.verbose;
-    opts.strict = args.strict || config.strict == Some(true);
+    opts.strict = args.strict(&config);
     let summary = build::build(&opts).map_err(|e| fail(exit_for(&e), e))?;
     if let Some(path) = &args.summary_json {
         super::write_summary(path, &summary)?;
