@@ -182,6 +182,33 @@ fn the_installed_binary_is_cached_under_the_commit_it_is_built_from() {
 }
 
 #[test]
+fn a_repository_that_cannot_be_reached_gets_the_hint_too() {
+    let tmp = tempfile::tempdir().unwrap();
+    let project = tmp.path().join("project");
+    repository(&project, &[("data.txt", "reports")]);
+    // As the OWNER placeholder left in: `git ls-remote` fails (exit 128), which under
+    // `bash -eo pipefail` ended the step before its hint.
+    let nowhere = tmp.path().join("no-such-repository");
+    let (ok, said, output) = find_commit(&project, nowhere.to_str().unwrap(), "main");
+    assert!(!ok, "{said}");
+    assert!(said.contains("::error::no branch main at"), "{said}");
+    assert!(said.contains("cannot be reached"), "{said}");
+    assert_eq!(output, "");
+}
+
+#[test]
+fn the_build_job_uses_no_action_needing_pages_permission() {
+    // `actions/configure-pages` reads the Pages settings through the API, which in a
+    // private repository needs `pages: read`: the build job has only `contents: read`.
+    let w = workflow();
+    let build = &w["jobs"]["build"];
+    assert!(build["permissions"].is_badvalue(), "the workflow's `contents: read` only");
+    let uses = uses(build);
+    assert!(!uses.iter().any(|u| u.starts_with("actions/configure-pages@")), "{uses:?}");
+    assert!(!WORKFLOW.contains("steps.configure"), "nothing reads its outputs");
+}
+
+#[test]
 fn in_telemetry_sites_own_repository_the_checked_out_commit_is_the_key() {
     let tmp = tempfile::tempdir().unwrap();
     let own = tmp.path().join("own");
