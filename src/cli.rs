@@ -46,7 +46,7 @@ pub enum Command {
     #[command(after_help = CHECK_EXAMPLES)]
     Check(CheckArgs),
     /// Build into a temporary folder, serve it on localhost and rebuild on every change
-    #[command(after_help = SERVE_EXAMPLES)]
+    #[command(after_help = SERVE_EXAMPLES, mut_arg("base_url", |arg| arg.help(SERVE_BASE_URL)))]
     Serve(ServeArgs),
     /// Start a new project: data folder, configs, pages, site config and a Pages workflow
     #[command(after_help = INIT_EXAMPLES)]
@@ -89,6 +89,9 @@ const SERVE_EXAMPLES: &str = "Examples:
   telemetry-site serve data/ --interface 0.0.0.0       # reachable from other machines
 
 The preview is built with --base-url set to the URL it is served at.";
+
+/// `--base-url` in `serve --help`: accepted, as it is shared with `build`, but not used.
+const SERVE_BASE_URL: &str = "Not used by serve: the preview's feed and 404 page link to the URL it is served at";
 
 const INIT_EXAMPLES: &str = "Examples:
   telemetry-site init my-telemetry
@@ -166,8 +169,8 @@ pub struct InputArgs {
     /// Largest size a file may decompress to, in bytes; stops gzip bombs [default: 1073741824 (1 GiB)]
     #[arg(long, value_name = "BYTES", help_heading = "Inputs")]
     pub max_file_bytes: Option<u64>,
-    /// Worker threads [default: all cores]
-    #[arg(short = 'j', long, value_name = "N")]
+    /// Worker threads, at least 1 [default: all cores]
+    #[arg(short = 'j', long, value_name = "N", value_parser = parse_jobs)]
     pub jobs: Option<usize>,
 }
 
@@ -312,6 +315,16 @@ impl SharedArgs {
     }
 }
 
+/// `--jobs`: a number of threads, at least 1 (0 threads would do nothing; cargo refuses
+/// `-j0` too).
+fn parse_jobs(text: &str) -> Result<usize, String> {
+    match text.parse::<usize>() {
+        Ok(0) => Err("0 worker threads cannot do the work: give 1 or more (leave it out for all cores)".into()),
+        Ok(jobs) => Ok(jobs),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
 impl BuildArgs {
     /// Whether the build is strict: the last of `--strict` and `--no-strict` given, else
     /// `strict` of the site config, else not. (A `bool` flag alone could only switch the
@@ -377,6 +390,30 @@ mod tests {
         assert!(strict(&["--strict"], Some(false)));
         assert!(!strict(&["--strict", "--no-strict"], None));
         assert!(strict(&["--no-strict", "--strict"], Some(false)));
+    }
+
+    #[test]
+    fn zero_jobs_is_a_usage_error() {
+        for args in [&["build", "d", "s", "-j", "0"][..], &["serve", "d", "-j", "0"], &["check", "d", "--jobs", "0"]] {
+            let error = Cli::try_parse_from(["telemetry-site"].iter().chain(args)).unwrap_err();
+            assert_eq!(error.kind(), clap::error::ErrorKind::ValueValidation, "{args:?}");
+            assert_eq!(error.exit_code(), 2);
+            assert!(error.to_string().contains("give 1 or more"), "{error}");
+        }
+        let cli = Cli::parse_from(["telemetry-site", "merge", "d", "-j", "1"]);
+        let Command::Merge(args) = cli.command else { panic!("merge") };
+        assert_eq!(args.inputs.jobs, Some(1));
+    }
+
+    #[test]
+    fn serve_help_says_base_url_is_not_used() {
+        let help = |sub: &str| {
+            let mut command = Cli::command();
+            let sub = command.find_subcommand_mut(sub).unwrap();
+            sub.render_help().to_string().split_whitespace().collect::<Vec<_>>().join(" ")
+        };
+        assert!(help("serve").contains("--base-url <URL> Not used by serve"), "{}", help("serve"));
+        assert!(help("build").contains("--base-url <URL> Absolute URL the site is published at"));
     }
 
     #[test]

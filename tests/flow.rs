@@ -565,3 +565,47 @@ fn a_summary_path_under_a_file_is_exit_2_before_the_site_is_touched_and_an_old_s
     let left: Vec<_> = std::fs::read_dir(summary.parent().unwrap()).unwrap().collect();
     assert_eq!(left.len(), 1, "nothing beside the summary: {left:?}");
 }
+
+#[test]
+fn a_summary_path_inside_data_is_exit_2_and_the_input_stays() {
+    let f = clean();
+    let config = f.data().join("upload-config.json");
+    std::fs::write(&config, "{}").unwrap();
+    let linked = f.dir.path().join("linked");
+    std::os::unix::fs::symlink(f.data(), &linked).unwrap();
+    let summaries = [config.clone(), f.data().join("2026-11-04.json"), linked.join("sub/../s.json")];
+    for summary in &summaries {
+        for args in [vec!["build", path_str(&f.data()), path_str(&f.site())], vec!["check", path_str(&f.data())]] {
+            let out = run(&[&args[..], &["--summary-json", path_str(summary)]].concat());
+            assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+            let expected = format!("cannot write the summary: it is inside DATA `{}`", f.data().display());
+            assert!(stderr(&out).contains(&expected), "{}", stderr(&out));
+        }
+    }
+    assert_eq!(std::fs::read_to_string(&config).unwrap(), "{}", "the upload config is not replaced");
+    assert!(!f.data().join("2026-11-04.json").exists() && !f.data().join("s.json").exists());
+    assert!(!f.site().exists(), "no site was built");
+}
+
+#[test]
+fn init_adds_what_the_site_needs_to_an_existing_gitignore() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join(".gitignore"), "*.log\n/site\n").unwrap();
+    for force in [false, true] {
+        let mut args = vec!["init", path_str(dir.path())];
+        if force {
+            args.push("--force");
+        }
+        let out = run(&args);
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        let ignored = std::fs::read_to_string(dir.path().join(".gitignore")).unwrap();
+        assert_eq!(
+            ignored,
+            "*.log\n/site\n# telemetry-site: what a build writes beside data/\n/.site.cache\n/.site.lock\n\
+             /.site.spare\n/.site.staging-*\n/.site.spool-*\n/build-summary.json\n",
+            "force: {force}"
+        );
+        let said = if force { "has every entry the site needs" } else { "(your lines are kept): /.site.cache" };
+        assert!(stderr(&out).contains(said), "{}", stderr(&out));
+    }
+}

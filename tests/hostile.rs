@@ -739,7 +739,7 @@ fn misuse_gets_one_clear_line_never_a_panic() {
         (vec!["build", &data, &site, "--max-file-bytes", "0"], 1),
         (vec!["build", &data, &site, "--max-report-bytes", "18446744073709551615"], 0),
         (vec!["build", &data, &site, "--max-file-bytes", "18446744073709551615"], 0),
-        (vec!["build", &data, &site, "-j", "0"], 0),
+        (vec!["build", &data, &site, "-j", "0"], 2),
         (vec!["build", &data, &site, "--summary-json", &data], 2),
         (vec!["build"], 2),
         (vec!["frobnicate"], 2),

@@ -8,7 +8,7 @@ use crate::render::RenderError;
 use super::{fail, Exit};
 
 pub fn run(args: &BuildArgs) -> Result<Exit, Exit> {
-    super::check_summary_path(args.summary_json.as_deref())?;
+    super::check_summary_path(args.summary_json.as_deref(), &args.shared.data)?;
     let config = super::site_config(&args.shared.data)?;
     super::set_jobs(args.shared.inputs.jobs)?;
     let mut opts = args.shared.options(&config, &args.site, Progress::for_stderr(args.quiet));

@@ -1,7 +1,7 @@
 //! `telemetry-site check DATA`: the build's reading and checking, without a site.
 //!
 //! Like `zola check`, for CI: exit 0 when both configs and every report are fine, else
-//! the counts by reason and the first offending files (`path:line: reason: why`), exit 1.
+//! the counts by reason and the first offending files (`path[:line]: reason: why`), exit 1.
 //! `--max-age` also catches uploads that stopped arriving.
 
 use std::fmt::Write as _;
@@ -16,7 +16,7 @@ use crate::summary::{Summary, SHOWN};
 use super::{fail, Exit};
 
 pub fn run(args: &CheckArgs) -> Result<Exit, Exit> {
-    super::check_summary_path(args.summary_json.as_deref())?;
+    super::check_summary_path(args.summary_json.as_deref(), &args.data)?;
     // Said here for --from-summary too, which reads no report but names DATA's files.
     crate::analysis::check_data_dir(&args.data).map_err(|e| fail(Exit::Usage, e))?;
     let config = super::site_config(&args.data)?;

@@ -12,7 +12,8 @@
 //! ```
 //!
 //! Like `cargo init` and `mdbook init`, it never overwrites a file unless `--force`, and it
-//! leaves every other file in DIR alone.
+//! leaves every other file in DIR alone. An existing `.gitignore` (a repository made on
+//! GitHub has one) is the exception: the lines the site needs that it lacks are appended.
 
 use std::path::Path;
 
@@ -115,6 +116,10 @@ Preview locally:
     telemetry-site build data site  # what the workflow publishes
 ";
 
+/// What a build beside `data/` leaves that must not be committed.
+const GITIGNORE: &str =
+    "/site\n/.site.cache\n/.site.lock\n/.site.spare\n/.site.staging-*\n/.site.spool-*\n/build-summary.json\n";
+
 /// The starter files: (path under DIR, contents).
 pub fn files(minimal: bool) -> Vec<(&'static str, &'static str)> {
     let (upload, chart) =
@@ -126,10 +131,7 @@ pub fn files(minimal: bool) -> Vec<(&'static str, &'static str)> {
         ("data/pages/index.md", INDEX_PAGE),
         ("data/pages/privacy.md", PRIVACY_PAGE),
         (".github/workflows/telemetry-site.yml", WORKFLOW),
-        (
-            ".gitignore",
-            "/site\n/.site.cache\n/.site.lock\n/.site.spare\n/.site.staging-*\n/.site.spool-*\n/build-summary.json\n",
-        ),
+        (".gitignore", GITIGNORE),
         ("README.md", README),
     ]
 }
@@ -138,8 +140,13 @@ pub fn run(args: &InitArgs) -> Result<Exit, Exit> {
     let mut kept = 0;
     for (rel, contents) in files(args.minimal) {
         let path = args.dir.join(rel);
+        let existing = std::fs::symlink_metadata(&path).ok();
+        if contents == GITIGNORE && existing.as_ref().is_some_and(std::fs::Metadata::is_file) {
+            add_missing_lines(&path, contents)?;
+            continue;
+        }
         // A symbolic link is there, dangling or not: kept, or with --force replaced itself.
-        if std::fs::symlink_metadata(&path).is_ok() && !args.force {
+        if existing.is_some() && !args.force {
             eprintln!("kept {} (it exists; --force replaces it)", path.display());
             kept += 1;
             continue;
@@ -158,6 +165,37 @@ pub fn run(args: &InitArgs) -> Result<Exit, Exit> {
         n => eprintln!("note: {n} existing files left as they were"),
     }
     Ok(Exit::Success)
+}
+
+/// Appends to the file at `path` (a repository's own `.gitignore`) the lines of `ours` it
+/// does not have, after a comment; its own lines stay as they are, `--force` or not, so
+/// neither the user's rules nor the site's are lost.
+fn add_missing_lines(path: &Path, ours: &str) -> Result<(), Exit> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| fail(Exit::Usage, format!("`{}`: cannot read: {e}", path.display())))?;
+    let missing = missing_lines(&text, ours);
+    if missing.is_empty() {
+        eprintln!("kept {} (it has every entry the site needs)", path.display());
+        return Ok(());
+    }
+    let mut merged = text;
+    if !merged.is_empty() && !merged.ends_with('\n') {
+        merged.push('\n');
+    }
+    merged.push_str("# telemetry-site: what a build writes beside data/\n");
+    for line in &missing {
+        merged.push_str(line);
+        merged.push('\n');
+    }
+    write(path, &merged)?;
+    eprintln!("added to {} (your lines are kept): {}", path.display(), missing.join(" "));
+    Ok(())
+}
+
+/// The lines of `ours` that `text` lacks (compared with surrounding spaces trimmed).
+fn missing_lines<'a>(text: &str, ours: &'a str) -> Vec<&'a str> {
+    let have: std::collections::HashSet<&str> = text.lines().map(str::trim).collect();
+    ours.lines().filter(|line| !have.contains(line)).collect()
 }
 
 /// `path` as a shell word to copy and paste: quoted when it holds anything but plain
@@ -203,5 +241,18 @@ mod tests {
             ChartConfigFile::parse(get("data/chart-config.txt")).unwrap();
             SiteConfig::parse(get("data/telemetry-site.toml")).unwrap();
         }
+    }
+
+    #[test]
+    fn an_existing_gitignore_gets_only_the_lines_it_lacks() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(".gitignore");
+        std::fs::write(&path, "*.log\n  /site  \n/build-summary.json").unwrap();
+        add_missing_lines(&path, GITIGNORE).unwrap();
+        let expected = "*.log\n  /site  \n/build-summary.json\n# telemetry-site: what a build writes beside data/\n\
+                        /.site.cache\n/.site.lock\n/.site.spare\n/.site.staging-*\n/.site.spool-*\n";
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), expected);
+        add_missing_lines(&path, GITIGNORE).unwrap();
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), expected, "a second run adds nothing");
     }
 }

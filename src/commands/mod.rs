@@ -55,11 +55,12 @@ pub(crate) fn site_config(data: &Path) -> Result<SiteConfig, Exit> {
     SiteConfig::load(data).map_err(|e| fail(Exit::Usage, e))
 }
 
-/// Sizes rayon's global pool once, before any parallel work.
+/// Sizes rayon's global pool once, before any parallel work (`--jobs` is at least 1: the
+/// command line refuses 0).
 pub(crate) fn set_jobs(jobs: Option<usize>) -> Result<(), Exit> {
     match jobs {
         Some(jobs) => rayon::ThreadPoolBuilder::new()
-            .num_threads(jobs.max(1))
+            .num_threads(jobs)
             .build_global()
             .map_err(|e| fail(Exit::Usage, format!("cannot start {jobs} worker threads: {e}"))),
         None => Ok(()),
@@ -68,10 +69,17 @@ pub(crate) fn set_jobs(jobs: Option<usize>) -> Result<(), Exit> {
 
 /// A `--summary-json` path that cannot be written (a folder, a file or folder we may not
 /// write, a file where a folder should be) is an error before the build, not after its
-/// site is in place.
-fn check_summary_path(path: Option<&std::path::Path>) -> Result<(), Exit> {
+/// site is in place. So is one inside `data`: it would replace an input (the upload
+/// config, a day's reports) or be read as reports by the next build.
+fn check_summary_path(path: Option<&Path>, data: &Path) -> Result<(), Exit> {
     let Some(path) = path else { return Ok(()) };
     let cannot = |why: String| fail(Exit::Usage, format!("`{}`: cannot write the summary: {why}", path.display()));
+    if crate::folders::resolve(path).starts_with(crate::folders::resolve(data)) {
+        return Err(cannot(format!(
+            "it is inside DATA `{}`, whose files are inputs: write it beside DATA instead",
+            data.display()
+        )));
+    }
     if path.is_dir() {
         return Err(cannot("it is a directory".into()));
     }
@@ -82,7 +90,7 @@ fn check_summary_path(path: Option<&std::path::Path>) -> Result<(), Exit> {
     // The folders still to make are made by `write_summary`; the nearest one that exists
     // must take a new file. An unnamed temporary file proves it and leaves nothing behind.
     let existing = path.ancestors().skip(1).find(|a| a.as_os_str().is_empty() || a.exists());
-    let existing = existing.filter(|a| !a.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
+    let existing = existing.filter(|a| !a.as_os_str().is_empty()).unwrap_or(Path::new("."));
     if !existing.is_dir() {
         return Err(cannot(format!("`{}` is not a directory", existing.display())));
     }
