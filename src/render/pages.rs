@@ -25,7 +25,7 @@ use super::beyond::Beyond;
 use super::browser::{self, ChartCatalog};
 use super::markdown;
 use super::paths::{display_text, root_of, slug};
-use super::templates::template_error;
+use super::templates::{render_error, template_error};
 use super::{RenderError, SiteContext};
 use crate::aggregate::Aggregates;
 use crate::site::Staging;
@@ -335,7 +335,12 @@ impl Pages<'_> {
     }
 
     pub(crate) fn render_bytes(&self, template: &str, context: &Context) -> Result<Vec<u8>, RenderError> {
-        Ok(self.tera.render(template, context).map_err(template_error)?.into_bytes())
+        Ok(self.tera.render(template, context).map_err(|e| self.render_error(template, e))?.into_bytes())
+    }
+
+    /// [`render_error`] with this build's templates.
+    fn render_error(&self, template: &str, error: tera::Error) -> RenderError {
+        render_error(self.tera, self.ctx.options.templates.as_deref(), template, error)
     }
 
     /// The chart browser of the chart set `sets[i]` for a page at `root`: its charts'
@@ -355,8 +360,11 @@ impl Pages<'_> {
                 context.insert("site", &self.site);
                 context.insert("root", root);
                 context.insert("programs", &programs);
-                let markup: std::sync::Arc<str> =
-                    self.tera.render("chart_browser.html", &context).map_err(template_error)?.into();
+                let markup: std::sync::Arc<str> = self
+                    .tera
+                    .render("chart_browser.html", &context)
+                    .map_err(|e| self.render_error("chart_browser.html", e))?
+                    .into();
                 self.browsers.lock().expect("no panic while held").insert(key, markup.clone());
                 markup
             }

@@ -141,6 +141,50 @@ pub fn template_error(error: tera::Error) -> RenderError {
     RenderError::Template(one_line(&message))
 }
 
+/// A render error of `template`: [`template_error`], and, when tera says the error
+/// happened in a parent template (by name, or not even that), that parent as a file
+/// (`--templates` ones by their path) with the line mentioning a missing variable (tera
+/// gives none); without a name, every parent, the one mentioning it first. So an error in
+/// an overridden `base.html` is not blamed on a page template the maintainer never touched.
+pub fn render_error(tera: &Tera, user_dir: Option<&Path>, template: &str, error: tera::Error) -> RenderError {
+    let message = match template_error(error) {
+        RenderError::Template(message) => message,
+        other => return other,
+    };
+    let named = message.split("error happened in '").nth(1).and_then(|rest| rest.split('\'').next());
+    let parents = match named {
+        Some(name) => vec![name.to_string()],
+        None if message.contains("error happened in a parent template") => {
+            tera.get_template(template).map(|t| t.parents.clone()).unwrap_or_default()
+        }
+        None => Vec::new(),
+    };
+    if parents.is_empty() {
+        return RenderError::Template(message);
+    }
+    let missing = message.split("Variable `").nth(1).and_then(|rest| rest.split('`').next());
+    let mut places: Vec<(bool, String)> = parents.iter().map(|name| place(name, user_dir, missing)).collect();
+    places.sort_by_key(|(found, _)| !found);
+    let shown: Vec<&str> = places.iter().map(|(_, place)| place.as_str()).collect();
+    RenderError::Template(format!("{message}; in the parent template {}", shown.join(" or ")))
+}
+
+/// The template `name` as a file, in backticks: `DIR/base.html:25` when it is an override
+/// whose line 25 is the first to mention `needle`, `base.html (built in)` for a built-in;
+/// and whether `needle` was found in it.
+fn place(name: &str, user_dir: Option<&Path>, needle: Option<&str>) -> (bool, String) {
+    let file = user_dir.map(|dir| dir.join(name)).filter(|path| path.is_file());
+    let text = match &file {
+        Some(path) => std::fs::read_to_string(path).unwrap_or_default(),
+        None => {
+            BUILTIN.iter().find(|(builtin, _)| *builtin == name).map(|(_, text)| text.to_string()).unwrap_or_default()
+        }
+    };
+    let line = needle.and_then(|needle| text.lines().position(|line| line.contains(needle)));
+    let shown = file.map_or_else(|| format!("{name} (built in)"), |path| path.display().to_string());
+    (line.is_some(), format!("`{shown}{}`", line.map(|i| format!(":{}", i + 1)).unwrap_or_default()))
+}
+
 /// A parse error's several lines (`--> 1:7`, the template's line with a caret under it,
 /// `= expected ...`) as one: the place and the reason, without the drawing.
 fn one_line(message: &str) -> String {
@@ -242,6 +286,22 @@ mod tests {
         std::fs::write(dir.path().join("base.html"), "{% block content %}").unwrap();
         let message = load(Some(dir.path())).unwrap_err().to_string();
         assert!(message.contains("base.html"), "{message}");
+    }
+
+    #[test]
+    fn an_error_in_an_overridden_parent_names_its_file_and_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let base = include_str!("../../templates/base.html");
+        let mut lines: Vec<&str> = base.lines().collect();
+        lines.insert(2, "{{ nosuch_var }}");
+        std::fs::write(dir.path().join("base.html"), lines.join("\n")).unwrap();
+        let (tera, _) = load(Some(dir.path())).unwrap();
+        let error = tera.render("page.html", &tera::Context::new()).unwrap_err();
+        let message = render_error(&tera, Some(dir.path()), "page.html", error).to_string();
+        let file = dir.path().join("base.html").display().to_string();
+        assert!(message.contains("Variable `nosuch_var` not found"), "{message}");
+        assert!(message.ends_with(&format!("; in the parent template `{file}:3`")), "{message}");
+        assert!(!message.contains('\n'), "{message}");
     }
 
     #[test]
