@@ -141,7 +141,7 @@ pub fn run(args: &InitArgs) -> Result<Exit, Exit> {
     for (rel, contents) in files(args.minimal) {
         let path = args.dir.join(rel);
         let existing = std::fs::symlink_metadata(&path).ok();
-        if contents == GITIGNORE && existing.as_ref().is_some_and(std::fs::Metadata::is_file) {
+        if rel == ".gitignore" && existing.as_ref().is_some_and(std::fs::Metadata::is_file) {
             add_missing_lines(&path, contents)?;
             continue;
         }
