@@ -163,7 +163,7 @@ pub struct DataRow {
 /// A Markdown page of `<DATA>/pages`.
 #[derive(Debug, Clone)]
 pub struct MarkdownPage {
-    /// The folder it is written to: a slug of its file name (see [`page_folder`]).
+    /// The folder it is written to: a slug of its file name (made by `page_folder`).
     pub stem: String,
     pub title: String,
     pub html: String,
