@@ -115,10 +115,12 @@ impl Anchors {
 }
 
 /// A program's name as telemetry.go.dev shows it: without a `golang.org/` or
-/// `github.com/` prefix (`golang.org/x/tools/gopls` -> `x/tools/gopls`).
+/// `github.com/` prefix (`golang.org/x/tools/gopls` -> `x/tools/gopls`). The prefix stays
+/// where dropping it would read as the Go toolchain's own `cmd/...`: without an upload
+/// config, an upload naming `github.com/cmd/go` would otherwise show as `cmd/go`.
 pub fn short_program_name(name: &str) -> &str {
     let short = name.strip_prefix("golang.org/").or_else(|| name.strip_prefix("github.com/")).unwrap_or(name);
-    if short.is_empty() {
+    if short.is_empty() || short == "cmd" || short.starts_with("cmd/") {
         name
     } else {
         short
@@ -231,6 +233,11 @@ mod tests {
         assert_eq!(short_program_name("github.com/go-delve/delve/cmd/dlv"), "go-delve/delve/cmd/dlv");
         assert_eq!(short_program_name("cmd/go"), "cmd/go");
         assert_eq!(short_program_name("golang.org/"), "golang.org/");
+        // Never shown as the toolchain's own commands.
+        assert_eq!(short_program_name("github.com/cmd/go"), "github.com/cmd/go");
+        assert_eq!(short_program_name("golang.org/cmd/compile"), "golang.org/cmd/compile");
+        assert_eq!(short_program_name("github.com/cmd"), "github.com/cmd");
+        assert_eq!(short_program_name("github.com/cmdline/tool"), "cmdline/tool");
     }
 
     #[test]
