@@ -41,14 +41,16 @@ fn serve(root: PathBuf) -> (String, Log) {
 fn answer(mut stream: TcpStream, root: &Path, log: &Log) {
     let mut reader = BufReader::new(stream.try_clone().unwrap());
     let mut request = String::new();
-    if reader.read_line(&mut request).is_err() {
+    // A connection that asks for nothing (Chromium opens spare sockets ahead of need and
+    // may close them unused) is no request: logged as one, it read as a GET of `/`.
+    if !reader.read_line(&mut request).is_ok_and(|n| n > 0) || request.split(' ').nth(1).is_none() {
         return;
     }
     let mut header = String::new();
     while reader.read_line(&mut header).is_ok_and(|n| n > 2) {
         header.clear();
     }
-    let path = request.split(' ').nth(1).unwrap_or("/").split(['?', '#']).next().unwrap().to_string();
+    let path = request.split(' ').nth(1).expect("checked above").split(['?', '#']).next().unwrap().to_string();
     let file = path.strip_prefix(SUB_PATH).and_then(|rel| {
         let rel = if rel.is_empty() || rel.ends_with('/') { format!("{rel}index.html") } else { rel.to_string() };
         (!rel.split('/').any(|s| s == ".." || s.is_empty())).then(|| root.join(rel))
