@@ -31,6 +31,9 @@ pub struct Beyond {
     pub stack_counters: Vec<(String, String)>,
     /// Whether `feed.xml` was written.
     pub feed: bool,
+    /// The participation chart as an inline SVG, and its numbers for the table under it
+    /// (see [`Beyond::insert_participation`]); `None` without data.
+    participation: Option<(String, ParticipationNumbers)>,
 }
 
 impl Beyond {
@@ -51,7 +54,10 @@ impl Beyond {
         stack_counters.sort_unstable();
         stack_counters.dedup();
         let paths = TrendPaths::new(&aggregates.plan);
-        Beyond { paths, weeks, trends, stacks, stack_markup, stack_counters, feed: false }
+        // Made once here for the two pages that show it, the home page and the trends index.
+        let participation = linechart::Participation::new(aggregates, &weeks)
+            .map(|p| (linechart::svg(&p.chart(), Theme::Auto), ParticipationNumbers::new(&p)));
+        Beyond { paths, weeks, trends, stacks, stack_markup, stack_counters, feed: false, participation }
     }
 
     /// Whether the site has stacks pages: some program has stack counters in the upload
@@ -65,11 +71,9 @@ impl Beyond {
     /// `participation_numbers`, its numbers for the table under it (the SVG is one image
     /// to assistive technology, its points' titles only shown on hover). Both `None`
     /// without data.
-    pub fn insert_participation(&self, ctx: &SiteContext<'_>, context: &mut tera::Context) {
-        let participation = linechart::Participation::new(ctx.aggregates, &self.weeks);
-        let svg = participation.as_ref().map(|p| linechart::svg(&p.chart(), Theme::Auto));
-        context.insert("participation", &svg);
-        context.insert("participation_numbers", &participation.as_ref().map(ParticipationNumbers::new));
+    pub fn insert_participation(&self, context: &mut tera::Context) {
+        context.insert("participation", &self.participation.as_ref().map(|(svg, _)| svg));
+        context.insert("participation_numbers", &self.participation.as_ref().map(|(_, numbers)| numbers));
     }
 
     /// The directory of a trend from the site root: `trends/<program>/<chart>/`.
@@ -223,7 +227,7 @@ impl Pages<'_> {
         }
         let mut context = context(&layout)?;
         context.insert("programs", &programs);
-        beyond.insert_participation(self.ctx, &mut context);
+        beyond.insert_participation(&mut context);
         context.insert("weeks", &beyond.weeks.len());
         context.insert("min_uploaders", &self.ctx.options.trend_min_uploaders);
         context.insert("has_stacks", &beyond.has_stacks());

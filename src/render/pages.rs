@@ -384,7 +384,7 @@ impl Pages<'_> {
         let layout = self.layout("index.html", &self.site.title, "home", vec![crumb(&self.site.title, None)]);
         let mut context = context(&layout)?;
         context.insert("intro", &self.markdown.intro);
-        self.beyond.insert_participation(self.ctx, &mut context);
+        self.beyond.insert_participation(&mut context);
         let mut deferred = browser::Deferred::default();
         if let Some(i) = self.newest_set() {
             let set = SetLink::new(self.ctx.aggregates, i, "");
