@@ -14,6 +14,7 @@ pub mod aggregate;
 pub mod analysis;
 pub mod build;
 pub mod cache;
+pub mod chars;
 pub mod chartset;
 pub mod cli;
 pub mod commands;

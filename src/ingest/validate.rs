@@ -80,13 +80,14 @@ pub fn judge(
 }
 
 /// A message that may quote uploaded text, made safe to print on a terminal and in a log:
-/// at most [`MESSAGE_CHARS`] characters, with control characters and bidirectional
-/// formatting marks (which can hide or reorder text) written as `\u{..}` escapes.
+/// at most [`MESSAGE_CHARS`] characters, with control characters, bidirectional
+/// formatting marks (which can hide or reorder text) and zero-width characters (with which
+/// `cmd/\u{200B}go` reads as `cmd/go`) written as `\u{..}` escapes.
 pub fn tidy(message: &str) -> String {
     let mut out = String::with_capacity(message.len().min(4 * MESSAGE_CHARS));
     let mut count = 0;
     for c in message.chars() {
-        let escape = unprintable(c);
+        let escape = unprintable(c) || crate::chars::is_invisible(c);
         let width = if escape { c.escape_unicode().len() } else { 1 };
         if count + width > MESSAGE_CHARS {
             out.push_str("...");
@@ -104,6 +105,8 @@ pub fn tidy(message: &str) -> String {
 
 /// `text` with control characters and bidirectional formatting marks written as `\u{..}`
 /// escapes, so it prints as what it is on a terminal (no escape sequences) and in a log.
+/// (Paths go through this, and the duplicate rule orders files by these printable paths,
+/// so what it escapes stays as it is; [`tidy`] escapes zero-width characters too.)
 pub fn escape_unprintable(text: &str) -> std::borrow::Cow<'_, str> {
     // Most text is printable ASCII, told a byte at a time (a million file names per walk).
     if text.bytes().all(|b| matches!(b, b' '..=b'~')) || !text.chars().any(unprintable) {
@@ -121,16 +124,11 @@ pub fn escape_unprintable(text: &str) -> std::borrow::Cow<'_, str> {
 }
 
 fn unprintable(c: char) -> bool {
-    c.is_control() || is_bidi_mark(c)
+    c.is_control() || crate::chars::is_bidi_control(c)
 }
 
 /// The longest message [`tidy`] returns, in characters, before its `...`.
 pub const MESSAGE_CHARS: usize = 200;
-
-/// Marks that change the direction of the text around them (Unicode's `Bidi_Control`).
-fn is_bidi_mark(c: char) -> bool {
-    matches!(c, '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
-}
 
 /// At most 120 characters of an uploaded string, for messages.
 fn clip(s: &str) -> &str {
@@ -283,9 +281,15 @@ mod tests {
     use crate::config::UploadConfig;
 
     #[test]
+    fn messages_escape_zero_width_characters_as_well() {
+        assert_eq!(tidy("program \"cmd/\u{200B}go\" \u{202E}x"), "program \"cmd/\\u{200b}go\" \\u{202e}x");
+        assert_eq!(tidy("\u{FEFF}\u{2060}a"), "\\u{feff}\\u{2060}a");
+    }
+
+    #[test]
     fn escapes_control_characters_and_direction_marks_only() {
         use std::borrow::Cow;
-        for plain in ["0.25.json", "a b~!", "été", "日本", ""] {
+        for plain in ["0.25.json", "a b~!", "été", "日本", "", "cmd/\u{200b}go"] {
             assert!(matches!(escape_unprintable(plain), Cow::Borrowed(s) if s == plain), "{plain:?}");
         }
         let cases = [
@@ -437,7 +441,7 @@ mod tests {
         if let Err((_, message)) = got {
             assert!(!message.is_empty());
             assert!(message.chars().count() <= MESSAGE_CHARS + 3);
-            assert!(!message.chars().any(|c| c.is_control() || is_bidi_mark(c)));
+            assert!(!message.chars().any(|c| unprintable(c) || crate::chars::is_invisible(c)));
         }
     }
 

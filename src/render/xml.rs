@@ -5,10 +5,12 @@
 //! characters (every C0 control: XML 1.0 forbids most, and `&#13;` for a carriage return
 //! is an HTML parse error where an SVG is inlined; DEL and C1, which XML discourages),
 //! the noncharacters (U+FDD0..=U+FDEF and the last two of every plane, which HTML parsers
-//! flag) and the bidirectional controls (embeddings, overrides, isolates and marks, with
+//! flag), the bidirectional controls (embeddings, overrides, isolates and marks, with
 //! which a name like `\u{202E}evil.com/tool` reads as `loot/moc.live` and turns the page's
-//! text after it around) become U+FFFD, so the output always parses and shows no invisible
-//! or misleading characters, and a name reads the same in every file.
+//! text after it around) and the zero-width characters of [`crate::chars::is_invisible`]
+//! (with which `cmd/\u{200B}go` reads as `cmd/go`) become U+FFFD, so the output always
+//! parses and shows no invisible or misleading characters, and a name reads the same in
+//! every file.
 
 /// `s` escaped for element content and for attribute values in double or single quotes.
 pub fn text(s: &str) -> String {
@@ -33,8 +35,9 @@ pub fn page_text(s: &str) -> String {
 
 /// The bytes that may start a character [`push_escaped`] changes: ASCII controls, DEL,
 /// the markup characters, and the lead bytes of C1 controls (`0xC2`), of U+061C (`0xD8`),
-/// of the other bidirectional controls (`0xE2`), of the noncharacters of the first plane
-/// (`0xEF`) and of every character of the others (`0xF0..=0xF4`).
+/// of the other bidirectional controls and of U+200B and U+2060..=U+2064 (`0xE2`), of
+/// the noncharacters of the first plane and U+FEFF (`0xEF`) and of every character of the
+/// others (`0xF0..=0xF4`).
 static MAY_ESCAPE: [bool; 256] = {
     let mut table = [false; 256];
     let mut b = 0;
@@ -97,12 +100,14 @@ fn push_escaped(out: &mut String, s: &str, keep_layout: bool) {
     out.push_str(&s[plain..]);
 }
 
-/// A C1 control, a noncharacter or a bidirectional control (U+061C, U+200E, U+200F,
-/// U+202A..=U+202E, U+2066..=U+2069): replaced, as the module says.
+/// A C1 control, a noncharacter, a bidirectional control or a zero-width character
+/// ([`crate::chars`]): replaced, as the module says.
 pub(crate) fn is_hidden_or_misleading(c: char) -> bool {
     let n = u32::from(c);
-    matches!(n, 0x80..=0x9F | 0xFDD0..=0xFDEF | 0x061C | 0x200E | 0x200F | 0x202A..=0x202E | 0x2066..=0x2069)
+    matches!(n, 0x80..=0x9F | 0xFDD0..=0xFDEF)
         || n & 0xFFFE == 0xFFFE
+        || crate::chars::is_bidi_control(c)
+        || crate::chars::is_invisible(c)
 }
 
 /// A parsed XML document for tests: checks well-formedness (matching end tags, known
@@ -227,12 +232,15 @@ mod tests {
             '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' => {
                 "\u{FFFD}".into()
             }
+            // Zero-width characters with no job in a name.
+            '\u{200B}' | '\u{2060}'..='\u{2064}' | '\u{FEFF}' => "\u{FFFD}".into(),
             c => c.to_string(),
         };
         let chars: Vec<char> = (0..0x250)
             .chain(0x600..0x620)
             .chain(0x2000..0x2080)
             .chain(0xFDC0..0xFE00)
+            .chain(0xFEF0..0xFF00)
             .chain(0xFFF0..0x10010)
             .chain(0x1FFF0..0x20010)
             .chain(0x10FFF0..0x110000)
