@@ -85,6 +85,23 @@ fn check_max_age_is_not_fooled_by_a_report_dated_in_the_future() {
 }
 
 #[test]
+fn build_warns_of_reports_dated_after_tomorrow_which_the_home_page_follows() {
+    let f = clean();
+    let out = f.build(&[]);
+    assert!(out.status.success());
+    assert!(!stderr(&out).contains("dated in the future"), "{}", stderr(&out));
+    f.write("9999-12-31/0.75.json", report("9999-12-31", "0.75"));
+    let out = f.build(&[]);
+    let err = stderr(&out);
+    // Still a valid report (issue 3), so the build succeeds and charts it.
+    assert!(out.status.success(), "{err}");
+    assert!(err.contains("warning: reports of 1 day after "), "{err}");
+    assert!(err.contains("the last 9999-12-31, are dated in the future"), "{err}");
+    assert!(err.contains("the home page, the trends and the feed follow the newest of them"), "{err}");
+    assert!(!stderr(&f.build(&["-q"])).contains("dated in the future"));
+}
+
+#[test]
 fn check_from_a_builds_summary_gives_the_same_verdict_without_reading_the_reports() {
     let f = clean();
     let json = f.dir.path().join("build-summary.json");

@@ -22,6 +22,16 @@ pub fn run(args: &BuildArgs) -> Result<Exit, Exit> {
     }
     if !args.quiet {
         eprint!("{}", summary.to_text(args.verbose));
+        // The site follows the newest day, whatever its date (issue 3 charts every valid
+        // report): say so when it is after tomorrow, which only the clock can tell. Not in
+        // the summary or the site, which stay the same for the same input.
+        let today = super::check::today_utc();
+        if let (_, Some(future)) = super::check::newest_until(&summary, today.plus(1)) {
+            eprintln!(
+                "{}; the home page, the trends and the feed follow the newest of them",
+                super::check::future_warning(future, today)
+            );
+        }
     }
     // The rule the build refused by (`refused`), judged again on the counts: so also for a
     // build that found nothing changed and replayed the last one's summary.

@@ -41,13 +41,8 @@ pub fn run(args: &CheckArgs) -> Result<Exit, Exit> {
     let (newest, future) = newest_until(&summary, today.plus(1));
     let stale = args.max_age.or(config.max_age).and_then(|max_age| staleness(newest, today, max_age));
     eprint!("{}", report(&summary, &args.data, args.quiet));
-    if let (Some((days, last)), false) = (future, args.quiet) {
-        let days = crate::summary::counted(days as u64, "day", "days");
-        eprintln!(
-            "warning: reports of {days} after {}, the last {last}, are dated in the future (a client's clock is \
-             wrong, or the Week was made up); --max-age counts from the newest day until then",
-            today.plus(1)
-        );
+    if let (Some(future), false) = (future, args.quiet) {
+        eprintln!("{}; --max-age counts from the newest day until then", future_warning(future, today));
     }
     if let Some(problem) = &stale {
         eprintln!("error: {problem}");
@@ -89,10 +84,21 @@ pub fn today_utc() -> Day {
     Day((secs / 86_400) as i32)
 }
 
+/// The warning for `(days, last)` of [`newest_until`]: days with valid reports after the
+/// day after `today` (UTC, so a client a day ahead of the runner is not named).
+pub(super) fn future_warning((days, last): (usize, Day), today: Day) -> String {
+    let days = crate::summary::counted(days as u64, "day", "days");
+    format!(
+        "warning: reports of {days} after {}, the last {last}, are dated in the future (a client's clock is \
+         wrong, or the Week was made up)",
+        today.plus(1)
+    )
+}
+
 /// The newest day with valid reports on or before `until`, and how many days with valid
 /// reports come after it, with the last of them. A client dates its reports by its own
 /// clock: one report dated 9999-12-31 would otherwise keep `--max-age` quiet for ever.
-fn newest_until(summary: &Summary, until: Day) -> (Option<Day>, Option<(usize, Day)>) {
+pub(super) fn newest_until(summary: &Summary, until: Day) -> (Option<Day>, Option<(usize, Day)>) {
     let days = summary.chart_sets.iter().filter(|name| !name.contains('_')).filter_map(|name| Day::parse(name));
     let (past, future): (Vec<Day>, Vec<Day>) = days.partition(|&day| day <= until);
     (past.into_iter().max(), future.iter().max().map(|&last| (future.len(), last)))

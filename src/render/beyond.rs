@@ -10,7 +10,7 @@ use serde::Serialize;
 use super::browser::Deferred;
 use super::linechart::{self, Theme};
 use super::pages::{context, crumb, Pages, SetLink};
-use super::paths::{display_text, short_program_name};
+use super::paths::{display_name, display_text, short_program_name};
 use super::stack_pages::{self, StacksView};
 use super::trend_pages::{trend_files, TrendFiles, TrendLink, TrendPaths, TrendView};
 use super::{feed, RenderError, SiteContext};
@@ -179,8 +179,8 @@ impl Pages<'_> {
 
     fn trend_html(&self, trend: &Trend, title: &str, view: &TrendView, rel: &str) -> Result<Vec<u8>, RenderError> {
         let dir = self.beyond.trend_dir(trend);
-        let program = display_text(short_program_name(&trend.program_name));
-        let chart = display_text(&trend.chart_name);
+        let program = display_name(short_program_name(&trend.program_name));
+        let chart = display_name(&trend.chart_name);
         let heading = if title.is_empty() { chart.clone() } else { display_text(title) };
         let crumbs = vec![
             crumb("Trends", Some("../../index.html".into())),
@@ -215,8 +215,8 @@ impl Pages<'_> {
         for trend in &beyond.trends {
             if programs.len() <= trend.program {
                 programs.push(ProgramTrends {
-                    name: display_text(&trend.program_name),
-                    short: display_text(short_program_name(&trend.program_name)),
+                    name: display_name(&trend.program_name),
+                    short: display_name(short_program_name(&trend.program_name)),
                     anchor: program_anchor(&trend.program_name),
                     trends: Vec::new(),
                 });
@@ -266,7 +266,7 @@ impl Pages<'_> {
         let mut view = StacksView::new(&window, &self.beyond.stack_markup);
         let mut deferred = Deferred::default();
         for counter in &mut view.counters {
-            counter.program = display_text(short_program_name(&counter.program));
+            counter.program = display_name(short_program_name(&counter.program));
             deferred.defer(&mut counter.list);
         }
         let link = |j: usize| {

@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use serde::Serialize;
 
 use super::fixed::{push, Fixed};
-use super::paths::{display_text, href, is_web_url, short_program_name, Anchors};
+use super::paths::{display_name, display_text, href, is_web_url, short_program_name, Anchors};
 use super::svg::{self, Bar};
 use super::trend_pages::TrendPaths;
 use super::xml;
@@ -154,7 +154,7 @@ pub fn programs<'a>(set: &ChartSet, catalog: &'a ChartCatalog) -> Vec<ProgramVie
                 .iter()
                 .map(|chart| {
                     let label = catalog.label(program.name, chart.name).unwrap_or(&UNKNOWN);
-                    let name = display_text(chart.name);
+                    let name = display_name(chart.name);
                     let heading = if label.info.title.is_empty() { &name } else { &label.info.title };
                     let bars: Vec<Bar<'_>> = chart.data.iter().map(|d| Bar { label: d.key, value: d.value }).collect();
                     ChartView {
@@ -169,7 +169,7 @@ pub fn programs<'a>(set: &ChartSet, catalog: &'a ChartCatalog) -> Vec<ProgramVie
                     }
                 })
                 .collect();
-            let (name, short) = (display_text(program.name), display_text(short));
+            let (name, short) = (display_name(program.name), display_name(short));
             let uploaders = crate::summary::counted(program.uploaders, "uploader", "uploaders");
             let shares_of = format!("Share of the {uploaders} with {} in this range", xml::text(&short));
             ProgramView { name, short, anchor, charts, shares_of }

@@ -137,6 +137,17 @@ pub fn display_text(text: &str) -> String {
     text.chars().map(|c| if is_unprintable(c) { '\u{FFFD}' } else { c }).collect()
 }
 
+/// A program's or a chart's name made safe to show as [`display_text`] does, and never
+/// blank: a name of only spaces (or none) would be an empty link and an empty heading, so
+/// it shows as `(blank name)`, quoted as it is nowhere else.
+pub fn display_name(name: &str) -> String {
+    if name.trim().is_empty() {
+        "(blank name)".to_string()
+    } else {
+        display_text(name)
+    }
+}
+
 /// Characters that must not reach HTML or XML output as they are: every control character
 /// (tab and newline too) and what [`super::xml`] replaces (noncharacters, bidirectional
 /// controls).
@@ -244,6 +255,10 @@ mod tests {
     fn control_characters_are_replaced() {
         assert_eq!(display_text("a\u{0}b\u{1b}[31m\u{7f}\u{85}"), "a\u{FFFD}b\u{FFFD}[31m\u{FFFD}\u{FFFD}");
         assert_eq!(display_text("plain <text>"), "plain <text>");
+        for blank in ["", " ", "\u{3000}\t"] {
+            assert_eq!(display_name(blank), "(blank name)", "{blank:?}");
+        }
+        assert_eq!(display_name(" a\u{0}"), " a\u{FFFD}");
     }
 
     #[test]

@@ -6,7 +6,7 @@
 use serde::Serialize;
 
 use super::fixed::push;
-use super::paths::display_text;
+use super::paths::{display_name, display_text};
 use super::xml;
 use crate::stacks::{Stack, StackIndex, StackRow, WindowStacks};
 
@@ -40,8 +40,8 @@ impl StacksView {
             .counters
             .iter()
             .map(|c| CounterView {
-                program: display_text(&c.program),
-                counter: display_text(&c.counter),
+                program: display_name(&c.program),
+                counter: display_name(&c.counter),
                 title: display_text(c.title.as_deref().unwrap_or_default()),
                 description: display_text(c.description.as_deref().unwrap_or_default()),
                 count: c.stacks.len(),

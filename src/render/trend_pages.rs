@@ -10,7 +10,7 @@
 use serde::Serialize;
 
 use super::linechart::{self, Theme};
-use super::paths::display_text;
+use super::paths::{display_name, display_text};
 use super::slug::Slugs;
 use super::xml;
 use crate::aggregate::Plan;
@@ -172,8 +172,8 @@ pub fn trend_files(
     let [auto_svg, light_svg, dark_svg] = linechart::svgs(&chart, [Theme::Auto, Theme::Light, Theme::Dark]);
     TrendFiles {
         view: TrendView {
-            program: display_text(&trend.program_name),
-            chart: display_text(&trend.chart_name),
+            program: display_name(&trend.program_name),
+            chart: display_name(&trend.chart_name),
             title: display_text(title),
             description: display_text(description),
             svg: auto_svg,
@@ -247,7 +247,7 @@ impl TrendLink {
         let none_newest = trend.has_data() && newest.is_some_and(|w| trend.uploaders[w] == 0);
         let top = trend.top_bucket().filter(|_| !none_newest);
         TrendLink {
-            chart: display_text(&trend.chart_name),
+            chart: display_name(&trend.chart_name),
             title: display_text(title),
             href: format!("{}index.html", dir.strip_prefix("trends/").unwrap_or(dir)),
             has_data: trend.has_data(),
