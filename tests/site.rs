@@ -320,6 +320,22 @@ fn hostile_names_are_escaped() {
 }
 
 #[test]
+fn names_of_only_spaces_and_zero_width_characters_show_as_something() {
+    let f = Fixture::new();
+    f.write("2026-01-05/0.5.json", report("2026-01-05", 0.5, " ", "v1.0.0", "linux", &[(" :x", 1)]));
+    f.write("2026-01-05/0.25.json", report("2026-01-05", 0.25, "cmd/\u{200B}go", "v1.0.0", "linux", &[]));
+    build_ok(&f, &[]);
+    for page in ["index.html", "charts/2026-01-05/index.html", "trends/index.html"] {
+        let html = f.read_site(page);
+        // No empty link or heading: the blank program shows as `(blank name)`.
+        assert!(!html.contains("\"> </a>") && !html.contains("\"> </h2>"), "{page}");
+        assert!(html.contains(">(blank name)<"), "{page}");
+        // The zero-width space is shown, not hidden: `cmd/go` cannot be forged.
+        assert!(html.contains("cmd/\u{FFFD}go") && !html.contains('\u{200B}'), "{page}");
+    }
+}
+
+#[test]
 fn identical_input_gives_identical_trees() {
     let f = sample();
     build_ok(&f, &[]);
