@@ -27,7 +27,8 @@ mod tests {
     #[test]
     fn bidi_controls_are_the_twelve_of_unicode() {
         // Unicode's PropList.txt lists 12 Bidi_Control code points.
-        let all: Vec<u32> = (0..0x3000).filter_map(char::from_u32).filter(|&c| is_bidi_control(c)).map(u32::from).collect();
+        let all: Vec<u32> =
+            (0..0x3000).filter_map(char::from_u32).filter(|&c| is_bidi_control(c)).map(u32::from).collect();
         assert_eq!(
             all,
             [0x061C, 0x200E, 0x200F, 0x202A, 0x202B, 0x202C, 0x202D, 0x202E, 0x2066, 0x2067, 0x2068, 0x2069]

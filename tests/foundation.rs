@@ -242,6 +242,34 @@ fn raw_data_is_ordered_by_object_name_one_report_per_line() {
     assert_eq!(text.lines().count(), 3);
 }
 
+#[test]
+fn raw_data_leaves_out_keys_go_s_report_types_do_not_have() {
+    let f = aggregation_fixture();
+    let before = f.build(&[]);
+    assert!(before.status.success(), "{}", stderr(&before));
+    let (charts, r1) = (f.read_site("charts/2026-01-05.json"), f.read_site("data/2026-01-05.json"));
+    let r1 = r1.lines().next().unwrap().to_string();
+    // R1 and R2 with keys a buggy or hostile client added, at the top and in a program
+    // report: Go's upload server decodes into its type and stores that, so
+    // telemetry.go.dev never publishes them.
+    for rel in ["2026-01-05/0.1.json", "2026-01-05/0.2.json"] {
+        let path = f.data().join(rel);
+        let text = std::fs::read_to_string(&path).unwrap();
+        let text = text.replacen('{', "{\"Hostname\": \"alice-laptop\",", 1);
+        let text = text.replacen("\"Program\"", "\"WorkspacePath\":\"/home/alice\",\"Program\"", 1);
+        std::fs::write(&path, text).unwrap();
+    }
+    let out = f.build(&[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = f.read_site("data/2026-01-05.json");
+    assert!(!text.contains("alice"), "{text}");
+    assert_eq!(text.lines().count(), 2);
+    // The rest byte for byte: R1 is its file's text again.
+    assert_eq!(text.lines().next().unwrap(), r1);
+    // The keys are ignored: the counts are what they were.
+    assert_eq!(f.read_site("charts/2026-01-05.json"), charts);
+}
+
 /// One report per skip reason, each in its own file or line, plus valid edge cases.
 #[test]
 fn every_skip_reason_is_counted_and_named() {

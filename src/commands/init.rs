@@ -96,7 +96,8 @@ const PRIVACY_PAGE: &str = "\
 Telemetry is off unless you turn it on. When it is on, your tools count events locally and
 upload, once a week, a report of counters named in the published upload config: program
 versions, operating system, architecture and counts. Reports carry no file names, no
-source code and no personal data. The raw reports are published on this site, as uploaded.
+source code and no personal data. The raw reports are published on this site, as uploaded
+but for fields a report does not have, which are left out.
 ";
 
 const README: &str = "\

@@ -1,5 +1,8 @@
 //! One report on one line: JSON whitespace outside strings removed, everything else kept
 //! byte for byte. A report in the upload server's own encoding comes out unchanged.
+//! A report with keys Go's report types do not have loses them too
+//! ([`without_unknown_keys`]): Go's upload server decodes each report into its type and
+//! stores that, so telemetry.go.dev never publishes them, and neither do we.
 
 /// `text` without the whitespace between JSON tokens: `text` itself when it has none,
 /// else its compact copy in `scratch` (cleared first). `text` must be valid JSON.
@@ -33,6 +36,102 @@ pub fn compact_into(text: &[u8], out: &mut Vec<u8>) {
             out.push(b);
         }
     }
+}
+
+/// The keys of Go's `telemetry.Report`, and of its `ProgramReport`.
+const REPORT_KEYS: [&str; 5] = ["Week", "LastWeek", "X", "Programs", "Config"];
+const PROGRAM_KEYS: [&str; 7] = ["Program", "Version", "GoVersion", "GOOS", "GOARCH", "Counters", "Stacks"];
+
+/// Appends `text`, a compact, valid report, to `out` without the members of the report
+/// object and of its program reports whose keys Go's types do not have (`"Hostname"`, or
+/// `"week"`: keys are case-sensitive here). Everything else is kept byte for byte, in its
+/// order. Only a report that has such keys comes here (rare), so this favours being plain.
+pub fn without_unknown_keys(text: &[u8], out: &mut Vec<u8>) {
+    object(text, 0, out, &REPORT_KEYS, true);
+}
+
+/// Copies the object at `text[at]` (a `{`) to `out`, keeping the members whose keys are
+/// in `known`; with `programs`, a `Programs` array's objects are filtered as program
+/// reports. Returns the index after the object.
+fn object(text: &[u8], at: usize, out: &mut Vec<u8>, known: &[&str], programs: bool) -> usize {
+    out.push(b'{');
+    let mut i = at + 1;
+    let mut first = true;
+    while text[i] != b'}' {
+        let key_end = value_end(text, i);
+        let key: Option<String> = serde_json::from_slice(&text[i..key_end]).ok();
+        let value = key_end + 1; // after the `:`
+        let keep = key.as_deref().is_some_and(|k| known.contains(&k));
+        let end = if keep {
+            if !first {
+                out.push(b',');
+            }
+            first = false;
+            out.extend_from_slice(&text[i..value]);
+            if programs && key.as_deref() == Some("Programs") && text[value] == b'[' {
+                array_of_programs(text, value, out)
+            } else {
+                let end = value_end(text, value);
+                out.extend_from_slice(&text[value..end]);
+                end
+            }
+        } else {
+            value_end(text, value)
+        };
+        i = if text[end] == b',' { end + 1 } else { end };
+    }
+    out.push(b'}');
+    i + 1
+}
+
+/// Copies the array at `text[at]` (a `[`), filtering each object in it as a program report.
+fn array_of_programs(text: &[u8], at: usize, out: &mut Vec<u8>) -> usize {
+    out.push(b'[');
+    let mut i = at + 1;
+    while text[i] != b']' {
+        let end = if text[i] == b'{' {
+            object(text, i, out, &PROGRAM_KEYS, false)
+        } else {
+            let end = value_end(text, i);
+            out.extend_from_slice(&text[i..end]);
+            end
+        };
+        if text[end] == b',' {
+            out.push(b',');
+            i = end + 1;
+        } else {
+            i = end;
+        }
+    }
+    out.push(b']');
+    i + 1
+}
+
+/// The index just after the JSON value (or key) that starts at `text[at]`, in compact text.
+fn value_end(text: &[u8], at: usize) -> usize {
+    let mut strings = Strings::default();
+    let mut depth = 0usize;
+    for (i, &b) in text.iter().enumerate().skip(at) {
+        if strings.inside(b) {
+            if b == b'"' && !strings.in_string && depth == 0 {
+                return i + 1; // a string value (or key) ends
+            }
+            continue;
+        }
+        match b {
+            b'{' | b'[' => depth += 1,
+            b'}' | b']' if depth == 0 => return i, // a number, literal... before its container ends
+            b'}' | b']' => {
+                depth -= 1;
+                if depth == 0 {
+                    return i + 1;
+                }
+            }
+            b',' | b':' if depth == 0 => return i,
+            _ => {}
+        }
+    }
+    text.len()
 }
 
 /// Which bytes of a JSON text are in its strings, told byte by byte.
@@ -79,6 +178,36 @@ mod tests {
         );
         assert_eq!(compact("{\"Week\":\"2026-01-01\"}"), "{\"Week\":\"2026-01-01\"}");
         assert_eq!(compact("{\"a\\n\": \"\\\\\"}"), "{\"a\\n\":\"\\\\\"}");
+    }
+
+    fn stripped(s: &str) -> String {
+        let mut out = Vec::new();
+        super::without_unknown_keys(s.as_bytes(), &mut out);
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn unknown_keys_are_left_out_and_the_rest_kept_byte_for_byte() {
+        // At the top, first, between and last; with every kind of value.
+        assert_eq!(
+            stripped(r#"{"Host":"a,b}\"","Week":"2026-01-01","n":{"x":[1,{"y":"]"}]},"X":5e-1,"z":null}"#),
+            r#"{"Week":"2026-01-01","X":5e-1}"#
+        );
+        // Keys are compared unescaped and case-sensitively.
+        assert_eq!(stripped(r#"{"W\u0065ek":"d","week":"e","X":0.5}"#), r#"{"W\u0065ek":"d","X":0.5}"#);
+        // In program reports, whose known keys differ (`Week` is not one of them).
+        assert_eq!(
+            stripped(
+                r#"{"Programs":[{"Path":"/home/a","Program":"p","Counters":{"Path":1},"Week":"x"},null,{"GOOS":"linux","Stacks":{}}],"Config":"v0.1.0"}"#
+            ),
+            r#"{"Programs":[{"Program":"p","Counters":{"Path":1}},null,{"GOOS":"linux","Stacks":{}}],"Config":"v0.1.0"}"#
+        );
+        // Nothing known is left: an empty object, still valid JSON.
+        assert_eq!(stripped(r#"{"a":1,"b":[true,false]}"#), "{}");
+        assert_eq!(stripped(r#"{"Programs":[{"a":1}],"Programs2":[]}"#), r#"{"Programs":[{}]}"#);
+        // A text without unknown keys comes out unchanged.
+        let plain = r#"{"Week":"2026-01-01","LastWeek":"","X":0.25,"Programs":[],"Config":"v0.115.0"}"#;
+        assert_eq!(stripped(plain), plain);
     }
 
     #[test]

@@ -273,7 +273,15 @@ impl Reading<'_, '_> {
             self.outcome.textless += 1;
             Ok(SpoolRef::NONE)
         } else {
-            let compact = compact::compact(text, &mut self.line_text);
+            let compact = if valid.unknown_keys {
+                // Rare: a copy, then the text without the keys Go's types do not have.
+                let compact = compact::compact(text, &mut self.line_text).to_vec();
+                self.line_text.clear();
+                compact::without_unknown_keys(&compact, &mut self.line_text);
+                &self.line_text[..]
+            } else {
+                compact::compact(text, &mut self.line_text)
+            };
             match &mut self.to.own {
                 Some(own) => own.put(compact),
                 None => self.to.shared.put(compact),

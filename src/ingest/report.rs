@@ -20,6 +20,8 @@ pub struct Report<'a> {
     pub x: f64,
     pub programs: Vec<ProgramReport<'a>>,
     pub config: Cow<'a, str>,
+    /// Whether the report object has a key Go's type does not (ignored, as Go ignores it).
+    pub unknown_keys: bool,
 }
 
 /// One program's part of a report (Go's `telemetry.ProgramReport`).
@@ -32,6 +34,8 @@ pub struct ProgramReport<'a> {
     pub goarch: Cow<'a, str>,
     pub counters: Vec<(Cow<'a, str>, i64)>,
     pub stacks: Vec<(Cow<'a, str>, i64)>,
+    /// Whether the program report has a key Go's type does not.
+    pub unknown_keys: bool,
 }
 
 impl Report<'_> {
@@ -51,6 +55,7 @@ impl Report<'_> {
             goarch: own(p.goarch),
             counters: counts(p.counters),
             stacks: counts(p.stacks),
+            unknown_keys: p.unknown_keys,
         });
         Report {
             week: own(self.week),
@@ -58,7 +63,14 @@ impl Report<'_> {
             x: self.x,
             programs: programs.collect(),
             config: own(self.config),
+            unknown_keys: self.unknown_keys,
         }
+    }
+
+    /// Whether the report or one of its program reports has a key Go's types do not:
+    /// ignored, and left out of the raw data ([`super::compact::without_unknown_keys`]).
+    pub fn has_unknown_keys(&self) -> bool {
+        self.unknown_keys || self.programs.iter().any(|p| p.unknown_keys)
     }
 
     /// Every stack counter: (program, key, count), in the order of the program reports and
@@ -308,6 +320,7 @@ impl<'de> Visitor<'de> for ReportVisitor {
                 _ => {
                     unknown.insert::<A::Error>(key)?;
                     map.next_value_seed(StrictIgnore)?;
+                    report.unknown_keys = true;
                 }
             }
         }
@@ -402,6 +415,7 @@ impl<'de> Visitor<'de> for ProgramSeed {
                 _ => {
                     unknown.insert::<A::Error>(key)?;
                     map.next_value_seed(StrictIgnore)?;
+                    program.unknown_keys = true;
                     continue;
                 }
             };

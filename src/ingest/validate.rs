@@ -14,6 +14,8 @@ pub struct Valid {
     pub x: f64,
     pub has_programs: bool,
     pub has_stacks: bool,
+    /// Whether the text has keys Go's report types do not, to leave out of the raw data.
+    pub unknown_keys: bool,
 }
 
 /// Checks one report's text (its final newline already removed) against every rule but
@@ -76,6 +78,7 @@ pub fn judge(
         x: report.x,
         has_programs: !report.programs.is_empty(),
         has_stacks: report.programs.iter().any(|p| !p.stacks.is_empty()),
+        unknown_keys: report.has_unknown_keys(),
     })
 }
 
