@@ -253,6 +253,29 @@ fn pages_and_headings() {
 }
 
 #[test]
+fn every_chart_has_its_json_id_as_an_id_as_on_telemetry_go_dev() {
+    let f = sample();
+    build_ok(&f, &[]);
+    for name in ["2026-01-06_2026-01-12", "2026-01-12"] {
+        let json: serde_json::Value = serde_json::from_str(&f.read_site(&format!("charts/{name}.json"))).unwrap();
+        let html = f.read_site(&format!("charts/{name}/index.html"));
+        let ids = ids(&html);
+        let mut expected = 0;
+        for program in json["Programs"].as_array().unwrap() {
+            let charts = program["Charts"].as_array().unwrap();
+            for id in std::iter::once(&program["ID"]).chain(charts.iter().map(|c| &c["ID"])) {
+                let id = id.as_str().unwrap();
+                assert!(ids.iter().any(|i| i == id), "{name}: no element with id {id}");
+                expected += 1;
+            }
+        }
+        assert!(expected >= 7, "{name}: {expected}");
+        let unique: std::collections::BTreeSet<&String> = ids.iter().collect();
+        assert_eq!(unique.len(), ids.len(), "{name}: an id twice");
+    }
+}
+
+#[test]
 fn every_local_link_resolves() {
     let f = sample();
     build_ok(&f, &[]);

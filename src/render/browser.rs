@@ -112,6 +112,9 @@ pub struct ProgramView<'a> {
     /// The name without a `golang.org/` or `github.com/` prefix.
     pub short: String,
     pub anchor: String,
+    /// The chart JSON's `ID` (`charts:<program>`) as a second `id`, as telemetry.go.dev
+    /// has it, when it can be one ([`Anchors::verbatim`]).
+    pub go_id: Option<String>,
     pub charts: Vec<ChartView<'a>>,
     /// What the shares in its charts' tables are of (its reports in the range), escaped
     /// markup: deferred like the tables, so one rendered browser serves every set.
@@ -125,6 +128,8 @@ pub struct ChartView<'a> {
     /// The chart's name: `GOOS`, or a counter's chart name such as `gopls/client`.
     pub name: String,
     pub anchor: String,
+    /// The chart JSON's `ID` (`charts:<program>:<chart>`), as for [`ProgramView::go_id`].
+    pub go_id: Option<String>,
     /// From the chart config or built in; empty when neither knows the chart.
     pub title: &'a str,
     pub description: &'a str,
@@ -149,6 +154,7 @@ pub fn programs<'a>(set: &ChartSet, catalog: &'a ChartCatalog) -> Vec<ProgramVie
         .map(|program| {
             let short = short_program_name(program.name);
             let anchor = anchors.unique(short, "program");
+            let go_id = anchors.verbatim(format!("charts:{}", program.name));
             let charts = program
                 .charts
                 .iter()
@@ -160,6 +166,7 @@ pub fn programs<'a>(set: &ChartSet, catalog: &'a ChartCatalog) -> Vec<ProgramVie
                     ChartView {
                         trend: label.trend.as_deref(),
                         anchor: anchors.unique(&format!("{short} {}", chart.name), "chart"),
+                        go_id: anchors.verbatim(format!("charts:{}:{}", program.name, chart.name)),
                         svg: svg::bar_chart(heading, &bars),
                         table: table_rows(&chart.data, program.uploaders),
                         name,
@@ -172,7 +179,7 @@ pub fn programs<'a>(set: &ChartSet, catalog: &'a ChartCatalog) -> Vec<ProgramVie
             let (name, short) = (display_name(program.name), display_name(short));
             let uploaders = crate::summary::counted(program.uploaders, "uploader", "uploaders");
             let shares_of = format!("Share of the {uploaders} with {} in this range", xml::text(&short));
-            ProgramView { name, short, anchor, charts, shares_of }
+            ProgramView { name, short, anchor, go_id, charts, shares_of }
         })
         .collect()
 }

@@ -95,6 +95,15 @@ impl Anchors {
         self.take(heading_slug(text), fallback)
     }
 
+    /// `id` exactly as written, when it can be an element's `id` (no whitespace, nothing
+    /// [`display_text`] would change) and is not taken yet: for the chart JSON's IDs
+    /// (`charts:golang.org/x/tools/gopls:gopls/client`), which telemetry.go.dev's pages use
+    /// as fragments, so a link copied from there reaches the same chart here.
+    pub fn verbatim(&mut self, id: String) -> Option<String> {
+        let usable = !id.is_empty() && !id.chars().any(|c| c.is_whitespace() || is_unprintable(c));
+        (usable && self.used.insert(id.clone())).then_some(id)
+    }
+
     /// Marks `id` (given by hand, `{#id}`) as taken, exactly as written.
     pub fn reserve(&mut self, id: &str) {
         self.used.insert(id.to_string());
@@ -236,6 +245,14 @@ mod tests {
         assert_eq!(anchors.unique("<>", "chart"), "chart");
         assert_eq!(anchors.unique("", "chart"), "chart-2");
         assert_eq!(anchors.unique("goos-2", "chart"), "goos-2-2");
+        // The chart JSON's IDs, as they are, once, and only when they can be an id.
+        let id = "charts:golang.org/x/tools/gopls:gopls/client".to_string();
+        assert_eq!(anchors.verbatim(id.clone()), Some(id.clone()));
+        assert_eq!(anchors.verbatim(id), None, "taken");
+        assert_eq!(anchors.verbatim("charts:a b".into()), None, "whitespace");
+        assert_eq!(anchors.verbatim("charts:a\u{202E}b".into()), None, "shown otherwise");
+        assert_eq!(anchors.verbatim("main".into()), None, "a template's own");
+        assert_eq!(anchors.verbatim("charts:<&\"".into()), Some("charts:<&\"".into()), "escaped by the template");
     }
 
     #[test]
