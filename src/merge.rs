@@ -12,9 +12,12 @@
 //!
 //! The merged file is written to a temporary file, synced and renamed into place before any
 //! original file is removed. If `<DAY>.json.gz` already exists (late uploads to a merged
-//! day), its lines are kept first and the folder's reports follow; a report whose text is
-//! already in it is only removed from the folder (so a merge cut short is finished by the
-//! next one, without duplicates). A file that arrives in the folder while it is merged
+//! day), the folder's reports are sorted in among its lines by object name, after its lines
+//! of the same name (so the folder's report still wins the duplicate rule, as its path sorts
+//! last); should one of its lines have no `X` to sort by (a file not made by `merge`), its
+//! lines are kept first and the folder's reports follow. A report whose text is already in
+//! it is only removed from the folder (so a merge cut short is finished by the next one,
+//! without duplicates). A file that arrives in the folder while it is merged
 //! stays there, and so does the folder, for the next merge. A day is left unmerged when a
 //! file named like `<DAY>.jsonl`, which sorts between `<DAY>.json.gz` and `<DAY>/`, holds a
 //! duplicate of one of its folder's reports: merged, that report would lose the duplicate
@@ -371,11 +374,38 @@ fn read_existing(target: &Path, limits: &Limits) -> Result<Vec<Vec<u8>>, MergeEr
     Ok(lines)
 }
 
+/// The lines of a day's merged file: `existing` (an earlier merge's, in its order) and the
+/// folder's new `lines` (in object-name order), sorted by object name. The sort is stable
+/// and the new lines come after the existing ones of the same name, so of two reports with
+/// the same `Week` and `X` the folder's stays last, and wins the duplicate rule as it did.
+fn in_object_order<'a>(existing: &'a [Vec<u8>], lines: &'a [Line]) -> Vec<&'a [u8]> {
+    #[derive(serde::Deserialize)]
+    struct OnlyX {
+        #[serde(rename = "X")]
+        x: f64,
+    }
+    let names: Option<Vec<String>> = existing
+        .iter()
+        .map(|line| serde_json::from_slice::<OnlyX>(line).ok().map(|r| crate::gofmt::format_g(r.x) + ".json"))
+        .collect();
+    let Some(names) = names else {
+        return existing.iter().map(Vec::as_slice).chain(lines.iter().map(|l| l.text.as_slice())).collect();
+    };
+    let mut all: Vec<(&str, &[u8])> =
+        names.iter().map(String::as_str).zip(existing.iter().map(Vec::as_slice)).collect();
+    all.extend(lines.iter().map(|l| (l.name.as_str(), l.text.as_slice())));
+    all.sort_by(|a, b| a.0.cmp(b.0));
+    all.into_iter().map(|(_, text)| text).collect()
+}
+
 fn write_merged(data: &Path, target: &Path, existing: &[Vec<u8>], lines: &[Line]) -> Result<(), MergeError> {
-    let mut tmp = tempfile::Builder::new().prefix(".merge-").tempfile_in(data).map_err(err(data))?;
+    // Readable as the reports it replaces are (a temporary file is 0600 otherwise): the
+    // umask decides, as for any file the maintainer makes.
+    let mode = std::os::unix::fs::PermissionsExt::from_mode(0o666);
+    let mut tmp = tempfile::Builder::new().prefix(".merge-").permissions(mode).tempfile_in(data).map_err(err(data))?;
     {
         let mut gz = GzEncoder::new(io::BufWriter::new(tmp.as_file_mut()), Compression::new(6));
-        for line in existing.iter().map(Vec::as_slice).chain(lines.iter().map(|l| l.text.as_slice())) {
+        for line in in_object_order(existing, lines) {
             gz.write_all(line).map_err(err(target))?;
             gz.write_all(b"\n").map_err(err(target))?;
         }
@@ -403,6 +433,36 @@ mod tests {
         assert!(!sorts_between_merged_file_and_folder("2026-01-0\u{e9}.jsonl"));
     }
 
+    #[test]
+    fn late_reports_are_sorted_in_after_lines_of_the_same_name_and_the_file_is_not_private() {
+        let data = tempfile::tempdir().unwrap();
+        let target = data.path().join("2026-01-05.json.gz");
+        let with =
+            |x: f64, last_week: &str| report(x).replace("\"LastWeek\":\"\"", &format!("\"LastWeek\":\"{last_week}\""));
+        let existing = [with(0.1, "merged"), with(0.3, "merged")];
+        let mut gz = GzEncoder::new(File::create(&target).unwrap(), Compression::new(6));
+        gz.write_all(format!("{}\n{}\n", existing[0], existing[1]).as_bytes()).unwrap();
+        gz.finish().unwrap();
+        let folder = data.path().join("2026-01-05");
+        fs::create_dir(&folder).unwrap();
+        // The same Week and X as a merged line: the folder's wins the duplicate rule now.
+        fs::write(folder.join("0.1.json"), with(0.1, "folder")).unwrap();
+        fs::write(folder.join("0.2.json"), with(0.2, "folder")).unwrap();
+        merge(data.path(), None, &Limits::default(), Day::parse("2026-01-06").unwrap()).unwrap();
+        let lines = merged_lines(&target);
+        let order: Vec<(bool, bool)> =
+            lines.iter().map(|l| (l.contains("\"X\":0.1,"), l.contains("\"LastWeek\":\"folder\""))).collect();
+        // 0.1 (merged), then 0.1 (folder, last of its name: still the winner), 0.2, 0.3.
+        assert_eq!(order, [(true, false), (true, true), (false, true), (false, false)], "{lines:?}");
+        assert!(lines[2].contains("\"X\":0.2,") && lines[3].contains("\"X\":0.3,"), "{lines:?}");
+        // The umask decides its mode, as for the files it replaces (a temporary file is 0600).
+        let status = fs::read_to_string("/proc/self/status").unwrap();
+        let umask =
+            status.lines().find_map(|l| l.strip_prefix("Umask:")).map(|m| u32::from_str_radix(m.trim(), 8).unwrap());
+        let mode = std::os::unix::fs::PermissionsExt::mode(&fs::metadata(&target).unwrap().permissions()) & 0o777;
+        assert_eq!(mode, 0o666 & !umask.unwrap(), "{mode:o}");
+    }
+
     fn report(x: f64) -> String {
         format!(r#"{{"Week":"2026-01-05","LastWeek":"","X":{x},"Programs":null,"Config":"v0.1.0"}}"#)
     }
@@ -421,8 +481,8 @@ mod tests {
         fs::write(folder.join("b.json"), report(0.2)).unwrap();
         let (day, catalog, limits) = (Day::parse("2026-01-05").unwrap(), Catalog::open(), Limits::default());
         let plan = plan_day(data.path(), day, &folder, &catalog, &limits).unwrap();
-        // An upload lands after the folder was read.
-        fs::write(folder.join("c.json"), report(0.3)).unwrap();
+        // An upload lands after the folder was read; its X sorts between the others'.
+        fs::write(folder.join("c.json"), report(0.15)).unwrap();
         let mut summary = MergeSummary::default();
         apply_day(data.path(), day, &folder, plan, &mut summary).unwrap();
         assert_eq!(summary.folders_kept, ["2026-01-05"]);
@@ -437,6 +497,7 @@ mod tests {
         assert!(!folder.exists());
         let lines = merged_lines(&target);
         assert_eq!(lines.len(), 3);
-        assert!(lines[2].contains("\"X\":0.3"), "{lines:?}");
+        // Sorted in by object name (0.1.json < 0.15.json < 0.2.json), not appended.
+        assert!(lines[1].contains("\"X\":0.15"), "{lines:?}");
     }
 }

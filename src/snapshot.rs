@@ -144,7 +144,8 @@ fn listed(site: &Path, top: &Path) -> io::Result<Vec<(String, u64, i64)>> {
 /// line is read first; the rest only when that is `key`.
 pub fn load(cache_dir: &Path, key: u64) -> Option<Snapshot> {
     use std::io::{BufRead, Read};
-    let mut file = io::BufReader::new(std::fs::File::open(cache_dir.join(FILE)).ok()?);
+    // A regular file only: a FIFO would wait for a writer for ever, `/dev/zero` fill memory.
+    let mut file = io::BufReader::new(crate::ingest::read::open_regular(&cache_dir.join(FILE)).ok()?.0);
     let mut first = String::new();
     file.by_ref().take(32).read_line(&mut first).ok()?;
     if first.strip_suffix('\n')?.parse::<u64>().ok()? != key {
@@ -260,5 +261,10 @@ mod tests {
         std::fs::write(cache.join(FILE), text.replacen("42", "43", 1)).unwrap();
         assert!(load(&cache, 43).is_some(), "the same snapshot under key 43");
         assert!(unchanged(&cache, 43, &site).is_some());
+        // A FIFO with no writer is refused at once (opening it would wait for ever).
+        std::fs::remove_file(cache.join(FILE)).unwrap();
+        let c_path = std::ffi::CString::new(cache.join(FILE).as_os_str().as_encoded_bytes()).unwrap();
+        assert_eq!(unsafe { libc::mkfifo(c_path.as_ptr(), 0o600) }, 0);
+        assert!(load(&cache, 43).is_none());
     }
 }

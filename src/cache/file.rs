@@ -198,9 +198,19 @@ fn write_error(error: postcard::Error, out: &mut impl Write) -> io::Error {
     out.flush().err().unwrap_or_else(|| io::Error::other(error))
 }
 
+/// The bytes of the regular file `path`: not a FIFO (which would wait for a writer for
+/// ever), a device (`/dev/zero` would fill memory) or a symbolic link to either.
+fn read_regular(path: &Path) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let (mut file, meta) = crate::ingest::read::open_regular(path)?;
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    file.read_to_end(&mut bytes)?;
+    Ok(bytes)
+}
+
 /// Loads the cache, or says why it cannot be trusted.
 pub fn load(dir: &Path, fingerprint: u64) -> Result<Cache, String> {
-    let bytes = fs::read(file_in(dir)).map_err(|e| format!("not read: {e}"))?;
+    let bytes = read_regular(&file_in(dir)).map_err(|e| format!("not read: {e}"))?;
     let header = MAGIC.len() + 4 + 8;
     if bytes.len() < header + 16 || &bytes[..8] != MAGIC {
         return Err("not a cache file, or truncated".into());

@@ -63,7 +63,8 @@ pub fn read_reports(
     timed: bool,
     mut each: impl FnMut(u32, Piece<'_>),
 ) -> io::Result<(FileRead, Duration)> {
-    let (mut raw, stat) = open_regular(file.path())?;
+    let (mut raw, meta) = open_regular(file.path())?;
+    let stat = crate::cache::FileStat::from_metadata(&meta);
     if file.layout == Layout::Merged {
         // A pointer's lines would be skipped one by one; it is one unreadable file. (A
         // merged file is almost never small enough to be one, so this reads nothing.)
@@ -183,15 +184,16 @@ pub fn failed_outside_the_file(error: &io::Error) -> bool {
 /// Discovery lists FIFOs, devices and links without opening them, but the entry may have
 /// been replaced since: `O_NOFOLLOW` refuses a link, and `O_NONBLOCK` makes opening a FIFO
 /// return at once (opening one for reading otherwise waits for a writer, forever), after
-/// which anything but a regular file is refused before a byte is read.
-fn open_regular(path: &Path) -> io::Result<(File, crate::cache::FileStat)> {
+/// which anything but a regular file is refused before a byte is read. The cache's file
+/// is opened so too: a FIFO or a link to `/dev/zero` there must not hang or fill memory.
+pub(crate) fn open_regular(path: &Path) -> io::Result<(File, std::fs::Metadata)> {
     let file =
         File::options().read(true).custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK | libc::O_NOCTTY).open(path)?;
     let meta = file.metadata()?;
     if !meta.is_file() {
         return Err(io::Error::new(io::ErrorKind::InvalidInput, "not a regular file"));
     }
-    Ok((file, crate::cache::FileStat::from_metadata(&meta)))
+    Ok((file, meta))
 }
 
 /// Reads one report, never more than the limit plus a few bytes, whatever the file's
