@@ -34,6 +34,20 @@ def printable(text):
                    else c for c in text)
 
 
+# Rust's `char::is_whitespace` (Unicode's White_Space): Python's `str.isspace` also
+# counts U+001C..U+001F, which the pages show as U+FFFD.
+WHITESPACE = set("\t\n\x0b\x0c\r \x85\xa0\u1680\u2028\u2029\u202f\u205f\u3000"
+                 + "".join(chr(c) for c in range(0x2000, 0x200B)))
+
+
+def shown_name(name):
+    """A program's or chart's name as the pages show it: `(blank name)` for one of only
+    whitespace (or none), as the README says; otherwise `printable`."""
+    if all(c in WHITESPACE for c in name):
+        return "(blank name)"
+    return printable(name)
+
+
 class OpenElements(HTMLParser):
     """An HTML parser that knows which elements are open around the current point
     (`inside`). Subclasses get `start(tag, attrs, cls)` once the element is open (a
@@ -155,9 +169,9 @@ def check_page(path, ref, problems):
     m = re.search(r"from (\d+) reports?", page.lede)
     if not m or int(m.group(1)) != ref["NumReports"]:
         problems.append(f"{path}: lede {page.lede!r}, reference {ref['NumReports']} reports")
-    want = [(printable(p["Name"]), [(printable(c["Name"]), [(printable(d["Key"]), d["Value"]) for d in c.get("Data") or []])
-                                    for c in p.get("Charts") or []]) for p in ref["Programs"]]
-    got = [(printable(name), [(printable(chart), [(printable(k), v) for k, v in bars]) for chart, bars, _ in charts])
+    want = [(shown_name(p["Name"]), [(shown_name(c["Name"]), [(printable(d["Key"]), d["Value"]) for d in c.get("Data") or []])
+                                     for c in p.get("Charts") or []]) for p in ref["Programs"]]
+    got = [(shown_name(name), [(shown_name(chart), [(printable(k), v) for k, v in bars]) for chart, bars, _ in charts])
            for name, charts in page.programs]
     if got != want:
         problems.append(f"{path}: {first_difference(got, want)}")

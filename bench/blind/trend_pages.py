@@ -18,7 +18,7 @@ import csv
 import os
 import re
 import sys
-from pages import OpenElements, printable
+from pages import OpenElements, printable, shown_name
 
 SHOW = 10
 OTHER = "other (sum)"
@@ -95,7 +95,7 @@ def pages(site):
             with open(os.path.join(folder, "index.html"), encoding="utf-8") as f:
                 page.feed(f.read())
             if page.program is not None:
-                found[(printable(page.program), printable(page.chart or ""))] = page
+                found[(shown_name(page.program), shown_name(page.chart or ""))] = page
     return found
 
 
@@ -148,7 +148,7 @@ def main(argv):
         for line in index:
             program, chart, path = line.rstrip("\n").split("\t")
             trends += 1
-            page = found.get((printable(program), printable(chart)))
+            page = found.get((shown_name(program), shown_name(chart)))
             if page is None:
                 problems.append(f"{program} {chart}: no trend page")
                 continue

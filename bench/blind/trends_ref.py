@@ -331,7 +331,12 @@ def compare(charts, trends, site, tsv):
         for line in f:
             prog, chart, path = line.rstrip("\n").split("\t")
             impl[(prog, chart)] = path
-    mine = {(p, c): t for p, c, t in trends}
+    # The pages show a program or chart of only whitespace as `(blank name)`.
+    from pages import WHITESPACE
+
+    def shown(name):
+        return "(blank name)" if all(ch in WHITESPACE for ch in name) else name
+    mine = {(shown(p), shown(c)): t for p, c, t in trends}
     for key in sorted(set(mine) | set(impl)):
         ncmp += 1
         if key not in impl:

@@ -8,6 +8,13 @@
 //! everything else linked, symbolic links not followed), so the swap stays one step and a
 //! build killed at any moment leaves them in `SITE`. A build's outputs never start with a
 //! dot (but `.nojekyll`) and are never named `CNAME`, so none is ever replaced by one.
+//!
+//! The new tree is mostly the spare, the site before last, whose kept entries are links to
+//! the same files already: only what differs is linked again or removed ([`carry`]), so
+//! a `.git` of tens of thousands of files costs a walk, not an unlink and a link each. And
+//! git may be at work in `SITE` meanwhile (`git gc --auto` goes on in the background after
+//! a commit): a file that vanishes while it is linked is passed by, and a stale one that
+//! cannot be removed because something writes into its folder is left, not a failed build.
 
 use std::ffi::OsStr;
 use std::fs;
@@ -21,24 +28,85 @@ pub fn is_kept(name: &OsStr) -> bool {
     (name.starts_with(b".") && name != b".nojekyll") || name == b"CNAME"
 }
 
-/// Links every kept entry of `site` (when there is one) into `root`, the new tree, in
-/// place of whatever `root` holds under that name.
+/// Makes every kept entry of `root`, the new tree, the same as `site`'s (when there is a
+/// site): each of `site`'s linked in ([`sync`]), and those `site` no longer has removed.
 pub fn carry(site: &Path, root: &Path) -> io::Result<()> {
-    let entries = match fs::read_dir(site) {
-        Ok(entries) => entries,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
-        Err(e) => return Err(e),
+    let kept_names = |dir: &Path| -> io::Result<Vec<std::ffi::OsString>> {
+        match fs::read_dir(dir) {
+            Ok(entries) => entries
+                .map(|entry| entry.map(|e| e.file_name()))
+                .filter(|name| name.as_ref().map_or(true, |name| is_kept(name)))
+                .collect(),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(Vec::new()),
+            Err(e) => Err(e),
+        }
     };
-    for entry in entries {
-        let entry = entry?;
-        let name = entry.file_name();
-        if is_kept(&name) {
-            let to = root.join(&name);
-            super::spare::remove(&to)?;
-            super::spare::link_all(&entry.path(), &to)?;
+    let wanted = kept_names(site)?;
+    for name in kept_names(root)? {
+        if !wanted.contains(&name) {
+            super::spare::remove(&root.join(&name))?;
         }
     }
+    for name in wanted {
+        sync(&site.join(&name), &root.join(&name))?;
+    }
     Ok(())
+}
+
+/// Makes `to` a copy of `from` of hard links, keeping what already is: a file (or link, or
+/// FIFO) that is `from`'s own inode stays, any other is replaced by a link; a folder is
+/// made when missing, gets `from`'s entries the same way and loses those `from` lacks.
+/// Something in `from` that vanishes meanwhile is passed by (git at work in the site).
+fn sync(from: &Path, to: &Path) -> io::Result<()> {
+    use std::os::unix::fs::MetadataExt;
+    let meta = match fs::symlink_metadata(from) {
+        Ok(meta) => meta,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return remove_stale(to),
+        Err(e) => return Err(e),
+    };
+    let present = fs::symlink_metadata(to).ok();
+    if !meta.is_dir() {
+        if present.is_some_and(|m| !m.is_dir() && (m.dev(), m.ino()) == (meta.dev(), meta.ino())) {
+            return Ok(());
+        }
+        super::spare::remove(to)?;
+        return match fs::hard_link(from, to) {
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
+            linked => linked,
+        };
+    }
+    if !present.is_some_and(|m| m.is_dir()) {
+        super::spare::remove(to)?;
+        fs::create_dir(to)?;
+    }
+    let entries = match fs::read_dir(from) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return remove_stale(to),
+        Err(e) => return Err(e),
+    };
+    let mut names = std::collections::HashSet::new();
+    for entry in entries {
+        let name = entry?.file_name();
+        sync(&from.join(&name), &to.join(&name))?;
+        names.insert(name);
+    }
+    for entry in fs::read_dir(to)? {
+        let entry = entry?;
+        if !names.contains(&entry.file_name()) {
+            remove_stale(&entry.path())?;
+        }
+    }
+    fs::set_permissions(to, meta.permissions())
+}
+
+/// Removes what `from` no longer has; when something is writing into it meanwhile
+/// (`Directory not empty`), it stays: a stray file in the maintainer's `.git` is better
+/// than a failed build.
+fn remove_stale(path: &Path) -> io::Result<()> {
+    match super::spare::remove(path) {
+        Err(e) if e.kind() == io::ErrorKind::DirectoryNotEmpty => Ok(()),
+        removed => removed,
+    }
 }
 
 #[cfg(test)]
@@ -85,5 +153,42 @@ mod tests {
         assert_eq!(fs::read_to_string(root.join("index.html")).unwrap(), "new page");
         // No site yet: nothing to carry.
         carry(&dir.path().join("absent"), &root).unwrap();
+    }
+
+    #[test]
+    fn a_carry_into_a_tree_that_has_them_already_keeps_its_links_and_mends_the_rest() {
+        let dir = tempfile::tempdir().unwrap();
+        let (site, root) = (dir.path().join("site"), dir.path().join("root"));
+        fs::create_dir_all(site.join(".git/objects/ab")).unwrap();
+        fs::write(site.join(".git/objects/ab/cdef"), "object").unwrap();
+        fs::write(site.join(".git/HEAD"), "ref: refs/heads/gh-pages\n").unwrap();
+        fs::write(site.join(".well-known"), "a file now").unwrap();
+        fs::create_dir(&root).unwrap();
+        carry(&site, &root).unwrap();
+        let ino = |path: &Path| fs::symlink_metadata(path).unwrap().ino();
+        let kept_ino = ino(&root.join(".git/objects/ab/cdef"));
+        // Since: git packed an object away and wrote another; HEAD was rewritten (a new
+        // inode); the spare holds a folder the site no longer has, and a folder where the
+        // site has a file; CNAME was removed from the site.
+        fs::remove_file(site.join(".git/HEAD")).unwrap();
+        fs::write(site.join(".git/HEAD"), "ref: refs/heads/main\n").unwrap();
+        fs::create_dir(site.join(".git/objects/pack")).unwrap();
+        fs::write(site.join(".git/objects/pack/p.pack"), "pack").unwrap();
+        fs::create_dir_all(root.join(".git/objects/old")).unwrap();
+        fs::write(root.join(".git/objects/old/gone"), "packed away").unwrap();
+        fs::remove_file(root.join(".well-known")).unwrap();
+        fs::create_dir(root.join(".well-known")).unwrap();
+        fs::write(root.join("CNAME"), "old.example.org\n").unwrap();
+
+        carry(&site, &root).unwrap();
+        assert_eq!(ino(&root.join(".git/objects/ab/cdef")), kept_ino, "the same link, not made again");
+        for rel in [".git/objects/ab/cdef", ".git/HEAD", ".git/objects/pack/p.pack", ".well-known"] {
+            assert_eq!(ino(&root.join(rel)), ino(&site.join(rel)), "{rel}");
+        }
+        assert!(!root.join(".git/objects/old").exists(), "what the site lacks goes");
+        assert!(!root.join("CNAME").exists(), "a kept entry the site no longer has goes");
+        // An entry that vanished from the site while it was being linked is passed by.
+        sync(&site.join(".git/not-there"), &root.join(".git/not-there")).unwrap();
+        sync(&site.join(".git/not-there"), &root.join(".git/HEAD.lock")).unwrap();
     }
 }

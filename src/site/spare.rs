@@ -40,8 +40,10 @@ pub struct Contents {
 }
 
 /// Moves the spare at `spare` into place as `root` (an empty folder, which it replaces)
-/// and lists it; symbolic links and special files in it are removed. `None` when there
-/// is no spare (or it is not a plain folder, or cannot be moved).
+/// and lists it; symbolic links and special files in it are removed. The maintainer's
+/// entries ([`super::is_kept`]: `.git`, `CNAME`) are neither listed nor looked into: the
+/// build's carry makes them the site's ([`super::kept::carry`]). `None` when there is no
+/// spare (or it is not a plain folder, or cannot be moved).
 pub fn take(spare: &Path, root: &Path) -> Option<Contents> {
     let meta = fs::symlink_metadata(spare).ok()?;
     if !meta.is_dir() {
@@ -49,7 +51,8 @@ pub fn take(spare: &Path, root: &Path) -> Option<Contents> {
     }
     fs::rename(spare, root).ok()?;
     let mut contents = Contents::default();
-    for entry in WalkDir::new(root).min_depth(1).sort_by_file_name() {
+    let walk = WalkDir::new(root).min_depth(1).sort_by_file_name();
+    for entry in walk.into_iter().filter_entry(|e| e.depth() != 1 || !super::is_kept(e.file_name())) {
         let Ok(entry) = entry else { continue };
         let Some(rel) = entry.path().strip_prefix(root).ok().and_then(|r| r.to_str()) else {
             let _ = remove(entry.path());
@@ -158,6 +161,11 @@ mod tests {
         fs::write(spare.join("a/b/c.html"), "c").unwrap();
         fs::write(spare.join("top.html"), "t").unwrap();
         std::os::unix::fs::symlink("/etc", spare.join("a/escape")).unwrap();
+        // The maintainer's `.git` (a link in it too) and CNAME: not listed, not touched.
+        fs::create_dir_all(spare.join(".git/objects")).unwrap();
+        fs::write(spare.join(".git/objects/x"), "object").unwrap();
+        std::os::unix::fs::symlink("../x", spare.join(".git/objects/link")).unwrap();
+        fs::write(spare.join("CNAME"), "example.org").unwrap();
         let root = dir.path().join("root");
         fs::create_dir(&root).unwrap();
         let contents = take(&spare, &root).unwrap();
@@ -165,6 +173,8 @@ mod tests {
         assert_eq!(contents.dirs, ["a", "a/b"]);
         assert_eq!(contents.files, ["a/b/c.html", "top.html"]);
         assert!(fs::symlink_metadata(root.join("a/escape")).is_err(), "the link is removed");
+        assert!(fs::symlink_metadata(root.join(".git/objects/link")).is_ok(), "the maintainer's own");
+        assert!(root.join("CNAME").exists() && root.join(".git/objects/x").exists());
         // Nothing to take.
         assert!(take(&spare, &dir.path().join("other")).is_none());
     }
