@@ -230,6 +230,8 @@ fn pages_exist_and_every_link_resolves() {
     assert!(index.contains(&format!("href=\"{}index.html\"", dir.strip_prefix("trends/").unwrap())));
     assert!(index.contains("class=\"sparkline\""));
     assert!(index.contains("Participation"));
+    // The top bucket is isolated, so a right-to-left name cannot carry its share into it.
+    assert!(index.contains("<td><bdi>linux</bdi> <span class=\"muted\">"), "{index}");
     let programs = &index[index.find("<section class=\"program\">").unwrap()..];
     assert_eq!(programs.matches("<tr>").count() - 2, 5 + 4, "gopls 5 charts, cmd/go 4: {index}");
     // Home: participation chart and a Trends link; the feed in the layout.
@@ -327,5 +329,8 @@ fn a_program_absent_from_the_newest_week_names_no_top_bucket_on_the_trends_index
     let gopls = &index[index.find(">x/tools/gopls</h2>").unwrap()..];
     assert!(gopls.contains("<td class=\"muted\" colspan=\"2\">no uploaders of this program in the newest week</td>"));
     assert!(!index.contains("<span class=\"muted\">0.0%"), "{index}");
-    assert!(index.contains("linux <span class=\"muted\">100.0%</span>"), "cmd/go is in the newest week: {index}");
+    assert!(
+        index.contains("<bdi>linux</bdi> <span class=\"muted\">100.0%</span>"),
+        "cmd/go is in the newest week: {index}"
+    );
 }

@@ -568,7 +568,10 @@ fn a_charts_table_gives_shares_of_the_programs_reports_not_of_the_whole_set() {
     // The week 01-02..01-08 has 5 uploaders (X 0.1 to 0.5); 2 of them have gopls reports
     // (0.1 on two days, 0.2), and both have a linux one: 100% of gopls's, not 40% of 5.
     let page = f.read_site("charts/2026-01-02_2026-01-08/index.html");
-    assert!(page.contains("<caption>Share of the 2 uploaders with x/tools/gopls in this range</caption>"), "{page}");
+    assert!(
+        page.contains("<caption>Share of the 2 uploaders with <bdi>x/tools/gopls</bdi> in this range</caption>"),
+        "{page}"
+    );
     let row = |bucket: &str| format!("<tr><td>{bucket}</td><td class=\"num\">");
     let gopls = &page[page.find("id=\"x-tools-gopls-goos\"").expect("gopls's GOOS chart")..];
     let linux = &gopls[gopls.find(&row("linux")).unwrap()..];
@@ -576,5 +579,5 @@ fn a_charts_table_gives_shares_of_the_programs_reports_not_of_the_whole_set() {
     let darwin = &gopls[gopls.find(&row("darwin")).unwrap()..];
     assert!(darwin.starts_with(&format!("{}1</td><td class=\"num\">50.0%</td>", row("darwin"))), "{darwin:.80}");
     // cmd/go: one uploader (0.4) in the week.
-    assert!(page.contains("<caption>Share of the 1 uploader with cmd/go in this range</caption>"), "{page}");
+    assert!(page.contains("<caption>Share of the 1 uploader with <bdi>cmd/go</bdi> in this range</caption>"), "{page}");
 }

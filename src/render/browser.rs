@@ -178,7 +178,7 @@ pub fn programs<'a>(set: &ChartSet, catalog: &'a ChartCatalog) -> Vec<ProgramVie
                 .collect();
             let (name, short) = (display_name(program.name), display_name(short));
             let uploaders = crate::summary::counted(program.uploaders, "uploader", "uploaders");
-            let shares_of = format!("Share of the {uploaders} with {} in this range", xml::text(&short));
+            let shares_of = format!("Share of the {uploaders} with <bdi>{}</bdi> in this range", xml::text(&short));
             ProgramView { name, short, anchor, go_id, charts, shares_of }
         })
         .collect()
@@ -354,7 +354,7 @@ mod tests {
         let mut programs = programs(&set, &catalog);
         let (svg, table) = (programs[0].charts[1].svg.clone(), programs[0].charts[1].table.clone());
         let shares_of = programs[0].shares_of.clone();
-        assert_eq!(shares_of, "Share of the 4 uploaders with x/tools/gopls in this range");
+        assert_eq!(shares_of, "Share of the 4 uploaders with <bdi>x/tools/gopls</bdi> in this range");
         let deferred = Deferred::take(&mut programs);
         // The program's note first, then each chart's SVG and table.
         assert_eq!(programs[0].shares_of, "\u{0}0\u{0}");
