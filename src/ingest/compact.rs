@@ -210,6 +210,65 @@ mod tests {
         assert_eq!(stripped(plain), plain);
     }
 
+    use proptest::prelude::*;
+
+    /// A JSON value of a few levels, with strings that hold JSON's own characters.
+    fn value() -> impl Strategy<Value = serde_json::Value> {
+        use serde_json::Value;
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            any::<i32>().prop_map(Value::from),
+            "[a-z{}\\[\\],:\"\\\\ ]{0,6}".prop_map(Value::String),
+        ];
+        leaf.prop_recursive(3, 16, 4, |inner| {
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..4).prop_map(serde_json::Value::Array),
+                proptest::collection::btree_map("[A-Za-z]{1,8}", inner, 0..4)
+                    .prop_map(|m| serde_json::Value::Object(m.into_iter().collect())),
+            ]
+        })
+    }
+
+    /// Keys: known ones of a report and of a program report, and others.
+    fn key() -> impl Strategy<Value = String> {
+        prop_oneof![
+            proptest::sample::select(vec!["Week", "X", "Programs", "Program", "GOOS", "Counters", "week", "Host"])
+                .prop_map(String::from),
+            "[A-Za-z]{1,8}",
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(crate::ingest::validate::mutate::fuzz_config(256))]
+        /// Whatever the keys and values, the result is the input without the members whose
+        /// keys Go's types lack, at the top and in the objects of `Programs`.
+        #[test]
+        fn only_unknown_members_are_left_out(
+            top in proptest::collection::vec((key(), value()), 0..6),
+            programs in proptest::collection::vec(proptest::collection::vec((key(), value()), 0..5), 0..3),
+        ) {
+            use serde_json::{Map, Value};
+            let program_objects: Vec<Value> =
+                programs.iter().map(|p| Value::Object(p.iter().cloned().collect::<Map<_, _>>())).collect();
+            let mut input: Map<String, Value> = top.into_iter().collect();
+            input.insert("Programs".into(), Value::Array(program_objects));
+            let text = serde_json::to_string(&Value::Object(input.clone())).unwrap();
+            let mut expected: Map<String, Value> =
+                input.into_iter().filter(|(k, _)| super::REPORT_KEYS.contains(&k.as_str())).collect();
+            if let Some(Value::Array(items)) = expected.get_mut("Programs") {
+                for item in items {
+                    if let Value::Object(m) = item {
+                        m.retain(|k, _| super::PROGRAM_KEYS.contains(&k.as_str()));
+                    }
+                }
+            }
+            let out = stripped(&text);
+            let parsed: Value = serde_json::from_str(&out).expect("valid JSON");
+            prop_assert_eq!(parsed, Value::Object(expected), "{} -> {}", text, out);
+        }
+    }
+
     #[test]
     fn compact_text_is_given_back_as_it_is() {
         let mut scratch = b"old".to_vec();
