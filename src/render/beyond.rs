@@ -282,6 +282,7 @@ impl Pages<'_> {
         let mut context = context(&layout)?;
         context.insert("set", &set);
         context.insert("stacks", &view);
+        context.insert("listed", &super::stack_pages::LISTED);
         context.insert("previous", &previous.map(link));
         context.insert("next", &next.map(link));
         Ok(deferred.splice(&self.render_bytes("stacks.html", &context)?))
