@@ -29,7 +29,8 @@ pub fn is_kept(name: &OsStr) -> bool {
 }
 
 /// Makes every kept entry of `root`, the new tree, the same as `site`'s (when there is a
-/// site): each of `site`'s linked in ([`sync`]), and those `site` no longer has removed.
+/// site): each of `site`'s linked in ([`super::spare::link_all`], which keeps what is
+/// linked already), and those `site` no longer has removed.
 pub fn carry(site: &Path, root: &Path) -> io::Result<()> {
     let kept_names = |dir: &Path| -> io::Result<Vec<std::ffi::OsString>> {
         match fs::read_dir(dir) {
@@ -48,65 +49,9 @@ pub fn carry(site: &Path, root: &Path) -> io::Result<()> {
         }
     }
     for name in wanted {
-        sync(&site.join(&name), &root.join(&name))?;
+        super::spare::link_all(&site.join(&name), &root.join(&name))?;
     }
     Ok(())
-}
-
-/// Makes `to` a copy of `from` of hard links, keeping what already is: a file (or link, or
-/// FIFO) that is `from`'s own inode stays, any other is replaced by a link; a folder is
-/// made when missing, gets `from`'s entries the same way and loses those `from` lacks.
-/// Something in `from` that vanishes meanwhile is passed by (git at work in the site).
-fn sync(from: &Path, to: &Path) -> io::Result<()> {
-    use std::os::unix::fs::MetadataExt;
-    let meta = match fs::symlink_metadata(from) {
-        Ok(meta) => meta,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return remove_stale(to),
-        Err(e) => return Err(e),
-    };
-    let present = fs::symlink_metadata(to).ok();
-    if !meta.is_dir() {
-        if present.is_some_and(|m| !m.is_dir() && (m.dev(), m.ino()) == (meta.dev(), meta.ino())) {
-            return Ok(());
-        }
-        super::spare::remove(to)?;
-        return match fs::hard_link(from, to) {
-            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
-            linked => linked,
-        };
-    }
-    if !present.is_some_and(|m| m.is_dir()) {
-        super::spare::remove(to)?;
-        fs::create_dir(to)?;
-    }
-    let entries = match fs::read_dir(from) {
-        Ok(entries) => entries,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return remove_stale(to),
-        Err(e) => return Err(e),
-    };
-    let mut names = std::collections::HashSet::new();
-    for entry in entries {
-        let name = entry?.file_name();
-        sync(&from.join(&name), &to.join(&name))?;
-        names.insert(name);
-    }
-    for entry in fs::read_dir(to)? {
-        let entry = entry?;
-        if !names.contains(&entry.file_name()) {
-            remove_stale(&entry.path())?;
-        }
-    }
-    fs::set_permissions(to, meta.permissions())
-}
-
-/// Removes what `from` no longer has; when something is writing into it meanwhile
-/// (`Directory not empty`), it stays: a stray file in the maintainer's `.git` is better
-/// than a failed build.
-fn remove_stale(path: &Path) -> io::Result<()> {
-    match super::spare::remove(path) {
-        Err(e) if e.kind() == io::ErrorKind::DirectoryNotEmpty => Ok(()),
-        removed => removed,
-    }
 }
 
 #[cfg(test)]
@@ -188,7 +133,8 @@ mod tests {
         assert!(!root.join(".git/objects/old").exists(), "what the site lacks goes");
         assert!(!root.join("CNAME").exists(), "a kept entry the site no longer has goes");
         // An entry that vanished from the site while it was being linked is passed by.
-        sync(&site.join(".git/not-there"), &root.join(".git/not-there")).unwrap();
-        sync(&site.join(".git/not-there"), &root.join(".git/HEAD.lock")).unwrap();
+        let link_all = super::super::spare::link_all;
+        link_all(&site.join(".git/not-there"), &root.join(".git/not-there")).unwrap();
+        link_all(&site.join(".git/not-there"), &root.join(".git/HEAD.lock")).unwrap();
     }
 }

@@ -136,17 +136,61 @@ pub fn link_tree(from: &Path, to: &Path) -> io::Result<()> {
     Ok(())
 }
 
-/// Makes `to` a copy of `from` of hard links: a folder made anew with its mode, then its
-/// entries; anything else (a file, a symbolic link, a FIFO) linked as it is, a link not
-/// followed.
+/// Makes `to` a copy of `from` of hard links, keeping what it holds of it already:
+/// anything but a folder (a file, a symbolic link, a FIFO) is linked as it is, a link not
+/// followed, unless `to` is that very inode already; a folder is made with `from`'s mode
+/// when missing, gets `from`'s entries the same way and loses those `from` lacks.
+/// Something in `from` that vanishes meanwhile is passed by: git may be at work in the
+/// site, whose `.git` this links ([`super::kept`]).
 pub fn link_all(from: &Path, to: &Path) -> io::Result<()> {
-    let meta = fs::symlink_metadata(from)?;
+    let meta = match fs::symlink_metadata(from) {
+        Ok(meta) => meta,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return remove_stale(to),
+        Err(e) => return Err(e),
+    };
+    let present = fs::symlink_metadata(to).ok();
     if !meta.is_dir() {
-        return fs::hard_link(from, to);
+        if present.is_some_and(|m| !m.is_dir() && (m.dev(), m.ino()) == (meta.dev(), meta.ino())) {
+            return Ok(());
+        }
+        remove(to)?;
+        return match fs::hard_link(from, to) {
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
+            linked => linked,
+        };
     }
-    fs::create_dir(to)?;
-    link_tree(from, to)?;
+    if !present.is_some_and(|m| m.is_dir()) {
+        remove(to)?;
+        fs::create_dir(to)?;
+    }
+    let entries = match fs::read_dir(from) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return remove_stale(to),
+        Err(e) => return Err(e),
+    };
+    let mut names = HashSet::new();
+    for entry in entries {
+        let name = entry?.file_name();
+        link_all(&from.join(&name), &to.join(&name))?;
+        names.insert(name);
+    }
+    for entry in fs::read_dir(to)? {
+        let entry = entry?;
+        if !names.contains(&entry.file_name()) {
+            remove_stale(&entry.path())?;
+        }
+    }
     fs::set_permissions(to, meta.permissions())
+}
+
+/// Removes what `from` no longer has; when something is writing into it meanwhile
+/// (`Directory not empty`), it stays: a stray file in the maintainer's `.git` is better
+/// than a failed build.
+fn remove_stale(path: &Path) -> io::Result<()> {
+    match remove(path) {
+        Err(e) if e.kind() == io::ErrorKind::DirectoryNotEmpty => Ok(()),
+        removed => removed,
+    }
 }
 
 #[cfg(test)]
