@@ -12,7 +12,7 @@ pub mod plan;
 pub mod uploaders;
 
 use rayon::prelude::*;
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 
 pub use plan::{ChartKind, ChartPlan, Plan, ProgramPlan};
 
@@ -153,12 +153,16 @@ pub fn aggregate(
     let previous_weekly: FxHashMap<Day, &SetCounts> =
         partial.iter().flat_map(|p| &p.sets).filter(|s| !s.is_daily()).map(|s| (s.end, s)).collect();
     let recounted = |end: Day| partial.is_none_or(|p| (0..7).any(|back| p.days.contains(&end.plus(-back))));
-    let repeats = repeat_corrections(groups, key_buckets, &daily);
+    // The previous build's weekly set where none of its days was recounted.
+    let kept: Vec<Option<&SetCounts>> =
+        daily.iter().map(|d| previous_weekly.get(&d.end).copied().filter(|_| !recounted(d.end))).collect();
+    let ends: FxHashSet<Day> = daily.iter().zip(&kept).filter(|(_, k)| k.is_none()).map(|(d, _)| d.end).collect();
+    let repeats = repeat_corrections(groups, key_buckets, &ends, width);
     let weekly: Vec<SetCounts> = (0..daily.len())
         .into_par_iter()
-        .map(|i| match previous_weekly.get(&daily[i].end) {
-            Some(&set) if !recounted(daily[i].end) => set.clone(),
-            _ => weekly_set(&daily, i, repeats.get(&daily[i].end)),
+        .map(|i| match kept[i] {
+            Some(set) => set.clone(),
+            None => weekly_set(&daily, i, repeats.get(&daily[i].end)),
         })
         .collect();
     let mut sets = Vec::with_capacity(daily.len() * 2);
@@ -188,39 +192,101 @@ fn weekly_set(daily: &[SetCounts], i: usize, repeats: Option<&FxHashMap<u32, u32
     set
 }
 
-/// For each window end day, per bucket, how many times uploaders that report on more than
-/// one day of the window (`groups`) were counted beyond once.
+/// For each window end day in `ends`, per bucket, how many times uploaders that report on
+/// more than one day of the window (`groups`) were counted beyond once. `width` is the
+/// number of buckets.
 fn repeat_corrections(
     groups: &[uploaders::Group<'_>],
     key_buckets: &[Vec<u32>],
-    daily: &[SetCounts],
+    ends: &FxHashSet<Day>,
+    width: usize,
 ) -> FxHashMap<Day, FxHashMap<u32, u32>> {
-    let mut corrections: FxHashMap<Day, FxHashMap<u32, u32>> = FxHashMap::default();
-    let mut scratch = Vec::new();
-    for group in groups {
-        // Reports of one X, on distinct days, by day.
-        let members = &group.uploads;
-        let first = members[0].day;
-        let last = members[members.len() - 1].day;
-        for set in daily.iter().filter(|s| s.end >= first && s.end <= last.plus(6)) {
-            let window: Vec<&uploaders::Upload<'_>> =
-                members.iter().filter(|u| u.day <= set.end && u.day >= set.end.plus(-6)).collect();
-            if window.len() < 2 {
-                continue;
-            }
-            let mut seen: FxHashMap<u32, u32> = FxHashMap::default();
-            for upload in window {
-                for &b in key_buckets_of(upload.keys, key_buckets, &mut scratch) {
-                    *seen.entry(b).or_default() += 1;
+    groups
+        .par_iter()
+        .fold(
+            || (FxHashMap::default(), Tally::new(width)),
+            |(mut corrections, mut tally), group| {
+                add_corrections(group, key_buckets, ends, &mut tally, &mut corrections);
+                (corrections, tally)
+            },
+        )
+        .map(|(corrections, _)| corrections)
+        .reduce(FxHashMap::default, |mut all, part| {
+            for (end, extras) in part {
+                let entry = all.entry(end).or_default();
+                for (b, n) in extras {
+                    *entry.entry(b).or_default() += n;
                 }
             }
-            let entry = corrections.entry(set.end).or_default();
-            for (b, n) in seen.into_iter().filter(|&(_, n)| n > 1) {
-                *entry.entry(b).or_default() += n - 1;
+            all
+        })
+}
+
+/// A count per bucket of the reports in one window, and the buckets counted: reset after
+/// each window by what it touched, not by its width.
+struct Tally {
+    counts: Vec<u32>,
+    touched: Vec<u32>,
+}
+
+impl Tally {
+    fn new(width: usize) -> Tally {
+        Tally { counts: vec![0; width], touched: Vec::new() }
+    }
+}
+
+/// Adds to `corrections` those of one uploader's reports: each window that ends in `ends`
+/// and holds two or more of them. Only windows that end within six days after one of its
+/// reports can, so those are the ones visited, each once, in order; the reports in each are
+/// a run of the group's (by day), so a window costs its own reports, not the group's.
+fn add_corrections(
+    group: &uploaders::Group<'_>,
+    key_buckets: &[Vec<u32>],
+    ends: &FxHashSet<Day>,
+    tally: &mut Tally,
+    corrections: &mut FxHashMap<Day, FxHashMap<u32, u32>>,
+) {
+    let members = &group.uploads;
+    // Each report's buckets, once (a report is in up to seven windows): `bucket_list`
+    // from `starts[i]` to `starts[i + 1]` for report `i`.
+    let (mut scratch, mut bucket_list, mut starts) = (Vec::new(), Vec::new(), vec![0]);
+    for member in members {
+        bucket_list.extend_from_slice(key_buckets_of(member.keys, key_buckets, &mut scratch));
+        starts.push(bucket_list.len());
+    }
+    let mut visited: Option<Day> = None;
+    let mut first = 0;
+    for (i, member) in members.iter().enumerate() {
+        for end in (0..7).map(|after| member.day.plus(after)) {
+            if visited.is_some_and(|v| end <= v) {
+                continue;
+            }
+            visited = Some(end);
+            if !ends.contains(&end) {
+                continue;
+            }
+            while members[first].day < end.plus(-6) {
+                first += 1;
+            }
+            let past = i + members[i..].partition_point(|u| u.day <= end);
+            if past - first < 2 {
+                continue;
+            }
+            for &b in &bucket_list[starts[first]..starts[past]] {
+                if tally.counts[b as usize] == 0 {
+                    tally.touched.push(b);
+                }
+                tally.counts[b as usize] += 1;
+            }
+            let entry = corrections.entry(end).or_default();
+            for b in tally.touched.drain(..) {
+                let n = std::mem::take(&mut tally.counts[b as usize]);
+                if n > 1 {
+                    *entry.entry(b).or_default() += n - 1;
+                }
             }
         }
     }
-    corrections
 }
 
 /// The distinct buckets a report with these key ids counts in.
@@ -446,15 +512,16 @@ pub(crate) mod tests {
         let mut parsed_neighbours = 0;
         for seed in 0..40 {
             let mut rng = Rng(seed);
-            // 20 days of 12 uploaders who report on many days each.
-            let mut records: Vec<Record> = (0..20).flat_map(|d| day_of_reports(&mut rng, 100 + d, 12)).collect();
+            // 45 days of 12 uploaders who report on many days each: longer than the twelve
+            // days either side of a change whose cached repeats a rebuild takes.
+            let mut records: Vec<Record> = (0..45).flat_map(|d| day_of_reports(&mut rng, 100 + d, 12)).collect();
             let groups = uploaders::groups(&records, &[]);
             let mut sets = aggregate(plan(), &records, &key_buckets, None, &groups).sets;
             let mut before = uploaders::Uploaders::after(&records, &groups, None);
-            for _ in 0..4 {
+            for _ in 0..6 {
                 // A day changed, removed, or added after the last; its reports from a larger
                 // pool of uploaders, some of whom report on other days.
-                let day = 100 + rng.below(22) as i32;
+                let day = 100 + rng.below(47) as i32;
                 let fresh = if rng.below(4) == 0 { Vec::new() } else { day_of_reports(&mut rng, day, 40) };
                 records.retain(|r| r.day.0 != day);
                 records.extend(fresh.iter().map(|r| record(r.day.0, r.x, r.keys.to_vec())));

@@ -82,10 +82,20 @@ impl Uploaders {
         days
     }
 
-    /// The cached repeats on days not recounted (not in `recounted`): with the records of
-    /// the recounted days, every report a recounted window's repeats can involve.
+    /// The cached repeats a rebuild that recounts `recounted` needs: those on days not
+    /// recounted, within twelve days of one that is. With the records of the recounted days
+    /// they hold every report a recounted window's repeats can involve (six days), and every
+    /// report within six days of such a report, which decides whether it is still a repeat.
+    /// The rest stay as they are ([`Uploaders::after`]), so a rebuild's work on repeats is
+    /// proportional to its change, not to all of history's.
     pub fn kept_repeats<'a>(&'a self, recounted: &'a BTreeSet<Day>) -> impl Iterator<Item = &'a Repeat> + 'a {
-        self.repeats.iter().filter(|r| !recounted.contains(&Day(r.day)))
+        spans(recounted, 2 * WEEK_SPAN)
+            .flat_map(|(from, to)| {
+                let start = self.repeats.partition_point(|r| r.day < from);
+                let end = self.repeats.partition_point(|r| r.day <= to);
+                &self.repeats[start..end]
+            })
+            .filter(|r| !recounted.contains(&Day(r.day)))
     }
 
     /// The uploaders after a build: the prints of `records` (every record of the days it
@@ -111,12 +121,19 @@ impl Uploaders {
                 }
             }
         }
+        // A report's neighbours (by day) decide whether it is a repeat. Those of a report more
+        // than six days from every recounted day did not change: it stays as it was.
         let mut repeats = Vec::new();
+        let changed = |day: i32| before.is_none_or(|(_, recounted)| near_any(recounted, day, WEEK_SPAN));
+        if let Some((before, _)) = before {
+            repeats.extend(before.repeats.iter().filter(|r| !changed(r.day)).cloned());
+        }
         for group in groups {
             let uploads = &group.uploads;
             for (i, upload) in uploads.iter().enumerate() {
                 let near = |other: &Upload<'_>| (other.day.0 - upload.day.0).abs() <= WEEK_SPAN;
-                if uploads[..i].iter().chain(&uploads[i + 1..]).any(near) {
+                let repeat = (i > 0 && near(&uploads[i - 1])) || uploads.get(i + 1).is_some_and(near);
+                if repeat && changed(upload.day.0) {
                     repeats.push(Repeat { day: upload.day.0, x: group.x, keys: upload.keys.to_vec() });
                 }
             }
@@ -150,6 +167,27 @@ pub fn groups<'a>(records: &'a [Record], kept: &[&'a Repeat]) -> Vec<Group<'a>> 
         .collect()
 }
 
+/// The days within `span` of one of `days`, as inclusive spans that do not overlap, in order.
+fn spans(days: &BTreeSet<Day>, span: i32) -> impl Iterator<Item = (i32, i32)> + '_ {
+    let mut days = days.iter().map(move |d| (d.0 - span, d.0 + span)).peekable();
+    std::iter::from_fn(move || {
+        let (from, mut to) = days.next()?;
+        while let Some(&(next_from, next_to)) = days.peek() {
+            if next_from > to + 1 {
+                break;
+            }
+            to = next_to;
+            days.next();
+        }
+        Some((from, to))
+    })
+}
+
+/// Whether `day` is within `span` days of one of `days`.
+fn near_any(days: &BTreeSet<Day>, day: i32, span: i32) -> bool {
+    days.range(Day(day - span)..=Day(day + span)).next().is_some()
+}
+
 /// Whether `prints` (sorted little-endian `u32`s) holds `p`.
 fn holds(prints: &[u8], p: u32) -> bool {
     let at = |i: usize| u32::from_le_bytes(prints[i * 4..i * 4 + 4].try_into().expect("4 bytes"));
@@ -179,6 +217,17 @@ mod tests {
             assert!(!holds(&bytes, p), "{p}");
         }
         assert!(!holds(&[], 3));
+    }
+
+    #[test]
+    fn spans_join_days_whose_neighbourhoods_overlap_or_touch() {
+        let days = BTreeSet::from([Day(10), Day(20), Day(40), Day(53), Day(70)]);
+        // 10 and 20: 4..=16 and 14..=26 overlap; 40 and 53: 34..=46 and 47..=59 touch.
+        let got: Vec<(i32, i32)> = spans(&days, 6).collect();
+        assert_eq!(got, [(4, 26), (34, 59), (64, 76)]);
+        assert_eq!(spans(&BTreeSet::new(), 6).count(), 0);
+        assert!(near_any(&days, 16, 6) && near_any(&days, 4, 6));
+        assert!(!near_any(&days, 3, 6) && !near_any(&days, 27, 6));
     }
 
     #[test]
