@@ -801,6 +801,29 @@ fn gzip_data_without_gz_in_its_name_or_gzipped_twice_is_one_unreadable_file_not_
 }
 
 #[test]
+fn a_gzipped_merged_file_cut_short_keeps_the_lines_before_and_names_the_line_it_breaks_off_in() {
+    // Two gzip members: ten whole reports, then a second member cut off inside its header,
+    // so the decompressed text ends exactly after line 10 and the stream then breaks.
+    let lines: String = (1..=10)
+        .map(|i| {
+            format!("{{\"Week\":\"2026-02-03\",\"X\":{},\"Programs\":null,\"Config\":\"v0.115.0\"}}\n", i as f64 / 16.0)
+        })
+        .collect();
+    let mut bytes = gzipped(lines.as_bytes());
+    bytes.extend_from_slice(&gzipped(b"{\"Week\":\"2026-02-03\",\"X\":0.9}\n")[..5]);
+    let f = Fixture::new();
+    f.write("2026-02-03.json.gz", &bytes);
+    let summary = build(&f, &f.site(), &[]);
+    assert_eq!(summary["reports_valid"], 10, "{summary:#}");
+    let skips = skips_of(&summary, "2026-02-03.json.gz");
+    assert_eq!(skips.len(), 1, "{skips:?}");
+    assert_eq!((skips[0].0, skips[0].1.as_str()), (11, "unreadable"));
+    assert!(skips[0].2.contains("the 10 lines before it are read"), "{}", skips[0].2);
+    let data = fs::read_to_string(f.site().join("data/2026-02-03.json")).unwrap();
+    assert_eq!(data, lines, "the ten reports are the day's raw data");
+}
+
+#[test]
 fn a_git_lfs_or_annex_pointer_is_one_unreadable_file_that_says_how_to_fetch_it() {
     // What a data repository kept with Git LFS holds when checked out without its files.
     let lfs = "version https://git-lfs.github.com/spec/v1\n\

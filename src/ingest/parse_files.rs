@@ -160,7 +160,11 @@ fn read_file(
         line_text: Vec::with_capacity(2048),
         stacks: Vec::new(),
     };
-    let result = read::read_reports(file, limits, timed, |line, piece| reading.report(line, piece));
+    let mut last_line = 0;
+    let result = read::read_reports(file, limits, timed, |line, piece| {
+        last_line = line;
+        reading.report(line, piece)
+    });
     let decompressed = match result {
         Ok((read, decompressed)) => {
             reading.outcome.stats.push((index, read));
@@ -170,8 +174,15 @@ fn read_file(
             // What could not be read counts as one report read and skipped, so that the
             // reports read are the valid and the skipped ones, whether this file's outcome
             // is found now or taken from the cache by a later build.
+            // A merged file that breaks off (a gzip stream cut short) keeps the lines read
+            // before: the skip names the line it broke off in.
             reading.outcome.reports += 1;
-            reading.skip(0, Reason::Unreadable, || format!("cannot read the file: {e}"));
+            match last_line {
+                0 => reading.skip(0, Reason::Unreadable, || format!("cannot read the file: {e}")),
+                read => reading.skip(read + 1, Reason::Unreadable, || {
+                    format!("cannot read the file from this line on (the {read} lines before it are read): {e}")
+                }),
+            }
             // Not the file's fault, maybe not for long (a permission mended by `chmod`,
             // which leaves the file's size and mtime as they were): read again next time.
             if read::failed_outside_the_file(&e) {
