@@ -18,6 +18,7 @@ pub use plan::{ChartKind, ChartPlan, Plan, ProgramPlan};
 
 use crate::chartset::{Chart, ChartSet, Datum, ProgramCharts};
 use crate::day::Day;
+use crate::ingest::key_ids::KeyIds;
 use crate::ingest::{Partial, Record};
 
 /// The counts of one chart set.
@@ -290,9 +291,9 @@ fn add_corrections(
 }
 
 /// The distinct buckets a report with these key ids counts in.
-fn key_buckets_of<'s>(keys: &[u32], key_buckets: &[Vec<u32>], scratch: &'s mut Vec<u32>) -> &'s [u32] {
+fn key_buckets_of<'s>(keys: &KeyIds, key_buckets: &[Vec<u32>], scratch: &'s mut Vec<u32>) -> &'s [u32] {
     scratch.clear();
-    for &k in keys {
+    for k in keys {
         scratch.extend_from_slice(&key_buckets[k as usize]);
     }
     scratch.sort_unstable();
@@ -396,7 +397,7 @@ pub(crate) mod tests {
             line: 0,
             has_programs: !keys.is_empty(),
             has_stacks: false,
-            keys: keys.into(),
+            keys: KeyIds::new(&keys),
             text: SpoolRef::default(),
         }
     }
@@ -471,7 +472,7 @@ pub(crate) mod tests {
             let mut sets: BTreeMap<(Day, u32), BTreeSet<u64>> = BTreeMap::new();
             let days: BTreeSet<Day> = records.iter().map(|r| r.day).collect();
             for r in &records {
-                let mut bs: Vec<u32> = r.keys.iter().flat_map(|&k| key_buckets[k as usize].clone()).collect();
+                let mut bs: Vec<u32> = r.keys.iter().flat_map(|k| key_buckets[k as usize].clone()).collect();
                 bs.sort_unstable();
                 bs.dedup();
                 for b in bs {

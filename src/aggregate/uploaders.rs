@@ -19,6 +19,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::day::Day;
+use crate::ingest::key_ids::KeyIds;
 use crate::ingest::Record;
 
 /// The uploaders of every day, kept in the cache.
@@ -37,15 +38,15 @@ pub struct Repeat {
     pub day: i32,
     /// `X`, as bits.
     pub x: u64,
-    /// Key ids, sorted, without repeats (as [`Record::keys`]).
-    pub keys: Vec<u32>,
+    /// Key ids (as [`Record::keys`]).
+    pub keys: KeyIds,
 }
 
 /// One report as the repeats see it.
 #[derive(Debug, Clone, Copy)]
 pub struct Upload<'a> {
     pub day: Day,
-    pub keys: &'a [u32],
+    pub keys: &'a KeyIds,
 }
 
 /// The reports of one uploader on more than one day.
@@ -134,7 +135,7 @@ impl Uploaders {
                 let near = |other: &Upload<'_>| (other.day.0 - upload.day.0).abs() <= WEEK_SPAN;
                 let repeat = (i > 0 && near(&uploads[i - 1])) || uploads.get(i + 1).is_some_and(near);
                 if repeat && changed(upload.day.0) {
-                    repeats.push(Repeat { day: upload.day.0, x: group.x, keys: upload.keys.to_vec() });
+                    repeats.push(Repeat { day: upload.day.0, x: group.x, keys: upload.keys.clone() });
                 }
             }
         }
@@ -238,7 +239,7 @@ mod tests {
         let groups = groups(&records, &[]);
         assert_eq!(groups.len(), 2);
         let uploaders = Uploaders::after(&records, &groups, None);
-        let repeats: Vec<(i32, Vec<u32>)> = uploaders.repeats.iter().map(|r| (r.day, r.keys.clone())).collect();
+        let repeats: Vec<(i32, Vec<u32>)> = uploaders.repeats.iter().map(|r| (r.day, r.keys.to_vec())).collect();
         assert_eq!(repeats, [(10, vec![1]), (16, vec![3])]);
         let bytes = postcard::to_stdvec(&uploaders).unwrap();
         assert_eq!(postcard::from_bytes::<Uploaders>(&bytes).unwrap(), uploaders);

@@ -12,7 +12,7 @@ use crate::ingest::Reason;
 
 const MAGIC: &[u8; 8] = b"TSCACHE\0";
 
-const FORMAT: u32 = 7;
+const FORMAT: u32 = 8;
 
 /// The fields of a [`Cache`] before the site's outputs, in its order: what
 /// [`start_save`] writes while the site is being rendered.

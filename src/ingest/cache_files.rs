@@ -43,7 +43,7 @@ pub(super) fn take_from_cache(
                 line: r.line,
                 has_programs: r.has_programs,
                 has_stacks: true,
-                keys: Box::default(),
+                keys: Default::default(),
                 text: SpoolRef::NONE,
             });
         }
@@ -294,7 +294,7 @@ mod tests {
             line,
             has_programs: true,
             has_stacks: true,
-            keys: Box::default(),
+            keys: Default::default(),
             text,
         };
         let mut outcome = FileOutcome {

@@ -16,6 +16,7 @@ pub mod discover;
 mod duplicates;
 pub mod gunzip;
 pub mod incremental;
+pub mod key_ids;
 mod outcome;
 mod parse_files;
 pub mod pointer;
@@ -58,7 +59,7 @@ pub struct Record {
     /// Whether a program report holds stack counters (read back from the spool for stack pages).
     pub has_stacks: bool,
     /// Key ids (see [`Catalog`]), sorted, without repeats.
-    pub keys: Box<[u32]>,
+    pub keys: key_ids::KeyIds,
     pub text: SpoolRef,
 }
 
@@ -167,7 +168,7 @@ impl Ingested {
     pub fn keys_in_use(&self, keys: usize) -> Vec<bool> {
         let mut in_use = vec![self.partial.is_some(); keys];
         for id in self.records.iter().flat_map(|r| r.keys.iter()) {
-            in_use[*id as usize] = true;
+            in_use[id as usize] = true;
         }
         in_use
     }
@@ -476,8 +477,13 @@ pub(crate) mod tests {
             line,
             has_programs: true,
             has_stacks: false,
-            keys: vec![file, line].into(),
+            keys: tag(file, line),
             text: Default::default(),
         }
+    }
+
+    /// The keys of [`record`]`(_, _, file, line)`: two ids that tell it apart.
+    pub(crate) fn tag(file: u32, line: u32) -> super::key_ids::KeyIds {
+        super::key_ids::KeyIds::new(&[file, file + 1 + line])
     }
 }

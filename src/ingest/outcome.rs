@@ -208,7 +208,7 @@ mod tests {
         let expected: Vec<(u32, u32)> =
             [(0, 3), (1, 1000), (2, 1), (3, 2500)].iter().flat_map(|&(f, n)| (0..n).map(move |l| (f, l))).collect();
         assert_eq!(records.iter().map(|r| (r.file, r.line)).collect::<Vec<_>>(), expected);
-        assert!(records.iter().all(|r| *r.keys == [r.file, r.line]), "each record moved whole");
+        assert!(records.iter().all(|r| r.keys == crate::ingest::tests::tag(r.file, r.line)), "each record moved whole");
         let mut empty = Vec::new();
         append_in_parallel(&mut empty, vec![Vec::new(), run(4, 2)]);
         assert_eq!(empty.iter().map(|r| (r.file, r.line)).collect::<Vec<_>>(), [(4, 0), (4, 1)]);

@@ -317,7 +317,7 @@ impl Reading<'_, '_> {
             line,
             has_programs: valid.has_programs,
             has_stacks: valid.has_stacks,
-            keys: self.keys.as_slice().into(),
+            keys: super::key_ids::KeyIds::new(&self.keys),
             text: at,
         });
         if !self.stacks.is_empty() {
@@ -392,7 +392,7 @@ mod tests {
                 line,
                 has_programs: true,
                 has_stacks: false,
-                keys: Box::new([]),
+                keys: Default::default(),
                 text: own.put(format!("{{\"X\":{x},\"line\":{line}}}").as_bytes()).unwrap(),
             })
             .collect();
