@@ -25,8 +25,8 @@ pub struct Beyond {
     pub trends: Vec<Trend>,
     pub paths: TrendPaths,
     pub stacks: StackIndex,
-    /// Each stack's markup, by position in `stacks` ([`stack_pages::stacks_markup`]).
-    pub stack_markup: Vec<String>,
+    /// Each listed stack's markup, made when first listed.
+    pub stack_markup: stack_pages::StackMarkup,
     /// (program, stack counter) named by the upload config, sorted.
     pub stack_counters: Vec<(String, String)>,
     /// Whether `feed.xml` was written.
@@ -40,11 +40,8 @@ impl Beyond {
     pub fn new(ctx: &SiteContext<'_>, stacks: StackIndex) -> Beyond {
         let aggregates = ctx.aggregates;
         let weeks = trends::weeks(aggregates);
-        // Two independent passes, over the weekly counts and over the stacks.
-        let (trends, stack_markup) = rayon::join(
-            || trends::trends(aggregates, &weeks, ctx.options.trend_min_uploaders),
-            || stack_pages::stacks_markup(&stacks),
-        );
+        let trends = trends::trends(aggregates, &weeks, ctx.options.trend_min_uploaders);
+        let stack_markup = stack_pages::StackMarkup::new(&stacks);
         let mut stack_counters: Vec<(String, String)> = ctx
             .upload_config
             .programs

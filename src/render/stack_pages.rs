@@ -45,8 +45,8 @@ pub struct StacksView {
 }
 
 impl StacksView {
-    /// The view of `window`, with each stack's markup from `markup` ([`stacks_markup`]).
-    pub fn new(window: &WindowStacks<'_>, markup: &[String]) -> StacksView {
+    /// The view of `window`, with each stack's markup from `markup`.
+    pub fn new(window: &WindowStacks<'_>, markup: &StackMarkup) -> StacksView {
         let counters: Vec<CounterView> = window
             .counters
             .iter()
@@ -71,18 +71,29 @@ impl StacksView {
     }
 }
 
-/// Every stack's counter name and decoded frames, one per line, escaped (control
-/// characters other than newline and tab replaced), by [`StackRow::id`]: made once, as a
-/// stack shows on the stacks pages of every week it was seen in.
-pub fn stacks_markup(index: &StackIndex) -> Vec<String> {
-    use rayon::prelude::*;
-    index.stacks().par_iter().map(stack_markup).collect()
+/// Each listed stack's counter name and decoded frames, one per line, escaped (control
+/// characters other than newline and tab replaced), by [`StackRow::id`]: made once, the
+/// first time a page lists the stack, as a stack shows on the stacks pages of every week
+/// it was seen in. Stacks no page lists (past [`LISTED`]) are never made: a year of
+/// distinct stacks held 0.1 GB of markup made ahead for all of them.
+pub struct StackMarkup(Vec<std::sync::OnceLock<String>>);
+
+impl StackMarkup {
+    /// Room for the markup of every stack of `index`, none made yet.
+    pub fn new(index: &StackIndex) -> StackMarkup {
+        StackMarkup((0..index.stacks().len()).map(|_| std::sync::OnceLock::new()).collect())
+    }
+
+    /// The markup of `row`'s stack.
+    fn get(&self, row: &StackRow<'_>) -> &str {
+        self.0[row.id as usize].get_or_init(|| stack_markup(row.stack))
+    }
 }
 
 fn stack_markup(stack: &Stack) -> String {
-    let mut html = String::with_capacity(stack.frames.iter().map(|f| f.len() + 1).sum::<usize>() + 64);
+    let mut html = String::with_capacity(stack.frames().map(|f| f.len() + 1).sum::<usize>() + 64);
     xml::push_text(&mut html, &stack.counter);
-    for frame in &stack.frames {
+    for frame in stack.frames() {
         html.push('\n');
         xml::push_text(&mut html, frame);
     }
@@ -95,8 +106,8 @@ fn stack_markup(stack: &Stack) -> String {
 
 /// One `<li class="stack">` per stack: its uploaders, total count, "new" mark, and its
 /// markup.
-fn list_items(stacks: &[StackRow<'_>], markup: &[String]) -> String {
-    let mut html = String::with_capacity(stacks.iter().map(|s| markup[s.id as usize].len() + 200).sum());
+fn list_items(stacks: &[StackRow<'_>], markup: &StackMarkup) -> String {
+    let mut html = String::with_capacity(stacks.iter().map(|s| markup.get(s).len() + 200).sum());
     for row in stacks {
         let plural = if row.uploaders == 1 { "" } else { "s" };
         push!(
@@ -109,7 +120,7 @@ fn list_items(stacks: &[StackRow<'_>], markup: &[String]) -> String {
             html.push_str(" · <span class=\"badge new\">new</span>");
         }
         html.push_str("</p>\n      <pre class=\"code\"><code>");
-        html.push_str(&markup[row.id as usize]);
+        html.push_str(markup.get(row));
         html.push_str("</code></pre>\n    </li>");
     }
     html
@@ -128,7 +139,7 @@ mod tests {
         let reports =
             reports.iter().map(|&(day, x, key, n)| (Day(day), x, vec![("gopls".to_string(), key.to_string(), n)]));
         let index = StackIndex::from_reports(reports);
-        StacksView::new(&index.week(Day(12), &[], &ChartConfigFile::default()), &stacks_markup(&index))
+        StacksView::new(&index.week(Day(12), &[], &ChartConfigFile::default()), &StackMarkup::new(&index))
     }
 
     #[test]
