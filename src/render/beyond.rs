@@ -11,7 +11,7 @@ use super::browser::Deferred;
 use super::linechart::{self, Theme};
 use super::pages::{context, crumb, Pages, SetLink};
 use super::paths::{display_name, display_text, short_program_name};
-use super::stack_pages::{self, StacksView};
+use super::stack_pages::StacksView;
 use super::trend_pages::{trend_files, TrendFiles, TrendLink, TrendPaths, TrendView};
 use super::{feed, RenderError, SiteContext};
 use crate::site::{Staging, WriteError};
@@ -25,8 +25,6 @@ pub struct Beyond {
     pub trends: Vec<Trend>,
     pub paths: TrendPaths,
     pub stacks: StackIndex,
-    /// Each listed stack's markup, made when first listed.
-    pub stack_markup: stack_pages::StackMarkup,
     /// (program, stack counter) named by the upload config, sorted.
     pub stack_counters: Vec<(String, String)>,
     /// Whether `feed.xml` was written.
@@ -41,7 +39,6 @@ impl Beyond {
         let aggregates = ctx.aggregates;
         let weeks = trends::weeks(aggregates);
         let trends = trends::trends(aggregates, &weeks, ctx.options.trend_min_uploaders);
-        let stack_markup = stack_pages::StackMarkup::new(&stacks);
         let mut stack_counters: Vec<(String, String)> = ctx
             .upload_config
             .programs
@@ -54,7 +51,7 @@ impl Beyond {
         // Made once here for the two pages that show it, the home page and the trends index.
         let participation = linechart::Participation::new(aggregates, &weeks)
             .map(|p| (linechart::svg(&p.chart(), Theme::Auto), ParticipationNumbers::new(&p)));
-        Beyond { paths, weeks, trends, stacks, stack_markup, stack_counters, feed: false, participation }
+        Beyond { paths, weeks, trends, stacks, stack_counters, feed: false, participation }
     }
 
     /// Whether the site has stacks pages: some program has stack counters in the upload
@@ -260,7 +257,7 @@ impl Pages<'_> {
     ) -> Result<Vec<u8>, RenderError> {
         let sets = &self.ctx.aggregates.sets;
         let window = self.beyond.stacks.week(sets[i].end, &self.beyond.stack_counters, self.ctx.chart_config);
-        let mut view = StacksView::new(&window, &self.beyond.stack_markup);
+        let mut view = StacksView::new(&window);
         let mut deferred = Deferred::default();
         for counter in &mut view.counters {
             counter.program = display_name(short_program_name(&counter.program));

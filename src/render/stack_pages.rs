@@ -14,7 +14,7 @@ use serde::Serialize;
 use super::fixed::push;
 use super::paths::{display_name, display_text};
 use super::xml;
-use crate::stacks::{Stack, StackIndex, StackRow, WindowStacks};
+use crate::stacks::{Stack, StackRow, WindowStacks};
 
 /// The most stacks a stacks page lists for one counter.
 pub const LISTED: usize = 1000;
@@ -45,8 +45,8 @@ pub struct StacksView {
 }
 
 impl StacksView {
-    /// The view of `window`, with each stack's markup from `markup`.
-    pub fn new(window: &WindowStacks<'_>, markup: &StackMarkup) -> StacksView {
+    /// The view of `window`.
+    pub fn new(window: &WindowStacks<'_>) -> StacksView {
         let counters: Vec<CounterView> = window
             .counters
             .iter()
@@ -58,7 +58,7 @@ impl StacksView {
                 count: c.stacks.len(),
                 new: c.stacks.iter().filter(|s| s.new).count(),
                 unlisted: c.stacks.len().saturating_sub(LISTED),
-                list: list_items(&c.stacks[..c.stacks.len().min(LISTED)], markup),
+                list: list_items(&c.stacks[..c.stacks.len().min(LISTED)]),
             })
             .collect();
         StacksView {
@@ -71,43 +71,26 @@ impl StacksView {
     }
 }
 
-/// Each listed stack's counter name and decoded frames, one per line, escaped (control
-/// characters other than newline and tab replaced), by [`StackRow::id`]: made once, the
-/// first time a page lists the stack, as a stack shows on the stacks pages of every week
-/// it was seen in. Stacks no page lists (past [`LISTED`]) are never made: a year of
-/// distinct stacks held 0.1 GB of markup made ahead for all of them.
-pub struct StackMarkup(Vec<std::sync::OnceLock<String>>);
-
-impl StackMarkup {
-    /// Room for the markup of every stack of `index`, none made yet.
-    pub fn new(index: &StackIndex) -> StackMarkup {
-        StackMarkup((0..index.stacks().len()).map(|_| std::sync::OnceLock::new()).collect())
-    }
-
-    /// The markup of `row`'s stack.
-    fn get(&self, row: &StackRow<'_>) -> &str {
-        self.0[row.id as usize].get_or_init(|| stack_markup(row.stack))
-    }
-}
-
-fn stack_markup(stack: &Stack) -> String {
-    let mut html = String::with_capacity(stack.frames().map(|f| f.len() + 1).sum::<usize>() + 64);
-    xml::push_text(&mut html, &stack.counter);
+/// Appends a stack's counter name and decoded frames, one per line, escaped (control
+/// characters other than newline and tab replaced). Made for each page that lists the
+/// stack (up to seven weeks' pages), not kept: a year of distinct stacks held 0.1 GB of
+/// such markup when it was made once and kept.
+fn push_stack_markup(html: &mut String, stack: &Stack) {
+    xml::push_text(html, &stack.counter);
     for frame in stack.frames() {
         html.push('\n');
-        xml::push_text(&mut html, frame);
+        xml::push_text(html, frame);
     }
     if stack.frames_not_shown > 0 {
         let more = crate::summary::counted(stack.frames_not_shown as u64, "more frame", "more frames");
-        push!(&mut html, "\n… ", more.as_str(), ", not shown");
+        push!(html, "\n… ", more.as_str(), ", not shown");
     }
-    html
 }
 
 /// One `<li class="stack">` per stack: its uploaders, total count, "new" mark, and its
 /// markup.
-fn list_items(stacks: &[StackRow<'_>], markup: &StackMarkup) -> String {
-    let mut html = String::with_capacity(stacks.iter().map(|s| markup.get(s).len() + 200).sum());
+fn list_items(stacks: &[StackRow<'_>]) -> String {
+    let mut html = String::new();
     for row in stacks {
         let plural = if row.uploaders == 1 { "" } else { "s" };
         push!(
@@ -120,7 +103,7 @@ fn list_items(stacks: &[StackRow<'_>], markup: &StackMarkup) -> String {
             html.push_str(" · <span class=\"badge new\">new</span>");
         }
         html.push_str("</p>\n      <pre class=\"code\"><code>");
-        html.push_str(markup.get(row));
+        push_stack_markup(&mut html, row.stack);
         html.push_str("</code></pre>\n    </li>");
     }
     html
@@ -139,7 +122,7 @@ mod tests {
         let reports =
             reports.iter().map(|&(day, x, key, n)| (Day(day), x, vec![("gopls".to_string(), key.to_string(), n)]));
         let index = StackIndex::from_reports(reports);
-        StacksView::new(&index.week(Day(12), &[], &ChartConfigFile::default()), &StackMarkup::new(&index))
+        StacksView::new(&index.week(Day(12), &[], &ChartConfigFile::default()))
     }
 
     #[test]
@@ -161,7 +144,8 @@ mod tests {
     fn a_deep_stack_shows_its_first_frames_and_how_many_more_there_are() {
         let key = format!("crash/crash\n{}", (0..130).map(|i| format!("m.f{i}:+1")).collect::<Vec<_>>().join("\n"));
         let stack = crate::stacks::Stack::new("gopls".into(), key);
-        let markup = stack_markup(&stack);
+        let mut markup = String::new();
+        push_stack_markup(&mut markup, &stack);
         assert!(markup.ends_with("\nm.f127:+1\n… 2 more frames, not shown"), "{markup}");
         assert!(!markup.contains("m.f128"));
     }
