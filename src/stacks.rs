@@ -12,6 +12,7 @@
 //! days (a weekly chart set and the week before it) is a cheap merge.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
@@ -72,8 +73,9 @@ pub const MAX_FRAME_CHARS: usize = 1000;
 /// string per frame made 1.0 GB of such a year's peak memory, one string 0.8 GB).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Stack {
-    pub program: String,
-    pub counter: String,
+    /// The program's and the counter's names, shared by every stack that has them.
+    pub program: Arc<str>,
+    pub counter: Arc<str>,
     /// The frames shown, one after another.
     shown: String,
     /// Where each frame of `shown` ends.
@@ -85,7 +87,7 @@ pub struct Stack {
 }
 
 impl Stack {
-    pub fn new(program: String, encoded: String) -> Stack {
+    pub fn new(program: Arc<str>, encoded: String) -> Stack {
         let decoded = decode(&encoded);
         let mut lines = decoded.split('\n');
         let counter = cut(lines.next().unwrap_or_default(), MAX_FRAME_CHARS);
@@ -100,7 +102,7 @@ impl Stack {
             ends.push(shown.len() as u32);
         }
         shown.shrink_to_fit();
-        Stack { program, counter, shown, ends: ends.into_boxed_slice(), frames_not_shown, encoded }
+        Stack { program, counter: counter.into(), shown, ends: ends.into_boxed_slice(), frames_not_shown, encoded }
     }
 
     /// The frames shown, decoded, at most [`MAX_FRAMES_SHOWN`] of them.
@@ -207,11 +209,23 @@ impl CachedStacks {
     }
 }
 
+/// The one copy of `name` in `names`, added if new.
+fn shared(names: &mut rustc_hash::FxHashSet<Arc<str>>, name: &str) -> Arc<str> {
+    if let Some(known) = names.get(name) {
+        return known.clone();
+    }
+    let name: Arc<str> = name.into();
+    names.insert(name.clone());
+    name
+}
+
 /// An index being built: stacks by (program, key) and each day's rows.
 #[derive(Default)]
 struct Builder {
     /// By a 128-bit hash of (program, key): the stack's texts are kept once, in `stacks`.
     ids: FxHashMap<u128, u32>,
+    /// Program and counter names, each kept once for all the stacks that have it.
+    names: rustc_hash::FxHashSet<Arc<str>>,
     stacks: Vec<Stack>,
     days: BTreeMap<Day, Vec<Row>>,
 }
@@ -223,7 +237,9 @@ impl Builder {
         match self.ids.entry(key_hash(&program, &encoded)) {
             std::collections::hash_map::Entry::Occupied(known) => *known.get(),
             std::collections::hash_map::Entry::Vacant(new) => {
-                self.stacks.push(Stack::new(program, encoded));
+                let mut stack = Stack::new(shared(&mut self.names, &program), encoded);
+                stack.counter = shared(&mut self.names, &stack.counter);
+                self.stacks.push(stack);
                 new.insert(next);
                 next
             }
@@ -346,7 +362,7 @@ impl StackIndex {
     /// (program, counter name) of every stack counter seen, sorted.
     pub fn counters(&self) -> Vec<(String, String)> {
         let mut names: Vec<(String, String)> =
-            self.stacks.iter().map(|s| (s.program.clone(), s.counter.clone())).collect();
+            self.stacks.iter().map(|s| (s.program.to_string(), s.counter.to_string())).collect();
         names.sort_unstable();
         names.dedup();
         names
@@ -362,8 +378,10 @@ impl StackIndex {
         rows.sort();
         let before: rustc_hash::FxHashSet<u32> =
             self.days_between(start.plus(-7), start.plus(-1)).flatten().map(|r| r.stack).collect();
-        let mut by_counter: BTreeMap<(String, String), Vec<StackRow<'_>>> =
-            counters.iter().map(|key| (key.clone(), Vec::new())).collect();
+        let mut by_counter: BTreeMap<(Arc<str>, Arc<str>), Vec<StackRow<'_>>> = counters
+            .iter()
+            .map(|(program, counter)| ((program.as_str().into(), counter.as_str().into()), Vec::new()))
+            .collect();
         for group in rows.chunk_by(|a, b| a.stack == b.stack) {
             let stack = &self.stacks[group[0].stack as usize];
             let mut uploaders = 0u32;
@@ -396,8 +414,8 @@ impl StackIndex {
                 CounterStacks {
                     title: record.map(|r| r.title.clone()).filter(|t| !t.is_empty()),
                     description: record.map(|r| r.description.clone()).filter(|d| !d.is_empty()),
-                    program,
-                    counter,
+                    program: program.to_string(),
+                    counter: counter.to_string(),
                     stacks,
                 }
             })
@@ -446,7 +464,12 @@ mod tests {
         let one = StackIndex::from_reports(reports.clone());
         let other = StackIndex::from_reports(reports.into_iter().rev());
         assert_eq!(one.window_hash(Day(0), Day(3)), other.window_hash(Day(0), Day(3)));
-        assert_eq!(one.stacks[0].counter, "crash/a");
+        assert_eq!(&*one.stacks[0].counter, "crash/a");
+        // Stacks of one program share its name, and of one counter its name: one copy each.
+        let keys = ["crash/a\nmain.f:+1", "crash/a\nmain.g:+1"].map(String::from);
+        let index = StackIndex::from_reports([(Day(1), 0.5, keys.map(|k| ("p".to_string(), k, 1)).to_vec())]);
+        assert!(Arc::ptr_eq(&index.stacks[0].program, &index.stacks[1].program));
+        assert!(Arc::ptr_eq(&index.stacks[0].counter, &index.stacks[1].counter));
     }
 
     #[test]
@@ -511,11 +534,11 @@ mod tests {
     #[test]
     fn stack_splits_name_and_frames_dropping_a_trailing_empty_line() {
         let stack = Stack::new("p".into(), "gopls/bug\na.f:1\n\".g:2\ntruncated\n".into());
-        assert_eq!(stack.counter, "gopls/bug");
+        assert_eq!(&*stack.counter, "gopls/bug");
         assert_eq!(stack.frames().collect::<Vec<_>>(), ["a.f:1", "a.g:2", "truncated"]);
         assert_eq!(stack.frames_not_shown, 0);
         let bare = Stack::new("p".into(), "crash/crash".into());
-        assert_eq!(bare.counter, "crash/crash");
+        assert_eq!(&*bare.counter, "crash/crash");
         assert_eq!(bare.frames().len(), 0);
     }
 
