@@ -361,11 +361,10 @@ impl StackIndex {
 
     /// (program, counter name) of every stack counter seen, sorted.
     pub fn counters(&self) -> Vec<(String, String)> {
-        let mut names: Vec<(String, String)> =
-            self.stacks.iter().map(|s| (s.program.to_string(), s.counter.to_string())).collect();
+        let mut names: Vec<(&str, &str)> = self.stacks.iter().map(|s| (&*s.program, &*s.counter)).collect();
         names.sort_unstable();
         names.dedup();
-        names
+        names.into_iter().map(|(program, counter)| (program.to_string(), counter.to_string())).collect()
     }
 
     /// The stacks of days `end - 6 ..= end`, for every counter in `counters` (those the
