@@ -263,8 +263,7 @@ mod tests {
         assert!(unchanged(&cache, 43, &site).is_some());
         // A FIFO with no writer is refused at once (opening it would wait for ever).
         std::fs::remove_file(cache.join(FILE)).unwrap();
-        let c_path = std::ffi::CString::new(cache.join(FILE).as_os_str().as_encoded_bytes()).unwrap();
-        assert_eq!(unsafe { libc::mkfifo(c_path.as_ptr(), 0o600) }, 0);
+        crate::ingest::read::tests::mkfifo(&cache.join(FILE));
         assert!(load(&cache, 43).is_none());
     }
 }

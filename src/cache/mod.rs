@@ -673,8 +673,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = file_in(dir.path());
         // A FIFO with no writer: opening it to read would otherwise wait for ever.
-        let c_path = std::ffi::CString::new(path.as_os_str().as_encoded_bytes()).unwrap();
-        assert_eq!(unsafe { libc::mkfifo(c_path.as_ptr(), 0o600) }, 0);
+        crate::ingest::read::tests::mkfifo(&path);
         assert!(load(dir.path(), 42).unwrap_err().contains("not a regular file"));
         fs::remove_file(&path).unwrap();
         // A link to /dev/zero would be read until memory runs out.

@@ -354,7 +354,7 @@ impl<R: Read> Read for Capped<R> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     /// A tiny buffer makes lines cross buffer boundaries.
@@ -380,13 +380,18 @@ mod tests {
         assert_eq!(lines(b"123456", 5), vec![(1, Err(6))]);
     }
 
+    /// Makes a FIFO at `path` (for tests of files that must be refused, not waited on).
+    pub(crate) fn mkfifo(path: &std::path::Path) {
+        let c = std::ffi::CString::new(path.as_os_str().as_encoded_bytes()).unwrap();
+        // SAFETY: a valid NUL-terminated path.
+        assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o644) }, 0);
+    }
+
     #[test]
     fn a_fifo_or_link_put_in_place_of_a_file_is_refused_without_blocking() {
         let dir = tempfile::tempdir().unwrap();
         let fifo = dir.path().join("0.5.json");
-        let c = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
-        // SAFETY: a valid NUL-terminated path.
-        assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o644) }, 0);
+        mkfifo(&fifo);
         let link = dir.path().join("0.6.json");
         std::os::unix::fs::symlink("/dev/zero", &link).unwrap();
         for path in [fifo, link] {
