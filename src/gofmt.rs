@@ -1,6 +1,11 @@
 //! Go's text for a float64 as `fmt.Sprintf("%g", x)` writes it: the upload server names a
 //! report's object `<Week>/<%g of X>.json`, and merged files are ordered by that name.
 
+/// The name the upload server gives the object of a report with this `X`: `<%g of X>.json`.
+pub fn object_name(x: f64) -> String {
+    format_g(x) + ".json"
+}
+
 /// `strconv.FormatFloat(x, 'g', -1, 64)`: the shortest digits that round-trip, in exponent
 /// form (at least two exponent digits) when the decimal exponent is below -4 or at least 6.
 pub fn format_g(x: f64) -> String {

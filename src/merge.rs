@@ -259,8 +259,7 @@ fn plan_day(data: &Path, day: Day, folder: &Path, catalog: &Catalog, limits: &Li
                 merged_files.push(path);
             }
             Some((text, valid)) => {
-                let mut object = crate::gofmt::format_g(valid.x);
-                object.push_str(".json");
+                let object = crate::gofmt::object_name(valid.x);
                 lines.push(Line { name: object, origin: name, text, day: valid.day, x: valid.x });
                 merged_files.push(path);
             }
@@ -386,7 +385,7 @@ fn in_object_order<'a>(existing: &'a [Vec<u8>], lines: &'a [Line]) -> Vec<&'a [u
     }
     let names: Option<Vec<String>> = existing
         .iter()
-        .map(|line| serde_json::from_slice::<OnlyX>(line).ok().map(|r| crate::gofmt::format_g(r.x) + ".json"))
+        .map(|line| serde_json::from_slice::<OnlyX>(line).ok().map(|r| crate::gofmt::object_name(r.x)))
         .collect();
     let Some(names) = names else {
         return existing.iter().map(Vec::as_slice).chain(lines.iter().map(|l| l.text.as_slice())).collect();

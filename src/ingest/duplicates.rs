@@ -107,10 +107,7 @@ pub fn object_name_order(a: f64, b: f64) -> std::cmp::Ordering {
         (false, false) => a.total_cmp(&b),
         (false, true) => std::cmp::Ordering::Less,
         (true, false) => std::cmp::Ordering::Greater,
-        (true, true) => {
-            let name = |x: f64| crate::gofmt::format_g(x) + ".json";
-            name(a).cmp(&name(b))
-        }
+        (true, true) => crate::gofmt::object_name(a).cmp(&crate::gofmt::object_name(b)),
     }
 }
 
@@ -212,7 +209,7 @@ mod tests {
                 xs.push(x / 100_000.0);
             }
         }
-        let name = |x: &f64| crate::gofmt::format_g(*x) + ".json";
+        let name = |x: &f64| crate::gofmt::object_name(*x);
         let mut by_name = xs.clone();
         by_name.sort_by_key(name);
         let mut by_shortcut = xs;
