@@ -144,8 +144,6 @@ pub struct StackIndex {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StackRow<'a> {
     pub stack: &'a Stack,
-    /// The stack's position in [`StackIndex::stacks`].
-    pub id: u32,
     /// Distinct uploaders (`X`) whose reports in the window hold the stack.
     pub uploaders: u32,
     /// The stack's counts summed over those reports.
@@ -339,11 +337,6 @@ impl StackIndex {
         self.stacks.is_empty()
     }
 
-    /// Every stack, in (program, key) order: the positions [`StackRow::id`] names.
-    pub fn stacks(&self) -> &[Stack] {
-        &self.stacks
-    }
-
     /// A hash of everything the index holds for days `start..=end` (stacks by their text,
     /// uploaders, counts), for the page memo of incremental builds.
     pub fn window_hash(&self, start: Day, end: Day) -> u64 {
@@ -393,7 +386,6 @@ impl StackIndex {
             }
             by_counter.entry((stack.program.clone(), stack.counter.clone())).or_default().push(StackRow {
                 stack,
-                id: group[0].stack,
                 uploaders,
                 total: group.iter().map(|r| u128::from(r.count)).sum(),
                 new: !before.contains(&group[0].stack),
@@ -488,7 +480,6 @@ mod tests {
         for row in &week.counters[0].stacks {
             let i: u128 = row.stack.encoded[15..17].parse().unwrap();
             assert_eq!((row.total, row.uploaders), (i + 1, 1), "{}", row.stack.encoded);
-            assert_eq!(index.stacks[row.id as usize].encoded, row.stack.encoded);
         }
     }
 
@@ -560,7 +551,7 @@ mod tests {
             (Day(20_000), 0.1, vec![s("p", &encoded, 1)]),
             (Day(20_000), 0.2, vec![s("p", &other, 1)]),
         ]);
-        assert_eq!(index.stacks().len(), 2);
+        assert_eq!(index.stacks.len(), 2);
     }
 
     fn s(program: &str, key: &str, count: u64) -> (String, String, u64) {
