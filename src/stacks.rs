@@ -22,40 +22,43 @@ use crate::day::Day;
 use crate::ingest::{report, Ingested, Record};
 use crate::summary::cut;
 
-/// What identifies a stack: a hash of its program and its key as uploaded.
-fn key_hash(program: &str, encoded: &str) -> u128 {
+/// What identifies a stack: a hash of its program and its key as uploaded (the low half
+/// of a 128-bit hash, as the page memo has always taken it).
+fn key_hash(program: &str, encoded: &str) -> u64 {
     let mut hash = xxhash_rust::xxh3::Xxh3::new();
     hash.update(program.as_bytes());
     hash.update(&[0]);
     hash.update(encoded.as_bytes());
-    hash.digest128()
+    hash.digest128() as u64
 }
 
 /// Expands `"` ditto marks, exactly as Go's `DecodeStack` does: every line (the name
 /// too) is split at its last `.`; a line whose part before it is exactly `"` gets the
 /// last full path instead; a line with another path sets the last path.
 pub fn decode(encoded: &str) -> String {
-    if !encoded.contains('\n') {
-        return encoded.to_string(); // not a stack counter
-    }
-    let mut last_path = String::new(); // empty or ends with `.`
-    let lines: Vec<String> = encoded
-        .split('\n')
-        .map(|line| {
-            let Some((path, rest)) = line.rsplit_once('.') else {
-                return line.to_string(); // no path: unchanged
-            };
-            if path.is_empty() {
-                line.to_string()
-            } else if path == "\"" {
-                format!("{last_path}{rest}")
-            } else {
-                last_path = format!("{path}.");
-                line.to_string()
-            }
-        })
-        .collect();
+    let lines: Vec<std::borrow::Cow<'_, str>> = decoded_lines(encoded).collect();
     lines.join("\n")
+}
+
+/// The lines of [`decode`], one at a time, each borrowed from `encoded` unless a ditto
+/// mark was expanded in it.
+fn decoded_lines(encoded: &str) -> impl Iterator<Item = std::borrow::Cow<'_, str>> {
+    use std::borrow::Cow;
+    let stack = encoded.contains('\n'); // else not a stack counter: unchanged
+    let mut last_path = ""; // empty or ends with `.`
+    encoded.split('\n').map(move |line| {
+        let Some((path, rest)) = line.rsplit_once('.').filter(|_| stack) else {
+            return Cow::Borrowed(line); // no path: unchanged
+        };
+        if path.is_empty() {
+            Cow::Borrowed(line)
+        } else if path == "\"" {
+            Cow::Owned(format!("{last_path}{rest}"))
+        } else {
+            last_path = &line[..path.len() + 1];
+            Cow::Borrowed(line)
+        }
+    })
 }
 
 /// A stack shows at most this many frames: a client's stacks are as deep as its config's
@@ -65,57 +68,66 @@ pub const MAX_FRAMES_SHOWN: usize = 128;
 /// A counter name or frame shows at most this many characters, the rest cut to `…`.
 pub const MAX_FRAME_CHARS: usize = 1000;
 
-/// A stack as shown: the counter name and the decoded frames, one per line (a trailing
-/// empty line, as after `truncated`, dropped), at most [`MAX_FRAMES_SHOWN`] of them.
+/// A stack: its program, its counter name (decoded, cut to [`MAX_FRAME_CHARS`]) and its
+/// key as uploaded.
 ///
-/// The frames shown are one string and where each ends, not a string each: a year of
-/// reports that each carry a distinct stack holds hundreds of thousands of stacks (a
-/// string per frame made 1.0 GB of such a year's peak memory, one string 0.8 GB).
+/// The frames are decoded only when a page lists the stack ([`Stack::shown`]), not kept:
+/// a year of reports that each carry distinct stacks holds a million of them, and their
+/// decoded frames, kept, were a third of such a year's peak memory.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Stack {
     /// The program's and the counter's names, shared by every stack that has them.
     pub program: Arc<str>,
     pub counter: Arc<str>,
-    /// The frames shown, one after another.
-    shown: String,
-    /// Where each frame of `shown` ends.
-    ends: Box<[u32]>,
-    /// The frames past [`MAX_FRAMES_SHOWN`], not kept.
-    pub frames_not_shown: usize,
     /// The key as uploaded.
-    pub encoded: String,
+    pub encoded: Box<str>,
 }
 
-impl Stack {
-    pub fn new(program: Arc<str>, encoded: String) -> Stack {
-        let decoded = decode(&encoded);
-        let mut lines = decoded.split('\n');
-        let counter = cut(lines.next().unwrap_or_default(), MAX_FRAME_CHARS);
-        let mut frames: Vec<&str> = lines.collect();
-        while frames.last().is_some_and(|f| f.is_empty()) {
-            frames.pop();
-        }
-        let frames_not_shown = frames.len().saturating_sub(MAX_FRAMES_SHOWN);
-        let (mut shown, mut ends) = (String::new(), Vec::with_capacity(frames.len().min(MAX_FRAMES_SHOWN)));
-        for frame in frames.into_iter().take(MAX_FRAMES_SHOWN) {
-            shown.push_str(&cut(frame, MAX_FRAME_CHARS));
-            ends.push(shown.len() as u32);
-        }
-        shown.shrink_to_fit();
-        Stack { program, counter: counter.into(), shown, ends: ends.into_boxed_slice(), frames_not_shown, encoded }
-    }
+/// A stack's frames as shown: decoded, one per line (a trailing empty line, as after
+/// `truncated`, dropped), at most [`MAX_FRAMES_SHOWN`] of them, each cut to
+/// [`MAX_FRAME_CHARS`]; one string and where each frame ends.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Shown {
+    text: String,
+    ends: Vec<u32>,
+    /// The frames past [`MAX_FRAMES_SHOWN`], not shown.
+    pub not_shown: usize,
+}
 
-    /// The frames shown, decoded, at most [`MAX_FRAMES_SHOWN`] of them.
+impl Shown {
+    /// The frames shown, in order.
     pub fn frames(&self) -> impl ExactSizeIterator<Item = &str> + Clone + '_ {
         (0..self.ends.len()).map(|i| {
             let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
-            &self.shown[start..self.ends[i] as usize]
+            &self.text[start..self.ends[i] as usize]
         })
+    }
+}
+
+impl Stack {
+    pub fn new(program: Arc<str>, encoded: &str) -> Stack {
+        let name = decoded_lines(encoded).next().unwrap_or_default();
+        Stack { program, counter: cut(&name, MAX_FRAME_CHARS).into(), encoded: encoded.into() }
+    }
+
+    /// The frames shown, decoded from the key.
+    pub fn shown(&self) -> Shown {
+        let mut frames: Vec<std::borrow::Cow<'_, str>> = decoded_lines(&self.encoded).skip(1).collect();
+        while frames.last().is_some_and(|f| f.is_empty()) {
+            frames.pop();
+        }
+        let not_shown = frames.len().saturating_sub(MAX_FRAMES_SHOWN);
+        let (mut text, mut ends) = (String::new(), Vec::with_capacity(frames.len().min(MAX_FRAMES_SHOWN)));
+        for frame in frames.iter().take(MAX_FRAMES_SHOWN) {
+            text.push_str(&cut(frame, MAX_FRAME_CHARS));
+            ends.push(text.len() as u32);
+        }
+        Shown { text, ends, not_shown }
     }
 
     /// A hash of the program and the key as uploaded: what identifies the stack.
     fn hash(&self) -> u64 {
-        key_hash(&self.program, &self.encoded) as u64
+        key_hash(&self.program, &self.encoded)
     }
 }
 
@@ -160,7 +172,7 @@ pub struct CounterStacks<'a> {
     /// From the chart config, when it has a record for the counter.
     pub title: Option<String>,
     pub description: Option<String>,
-    /// By distinct uploaders, then total count, then text, descending then ascending.
+    /// By distinct uploaders, then total count, descending, then by key as uploaded.
     pub stacks: Vec<StackRow<'a>>,
 }
 
@@ -178,21 +190,16 @@ impl WindowStacks<'_> {
     }
 }
 
-/// The stacks of reports taken from the incremental-build cache: the cache's stack names
-/// (program, key as uploaded), and for each report, by (file, line), its (name, count)
-/// rows, kept flat.
+/// The stacks of reports taken from the incremental-build cache: for each report, by
+/// (file, line), its rows (index in the cache's [`crate::cache::Cache::stack_names`],
+/// count), kept flat. The names stay in the cache ([`Ingested::stack_names`]).
 #[derive(Debug, Default)]
 pub struct CachedStacks {
-    pub names: Vec<(String, String)>,
     by_report: FxHashMap<(u32, u32), (u32, u32)>,
     rows: Vec<(u32, u64)>,
 }
 
 impl CachedStacks {
-    pub fn with_names(names: Vec<(String, String)>) -> CachedStacks {
-        CachedStacks { names, ..Default::default() }
-    }
-
     /// The rows of the report at `line` of file `file`, when the cache gave them.
     pub fn get(&self, file: u32, line: u32) -> Option<&[(u32, u64)]> {
         let &(start, len) = self.by_report.get(&(file, line))?;
@@ -220,8 +227,9 @@ fn shared(names: &mut rustc_hash::FxHashSet<Arc<str>>, name: &str) -> Arc<str> {
 /// An index being built: stacks by (program, key) and each day's rows.
 #[derive(Default)]
 struct Builder {
-    /// By a 128-bit hash of (program, key): the stack's texts are kept once, in `stacks`.
-    ids: FxHashMap<u128, u32>,
+    /// By a hash of (program, key), checked against the stack's own (see
+    /// [`crate::cache::find_stack`]): the stack's texts are kept once, in `stacks`.
+    ids: FxHashMap<u64, u32>,
     /// Program and counter names, each kept once for all the stacks that have it.
     names: rustc_hash::FxHashSet<Arc<str>>,
     stacks: Vec<Stack>,
@@ -230,18 +238,19 @@ struct Builder {
 
 impl Builder {
     /// The id of the stack (program, key), new if it was not seen.
-    fn intern(&mut self, program: String, encoded: String) -> u32 {
-        let next = self.stacks.len() as u32;
-        match self.ids.entry(key_hash(&program, &encoded)) {
-            std::collections::hash_map::Entry::Occupied(known) => *known.get(),
-            std::collections::hash_map::Entry::Vacant(new) => {
-                let mut stack = Stack::new(shared(&mut self.names, &program), encoded);
-                stack.counter = shared(&mut self.names, &stack.counter);
-                self.stacks.push(stack);
-                new.insert(next);
-                next
-            }
+    fn intern(&mut self, program: &str, encoded: &str) -> u32 {
+        let hash = key_hash(program, encoded);
+        let stacks = &self.stacks;
+        let same = |id: u32| *stacks[id as usize].program == *program && *stacks[id as usize].encoded == *encoded;
+        if let Some(id) = crate::cache::find_stack(&self.ids, hash, stacks.len(), same) {
+            return id;
         }
+        let mut stack = Stack::new(shared(&mut self.names, program), encoded);
+        stack.counter = shared(&mut self.names, &stack.counter);
+        self.stacks.push(stack);
+        let id = self.stacks.len() as u32 - 1;
+        self.ids.entry(hash).or_insert(id);
+        id
     }
 
     fn push(&mut self, day: Day, x: f64, stack: u32, count: u64) {
@@ -250,13 +259,14 @@ impl Builder {
 
     fn add(&mut self, day: Day, x: f64, report: ReportStacks) {
         for (program, encoded, count) in report {
-            let id = self.intern(program, encoded);
+            let id = self.intern(&program, &encoded);
             self.push(day, x, id, count);
         }
     }
 
     /// The index, with ids in (program, key) order whatever order the reports came in,
-    /// so the same stacks always give the same index (and the same page fingerprints).
+    /// so the same stacks always give the same index (and the same page fingerprints), and
+    /// stacks that tie on a page rank by key ([`StackIndex::week`]).
     fn finish(self) -> StackIndex {
         let Builder { stacks, days, .. } = self;
         let mut order: Vec<u32> = (0..stacks.len() as u32).collect();
@@ -300,23 +310,31 @@ impl StackIndex {
         let records = ingested.records.iter().chain(&ingested.stack_records);
         let with_stacks: Vec<&Record> = records.filter(|r| r.has_stacks).collect();
         let cached = &ingested.cached_stacks;
-        let parsed: Vec<(Day, f64, ReportStacks)> = with_stacks
-            .par_iter()
-            .filter(|record| cached.get(record.file, record.line).is_none())
-            .map(|record| Ok((record.day, record.x, stacks_in_spool(&ingested.spool, record.text)?)))
-            .collect::<std::io::Result<_>>()?;
+        let to_parse: Vec<&Record> =
+            with_stacks.iter().copied().filter(|record| cached.get(record.file, record.line).is_none()).collect();
         let mut builder = Builder::default();
-        for (day, x, report) in parsed {
-            builder.add(day, x, report);
+        // Parsed in parallel a slice at a time, not all at once: a year of distinct stacks
+        // parsed whole held every key twice.
+        for slice in to_parse.chunks(4096) {
+            let parsed: Vec<(Day, f64, ReportStacks)> = slice
+                .par_iter()
+                .map(|record| Ok((record.day, record.x, stacks_in_spool(&ingested.spool, record.text)?)))
+                .collect::<std::io::Result<_>>()?;
+            for (day, x, report) in parsed {
+                builder.add(day, x, report);
+            }
         }
         // The cache's stacks by the cache's ids, each name looked up once.
-        let mut ids = vec![u32::MAX; cached.names.len()];
+        let names = ingested.stack_names();
+        let mut ids = vec![u32::MAX; names.map_or(0, |names| names.len())];
         for record in with_stacks {
             for &(name, count) in cached.get(record.file, record.line).unwrap_or_default() {
-                let id = &mut ids[name as usize];
+                let missing =
+                    || std::io::Error::new(std::io::ErrorKind::InvalidData, "a stack the cache does not name");
+                let id = ids.get_mut(name as usize).ok_or_else(missing)?;
                 if *id == u32::MAX {
-                    let (program, encoded) = &cached.names[name as usize];
-                    *id = builder.intern(program.clone(), encoded.clone());
+                    let (program, encoded) = names.ok_or_else(missing)?.get(name);
+                    *id = builder.intern(program, encoded);
                 }
                 builder.push(record.day, record.x, *id, count);
             }
@@ -394,13 +412,8 @@ impl StackIndex {
         let counters = by_counter
             .into_iter()
             .map(|((program, counter), mut stacks)| {
-                stacks.sort_by(|a, b| {
-                    b.uploaders
-                        .cmp(&a.uploaders)
-                        .then(b.total.cmp(&a.total))
-                        .then_with(|| a.stack.frames().cmp(b.stack.frames()))
-                        .then_with(|| a.stack.encoded.cmp(&b.stack.encoded))
-                });
+                // Stable: ties keep the order of ids, the order of the keys as uploaded.
+                stacks.sort_by(|a, b| b.uploaders.cmp(&a.uploaders).then(b.total.cmp(&a.total)));
                 let record = chart_config.find(&program, &counter);
                 CounterStacks {
                     title: record.map(|r| r.title.clone()).filter(|t| !t.is_empty()),
@@ -473,7 +486,7 @@ mod tests {
             (Day(5), (i + 1) as f64 / 64.0, vec![("p".to_string(), keys[i].clone(), i as u64 + 1)])
         });
         let index = StackIndex::from_reports(reports);
-        let encoded: Vec<&str> = index.stacks.iter().map(|s| s.encoded.as_str()).collect();
+        let encoded: Vec<&str> = index.stacks.iter().map(|s| &*s.encoded).collect();
         assert_eq!(encoded, keys.iter().map(String::as_str).collect::<Vec<_>>(), "in key order");
         let week = index.week(Day(5), &[], &ChartConfigFile::default());
         assert_eq!(week.counters[0].stacks.len(), 60);
@@ -523,13 +536,16 @@ mod tests {
 
     #[test]
     fn stack_splits_name_and_frames_dropping_a_trailing_empty_line() {
-        let stack = Stack::new("p".into(), "gopls/bug\na.f:1\n\".g:2\ntruncated\n".into());
+        let stack = Stack::new("p".into(), "gopls/bug\na.f:1\n\".g:2\ntruncated\n");
         assert_eq!(&*stack.counter, "gopls/bug");
-        assert_eq!(stack.frames().collect::<Vec<_>>(), ["a.f:1", "a.g:2", "truncated"]);
-        assert_eq!(stack.frames_not_shown, 0);
-        let bare = Stack::new("p".into(), "crash/crash".into());
+        let shown = stack.shown();
+        assert_eq!(shown.frames().collect::<Vec<_>>(), ["a.f:1", "a.g:2", "truncated"]);
+        assert_eq!(shown.not_shown, 0);
+        let bare = Stack::new("p".into(), "crash/crash");
         assert_eq!(&*bare.counter, "crash/crash");
-        assert_eq!(bare.frames().len(), 0);
+        assert_eq!(bare.shown().frames().len(), 0);
+        // A name that is a ditto mark and a function decodes as Go decodes it.
+        assert_eq!(&*Stack::new("p".into(), "\".bug\na.f:1").counter, "bug");
     }
 
     #[test]
@@ -537,10 +553,11 @@ mod tests {
         let long_frame = format!("a.{}:1", "f".repeat(MAX_FRAME_CHARS + 500));
         let frames: Vec<String> = (0..200).map(|i| format!("p.f{i}:+{i}")).collect();
         let encoded = format!("crash/crash\n{long_frame}\n{}", frames.join("\n"));
-        let stack = Stack::new("p".into(), encoded.clone());
-        let frames: Vec<&str> = stack.frames().collect();
+        let stack = Stack::new("p".into(), &encoded);
+        let shown = stack.shown();
+        let frames: Vec<&str> = shown.frames().collect();
         assert_eq!(frames.len(), MAX_FRAMES_SHOWN);
-        assert_eq!(stack.frames_not_shown, 201 - MAX_FRAMES_SHOWN);
+        assert_eq!(shown.not_shown, 201 - MAX_FRAMES_SHOWN);
         assert_eq!(frames[0].chars().count(), MAX_FRAME_CHARS + 1);
         assert!(frames[0].ends_with("ff…"));
         assert_eq!(frames[MAX_FRAMES_SHOWN - 1], "p.f126:+126");
@@ -552,6 +569,26 @@ mod tests {
             (Day(20_000), 0.2, vec![s("p", &other, 1)]),
         ]);
         assert_eq!(index.stacks.len(), 2);
+    }
+
+    fn first_frame(stack: &Stack) -> String {
+        stack.shown().frames().next().unwrap().to_string()
+    }
+
+    #[test]
+    fn ties_rank_by_key_as_uploaded_not_by_decoded_frames() {
+        // Decoded, the second key's frames come first (`z.a` < `z.g`); as uploaded, the
+        // ditto mark (`"`, 0x22) sorts before `z`. Inserted in the other order.
+        const DITTO: &str = "gopls/bug\nz.f:1\n\".g:1";
+        const PLAIN: &str = "gopls/bug\nz.f:1\nz.a:1";
+        let index = StackIndex::from_reports([
+            (Day(20_000), 0.1, vec![s("gopls", PLAIN, 1)]),
+            (Day(20_000), 0.2, vec![s("gopls", DITTO, 1)]),
+        ]);
+        let week = index.week(Day(20_000), &[], &ChartConfigFile::default());
+        let keys: Vec<&str> = week.counters[0].stacks.iter().map(|r| &*r.stack.encoded).collect();
+        assert_eq!(keys, [DITTO, PLAIN]);
+        assert_eq!(week.counters[0].stacks[0].stack.shown().frames().nth(1), Some("z.g:1"));
     }
 
     fn s(program: &str, key: &str, count: u64) -> (String, String, u64) {
@@ -566,12 +603,15 @@ mod tests {
         let reports = [0.1, 0.2, 0.3].map(|x| (Day(20_000), x, vec![s("p", BIG, max), s("p", SMALL, max / 3 * 2)]));
         let index = StackIndex::from_reports(reports);
         let week = index.week(Day(20_000), &[], &ChartConfigFile::default());
-        let got: Vec<(&str, u128)> =
-            week.counters[0].stacks.iter().map(|r| (r.stack.frames().next().unwrap(), r.total)).collect();
+        let got: Vec<(String, u128)> =
+            week.counters[0].stacks.iter().map(|r| (first_frame(r.stack), r.total)).collect();
         // 3 x (2^63 - 1) = 27670116110564327421, past u64::MAX; it ranks first.
         assert_eq!(
             got,
-            vec![("main.big:+1", 27_670_116_110_564_327_421), ("main.small:+1", 18_446_744_073_709_551_612)]
+            vec![
+                ("main.big:+1".into(), 27_670_116_110_564_327_421),
+                ("main.small:+1".into(), 18_446_744_073_709_551_612)
+            ]
         );
     }
 
@@ -616,14 +656,12 @@ mod tests {
         let bug = &week.counters[1];
         assert_eq!(bug.title.as_deref(), Some("Bugs"));
         assert_eq!(bug.description.as_deref(), Some("gopls bug reports"));
-        let got: Vec<(&str, u32, u128, bool)> =
-            bug.stacks.iter().map(|r| (r.stack.frames().next().unwrap(), r.uploaders, r.total, r.new)).collect();
+        let got: Vec<(String, u32, u128, bool)> =
+            bug.stacks.iter().map(|r| (first_frame(r.stack), r.uploaders, r.total, r.new)).collect();
         // B: 0.1, 0.2 -> 2 uploaders, 3; C: 0.2, 0.3 -> 2, 2; D: 0.3, 0.4 -> 2, 3;
-        // A: 0.1 twice -> 1 uploader, 10. B and D tie on uploaders and total: by text.
-        assert_eq!(
-            got,
-            vec![("b.f:1", 2, 3, true), ("d.f:1", 2, 3, true), ("c.f:1", 2, 2, true), ("a.f:1", 1, 10, false),]
-        );
+        // A: 0.1 twice -> 1 uploader, 10. B and D tie on uploaders and total: by key.
+        let want = [("b.f:1", 2, 3, true), ("d.f:1", 2, 3, true), ("c.f:1", 2, 2, true), ("a.f:1", 1, 10, false)];
+        assert_eq!(got, want.map(|(f, u, t, n)| (f.to_string(), u, t, n)));
         assert_eq!(week.stack_count(), 4);
         // The first week: everything is new, the counter seen is listed even unconfigured.
         let first = index.week(day(6), &[], &config);

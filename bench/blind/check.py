@@ -99,7 +99,7 @@ def check_data(data, tmp):
         pages = py("parse_site.py", site, stacks, config, capture_output=True, text=True)
         print("\n".join(pages.stdout.strip().splitlines()[-3:]))
         if pages.returncode != 0:
-            # A stack's trailing empty lines not shown, ties ranked by text: the build's
+            # A stack's trailing empty lines not shown, ties ranked by key: the build's
             # reading (top README, "Stack counters"); anything else is a difference.
             pages = py("parse_site.py", site, stacks, config, "--as-built", capture_output=True, text=True)
             print("\n".join(pages.stdout.strip().splitlines()[-3:]) + " (with the build's choices)")

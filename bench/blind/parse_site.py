@@ -6,7 +6,7 @@ stacks_ref.py's output.
 
 --as-built takes the build's reading of two points the issue leaves open (top README,
 "Stack counters"): a stack's trailing empty lines are not shown, and stacks with as many
-uploaders and the same total count are ranked by their text. Without it, the reference's
+uploaders and the same total count are ranked by their key as uploaded. Without it, the reference's
 decoded text (trailing empty lines kept) is compared, and a different order among such
 ties is reported as `rank_tie`.
 

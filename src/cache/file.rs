@@ -23,7 +23,7 @@ struct Leading<'a> {
     days: &'a [i32],
     #[serde(serialize_with = "record_table::serialize_ref")]
     records: &'a [CachedRecord],
-    stack_names: &'a [(String, String)],
+    stack_names: &'a super::StackNames,
     stack_counts: &'a [(u32, u32, u64)],
     skips: &'a [CachedSkip],
     sets: &'a [crate::aggregate::SetCounts],

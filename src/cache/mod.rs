@@ -11,8 +11,11 @@
 //! trusted. It is written to a temporary file and renamed into place.
 
 mod file;
+mod stack_names;
 
 pub use file::{file_in, fingerprint, load, partial_file, save, start_save, Saving};
+pub(crate) use stack_names::find_stack;
+pub use stack_names::StackNames;
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -136,13 +139,10 @@ pub struct Cache {
     #[serde(with = "file::record_table")]
     pub records: Vec<CachedRecord>,
     /// Every stack seen: (program, stack counter key as uploaded).
-    pub stack_names: Vec<(String, String)>,
+    pub stack_names: StackNames,
     /// The stacks of the records with stacks: (index in `records`, stack id, count), in
     /// record order.
     pub stack_counts: Vec<(u32, u32, u64)>,
-    /// Stack ids by the hash of (program, key), while a cache is being made.
-    #[serde(skip)]
-    stack_ids: rustc_hash::FxHashMap<u64, u32>,
     pub skips: Vec<CachedSkip>,
     /// The counts of every chart set of the build, so the next one recounts only the days
     /// near a change.
@@ -166,31 +166,6 @@ pub type DataFiles = BTreeMap<i32, FileStat>;
 
 /// Rendered outputs: path -> (fingerprint of what it was rendered from, the file as left).
 pub type Outputs = BTreeMap<String, (u64, FileStat)>;
-
-/// The hash a table of stack names finds a stack (program, key) by.
-pub(crate) fn stack_hash(program: &str, key: &str) -> u64 {
-    let mut hash = xxhash_rust::xxh3::Xxh3::new();
-    hash.update(program.as_bytes());
-    hash.update(&[0]);
-    hash.update(key.as_bytes());
-    hash.digest()
-}
-
-/// The id of a stack in a table of `len` names whose `ids` map a [`stack_hash`] to the
-/// first id that had it; `same(id)` says whether `id` is the stack sought.
-pub(crate) fn find_stack(
-    ids: &rustc_hash::FxHashMap<u64, u32>,
-    hash: u64,
-    len: usize,
-    same: impl Fn(u32) -> bool,
-) -> Option<u32> {
-    match ids.get(&hash) {
-        Some(&id) if same(id) => Some(id),
-        // A hash shared with another stack (never in practice): searched.
-        Some(_) => (0..len as u32).find(|&id| same(id)),
-        None => None,
-    }
-}
 
 /// A report dropped by the duplicate rule.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -262,8 +237,8 @@ impl Cache {
     pub fn stacks_of(&self, index: usize) -> crate::stacks::ReportStacks {
         self.stack_ids_of(index)
             .map(|(id, count)| {
-                let (program, key) = &self.stack_names[id as usize];
-                (program.clone(), key.clone(), count)
+                let (program, key) = self.stack_names.get(id);
+                (program.to_string(), key.to_string(), count)
             })
             .collect()
     }
@@ -276,24 +251,11 @@ impl Cache {
         rows.map(|&(_, id, count)| (id, count))
     }
 
-    /// The id of the stack (program, key), added to [`Cache::stack_names`] if new.
-    fn intern(&mut self, program: &str, key: &str) -> u32 {
-        let hash = stack_hash(program, key);
-        let names = &self.stack_names;
-        let same = |id: u32| names[id as usize].0 == program && names[id as usize].1 == key;
-        find_stack(&self.stack_ids, hash, names.len(), same).unwrap_or_else(|| {
-            self.stack_names.push((program.to_string(), key.to_string()));
-            let id = self.stack_names.len() as u32 - 1;
-            self.stack_ids.entry(hash).or_insert(id);
-            id
-        })
-    }
-
     /// Records `stacks` for the record about to be pushed.
     fn push_stacks<'s>(&mut self, stacks: impl IntoIterator<Item = (&'s str, &'s str, u64)>) {
         let index = self.records.len() as u32;
         for (program, key, count) in stacks {
-            let id = self.intern(program, key);
+            let id = self.stack_names.intern(program, key);
             self.stack_counts.push((index, id, count));
         }
     }
@@ -366,7 +328,8 @@ impl Cache {
         let shift = |span: Span, by: usize| (span.0 + by as u32, span.1);
         let (names, skipped, days) = (self.files.names.len(), self.skip_counts.len(), self.days.len());
         let (records, skips) = (self.records.len(), self.skips.len());
-        let ids: Vec<u32> = other.stack_names.iter().map(|(program, key)| self.intern(program, key)).collect();
+        let ids: Vec<u32> =
+            other.stack_names.iter().map(|(program, key)| self.stack_names.intern(program, key)).collect();
         self.files.names.push_str(&other.files.names);
         self.skip_counts.extend_from_slice(&other.skip_counts);
         self.days.extend_from_slice(&other.days);
@@ -403,8 +366,8 @@ impl Cache {
             for (old, count) in from.stack_ids_of(first_in_from + n) {
                 let mut id = ids.0[old as usize];
                 if id == u32::MAX {
-                    let (program, key) = &from.stack_names[old as usize];
-                    id = self.intern(program, key);
+                    let (program, key) = from.stack_names.get(old);
+                    id = self.stack_names.intern(program, key);
                     ids.0[old as usize] = id;
                 }
                 self.stack_counts.push((index, id, count));
@@ -501,7 +464,7 @@ mod tests {
             };
             assert_eq!(view(&first), view(&whole), "split at {split}");
         }
-        let names: Vec<&str> = whole.stack_names.iter().map(|(_, key)| key.as_str()).collect();
+        let names: Vec<&str> = whole.stack_names.iter().map(|(_, key)| key).collect();
         assert_eq!(names, ["s1", "s2", "s3"]);
     }
 

@@ -3,11 +3,12 @@
 
 use rayon::prelude::*;
 
-use super::outcome::{FileOutcome, SeenStacks, StackNames};
+use super::outcome::{FileOutcome, SeenStacks};
 use super::read;
 use super::spool::{Spool, SpoolRef};
 use super::{InputFile, Reason, Record, Skip};
 use crate::cache;
+use crate::cache::StackNames;
 use crate::day::Day;
 use crate::stacks::CachedStacks;
 
@@ -58,7 +59,7 @@ pub(super) fn stacks_in<'c>(
     cache: &'c cache::Cache,
     entries: impl Iterator<Item = Option<&'c cache::FileEntry>>,
 ) -> CachedStacks {
-    let mut stacks = CachedStacks::with_names(cache.stack_names.clone());
+    let mut stacks = CachedStacks::default();
     for (index, entry) in entries.enumerate() {
         let Some(entry) = entry else { continue };
         for (n, r) in cache.record_indices(entry).zip(cache.records_of(entry)) {

@@ -38,9 +38,10 @@ pub use read::Limits;
 pub use reason::Reason;
 use spool::{Spool, SpoolRef};
 
+use cache::StackNames;
 use cache_files::{identities, make_cache, stacks_in, take_from_cache, CacheRow};
 use duplicates::{drop_duplicates, list_duplicates, sort_by_object_name};
-use outcome::{FileOutcome, StackNames};
+use outcome::FileOutcome;
 use parse_files::{spool_units, Reader};
 
 use crate::cache;
@@ -159,6 +160,12 @@ impl Partial {
 impl Ingested {
     pub fn skipped_total(&self) -> u64 {
         self.skipped.iter().sum()
+    }
+
+    /// The stack names (program, key as uploaded) that [`Ingested::cached_stacks`] index:
+    /// those of the new cache, or of the previous one when nothing changed.
+    pub fn stack_names(&self) -> Option<&cache::StackNames> {
+        self.cache.as_ref().or(self.previous.as_ref()).map(|cache| &cache.stack_names)
     }
 
     /// Per key id below `keys`: whether a report the duplicate rule kept has it. A build

@@ -4,7 +4,6 @@
 use rayon::prelude::*;
 
 use super::{read, InputFile, Reason, Record, Skip, DETAILS_PER_FILE};
-use crate::cache;
 
 /// What a share of the files held (folded per thread, then merged).
 #[derive(Default)]
@@ -38,47 +37,13 @@ pub(super) struct FileOutcome {
 }
 
 /// The stacks of one valid report (by file and line): `len` (stack id in a
-/// [`StackNames`], count) pairs from `start` in [`FileOutcome::stack_counts`].
+/// [`crate::cache::StackNames`], count) pairs from `start` in [`FileOutcome::stack_counts`].
 #[derive(Clone, Copy)]
 pub(super) struct SeenStacks {
     pub(super) file: u32,
     pub(super) line: u32,
     pub(super) start: u32,
     pub(super) len: u32,
-}
-
-/// The stack names (program, key) that parsing saw, shared by the threads; an id is
-/// good for this build only (the cache numbers its stacks again, in file order). The
-/// names are kept in one string, for the reason of [`FileOutcome::stack_counts`].
-#[derive(Default)]
-pub(super) struct StackNames {
-    text: String,
-    /// Per id: where its program starts in `text`, and the lengths of program and key.
-    spans: Vec<(u32, u32, u32)>,
-    ids: rustc_hash::FxHashMap<u64, u32>,
-}
-
-impl StackNames {
-    /// The id of the stack (program, key), added if new (as [`cache::Cache`] interns).
-    pub(super) fn intern(&mut self, program: &str, key: &str) -> u32 {
-        let hash = cache::stack_hash(program, key);
-        if let Some(id) = cache::find_stack(&self.ids, hash, self.spans.len(), |id| self.get(id) == (program, key)) {
-            return id;
-        }
-        let start = self.text.len() as u32;
-        self.text.push_str(program);
-        self.text.push_str(key);
-        self.spans.push((start, program.len() as u32, key.len() as u32));
-        let id = self.spans.len() as u32 - 1;
-        self.ids.entry(hash).or_insert(id);
-        id
-    }
-
-    pub(super) fn get(&self, id: u32) -> (&str, &str) {
-        let (start, program, key) = self.spans[id as usize];
-        let (start, program, key) = (start as usize, program as usize, key as usize);
-        (&self.text[start..start + program], &self.text[start + program..start + program + key])
-    }
 }
 
 /// Seconds of one part of ingest, summed over the threads that did it (for `-v`).
@@ -184,21 +149,8 @@ pub(super) fn append_in_parallel(records: &mut Vec<Record>, runs: Vec<Vec<Record
 
 #[cfg(test)]
 mod tests {
-    use super::{append_in_parallel, StackNames};
+    use super::append_in_parallel;
     use crate::ingest::tests::record;
-
-    #[test]
-    fn stack_names_keep_program_and_key_apart() {
-        let mut names = StackNames::default();
-        let ab_c = names.intern("ab", "c\nmain.f:+1");
-        let a_bc = names.intern("a", "bc\nmain.f:+1");
-        assert_ne!(ab_c, a_bc);
-        assert_eq!(names.intern("ab", "c\nmain.f:+1"), ab_c);
-        assert_eq!(names.get(ab_c), ("ab", "c\nmain.f:+1"));
-        assert_eq!(names.get(a_bc), ("a", "bc\nmain.f:+1"));
-        assert_eq!(names.intern("", ""), 2);
-        assert_eq!(names.get(2), ("", ""));
-    }
 
     #[test]
     fn runs_are_appended_in_order_each_record_once() {

@@ -4,12 +4,13 @@
 use rayon::prelude::*;
 
 use super::duplicates::object_name_order;
-use super::outcome::{FileOutcome, SeenStacks, StackNames};
+use super::outcome::{FileOutcome, SeenStacks};
 use super::read::{self, Piece};
 use super::spool::{FileSpool, Spool, SpoolRef};
 use super::validate::{self, Valid};
 use super::{compact, discover, Catalog, IngestOptions, InputFile, Layout, Reason, Record};
 use crate::cache;
+use crate::cache::StackNames;
 use crate::day::Day;
 
 /// Reads files in parallel, one spool unit to a task: what every pass of a build shares.

@@ -74,15 +74,16 @@ impl StacksView {
 /// Appends a stack's counter name and decoded frames, one per line, escaped (control
 /// characters other than newline and tab replaced). Made for each page that lists the
 /// stack (up to seven weeks' pages), not kept: a year of distinct stacks held 0.1 GB of
-/// such markup when it was made once and kept.
+/// such markup when it was made once and kept. The frames are decoded here too.
 fn push_stack_markup(html: &mut String, stack: &Stack) {
     xml::push_text(html, &stack.counter);
-    for frame in stack.frames() {
+    let shown = stack.shown();
+    for frame in shown.frames() {
         html.push('\n');
         xml::push_text(html, frame);
     }
-    if stack.frames_not_shown > 0 {
-        let more = crate::summary::counted(stack.frames_not_shown as u64, "more frame", "more frames");
+    if shown.not_shown > 0 {
+        let more = crate::summary::counted(shown.not_shown as u64, "more frame", "more frames");
         push!(html, "\n… ", more.as_str(), ", not shown");
     }
 }
@@ -143,7 +144,7 @@ mod tests {
     #[test]
     fn a_deep_stack_shows_its_first_frames_and_how_many_more_there_are() {
         let key = format!("crash/crash\n{}", (0..130).map(|i| format!("m.f{i}:+1")).collect::<Vec<_>>().join("\n"));
-        let stack = crate::stacks::Stack::new("gopls".into(), key);
+        let stack = crate::stacks::Stack::new("gopls".into(), &key);
         let mut markup = String::new();
         push_stack_markup(&mut markup, &stack);
         assert!(markup.ends_with("\nm.f127:+1\n… 2 more frames, not shown"), "{markup}");
