@@ -228,8 +228,10 @@ fn shared(names: &mut rustc_hash::FxHashSet<Arc<str>>, name: &str) -> Arc<str> {
 #[derive(Default)]
 struct Builder {
     /// By a hash of (program, key), checked against the stack's own (see
-    /// [`crate::cache::find_stack`]): the stack's texts are kept once, in `stacks`.
-    ids: FxHashMap<u64, u32>,
+    /// [`crate::cache::find_stack`]): the stack's texts are kept once, in `stacks`. Made
+    /// at the first [`Builder::intern`]: a build whose stacks all come from the cache,
+    /// whose names are distinct, needs none.
+    ids: Option<FxHashMap<u64, u32>>,
     /// Program and counter names, each kept once for all the stacks that have it.
     names: rustc_hash::FxHashSet<Arc<str>>,
     stacks: Vec<Stack>,
@@ -241,16 +243,29 @@ impl Builder {
     fn intern(&mut self, program: &str, encoded: &str) -> u32 {
         let hash = key_hash(program, encoded);
         let stacks = &self.stacks;
+        let ids = self.ids.get_or_insert_with(|| {
+            let mut ids = FxHashMap::default();
+            for (id, stack) in stacks.iter().enumerate() {
+                ids.entry(stack.hash()).or_insert(id as u32);
+            }
+            ids
+        });
         let same = |id: u32| *stacks[id as usize].program == *program && *stacks[id as usize].encoded == *encoded;
-        if let Some(id) = crate::cache::find_stack(&self.ids, hash, stacks.len(), same) {
+        if let Some(id) = crate::cache::find_stack(ids, hash, stacks.len(), same) {
             return id;
         }
+        let id = self.add_new(program, encoded);
+        self.ids.as_mut().expect("made above").entry(hash).or_insert(id);
+        id
+    }
+
+    /// Adds the stack (program, key), not looked up: one of the distinct names of the
+    /// cache, added before any stack is interned.
+    fn add_new(&mut self, program: &str, encoded: &str) -> u32 {
         let mut stack = Stack::new(shared(&mut self.names, program), encoded);
         stack.counter = shared(&mut self.names, &stack.counter);
         self.stacks.push(stack);
-        let id = self.stacks.len() as u32 - 1;
-        self.ids.entry(hash).or_insert(id);
-        id
+        self.stacks.len() as u32 - 1
     }
 
     fn push(&mut self, day: Day, x: f64, stack: u32, count: u64) {
@@ -313,8 +328,25 @@ impl StackIndex {
         let to_parse: Vec<&Record> =
             with_stacks.iter().copied().filter(|record| cached.get(record.file, record.line).is_none()).collect();
         let mut builder = Builder::default();
-        // Parsed in parallel a slice at a time, not all at once: a year of distinct stacks
-        // parsed whole held every key twice.
+        // The cache's stacks first, by the cache's ids, each name taken once: the cache's
+        // names are distinct, so none is looked up.
+        let names = ingested.stack_names();
+        let mut ids = vec![u32::MAX; names.map_or(0, |names| names.len())];
+        for record in &with_stacks {
+            for &(name, count) in cached.get(record.file, record.line).unwrap_or_default() {
+                let missing =
+                    || std::io::Error::new(std::io::ErrorKind::InvalidData, "a stack the cache does not name");
+                let id = ids.get_mut(name as usize).ok_or_else(missing)?;
+                if *id == u32::MAX {
+                    let (program, encoded) = names.ok_or_else(missing)?.get(name);
+                    *id = builder.add_new(program, encoded);
+                }
+                builder.push(record.day, record.x, *id, count);
+            }
+        }
+        drop(ids);
+        // Then the others', parsed in parallel a slice at a time, not all at once: a year of
+        // distinct stacks parsed whole held every key twice.
         for slice in to_parse.chunks(4096) {
             let parsed: Vec<(Day, f64, ReportStacks)> = slice
                 .par_iter()
@@ -322,21 +354,6 @@ impl StackIndex {
                 .collect::<std::io::Result<_>>()?;
             for (day, x, report) in parsed {
                 builder.add(day, x, report);
-            }
-        }
-        // The cache's stacks by the cache's ids, each name looked up once.
-        let names = ingested.stack_names();
-        let mut ids = vec![u32::MAX; names.map_or(0, |names| names.len())];
-        for record in with_stacks {
-            for &(name, count) in cached.get(record.file, record.line).unwrap_or_default() {
-                let missing =
-                    || std::io::Error::new(std::io::ErrorKind::InvalidData, "a stack the cache does not name");
-                let id = ids.get_mut(name as usize).ok_or_else(missing)?;
-                if *id == u32::MAX {
-                    let (program, encoded) = names.ok_or_else(missing)?.get(name);
-                    *id = builder.intern(program, encoded);
-                }
-                builder.push(record.day, record.x, *id, count);
             }
         }
         Ok(builder.finish())

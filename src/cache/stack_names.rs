@@ -36,21 +36,39 @@ pub struct StackNames {
     text: String,
     /// Per id: where its program starts in `text`, and the lengths of program and key.
     spans: Vec<(u32, u32, u32)>,
-    /// Ids by [`stack_hash`], for [`StackNames::intern`]; not saved, so a table read back
-    /// from a cache file is only read.
-    ids: rustc_hash::FxHashMap<u64, u32>,
+    /// Ids by [`stack_hash`], for [`StackNames::intern`]: none until the first intern,
+    /// and none again once the table is made ([`StackNames::shrink`]) or read back from a
+    /// cache file, where it is not saved.
+    ids: Option<rustc_hash::FxHashMap<u64, u32>>,
 }
 
 impl StackNames {
     /// The id of the stack (program, key), added if new.
     pub fn intern(&mut self, program: &str, key: &str) -> u32 {
         let hash = stack_hash(program, key);
-        if let Some(id) = find_stack(&self.ids, hash, self.spans.len(), |id| self.get(id) == (program, key)) {
+        if self.ids.is_none() {
+            let mut ids = rustc_hash::FxHashMap::default();
+            for (id, (program, key)) in self.iter().enumerate() {
+                ids.entry(stack_hash(program, key)).or_insert(id as u32);
+            }
+            self.ids = Some(ids);
+        }
+        let ids = self.ids.as_ref().expect("indexed above");
+        if let Some(id) = find_stack(ids, hash, self.spans.len(), |id| self.get(id) == (program, key)) {
             return id;
         }
         let id = self.push(program, key);
-        self.ids.entry(hash).or_insert(id);
+        self.ids.as_mut().expect("indexed above").entry(hash).or_insert(id);
         id
+    }
+
+    /// Frees what only interning needs, the ids by hash and the spare capacity, once the
+    /// table is made (a million names take 30 MB of ids); an intern after it indexes the
+    /// names again.
+    pub fn shrink(&mut self) {
+        self.ids = None;
+        self.text.shrink_to_fit();
+        self.spans.shrink_to_fit();
     }
 
     /// Adds (program, key) as the next id, not looked up.
@@ -132,6 +150,11 @@ mod tests {
         assert_eq!(names.intern("", ""), 2);
         assert_eq!(names.get(2), ("", ""));
         assert_eq!(names.len(), 3);
+        // Made, then interned again: the same ids, nothing added twice.
+        names.shrink();
+        assert_eq!(names.intern("a", "bc\nmain.f:+1"), a_bc);
+        assert_eq!(names.intern("x", "y"), 3);
+        assert_eq!(names.len(), 4);
     }
 
     #[test]
@@ -143,8 +166,9 @@ mod tests {
         let pairs: Vec<(String, String)> = names.iter().map(|(p, k)| (p.to_string(), k.to_string())).collect();
         let bytes = postcard::to_allocvec(&names).unwrap();
         assert_eq!(bytes, postcard::to_allocvec(&pairs).unwrap());
-        let back: StackNames = postcard::from_bytes(&bytes).unwrap();
+        let mut back: StackNames = postcard::from_bytes(&bytes).unwrap();
         assert_eq!(back.iter().collect::<Vec<_>>(), names.iter().collect::<Vec<_>>());
+        assert_eq!(back.intern("go", "é\n\".g:2"), 1, "a table read back finds its names");
         // Cut short: an error, not a shorter table.
         assert!(postcard::from_bytes::<StackNames>(&bytes[..bytes.len() - 3]).is_err());
     }

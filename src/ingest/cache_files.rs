@@ -137,6 +137,7 @@ pub(super) fn make_cache(
     let half = files.len() / 2;
     let (mut cache, second) = rayon::join(|| tables.fill(0..half, files.len()), || tables.fill(half..files.len(), 0));
     cache.append(second);
+    cache.stack_names.shrink();
     cache
 }
 

@@ -313,11 +313,17 @@ pub fn ingest(
         (records, others) = records.into_iter().partition(|r| needed.contains(&r.day));
         stack_records.extend(others.into_iter().filter(|r: &Record| r.has_stacks));
     }
-    let names = stack_names.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let mut names = stack_names.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner);
+    names.shrink(); // Only read from now on.
     let cached = previous.as_ref().map(|p| (&p.cache, reuse.as_slice()));
     let cache_files = (files.as_slice(), now.ids.as_slice());
     let ((new_cache, cache_seconds), ((records, dropped), rule_seconds)) = rayon::join(
-        || timed(|| make_new_cache.then(|| make_cache(rows, &mut outcome, cache_files, (&spool, &names), cached))),
+        || {
+            let cache =
+                timed(|| make_new_cache.then(|| make_cache(rows, &mut outcome, cache_files, (&spool, &names), cached)));
+            drop(names); // The new cache has every name: freed before the stack pages take theirs.
+            cache
+        },
         || {
             timed(|| {
                 let dropped = drop_duplicates(&mut records);
