@@ -36,29 +36,45 @@ fn key_hash(program: &str, encoded: &str) -> u64 {
 /// too) is split at its last `.`; a line whose part before it is exactly `"` gets the
 /// last full path instead; a line with another path sets the last path.
 pub fn decode(encoded: &str) -> String {
-    let lines: Vec<std::borrow::Cow<'_, str>> = decoded_lines(encoded).collect();
-    lines.join("\n")
+    let mut decoded = String::with_capacity(encoded.len());
+    for (i, (path, rest)) in decoded_lines(encoded).enumerate() {
+        if i > 0 {
+            decoded.push('\n');
+        }
+        decoded.push_str(path);
+        decoded.push_str(rest);
+    }
+    decoded
 }
 
-/// The lines of [`decode`], one at a time, each borrowed from `encoded` unless a ditto
-/// mark was expanded in it.
-fn decoded_lines(encoded: &str) -> impl Iterator<Item = std::borrow::Cow<'_, str>> {
-    use std::borrow::Cow;
-    let stack = encoded.contains('\n'); // else not a stack counter: unchanged
+/// The lines of [`decode`], one at a time, each as two parts borrowed from `encoded`: the
+/// path a ditto mark stands for (else empty), and the rest of the line.
+fn decoded_lines(encoded: &str) -> impl Iterator<Item = (&str, &str)> {
+    let stack = encoded.as_bytes().contains(&b'\n'); // else not a stack counter: unchanged
     let mut last_path = ""; // empty or ends with `.`
     encoded.split('\n').map(move |line| {
         let Some((path, rest)) = line.rsplit_once('.').filter(|_| stack) else {
-            return Cow::Borrowed(line); // no path: unchanged
+            return ("", line); // no path: unchanged
         };
-        if path.is_empty() {
-            Cow::Borrowed(line)
-        } else if path == "\"" {
-            Cow::Owned(format!("{last_path}{rest}"))
+        if path == "\"" {
+            (last_path, rest)
         } else {
-            last_path = &line[..path.len() + 1];
-            Cow::Borrowed(line)
+            if !path.is_empty() {
+                last_path = &line[..path.len() + 1];
+            }
+            ("", line)
         }
     })
+}
+
+/// Appends `path` then `rest`, cut to [`MAX_FRAME_CHARS`] characters as [`cut`] cuts.
+fn push_cut(text: &mut String, (path, rest): (&str, &str)) {
+    if path.len() + rest.len() <= MAX_FRAME_CHARS {
+        text.push_str(path); // no more bytes than the bound, so no more characters
+        text.push_str(rest);
+    } else {
+        text.push_str(&cut(&[path, rest].concat(), MAX_FRAME_CHARS));
+    }
 }
 
 /// A stack shows at most this many frames: a client's stacks are as deep as its config's
@@ -106,20 +122,21 @@ impl Shown {
 
 impl Stack {
     pub fn new(program: Arc<str>, encoded: &str) -> Stack {
-        let name = decoded_lines(encoded).next().unwrap_or_default();
-        Stack { program, counter: cut(&name, MAX_FRAME_CHARS).into(), encoded: encoded.into() }
+        let mut counter = String::new();
+        push_cut(&mut counter, decoded_lines(encoded).next().unwrap_or_default());
+        Stack { program, counter: counter.into(), encoded: encoded.into() }
     }
 
     /// The frames shown, decoded from the key.
     pub fn shown(&self) -> Shown {
-        let mut frames: Vec<std::borrow::Cow<'_, str>> = decoded_lines(&self.encoded).skip(1).collect();
-        while frames.last().is_some_and(|f| f.is_empty()) {
+        let mut frames: Vec<(&str, &str)> = decoded_lines(&self.encoded).skip(1).collect();
+        while frames.last().is_some_and(|(path, rest)| path.is_empty() && rest.is_empty()) {
             frames.pop();
         }
         let not_shown = frames.len().saturating_sub(MAX_FRAMES_SHOWN);
         let (mut text, mut ends) = (String::new(), Vec::with_capacity(frames.len().min(MAX_FRAMES_SHOWN)));
-        for frame in frames.iter().take(MAX_FRAMES_SHOWN) {
-            text.push_str(&cut(frame, MAX_FRAME_CHARS));
+        for &frame in frames.iter().take(MAX_FRAMES_SHOWN) {
+            push_cut(&mut text, frame);
             ends.push(text.len() as u32);
         }
         Shown { text, ends, not_shown }
