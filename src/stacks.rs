@@ -271,18 +271,20 @@ impl Builder {
         if let Some(id) = crate::cache::find_stack(ids, hash, stacks.len(), same) {
             return id;
         }
-        let id = self.add_new(program, encoded);
-        self.ids.as_mut().expect("made above").entry(hash).or_insert(id);
-        id
+        self.add_new(program, encoded)
     }
 
-    /// Adds the stack (program, key), not looked up: one of the distinct names of the
-    /// cache, added before any stack is interned.
+    /// Adds the stack (program, key) without looking it up: for names known to be new,
+    /// such as the cache's, which are distinct.
     fn add_new(&mut self, program: &str, encoded: &str) -> u32 {
         let mut stack = Stack::new(shared(&mut self.names, program), encoded);
         stack.counter = shared(&mut self.names, &stack.counter);
+        let id = self.stacks.len() as u32;
+        if let Some(ids) = &mut self.ids {
+            ids.entry(stack.hash()).or_insert(id);
+        }
         self.stacks.push(stack);
-        self.stacks.len() as u32 - 1
+        id
     }
 
     fn push(&mut self, day: Day, x: f64, stack: u32, count: u64) {
@@ -603,6 +605,18 @@ mod tests {
             (Day(20_000), 0.2, vec![s("p", &other, 1)]),
         ]);
         assert_eq!(index.stacks.len(), 2);
+    }
+
+    #[test]
+    fn a_stack_added_unlooked_is_found_by_a_later_intern_and_the_other_way_round() {
+        let mut builder = Builder::default();
+        let cached = builder.add_new("p", "crash/crash\nm.f:+1");
+        assert_eq!(builder.intern("p", "crash/crash\nm.f:+1"), cached, "the map is made from the stacks so far");
+        let parsed = builder.intern("p", "crash/crash\nm.g:+1");
+        let later = builder.add_new("p", "crash/crash\nm.h:+1");
+        assert_eq!(builder.intern("p", "crash/crash\nm.h:+1"), later, "the map follows what is added");
+        assert_eq!(builder.intern("q", "crash/crash\nm.f:+1"), 3, "another program's stack is another stack");
+        assert_eq!((builder.stacks.len(), parsed), (4, 1));
     }
 
     fn first_frame(stack: &Stack) -> String {
