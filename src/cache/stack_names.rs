@@ -71,12 +71,14 @@ impl StackNames {
         self.spans.shrink_to_fit();
     }
 
-    /// Adds (program, key) as the next id, not looked up.
+    /// Adds (program, key) as the next id, not looked up. Past 4 GiB of names (far past any
+    /// memory a build is meant to use) it panics rather than store a wrapped span.
     fn push(&mut self, program: &str, key: &str) -> u32 {
-        let start = self.text.len() as u32;
+        let start = self.text.len();
+        assert!(start + program.len() + key.len() <= u32::MAX as usize, "a table of stack names under 4 GiB");
         self.text.push_str(program);
         self.text.push_str(key);
-        self.spans.push((start, program.len() as u32, key.len() as u32));
+        self.spans.push((start as u32, program.len() as u32, key.len() as u32));
         self.spans.len() as u32 - 1
     }
 

@@ -38,13 +38,13 @@ pub use read::Limits;
 pub use reason::Reason;
 use spool::{Spool, SpoolRef};
 
-use cache::StackNames;
 use cache_files::{identities, make_cache, stacks_in, take_from_cache, CacheRow};
 use duplicates::{drop_duplicates, list_duplicates, sort_by_object_name};
 use outcome::FileOutcome;
 use parse_files::{spool_units, Reader};
 
 use crate::cache;
+use crate::cache::StackNames;
 use crate::day::Day;
 use crate::stacks::CachedStacks;
 
