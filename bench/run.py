@@ -80,6 +80,21 @@ def generate(data_dir: Path, days: int, per_day: int):
     return sets, late, padded
 
 
+def warn_if_page_cache_is_empty():
+    """Says so when most of the memory is free: on a newly started virtual machine whose host
+    backs memory on first touch, every page the builds write into the page cache is then a
+    fresh one, and the full builds measure the host (the README's performance section)."""
+    try:
+        info = dict(line.split(":", 1) for line in Path("/proc/meminfo").read_text().splitlines())
+        free, total = (int(info[k].split()[0]) for k in ("MemFree", "MemTotal"))
+    except (OSError, KeyError, ValueError):
+        return
+    if free > total / 2:
+        print(f"note: {free // 1024} of {total // 1024} MiB free: on a newly started virtual machine, fill "
+              "the page cache first (a file of most of the free memory, written with dd and kept), or "
+              "the full builds measure the host backing fresh pages", flush=True)
+
+
 def day_after(n):
     import datetime
     return (datetime.date(2025, 1, 1) + datetime.timedelta(days=n)).isoformat()
@@ -384,6 +399,7 @@ def main():
         except ImportError:
             print("(python3 -m pip install duckdb for the DuckDB comparison; skipping it)")
             duck = False
+    warn_if_page_cache_is_empty()
     rows = []
     for layout in args.layouts.split(","):
         data, extra_day = sets[layout]
