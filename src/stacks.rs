@@ -22,16 +22,6 @@ use crate::day::Day;
 use crate::ingest::{report, Ingested, Record};
 use crate::summary::cut;
 
-/// What identifies a stack: a hash of its program and its key as uploaded (the low half
-/// of a 128-bit hash, as the page memo has always taken it).
-fn key_hash(program: &str, encoded: &str) -> u64 {
-    let mut hash = xxhash_rust::xxh3::Xxh3::new();
-    hash.update(program.as_bytes());
-    hash.update(&[0]);
-    hash.update(encoded.as_bytes());
-    hash.digest128() as u64
-}
-
 /// Expands `"` ditto marks, exactly as Go's `DecodeStack` does: every line (the name
 /// too) is split at its last `.`; a line whose part before it is exactly `"` gets the
 /// last full path instead; a line with another path sets the last path.
@@ -142,9 +132,10 @@ impl Stack {
         Shown { text, ends, not_shown }
     }
 
-    /// A hash of the program and the key as uploaded: what identifies the stack.
+    /// A hash of the program and the key as uploaded: what identifies the stack (the hash
+    /// a table of stack names finds it by).
     fn hash(&self) -> u64 {
-        key_hash(&self.program, &self.encoded)
+        crate::cache::stack_hash(&self.program, &self.encoded)
     }
 }
 
@@ -258,7 +249,7 @@ struct Builder {
 impl Builder {
     /// The id of the stack (program, key), new if it was not seen.
     fn intern(&mut self, program: &str, encoded: &str) -> u32 {
-        let hash = key_hash(program, encoded);
+        let hash = crate::cache::stack_hash(program, encoded);
         let stacks = &self.stacks;
         let ids = self.ids.get_or_insert_with(|| {
             let mut ids = FxHashMap::default();
@@ -351,10 +342,9 @@ impl StackIndex {
         // names are distinct, so none is looked up.
         let names = ingested.stack_names();
         let mut ids = vec![u32::MAX; names.map_or(0, |names| names.len())];
+        let missing = || std::io::Error::new(std::io::ErrorKind::InvalidData, "a stack the cache does not name");
         for record in &with_stacks {
             for &(name, count) in cached.get(record.file, record.line).unwrap_or_default() {
-                let missing =
-                    || std::io::Error::new(std::io::ErrorKind::InvalidData, "a stack the cache does not name");
                 let id = ids.get_mut(name as usize).ok_or_else(missing)?;
                 if *id == u32::MAX {
                     let (program, encoded) = names.ok_or_else(missing)?.get(name);

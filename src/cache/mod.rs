@@ -14,8 +14,8 @@ mod file;
 mod stack_names;
 
 pub use file::{file_in, fingerprint, load, partial_file, save, start_save, Saving};
-pub(crate) use stack_names::find_stack;
 pub use stack_names::StackNames;
+pub(crate) use stack_names::{find_stack, stack_hash};
 
 use std::collections::BTreeMap;
 use std::fs;
