@@ -281,11 +281,9 @@ fn read(run: &mut Run<'_>, looked: Looked) -> Result<Read, BuildError> {
     let (spool_parent, spool_prefix) = crate::site::spool_prefix(&opts.site);
     let spool = (spool_parent.as_path(), spool_prefix.as_str());
     let mut analysis = analyse_with(opts, looked.found, looked.configs, spool, previous, keep)?;
-    let key = match (&analysis.ingested.stats, looked.defer_key) {
-        (Some(stats), true) => {
-            let ingested = &analysis.ingested;
-            let inputs =
-                crate::snapshot::Inputs { files: &ingested.files, stats, unrecognised: &ingested.unrecognised };
+    let key = match (analysis.ingested.stats_digest, looked.defer_key) {
+        (Some(stats_digest), true) => {
+            let inputs = crate::snapshot::Inputs { stats_digest, unrecognised: &analysis.ingested.unrecognised };
             crate::snapshot::inputs_key(opts, inputs, config_texts(&analysis.configs))
         }
         _ => looked.key,

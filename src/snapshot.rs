@@ -20,7 +20,7 @@ use walkdir::WalkDir;
 
 use crate::build::BuildOptions;
 use crate::cache::FileStat;
-use crate::ingest::discover::{Discovery, InputFile, Unrecognised};
+use crate::ingest::discover::{Discovery, Unrecognised};
 use crate::summary::Summary;
 
 const FILE: &str = "snapshot.json";
@@ -35,20 +35,20 @@ pub struct Snapshot {
     pub summary: Summary,
 }
 
-/// The data entries a build reads: its input files with their stats, and the rest.
+/// The data entries a build reads: its input files, as the digest of their paths and
+/// stats ([`crate::ingest::stats_digest`]; `None` when a stat failed), and the rest.
 #[derive(Clone, Copy)]
 pub struct Inputs<'a> {
-    pub files: &'a [InputFile],
-    pub stats: &'a [io::Result<FileStat>],
+    pub stats_digest: Option<u64>,
     pub unrecognised: &'a [Unrecognised],
 }
 
 impl<'a> Inputs<'a> {
     /// The entries `found`, with their stats (taken now, unless already taken).
     pub fn of(found: &'a mut Discovery) -> Inputs<'a> {
-        found.with_stats();
-        let stats = found.stats.as_deref().expect("just taken");
-        Inputs { files: &found.files, stats, unrecognised: &found.unrecognised }
+        let (files, stats) = found.with_stats();
+        let stats_digest = crate::ingest::stats_digest(files, stats);
+        Inputs { stats_digest, unrecognised: &found.unrecognised }
     }
 }
 
@@ -76,14 +76,7 @@ pub fn inputs_key(opts: &BuildOptions, inputs: Inputs<'_>, configs: [Option<&str
     {
         hash.update(&dir.map_or(Some(0), tree_hash)?.to_le_bytes());
     }
-    for (file, stat) in inputs.files.iter().zip(inputs.stats) {
-        let stat = stat.as_ref().ok()?;
-        hash.update(file.rel().as_bytes());
-        hash.update(&[0]);
-        for n in [stat.size, stat.mtime_ns as u64, stat.inode, stat.ctime_ns as u64] {
-            hash.update(&n.to_le_bytes());
-        }
-    }
+    hash.update(&inputs.stats_digest?.to_le_bytes());
     for entry in inputs.unrecognised {
         hash.update(format!("{}\0{}\0", entry.path, entry.why).as_bytes());
     }

@@ -251,13 +251,15 @@ fn seen_for<'s>(
     seen.next_if(|s| (s.file, s.line) == (r.file, r.line))
 }
 
-/// The stat of each of `files`: as opened when it was read (`opened`, drained), by its
+/// The stat of each of `files`: as opened when it was read (`opened`, emptied and freed), by its
 /// path when it was not; and the hash of its content when reading took it.
 pub(super) type Identities = (Vec<std::io::Result<cache::FileStat>>, Vec<Option<u64>>);
 pub(super) fn identities(files: &[InputFile], opened: &mut Vec<(u32, read::FileRead)>) -> Identities {
     let mut stats: Vec<Option<cache::FileStat>> = vec![None; files.len()];
     let mut hashes = vec![None; files.len()];
-    for (index, read) in opened.drain(..) {
+    // Taken, not drained: drained, its buffer (56 bytes a file) stayed allocated through
+    // the making of the cache, the peak of a build.
+    for (index, read) in std::mem::take(opened) {
         stats[index as usize] = Some(read.stat);
         hashes[index as usize] = read.hash;
     }
@@ -271,9 +273,28 @@ pub(super) fn identities(files: &[InputFile], opened: &mut Vec<(u32, read::FileR
 
 #[cfg(test)]
 mod tests {
-    use super::{make_cache, CacheRow, FileOutcome, SeenStacks, Spool, StackNames};
+    use super::{identities, make_cache, CacheRow, FileOutcome, SeenStacks, Spool, StackNames};
     use crate::day::Day;
     use crate::ingest::{InputFile, Layout, Record};
+
+    #[test]
+    fn identities_take_the_stats_as_opened_and_free_them_or_stat_the_rest() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = |name: &str, size: usize| {
+            let path = dir.path().join(name);
+            std::fs::write(&path, vec![b' '; size]).unwrap();
+            InputFile::new(path, name, Layout::Merged, false)
+        };
+        let files = [file("2026-01-01.json", 1), file("2026-01-02.json", 2)];
+        let as_opened = crate::cache::FileStat { size: 7, mtime_ns: 1, inode: 2, ctime_ns: 3 };
+        let mut opened = Vec::with_capacity(100);
+        opened.push((1, crate::ingest::read::FileRead { stat: as_opened, hash: Some(9) }));
+        let (stats, hashes) = identities(&files, &mut opened);
+        assert_eq!(stats[0].as_ref().unwrap().size, 1, "not opened: stat'ed by its path");
+        assert_eq!(*stats[1].as_ref().unwrap(), as_opened);
+        assert_eq!(hashes, [None, Some(9)]);
+        assert_eq!(opened.capacity(), 0, "the stats as opened are freed, not only drained");
+    }
 
     #[test]
     fn the_cache_takes_the_stacks_parsing_saw_and_reads_back_any_other() {

@@ -42,7 +42,12 @@ enum Names {
 impl InputFile {
     pub fn new(path: PathBuf, rel: &str, layout: Layout, gzip: bool) -> InputFile {
         let names = match path.into_os_string().into_string() {
-            Ok(path) if path.ends_with(rel) => Names::Tail { rel_at: path.len() - rel.len(), path },
+            Ok(mut path) if path.ends_with(rel) => {
+                // A path joined from its folder's has room to spare, about half its length
+                // again: a million of them held through the build.
+                path.shrink_to_fit();
+                Names::Tail { rel_at: path.len() - rel.len(), path }
+            }
             Ok(path) => Names::Apart { path: path.into(), rel: rel.into() },
             Err(path) => Names::Apart { path: path.into(), rel: rel.into() },
         };
@@ -90,6 +95,22 @@ impl Discovery {
         let stats = self.stats.get_or_insert_with(|| stat_by_folder(files));
         (files, stats)
     }
+}
+
+/// A digest of `files`' relative paths and `stats`, in order: what a snapshot's key holds of
+/// DATA's files, so that a million stats need not be kept until it is made. `None` when a
+/// stat failed.
+pub fn stats_digest(files: &[InputFile], stats: &[std::io::Result<crate::cache::FileStat>]) -> Option<u64> {
+    let mut hash = xxhash_rust::xxh3::Xxh3::new();
+    for (file, stat) in files.iter().zip(stats) {
+        let stat = stat.as_ref().ok()?;
+        hash.update(file.rel().as_bytes());
+        hash.update(&[0]);
+        for n in [stat.size, stat.mtime_ns as u64, stat.inode, stat.ctime_ns as u64] {
+            hash.update(&n.to_le_bytes());
+        }
+    }
+    Some(hash.digest())
 }
 
 /// The stat of each file (sorted by `rel`), in parallel, folder by folder: each file is
@@ -438,6 +459,27 @@ mod tests {
             assert_eq!((file.path(), file.rel()), (path, rel));
             assert_eq!(matches!(file.names, Names::Tail { .. }), one_string, "{rel}");
         }
+        // A path joined with room to spare keeps none of it.
+        let mut roomy = PathBuf::with_capacity(200);
+        roomy.push("/d/2026-01-01/0.5.json");
+        match InputFile::new(roomy, "2026-01-01/0.5.json", Layout::Upload, false).names {
+            Names::Tail { path, .. } => assert_eq!(path.capacity(), path.len()),
+            Names::Apart { .. } => panic!("a plain name is held in one string"),
+        }
+    }
+
+    #[test]
+    fn the_stats_digest_follows_every_path_and_stat_and_fails_with_a_stat() {
+        let stat = |size| crate::cache::FileStat { size, mtime_ns: 1, inode: 2, ctime_ns: 3 };
+        let file = |rel: &str| InputFile::new(PathBuf::from(format!("/d/{rel}")), rel, Layout::Upload, false);
+        let files = [file("2026-01-01/0.1.json"), file("2026-01-01/0.2.json")];
+        let digest = stats_digest(&files, &[Ok(stat(1)), Ok(stat(2))]).unwrap();
+        assert_eq!(stats_digest(&files, &[Ok(stat(1)), Ok(stat(2))]), Some(digest), "the same for the same");
+        assert_ne!(stats_digest(&files, &[Ok(stat(1)), Ok(stat(3))]), Some(digest), "a size changed");
+        let renamed = [file("2026-01-01/0.1.json"), file("2026-01-01/0.3.json")];
+        assert_ne!(stats_digest(&renamed, &[Ok(stat(1)), Ok(stat(2))]), Some(digest), "a file renamed");
+        let lost = std::io::Error::from(std::io::ErrorKind::NotFound);
+        assert_eq!(stats_digest(&files, &[Ok(stat(1)), Err(lost)]), None);
     }
 
     #[test]

@@ -32,7 +32,7 @@ use std::path::Path;
 use rayon::prelude::*;
 
 pub use catalog::Catalog;
-pub use discover::{Discovery, InputFile, Layout, Unrecognised};
+pub use discover::{stats_digest, Discovery, InputFile, Layout, Unrecognised};
 pub use duplicates::object_name_order;
 pub use read::Limits;
 pub use reason::Reason;
@@ -94,8 +94,9 @@ pub const DETAILS_PER_FILE: usize = 100;
 /// Everything ingest found.
 pub struct Ingested {
     pub files: Vec<InputFile>,
-    /// The stat of every file, when asked for ([`IngestOptions::keep_stats`]).
-    pub stats: Option<Vec<std::io::Result<cache::FileStat>>>,
+    /// The digest of every file's path and stat ([`stats_digest`]), when asked for
+    /// ([`IngestOptions::keep_stats`]); `None` in it when a stat failed.
+    pub stats_digest: Option<Option<u64>>,
     pub unrecognised: Vec<Unrecognised>,
     /// Valid reports, one per (day, X), sorted by day then object name `<Week>/<%g X>.json`.
     pub records: Vec<Record>,
@@ -254,9 +255,9 @@ pub fn ingest(
         Some(previous) => incremental::identify(&mut found, previous),
         None => incremental::Identified { ids: Vec::new(), entries: vec![None; found.files.len()] },
     };
-    // Stats taken by `identify` are returned when asked for; without a previous build,
-    // those of the files as opened are (below).
-    let mut stats = found.stats.take().filter(|_| options.keep_stats);
+    // The digest of the stats `identify` took is returned when asked for; without a
+    // previous build, that of the files' stats as opened is (below).
+    let mut digest = found.stats.take().filter(|_| options.keep_stats).map(|s| stats_digest(&found.files, &s));
     let files = &found.files;
     let identified = started.elapsed().as_secs_f64();
     options.progress.set_length(files.len() as u64);
@@ -279,7 +280,11 @@ pub fn ingest(
         if options.make_cache {
             now.ids = incremental::ids_of(files, &opened, &hashes);
         }
-        stats = Some(opened).filter(|_| options.keep_stats);
+        // Only their digest is kept: the stats themselves, 40 bytes a file, would be held
+        // through the making of the cache, the peak of a build.
+        if options.keep_stats {
+            digest = Some(stats_digest(files, &opened));
+        }
     }
     // A file that could not be read for a reason outside it is cached under an identity
     // no file has, so the next build reads it again.
@@ -365,7 +370,7 @@ pub fn ingest(
     ];
     let mut ingested = Ingested {
         files: found.files,
-        stats,
+        stats_digest: digest,
         unrecognised: found.unrecognised,
         records: Vec::new(),
         reports_read: outcome.reports,
