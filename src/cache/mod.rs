@@ -347,6 +347,57 @@ impl Cache {
         }));
     }
 
+    /// How many of its stack names the first `files` files' records use, when those are
+    /// the first names, numbered in the order the records first use them, as a cache made
+    /// of these files alone numbers them (always, for a cache this tool made); `None`
+    /// otherwise.
+    pub fn names_of_first(&self, files: usize) -> Option<usize> {
+        let records = files.checked_sub(1).map_or(0, |last| {
+            let (start, len) = self.files.entries[last].records;
+            (start + len) as usize
+        });
+        let mut used = 0;
+        for &(record, id, _) in &self.stack_counts {
+            if record as usize >= records {
+                break;
+            }
+            match (id as usize).cmp(&used) {
+                std::cmp::Ordering::Equal => used += 1,
+                std::cmp::Ordering::Greater => return None,
+                std::cmp::Ordering::Less => {}
+            }
+        }
+        Some(used)
+    }
+
+    /// Keeps the entries of the first `ids.len()` files, with their identities now
+    /// (`ids`), and what they hold, and nothing of the build that made it: the cache those
+    /// files alone make, with [`Cache::names_of_first`] as `names`. A rebuild's cache is the
+    /// previous one so cut where its first changed file was, with the rest appended
+    /// ([`Cache::append`]), rather than a copy of a million entries.
+    pub fn keep_first(&mut self, ids: &[(FileStat, u64)], names: usize) {
+        let end = |span: Span| (span.0 + span.1) as usize;
+        let ends = match ids.len().checked_sub(1).map(|last| self.files.entries[last]) {
+            Some(last) => [end(last.rel), end(last.skipped), end(last.days), end(last.records), end(last.skips)],
+            None => [0; 5],
+        };
+        let [name_bytes, skipped, days, records, skips] = ends;
+        self.files.entries.truncate(ids.len());
+        for (entry, &(stat, hash)) in self.files.entries.iter_mut().zip(ids) {
+            (entry.stat, entry.hash) = (stat, hash);
+        }
+        self.files.names.truncate(name_bytes);
+        self.skip_counts.truncate(skipped);
+        self.days.truncate(days);
+        self.records.truncate(records);
+        self.skips.truncate(skips);
+        let counts = self.stack_counts.partition_point(|&(record, _, _)| (record as usize) < records);
+        self.stack_counts.truncate(counts);
+        self.stack_names.truncate(names);
+        (self.sets, self.duplicates, self.uploaders) = Default::default();
+        (self.data_files, self.outputs) = Default::default();
+    }
+
     /// Appends `entry` of the cache `from` as it is, with the file's identity now.
     /// `ids` maps `from`'s stack ids to this cache's: keep one for every copy from `from`.
     pub fn copy_file(&mut self, from: &Cache, ids: &mut StackIds, entry: &FileEntry, (stat, hash): (FileStat, u64)) {
@@ -463,9 +514,48 @@ mod tests {
                 format!("{:?}", entries.collect::<Vec<_>>())
             };
             assert_eq!(view(&first), view(&whole), "split at {split}");
+            // The whole cut after `split` files, the rest appended, is the whole again.
+            let mut cut = whole.clone();
+            let names = cut.names_of_first(split).expect("numbered as first used");
+            assert_eq!(names, [0, 1, 2, 3, 3][split], "names the first {split} files use");
+            let ids: Vec<(FileStat, u64)> = (0..split).map(|i| (FileStat::default(), i as u64)).collect();
+            cut.keep_first(&ids, names);
+            let mut rest = Cache::default();
+            (split..4).for_each(|i| add(&mut rest, i));
+            cut.append(rest);
+            assert_eq!(bytes(&cut), bytes(&whole), "cut at {split}");
+            assert_eq!(view(&cut), view(&whole), "cut at {split}");
         }
         let names: Vec<&str> = whole.stack_names.iter().map(|(_, key)| key).collect();
         assert_eq!(names, ["s1", "s2", "s3"]);
+    }
+
+    #[test]
+    fn a_cache_cut_keeps_its_first_files_with_their_identities_now_and_nothing_of_its_build() {
+        let mut cut = sample();
+        let now = (FileStat { size: 10, mtime_ns: 6, inode: 8, ctime_ns: 12 }, 99);
+        let names = cut.names_of_first(1).unwrap();
+        assert_eq!(names, 2, "the sample's two stacks");
+        cut.keep_first(&[now], names);
+        let entry = cut.files()[0];
+        assert_eq!((entry.stat, entry.hash), now);
+        let whole = sample();
+        assert_eq!(cut.records_of(&entry), whole.records_of(&whole.files()[0]));
+        assert_eq!(cut.stacks_of(1), whole.stacks_of(1));
+        assert!(
+            cut.sets.is_empty() && cut.duplicates.is_empty() && cut.data_files.is_empty() && cut.outputs.is_empty()
+        );
+        // Cut before any file: nothing is left.
+        let mut empty = sample();
+        empty.keep_first(&[], empty.names_of_first(0).unwrap());
+        assert_eq!(postcard::to_allocvec(&empty).unwrap(), postcard::to_allocvec(&Cache::default()).unwrap());
+        // A name not first used by the first file's records: such a cache is not cut.
+        let mut odd = Cache::default();
+        odd.stack_names.intern("cmd/go", "never-used");
+        let facts = FileFacts { rel: "a.json", days: &[1], ..FileFacts::default() };
+        let record = CachedRecord { day: 1, x: 0.5, line: 0, has_programs: true };
+        odd.push_file(facts, [(record, vec![("cmd/go", "s", 1)])], []);
+        assert_eq!(odd.names_of_first(1), None);
     }
 
     #[test]

@@ -82,6 +82,15 @@ impl StackNames {
         self.spans.len() as u32 - 1
     }
 
+    /// Keeps the first `len` names (all when there are fewer).
+    pub fn truncate(&mut self, len: usize) {
+        if let Some(&(start, _, _)) = self.spans.get(len) {
+            self.text.truncate(start as usize);
+        }
+        self.spans.truncate(len);
+        self.ids = None;
+    }
+
     /// The (program, key) of `id`.
     pub fn get(&self, id: u32) -> (&str, &str) {
         let (start, program, key) = self.spans[id as usize];

@@ -90,13 +90,15 @@ impl CacheRow {
 
 /// The cache of this build's outcomes, per file (before the duplicate rule), from `rows`
 /// (every record's [`CacheRow`]) and the skips and stacks of `outcome`. Files reused from
-/// a previous cache (`cached`) are copied from it.
+/// a previous cache (`cached`, with the index of each file's entry in it, when reused)
+/// are taken from it: the first ones, as long as they are its first entries, by keeping
+/// them in place ([`cache::Cache::keep_first`]), the others copied.
 pub(super) fn make_cache(
     mut rows: Vec<CacheRow>,
     outcome: &mut FileOutcome,
     (files, ids): (&[InputFile], &[(cache::FileStat, u64)]),
     (spool, names): (&Spool, &StackNames),
-    cached: Option<(&cache::Cache, &[Option<&cache::FileEntry>])>,
+    cached: Option<(cache::Cache, &[Option<u32>])>,
 ) -> cache::Cache {
     // Usually sorted already (see `FileOutcome::flatten`).
     if !rows.is_sorted_by_key(|r| (r.file, r.line)) {
@@ -120,6 +122,11 @@ pub(super) fn make_cache(
             |r: &&CacheRow| ((r.file, r.line), crate::stacks::stacks_in_spool(spool, r.text).unwrap_or_default());
         missing.par_iter().map(read_back).collect()
     };
+    let (mut previous, reuse) = cached.unzip();
+    // The first files that are the previous cache's first entries, reused: kept in place
+    // when its stacks are numbered as these files alone number them.
+    let kept = reuse.map_or(0, |reuse| reuse.iter().enumerate().take_while(|&(i, r)| *r == Some(i as u32)).count());
+    let kept = previous.as_ref().and_then(|p| Some((kept, p.names_of_first(kept)?)));
     let tables = CacheInputs {
         files,
         ids,
@@ -130,13 +137,17 @@ pub(super) fn make_cache(
         names,
         missing: &missing,
         skips_by_path: &skips_by_path,
-        cached,
+        cached: previous.as_ref().zip(reuse),
     };
-    // Two halves of the files, each on a core, the second then appended to the first: the
-    // cache is the one a single pass makes (stack ids numbered in first-seen order).
-    let half = files.len() / 2;
-    let (mut cache, second) = rayon::join(|| tables.fill(0..half, files.len()), || tables.fill(half..files.len(), 0));
-    cache.append(second);
+    let rest = tables.fill_in_halves(kept.map_or(0, |(files, _)| files)..files.len());
+    let mut cache = match (previous.as_mut(), kept) {
+        (Some(previous), Some((files, names))) => {
+            previous.keep_first(&ids[..files], names);
+            previous.append(rest);
+            std::mem::take(previous)
+        }
+        _ => rest,
+    };
     cache.stack_names.shrink();
     cache
 }
@@ -153,10 +164,21 @@ struct CacheInputs<'a> {
     names: &'a StackNames,
     missing: &'a rustc_hash::FxHashMap<(u32, u32), crate::stacks::ReportStacks>,
     skips_by_path: &'a rustc_hash::FxHashMap<&'a str, Vec<&'a Skip>>,
-    cached: Option<(&'a cache::Cache, &'a [Option<&'a cache::FileEntry>])>,
+    cached: Option<(&'a cache::Cache, &'a [Option<u32>])>,
 }
 
 impl CacheInputs<'_> {
+    /// A cache of the files `range`: two halves, each on a core, the second then appended
+    /// to the first, which is the cache a single pass makes (stack ids numbered in the
+    /// order first seen).
+    fn fill_in_halves(&self, range: std::ops::Range<usize>) -> cache::Cache {
+        let half = range.start + range.len() / 2;
+        let (mut cache, second) =
+            rayon::join(|| self.fill(range.start..half, range.len()), || self.fill(half..range.end, 0));
+        cache.append(second);
+        cache
+    }
+
     /// A cache of the files `range`, with room for `room` files (at least the range's).
     fn fill(&self, range: std::ops::Range<usize>, room: usize) -> cache::Cache {
         let (files, ids) = (&self.files[range.clone()], &self.ids[range.clone()]);
@@ -199,7 +221,7 @@ impl CacheInputs<'_> {
             }
             let records: &[CacheRow] = by_file.next_if(|rs| rs[0].file == index as u32).unwrap_or(&[]);
             if let Some((previous, Some(entry))) = self.cached.map(|(c, reuse)| (c, reuse[index])) {
-                cache.copy_file(previous, &mut stack_ids, entry, (stat, hash));
+                cache.copy_file(previous, &mut stack_ids, &previous.files()[entry as usize], (stat, hash));
                 continue;
             }
             let mut days: Vec<i32> = records.iter().map(|r| r.day).collect();
