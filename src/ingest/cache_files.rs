@@ -139,7 +139,7 @@ pub(super) fn make_cache(
         skips_by_path: &skips_by_path,
         cached: previous.as_ref().zip(reuse),
     };
-    let rest = tables.fill_in_halves(kept.map_or(0, |(files, _)| files)..files.len());
+    let rest = tables.fill_in_pieces(kept.map_or(0, |(files, _)| files)..files.len());
     let mut cache = match (previous.as_mut(), kept) {
         (Some(previous), Some((files, names))) => {
             previous.keep_first(&ids[..files], names);
@@ -168,19 +168,44 @@ struct CacheInputs<'a> {
 }
 
 impl CacheInputs<'_> {
-    /// A cache of the files `range`: two halves, each on a core, the second then appended
-    /// to the first, which is the cache a single pass makes (stack ids numbered in the
-    /// order first seen).
-    fn fill_in_halves(&self, range: std::ops::Range<usize>) -> cache::Cache {
-        let half = range.start + range.len() / 2;
-        let (mut cache, second) =
-            rayon::join(|| self.fill(range.start..half, range.len()), || self.fill(half..range.end, 0));
-        cache.append(second);
+    /// A cache of the files `range`, made in pieces two at a time: one core adds the first
+    /// to the cache while another makes the second on its own, which is then appended.
+    /// That is the cache a single pass makes (stack ids numbered in the order first seen),
+    /// held with at most a piece beside it. (Made in two halves, it was held with half of
+    /// itself beside it, at the peak of a build.)
+    fn fill_in_pieces(&self, range: std::ops::Range<usize>) -> cache::Cache {
+        const PAIRS: usize = 8;
+        let mut cache = cache::Cache::default();
+        self.reserve(&mut cache, range.clone());
+        let step = range.len().div_ceil(2 * PAIRS).max(1);
+        let mut start = range.start;
+        while start < range.end {
+            let (middle, end) = ((start + step).min(range.end), (start + 2 * step).min(range.end));
+            let ((), piece) = rayon::join(
+                || self.fill(&mut cache, start..middle),
+                || {
+                    let mut piece = cache::Cache::default();
+                    self.reserve(&mut piece, middle..end);
+                    self.fill(&mut piece, middle..end);
+                    piece
+                },
+            );
+            cache.append(piece);
+            start = end;
+        }
         cache
     }
 
-    /// A cache of the files `range`, with room for `room` files (at least the range's).
-    fn fill(&self, range: std::ops::Range<usize>, room: usize) -> cache::Cache {
+    /// Makes room in `cache` for the files `range`.
+    fn reserve(&self, cache: &mut cache::Cache, range: std::ops::Range<usize>) {
+        let name_bytes = self.files[range.clone()].iter().map(|f| f.rel().len()).sum();
+        let rows = slice_of_files(self.rows, &range, |r| r.file);
+        let with_stacks = rows.iter().filter(|r| r.has_stacks).count();
+        cache.reserve(range.len(), name_bytes, range.len(), with_stacks);
+    }
+
+    /// Adds the files `range` to `cache`.
+    fn fill(&self, cache: &mut cache::Cache, range: std::ops::Range<usize>) {
         let (files, ids) = (&self.files[range.clone()], &self.ids[range.clone()]);
         let rows = slice_of_files(self.rows, &range, |r| r.file);
         let file_skips = slice_of_files(self.file_skips, &range, |s| s.0);
@@ -204,12 +229,6 @@ impl CacheInputs<'_> {
                     .unwrap_or_default(),
             }
         };
-        let mut cache = cache::Cache::default();
-        let name_bytes = files.iter().map(|f| f.rel().len()).sum();
-        let with_stacks = rows.iter().filter(|r| r.has_stacks).count();
-        let room = room.max(files.len());
-        let scale = |n: usize| n * room / files.len().max(1);
-        cache.reserve(room, scale(name_bytes), room, scale(with_stacks));
         let mut stack_ids = cache::StackIds::default();
         for (offset, file) in files.iter().enumerate() {
             let index = range.start + offset;
@@ -252,7 +271,6 @@ impl CacheInputs<'_> {
             });
             cache.push_file(facts, rows, skips);
         }
-        cache
     }
 }
 
