@@ -69,40 +69,62 @@ pub(super) fn stacks_in<'c>(
     stacks
 }
 
-/// What the cache keeps of a record ([`make_cache`]), copied from it.
+/// What the cache keeps of the records ([`make_cache`]), copied from them: the file and
+/// day of each, and the rest only of those with stacks, the only ones it holds (a million
+/// records copied whole were 56 MB at the peak of a build; their days are 8).
+#[derive(Debug, Default)]
+pub(super) struct CacheRows {
+    /// (file, day) of every record.
+    days: Vec<(u32, i32)>,
+    /// The records with stacks.
+    stacked: Vec<CacheRow>,
+}
+
+impl CacheRows {
+    pub(super) fn of(records: &[Record]) -> CacheRows {
+        CacheRows {
+            days: records.par_iter().map(|r| (r.file, r.day.0)).collect(),
+            stacked: records.par_iter().filter(|r| r.has_stacks).map(CacheRow::of).collect(),
+        }
+    }
+}
+
+/// What the cache keeps of a record with stacks.
 #[derive(Debug, Clone, Copy)]
-pub(super) struct CacheRow {
+struct CacheRow {
     file: u32,
     line: u32,
     day: i32,
     x: f64,
     has_programs: bool,
-    has_stacks: bool,
     text: SpoolRef,
 }
 
 impl CacheRow {
-    pub(super) fn of(r: &Record) -> CacheRow {
+    fn of(r: &Record) -> CacheRow {
         let (file, line, day, x, text) = (r.file, r.line, r.day.0, r.x, r.text);
-        CacheRow { file, line, day, x, has_programs: r.has_programs, has_stacks: r.has_stacks, text }
+        CacheRow { file, line, day, x, has_programs: r.has_programs, text }
     }
 }
 
 /// The cache of this build's outcomes, per file (before the duplicate rule), from `rows`
-/// (every record's [`CacheRow`]) and the skips and stacks of `outcome`. Files reused from
+/// (what it keeps of every record) and the skips and stacks of `outcome`. Files reused from
 /// a previous cache (`cached`, with the index of each file's entry in it, when reused)
 /// are taken from it: the first ones, as long as they are its first entries, by keeping
 /// them in place ([`cache::Cache::keep_first`]), the others copied.
 pub(super) fn make_cache(
-    mut rows: Vec<CacheRow>,
+    mut rows: CacheRows,
     outcome: &mut FileOutcome,
     (files, ids): (&[InputFile], &[(cache::FileStat, u64)]),
     (spool, names): (&Spool, &StackNames),
     cached: Option<(cache::Cache, &[Option<u32>])>,
 ) -> cache::Cache {
     // Usually sorted already (see `FileOutcome::flatten`).
-    if !rows.is_sorted_by_key(|r| (r.file, r.line)) {
-        rows.par_sort_unstable_by_key(|r| (r.file, r.line));
+    if !rows.days.is_sorted_by_key(|&(file, _)| file) {
+        rows.days.par_sort_unstable_by_key(|&(file, _)| file);
+    }
+    if !rows.stacked.is_sorted_by_key(|r| (r.file, r.line)) {
+        rows.stacked.par_sort_unstable_by_key(|r| (r.file, r.line));
     }
     outcome.file_skips.sort_unstable();
     let mut skips_by_path: rustc_hash::FxHashMap<&str, Vec<&Skip>> = Default::default();
@@ -116,8 +138,7 @@ pub(super) fn make_cache(
     seen.sort_unstable_by_key(|s| (s.file, s.line));
     let missing: rustc_hash::FxHashMap<(u32, u32), crate::stacks::ReportStacks> = {
         let mut seen = seen.iter().peekable();
-        let missing: Vec<&CacheRow> =
-            rows.iter().filter(|r| r.has_stacks && seen_for(&mut seen, r).is_none()).collect();
+        let missing: Vec<&CacheRow> = rows.stacked.iter().filter(|r| seen_for(&mut seen, r).is_none()).collect();
         let read_back =
             |r: &&CacheRow| ((r.file, r.line), crate::stacks::stacks_in_spool(spool, r.text).unwrap_or_default());
         missing.par_iter().map(read_back).collect()
@@ -130,7 +151,8 @@ pub(super) fn make_cache(
     let tables = CacheInputs {
         files,
         ids,
-        rows: &rows,
+        days: &rows.days,
+        stacked: &rows.stacked,
         file_skips: &outcome.file_skips,
         seen: &seen,
         stack_counts: &outcome.stack_counts,
@@ -157,7 +179,8 @@ pub(super) fn make_cache(
 struct CacheInputs<'a> {
     files: &'a [InputFile],
     ids: &'a [(cache::FileStat, u64)],
-    rows: &'a [CacheRow],
+    days: &'a [(u32, i32)],
+    stacked: &'a [CacheRow],
     file_skips: &'a [(u32, Reason, u32)],
     seen: &'a [SeenStacks],
     stack_counts: &'a [(u32, u64)],
@@ -199,18 +222,19 @@ impl CacheInputs<'_> {
     /// Makes room in `cache` for the files `range`.
     fn reserve(&self, cache: &mut cache::Cache, range: std::ops::Range<usize>) {
         let name_bytes = self.files[range.clone()].iter().map(|f| f.rel().len()).sum();
-        let rows = slice_of_files(self.rows, &range, |r| r.file);
-        let with_stacks = rows.iter().filter(|r| r.has_stacks).count();
+        let with_stacks = slice_of_files(self.stacked, &range, |r| r.file).len();
         cache.reserve(range.len(), name_bytes, range.len(), with_stacks);
     }
 
     /// Adds the files `range` to `cache`.
     fn fill(&self, cache: &mut cache::Cache, range: std::ops::Range<usize>) {
         let (files, ids) = (&self.files[range.clone()], &self.ids[range.clone()]);
-        let rows = slice_of_files(self.rows, &range, |r| r.file);
+        let days = slice_of_files(self.days, &range, |&(file, _)| file);
+        let stacked = slice_of_files(self.stacked, &range, |r| r.file);
         let file_skips = slice_of_files(self.file_skips, &range, |s| s.0);
         let seen = slice_of_files(self.seen, &range, |s| s.file);
-        let mut by_file = rows.chunk_by(|a, b| a.file == b.file).peekable();
+        let mut days_by_file = days.chunk_by(|a, b| a.0 == b.0).peekable();
+        let mut stacked_by_file = stacked.chunk_by(|a, b| a.file == b.file).peekable();
         let mut counts = file_skips.chunk_by(|a, b| a.0 == b.0).peekable();
         let mut seen = seen.iter().peekable();
         let mut stacks_of = |r: &CacheRow| -> Vec<(&str, &str, u64)> {
@@ -238,12 +262,13 @@ impl CacheInputs<'_> {
             for &(_, reason, n) in counted.into_iter().flatten() {
                 skipped[reason.index()] += u64::from(n);
             }
-            let records: &[CacheRow] = by_file.next_if(|rs| rs[0].file == index as u32).unwrap_or(&[]);
+            let records: &[(u32, i32)] = days_by_file.next_if(|rs| rs[0].0 == index as u32).unwrap_or(&[]);
+            let stacked: &[CacheRow] = stacked_by_file.next_if(|rs| rs[0].file == index as u32).unwrap_or(&[]);
             if let Some((previous, Some(entry))) = self.cached.map(|(c, reuse)| (c, reuse[index])) {
                 cache.copy_file(previous, &mut stack_ids, &previous.files()[entry as usize], (stat, hash));
                 continue;
             }
-            let mut days: Vec<i32> = records.iter().map(|r| r.day).collect();
+            let mut days: Vec<i32> = records.iter().map(|&(_, day)| day).collect();
             days.sort_unstable();
             days.dedup();
             let skipped: Vec<(Reason, u64)> =
@@ -256,7 +281,7 @@ impl CacheInputs<'_> {
                 skipped: &skipped,
                 days: &days,
             };
-            let rows = records.iter().filter(|r| r.has_stacks).map(|r| {
+            let rows = stacked.iter().map(|r| {
                 let record = cache::CachedRecord { day: r.day, x: r.x, line: r.line, has_programs: r.has_programs };
                 (record, stacks_of(r))
             });
@@ -313,7 +338,7 @@ pub(super) fn identities(files: &[InputFile], opened: &mut Vec<(u32, read::FileR
 
 #[cfg(test)]
 mod tests {
-    use super::{identities, make_cache, CacheRow, FileOutcome, SeenStacks, Spool, StackNames};
+    use super::{identities, make_cache, CacheRows, FileOutcome, SeenStacks, Spool, StackNames};
     use crate::day::Day;
     use crate::ingest::{InputFile, Layout, Record};
 
@@ -365,7 +390,7 @@ mod tests {
             stacks: vec![SeenStacks { file: 0, line: 1, start: 0, len: 1 }],
             ..FileOutcome::default()
         };
-        let rows = [record(1, first), record(2, second)].iter().map(CacheRow::of).collect();
+        let rows = CacheRows::of(&[record(1, first), record(2, second)]);
         let files = [InputFile::new("a.json".into(), "a.json", Layout::Merged, false)];
         let ids = [(crate::cache::FileStat::default(), 0)];
         let cache = make_cache(rows, &mut outcome, (&files, &ids), (&spool, &names), None);

@@ -29,8 +29,6 @@ pub mod validate;
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use rayon::prelude::*;
-
 pub use catalog::Catalog;
 pub use discover::{stats_digest, Discovery, InputFile, Layout, Unrecognised};
 pub use duplicates::object_name_order;
@@ -38,7 +36,7 @@ pub use read::Limits;
 pub use reason::Reason;
 use spool::{Spool, SpoolRef};
 
-use cache_files::{identities, make_cache, stacks_in, take_from_cache, CacheRow};
+use cache_files::{identities, make_cache, stacks_in, take_from_cache, CacheRows};
 use duplicates::{drop_duplicates, list_duplicates, sort_by_object_name};
 use outcome::FileOutcome;
 use parse_files::{spool_units, Reader};
@@ -309,8 +307,7 @@ pub fn ingest(
     let make_new_cache = options.make_cache && !unchanged;
     // What the cache keeps of each record, copied, so that the cache is made while the
     // records themselves are thinned by the duplicate rule and sorted.
-    let rows: Vec<CacheRow> =
-        if make_new_cache { outcome.records.par_iter().map(CacheRow::of).collect() } else { Vec::new() };
+    let rows = if make_new_cache { CacheRows::of(&outcome.records) } else { CacheRows::default() };
     let mut records = std::mem::take(&mut outcome.records);
     if let Some(needed) = &needed {
         // Records of re-parsed files on days not recounted: only their stacks are needed.
