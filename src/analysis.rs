@@ -82,7 +82,8 @@ pub struct Analysis {
 pub struct Keep {
     /// A cache for the next build.
     pub cache: bool,
-    /// The stat of every file, taken as it is opened ([`ingest::IngestOptions::keep_stats`]).
+    /// The digest of every file's stat, taken as it is opened
+    /// ([`ingest::IngestOptions::keep_stats`]).
     pub stats: bool,
     /// The stack index, for the stacks pages.
     pub stacks: bool,

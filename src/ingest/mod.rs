@@ -212,8 +212,9 @@ pub struct IngestOptions<'a> {
     pub spool_prefix: &'a str,
     /// Whether to return a cache for the next build.
     pub make_cache: bool,
-    /// Whether to return the stat of every file ([`Ingested::stats`]) when the caller has
-    /// not taken them: they are then taken as files are opened, not by a stat of each path.
+    /// Whether to return the digest of every file's path and stat
+    /// ([`Ingested::stats_digest`]) when the caller has not taken the stats: they are then
+    /// taken as files are opened, not by a stat of each path.
     pub keep_stats: bool,
     /// Whether valid reports' texts are spooled (for the raw data and the stacks pages):
     /// `check` keeps none, and writes nothing but its summary.
