@@ -169,7 +169,7 @@ pub struct InputArgs {
     /// Largest size a file may decompress to, in bytes; stops gzip bombs [default: 1073741824 (1 GiB)]
     #[arg(long, value_name = "BYTES", help_heading = "Inputs")]
     pub max_file_bytes: Option<u64>,
-    /// Worker threads, at least 1 [default: all cores]
+    /// Worker threads, at least 1; more than 8 a core (and 64) are lowered to that [default: all cores]
     #[arg(short = 'j', long, value_name = "N", value_parser = parse_jobs)]
     pub jobs: Option<usize>,
 }

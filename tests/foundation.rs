@@ -583,6 +583,15 @@ fn output_is_identical_whatever_the_thread_count() {
     let four = f.build(&["-j", "4"]);
     assert!(four.status.success());
     assert_eq!(first, read_tree(&f.site()));
+    // A hundred thousand threads would take minutes to look at one another: lowered.
+    let many = f.build(&["-j", "100000"]);
+    assert!(many.status.success(), "{}", stderr(&many));
+    let cores = std::thread::available_parallelism().unwrap().get();
+    let most = (8 * cores).max(64);
+    assert!(stderr(&many).contains(&format!("note: --jobs 100000 lowered to {most} (8 a core")), "{}", stderr(&many));
+    assert_eq!(first, read_tree(&f.site()));
+    let quiet = f.build(&["-j", "100000", "-q"]);
+    assert!(quiet.status.success() && stderr(&quiet).is_empty(), "{}", stderr(&quiet));
 }
 
 pub(crate) fn read_tree(root: &std::path::Path) -> Vec<(String, Vec<u8>)> {

@@ -10,7 +10,7 @@ use super::{fail, Exit};
 pub fn run(args: &BuildArgs) -> Result<Exit, Exit> {
     super::check_summary_path(args.summary_json.as_deref(), &args.shared.data)?;
     let config = super::site_config(&args.shared.data)?;
-    super::set_jobs(args.shared.inputs.jobs)?;
+    super::set_jobs(args.shared.inputs.jobs, args.quiet)?;
     let mut opts = args.shared.options(&config, &args.site, Progress::for_stderr(args.quiet));
     opts.cache_dir = args.cache.clone();
     opts.no_cache = args.no_cache;

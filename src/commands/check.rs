@@ -26,7 +26,7 @@ pub fn run(args: &CheckArgs) -> Result<Exit, Exit> {
         }
         None => today_utc(),
     };
-    super::set_jobs(args.inputs.jobs)?;
+    super::set_jobs(args.inputs.jobs, args.quiet)?;
     let summary = match &args.from_summary {
         Some(path) => read_summary(path)?,
         None => {

@@ -8,7 +8,7 @@ use super::{fail, Exit};
 
 pub fn run(args: &MergeArgs) -> Result<Exit, Exit> {
     let config = super::site_config(&args.data)?;
-    super::set_jobs(args.inputs.jobs)?;
+    super::set_jobs(args.inputs.jobs, false)?;
     let before = match &args.before {
         Some(text) => {
             Day::parse(text).ok_or_else(|| fail(Exit::Usage, format!("--before: not a YYYY-MM-DD date: `{text}`")))?

@@ -56,15 +56,28 @@ pub(crate) fn site_config(data: &Path) -> Result<SiteConfig, Exit> {
 }
 
 /// Sizes rayon's global pool once, before any parallel work (`--jobs` is at least 1: the
-/// command line refuses 0).
-pub(crate) fn set_jobs(jobs: Option<usize>) -> Result<(), Exit> {
-    match jobs {
-        Some(jobs) => rayon::ThreadPoolBuilder::new()
-            .num_threads(jobs)
-            .build_global()
-            .map_err(|e| fail(Exit::Usage, format!("cannot start {jobs} worker threads: {e}"))),
-        None => Ok(()),
+/// command line refuses 0). More than [`most_jobs`] are lowered to it, with a note unless
+/// `quiet`.
+pub(crate) fn set_jobs(jobs: Option<usize>, quiet: bool) -> Result<(), Exit> {
+    let Some(asked) = jobs else { return Ok(()) };
+    let jobs = asked.min(most_jobs(std::thread::available_parallelism().map_or(1, |n| n.get())));
+    if jobs < asked && !quiet {
+        eprintln!(
+            "note: --jobs {asked} lowered to {jobs} (8 a core, and at least 64): more threads only wait on one another"
+        );
     }
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(jobs)
+        .build_global()
+        .map_err(|e| fail(Exit::Usage, format!("cannot start {jobs} worker threads: {e}")))
+}
+
+/// The most worker threads a command starts on `cores` cores: 8 a core, and at least 64.
+/// More only wait: waiting on the disk, `merge` gains from a few threads a core, but past
+/// a few hundred, rayon's threads spend their time looking at one another for work. The
+/// sample's build took 0.45 s with `-j 64`, 5.9 s with `-j 1000` and 68 s with `-j 4000`.
+fn most_jobs(cores: usize) -> usize {
+    (8 * cores).max(64)
 }
 
 /// A `--summary-json` path that cannot be written (a folder, a file or folder we may not
@@ -105,4 +118,16 @@ fn write_summary(path: &std::path::Path, summary: &crate::summary::Summary) -> R
         .map_or(Ok(()), std::fs::create_dir_all)
         .and_then(|()| std::fs::write(path, summary.to_json()))
         .map_err(|e| fail(Exit::Usage, format!("`{}`: cannot write the summary: {e}", path.display())))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn jobs_are_at_most_eight_a_core_and_never_fewer_than_64() {
+        assert_eq!(super::most_jobs(1), 64);
+        assert_eq!(super::most_jobs(2), 64);
+        assert_eq!(super::most_jobs(8), 64);
+        assert_eq!(super::most_jobs(9), 72);
+        assert_eq!(super::most_jobs(64), 512);
+    }
 }

@@ -33,7 +33,7 @@ pub fn run(args: &ServeArgs) -> Result<Exit, Exit> {
     if args.shared.base_url.is_some() && !args.quiet {
         eprintln!("note: --base-url is not used by serve: the feed and the 404 page link to the server's own URL");
     }
-    super::set_jobs(args.shared.inputs.jobs)?;
+    super::set_jobs(args.shared.inputs.jobs, args.quiet)?;
     // From here on a signal only asks serve to stop, so the temporary folder is removed
     // however serve is stopped, even during its first build.
     stop_on_signals();
