@@ -318,8 +318,9 @@ pub fn ingest(
     }
     let mut names = stack_names.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner);
     names.shrink(); // Only read from now on.
-                    // Of the previous cache: the stacks of the reports when it stays the cache (nothing
-                    // changed), or the entry each file reuses, by index, when a new cache is made of it.
+
+    // Of the previous cache: the stacks of the reports when it stays the cache (nothing
+    // changed), or the entry each file reuses, by index, when a new cache is made of it.
     let stacks_started = std::time::Instant::now();
     let stacks_kept = match (&previous, make_new_cache) {
         (Some(previous), false) => Some(stacks_in(&previous.cache, reuse.iter().copied())),
