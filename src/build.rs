@@ -281,9 +281,12 @@ fn read(run: &mut Run<'_>, looked: Looked) -> Result<Read, BuildError> {
     let (spool_parent, spool_prefix) = crate::site::spool_prefix(&opts.site);
     let spool = (spool_parent.as_path(), spool_prefix.as_str());
     let mut analysis = analyse_with(opts, looked.found, looked.configs, spool, previous, keep)?;
+    // A deferred key (`looked.key` is then `None`) is made once the files were stat'ed as
+    // read; none when a stat failed.
     let key = match (analysis.ingested.stats_digest, looked.defer_key) {
-        (Some(stats_digest), true) => {
-            let inputs = crate::snapshot::Inputs { stats_digest, unrecognised: &analysis.ingested.unrecognised };
+        (Some(digest), true) => {
+            let inputs =
+                crate::snapshot::Inputs { stats_digest: Some(digest), unrecognised: &analysis.ingested.unrecognised };
             crate::snapshot::inputs_key(opts, inputs, config_texts(&analysis.configs))
         }
         _ => looked.key,

@@ -93,8 +93,8 @@ pub const DETAILS_PER_FILE: usize = 100;
 pub struct Ingested {
     pub files: Vec<InputFile>,
     /// The digest of every file's path and stat ([`stats_digest`]), when asked for
-    /// ([`IngestOptions::keep_stats`]); `None` in it when a stat failed.
-    pub stats_digest: Option<Option<u64>>,
+    /// ([`IngestOptions::keep_stats`]) and every file could be stat'ed.
+    pub stats_digest: Option<u64>,
     pub unrecognised: Vec<Unrecognised>,
     /// Valid reports, one per (day, X), sorted by day then object name `<Week>/<%g X>.json`.
     pub records: Vec<Record>,
@@ -256,7 +256,7 @@ pub fn ingest(
     };
     // The digest of the stats `identify` took is returned when asked for; without a
     // previous build, that of the files' stats as opened is (below).
-    let mut digest = found.stats.take().filter(|_| options.keep_stats).map(|s| stats_digest(&found.files, &s));
+    let mut digest = found.stats.take().filter(|_| options.keep_stats).and_then(|s| stats_digest(&found.files, &s));
     let files = &found.files;
     let identified = started.elapsed().as_secs_f64();
     options.progress.set_length(files.len() as u64);
@@ -282,7 +282,7 @@ pub fn ingest(
         // Only their digest is kept: the stats themselves, 40 bytes a file, would be held
         // through the making of the cache, the peak of a build.
         if options.keep_stats {
-            digest = Some(stats_digest(files, &opened));
+            digest = stats_digest(files, &opened);
         }
     }
     // A file that could not be read for a reason outside it is cached under an identity
