@@ -327,7 +327,8 @@ pub fn ingest(
         _ => None,
     };
     let stacks_seconds = stacks_started.elapsed().as_secs_f64();
-    let reused: Vec<Option<u32>> = reuse.iter().zip(&now.entries).map(|(reused, entry)| reused.and(*entry)).collect();
+    let reused: Option<Vec<Option<u32>>> = (make_new_cache && previous.is_some())
+        .then(|| reuse.iter().zip(&now.entries).map(|(reused, entry)| reused.and(*entry)).collect());
     drop(reuse);
     // Its parts that are the whole build's (the counts and duplicates of the days not
     // recounted), then its files' tables, which the new cache is made of.
@@ -344,8 +345,8 @@ pub fn ingest(
         }
         _ => None,
     };
-    let cached = match (make_new_cache, previous.as_mut()) {
-        (true, Some(previous)) => Some((std::mem::take(&mut previous.cache), reused.as_slice())),
+    let cached = match (reused.as_deref(), previous.as_mut()) {
+        (Some(reused), Some(previous)) => Some((std::mem::take(&mut previous.cache), reused)),
         _ => None,
     };
     let cache_files = (files.as_slice(), now.ids.as_slice());
